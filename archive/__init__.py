@@ -1,0 +1,1 @@
+"""gov-archive's versioned announcement store. Never imports Scrapy."""
