@@ -1,0 +1,100 @@
+"""Pure helpers behind the CLI: --since parsing, CJK-aware tables, back-dating, JSON/CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archive.clitools import (
+    csv_lines,
+    display_width,
+    format_table,
+    is_backdated,
+    json_lines,
+    parse_since,
+    truncate,
+)
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [("30m", timedelta(minutes=30)), ("12h", timedelta(hours=12)), ("2d", timedelta(days=2)),
+     ("1w", timedelta(weeks=1)), (" 3D ", timedelta(days=3)), ("90min", timedelta(minutes=90))],
+)
+def test_parse_since_relative(text: str, delta: timedelta) -> None:
+    assert parse_since(text, now=NOW) == NOW - delta
+
+
+def test_parse_since_date_is_utc_midnight() -> None:
+    assert parse_since("2026-11-01") == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_parse_since_datetime_with_offset_becomes_utc() -> None:
+    assert parse_since("2026-11-01T10:00:00+08:00") == datetime(2026, 11, 1, 2, tzinfo=UTC)
+
+
+def test_parse_since_naive_datetime_is_utc() -> None:
+    assert parse_since("2026-11-01T10:30") == datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
+    assert parse_since("2026-11-01T10:30:00Z") == datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2x", "-2d", "2026-13-01", "12", "d2"])
+def test_parse_since_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a time"):
+        parse_since(text, now=NOW)
+
+
+def test_display_width_counts_cjk_as_two() -> None:
+    assert display_width("abc") == 3
+    assert display_width("法治") == 4
+    assert display_width("ＡＢ") == 4  # fullwidth
+
+
+def test_truncate_respects_cell_width() -> None:
+    cut = truncate("关于开展法治宣传的通知", 9)
+    assert cut.endswith("…")
+    assert display_width(cut) <= 9
+    assert truncate("short", 9) == "short"
+
+
+def test_format_table_aligns_cjk_columns() -> None:
+    lines = list(format_table(["ID", "TITLE", "SITE"], [[1, "法治", "a"], [22, "ab", "b"]]))
+    assert lines == ["ID  TITLE  SITE", "1   法治   a", "22  ab     b"]
+
+
+def test_format_table_cuts_last_column_to_width() -> None:
+    lines = list(format_table(["ID", "TITLE"], [[1, "法" * 50]], width=20))
+    assert all(display_width(line) <= 20 for line in lines)
+
+
+def test_format_table_flattens_newlines_and_none() -> None:
+    assert list(format_table(["A", "B"], [[None, "x\ny"]])) == ["A  B", "   x y"]
+
+
+def test_backdated_needs_an_old_date_and_a_known_site() -> None:
+    seen = "2026-11-24T10:00:00+00:00"
+    assert is_backdated("2025-11-01", seen, site_known=True)
+    assert not is_backdated("2025-11-01", seen, site_known=False)
+    assert not is_backdated("2026-11-20", seen, site_known=True)
+    assert not is_backdated(None, seen, site_known=True)
+    assert not is_backdated("garbage", seen, site_known=True)
+
+
+def test_json_lines_streams_an_array_and_nl() -> None:
+    rows = [{"a": 1}, {"b": "税"}]
+    assert json.loads("\n".join(json_lines(rows, nl=False))) == rows
+    assert json.loads("\n".join(json_lines([], nl=False))) == []
+    assert [json.loads(x) for x in json_lines(rows, nl=True)] == rows
+    assert "税" in "".join(json_lines(rows, nl=True))
+
+
+def test_csv_lines_encodes_nested_values_as_json() -> None:
+    rows = [{"url": "u", "metadata": {"k": "值"}, "published": None}]
+    parsed = list(csv.DictReader(io.StringIO("".join(csv_lines(rows)))))
+    assert parsed == [{"url": "u", "metadata": '{"k": "值"}', "published": ""}]
