@@ -1,11 +1,670 @@
-"""The `gov-archive` command group and its query commands (thin layer over `archive.Archive`)."""
+"""The `gov-archive` command group and its query commands (thin layer over `archive.Archive`).
+
+Every command opens the archive read-only in spirit (`create=False`): a query never creates a
+database. Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
+`ArchiveGroup.invoke`, the one place where they are translated.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
 
+from archive import clitools
+from archive.errors import ArchiveError
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+F = TypeVar("F", bound=Callable[..., Any])
+Row = Mapping[str, Any]
+
+CHANGE_KINDS = ("changed", "gone", "restored")
+#: The commands defined here; `crawler.cli` adds more to the same group.
+QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
+EVENT_KINDS = ("new", *CHANGE_KINDS)
+
+
+class ArchiveGroup(click.Group):
+    """A click group that turns archive errors into clean `Error: ...` messages (exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"database error: {exc}") from exc
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`gov-archive export | head`): stop quietly, as POSIX tools do.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@dataclass
+class CliState:
+    """What the group passes down to its commands."""
+
+    db_path: str
+
+
+class SinceType(click.ParamType):
+    """`30m`, `12h`, `2d`, `1w`, `YYYY-MM-DD` or an ISO datetime -> aware UTC datetime."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return clitools.parse_since(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class DayType(click.ParamType):
+    """A `YYYY-MM-DD` date, kept as that string."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return datetime.strptime(str(value), "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            self.fail(f"{value!r} is not a date: use YYYY-MM-DD", param, ctx)
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gov-archive")
-def cli() -> None:
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default="archive.db",
+    show_default=True,
+    envvar="GOV_ARCHIVE_DB",
+    show_envvar=True,
+    help="Archive database file",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_path: str) -> None:
     """Watch government websites and keep a versioned archive of their announcements."""
+    ctx.obj = CliState(db_path=db_path)
+
+
+def open_archive(ctx: click.Context) -> Any:
+    """Open the archive named by the group's `--db` (never creating it); closed with the context."""
+    from archive import Archive
+
+    state = ctx.find_object(CliState)
+    path = state.db_path if state else "archive.db"
+    if not Path(path).exists():
+        raise click.ClickException(f"no archive at {path}")
+    archive = Archive(path, create=False)
+    ctx.call_on_close(archive.close)
+    return archive
+
+
+# --- shared options ---------------------------------------------------------------------------
+
+
+def json_option(fn: F) -> F:
+    """`--json` for commands that print one object."""
+    return click.option("--json", "json_", is_flag=True, help="Output JSON")(fn)
+
+
+def output_options(fn: F) -> F:
+    """`--json`, `--nl` and `--csv` for commands that print a list of records."""
+    for decorator in reversed(
+        (
+            click.option("--json", "json_", is_flag=True, help="Output a JSON array"),
+            click.option("--nl", is_flag=True, help="Output newline-delimited JSON"),
+            click.option("--csv", "csv_", is_flag=True, help="Output CSV"),
+        )
+    ):
+        fn = decorator(fn)
+    return fn
+
+
+def since_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--since", type=SinceType(), help=help_text)
+
+
+def site_option(fn: F) -> F:
+    return click.option("--site", help="Only this site (its definition name)")(fn)
+
+
+def exit_code_option(fn: F) -> F:
+    return click.option(
+        "--exit-code", is_flag=True, help="Exit with 1 if anything was found (for cron)"
+    )(fn)
+
+
+def output_mode(json_: bool, nl: bool, csv_: bool, default: str = "table") -> str:
+    chosen = [name for name, on in (("json", json_), ("nl", nl), ("csv", csv_)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError("Use just one of --json, --nl or --csv")
+    return chosen[0] if chosen else default
+
+
+def emit(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def emit_rows(
+    rows: Sequence[Row],
+    mode: str,
+    table: Callable[[Sequence[Row]], tuple[Sequence[str], Iterable[Sequence[object]]]],
+    empty: str,
+) -> None:
+    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
+    if mode in ("json", "nl"):
+        emit(clitools.json_lines(rows, nl=mode == "nl"))
+    elif mode == "csv":
+        click.echo("".join(clitools.csv_lines(rows)), nl=False)
+    elif not rows:
+        click.echo(empty, err=True)
+    else:
+        headers, cells = table(rows)
+        emit(clitools.format_table(headers, cells, width=_terminal_width()))
+
+
+def _terminal_width() -> int | None:
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def exit_found(ctx: click.Context, enabled: bool, rows: Sequence[Row]) -> None:
+    if enabled and rows:
+        ctx.exit(1)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("query")
+@site_option
+@click.option("--from", "published_from", type=DayType(), help="Published on or after this day")
+@click.option("--to", "published_to", type=DayType(), help="Published on or before this day")
+@click.option("--status", type=click.Choice(["live", "gone"]), help="Only live or only gone pages")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most N hits"
+)
+@output_options
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    site: str | None,
+    published_from: str | None,
+    published_to: str | None,
+    status: str | None,
+    limit: int,
+    json_: bool,
+    nl: bool,
+    csv_: bool,
+) -> None:
+    """Full-text search of titles and bodies (Chinese works)
+
+    \b
+    Examples:
+        gov-archive search 法治
+        gov-archive search "招标 公告" --site example-gov --from 2026-01-01
+        gov-archive search 税 --status gone --json
+    """
+    mode = output_mode(json_, nl, csv_)
+    hits = open_archive(ctx).search(
+        query,
+        site=site,
+        published_from=published_from,
+        published_to=published_to,
+        status=status,
+        limit=limit,
+    )
+    emit_rows(hits, mode, _search_table, "No matches.")
+
+
+def _search_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+    cells = ((r["id"], r.get("published"), r["site"], r["status"], r["title"]) for r in rows)
+    return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
+
+
+@cli.command()
+@click.argument("ref", metavar="URL|ID")
+@click.option("--version", "version_", type=click.IntRange(min=1), help="Show version N")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, ref: str, version_: int | None, json_: bool) -> None:
+    """Show one announcement: fields, metadata, attachments, body
+
+    \b
+    Examples:
+        gov-archive show 42
+        gov-archive show https://www.example.gov.cn/zwgk/2026/t20261101_123.html
+        gov-archive show 42 --version 1 --json
+    """
+    archive = open_archive(ctx)
+    record = archive.version(ref, version_) if version_ else archive.document(ref)
+    if json_:
+        click.echo(clitools.to_json(record))
+        return
+    emit(_show_lines(record))
+
+
+def _show_lines(record: Row) -> Iterator[str]:
+    status = record.get("status") or ""
+    if record.get("gone_at"):
+        status += f" (since {record['gone_at']})"
+    fields = [
+        ("Title", record.get("title")),
+        ("URL", record.get("url")),
+        ("Site", record.get("site")),
+        ("Published", record.get("published")),
+        ("Status", status),
+        ("First seen", record.get("first_seen")),
+        ("Last seen", record.get("last_seen")),
+        ("Fetched", record.get("fetched_at")),
+        ("Version", record.get("version")),
+    ]
+    for label, value in fields:
+        if value not in (None, ""):
+            yield f"{label + ':':<12}{value}"
+    metadata = record.get("metadata") or {}
+    if metadata:
+        yield "Metadata:"
+        yield from (f"  {key}: {value}" for key, value in metadata.items())
+    attachments = record.get("attachments") or []
+    if attachments:
+        yield "Attachments:"
+        yield from (f"  {a.get('text') or ''} <{a.get('url')}>".strip() for a in attachments)
+    yield ""
+    yield record.get("body") or ""
+
+
+@cli.command()
+@click.argument("ref", metavar="URL|ID")
+@output_options
+@click.pass_context
+def history(ctx: click.Context, ref: str, json_: bool, nl: bool, csv_: bool) -> None:
+    """List every version of an announcement, oldest first
+
+    \b
+    Examples:
+        gov-archive history 42
+        gov-archive history 42 --json
+    """
+    mode = output_mode(json_, nl, csv_)
+    versions = open_archive(ctx).history(ref)
+    emit_rows(versions, mode, _history_table, "No versions.")
+
+
+def _history_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+    cells = (
+        (
+            r["version"],
+            clitools.short_time(r.get("fetched_at")),
+            r.get("published"),
+            ",".join(r.get("changed_fields") or []) or "-",
+            r["title"],
+        )
+        for r in rows
+    )
+    return ("VERSION", "FETCHED (UTC)", "PUBLISHED", "CHANGED", "TITLE"), cells
+
+
+@cli.command()
+@click.argument("ref", metavar="URL|ID")
+@click.option("--from", "from_version", type=click.IntRange(min=1), help="Older version")
+@click.option("--to", "to_version", type=click.IntRange(min=1), help="Newer version")
+@json_option
+@click.pass_context
+def diff(
+    ctx: click.Context, ref: str, from_version: int | None, to_version: int | None, json_: bool
+) -> None:
+    """Compare two versions: changed fields, then a diff of the body
+
+    By default compares the previous version with the current one. Colored on a terminal.
+
+    \b
+    Examples:
+        gov-archive diff 42
+        gov-archive diff 42 --from 1 --to 3
+        gov-archive diff 42 --json
+    """
+    result = open_archive(ctx).diff(ref, from_version=from_version, to_version=to_version)
+    if json_:
+        click.echo(clitools.to_json(result))
+        return
+    emit(_diff_lines(result))
+
+
+def _diff_lines(result: Row) -> Iterator[str]:
+    yield click.style(f"{result['url']}", bold=True)
+    yield click.style(f"version {result['from']} -> {result['to']}", bold=True)
+    fields = result.get("fields") or {}
+    if not fields and not result.get("body_diff"):
+        yield "No differences."
+        return
+    for name, change in fields.items():
+        if name == "body":
+            continue
+        yield f"{name}:"
+        yield click.style(f"  - {_field_text(change.get('old'))}", fg="red")
+        yield click.style(f"  + {_field_text(change.get('new'))}", fg="green")
+    body_diff = result.get("body_diff") or ""
+    if body_diff:
+        yield ""
+        yield from (_color_diff_line(line) for line in body_diff.rstrip("\n").splitlines())
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, dict | list):
+        return clitools.to_json(value).replace("\n", " ")
+    return "" if value is None else str(value)
+
+
+def _color_diff_line(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    return line
+
+
+@cli.command()
+@since_option("Only what was first seen since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
+@site_option
+@exit_code_option
+@output_options
+@click.pass_context
+def new(
+    ctx: click.Context,
+    since: datetime | None,
+    site: str | None,
+    exit_code: bool,
+    json_: bool,
+    nl: bool,
+    csv_: bool,
+) -> None:
+    """List new announcements, by when gov-archive first saw them
+
+    Each row also shows the page's own published date. Pages dated more than 30 days before
+    we first saw them, on a site with an earlier finished crawl, are flagged as back-dated.
+
+    \b
+    Examples:
+        gov-archive new --since 2d
+        gov-archive new --since 2026-11-01 --site example-gov --json
+        gov-archive new --since 1h --exit-code || notify-send "new announcements"
+    """
+    mode = output_mode(json_, nl, csv_)
+    archive = open_archive(ctx)
+    events = archive.events(since=since, kinds=["new"], site=site)
+    rows = _with_backdated(archive, events)
+    emit_rows(rows, mode, _new_table, "Nothing new.")
+    exit_found(ctx, exit_code, rows)
+
+
+def _with_backdated(archive: Any, events: Sequence[Row]) -> list[dict[str, Any]]:
+    crawls: dict[str, list[Row]] = {}
+    rows = []
+    for event in events:
+        if event["site"] not in crawls:
+            crawls[event["site"]] = archive.crawls(site=event["site"])
+        known = _site_known_before(crawls[event["site"]], event)
+        backdated = clitools.is_backdated(
+            event.get("published"), event.get("first_seen") or event["time"], site_known=known
+        )
+        rows.append({**event, "backdated": backdated})
+    return rows
+
+
+def _site_known_before(crawls: Sequence[Row], event: Row) -> bool:
+    """Whether the site had a finished crawl, other than the event's, before the event."""
+    return any(
+        c["id"] != event.get("crawl_id")
+        and c.get("finished_at")
+        and str(c["finished_at"]) <= str(event["time"])
+        for c in crawls
+    )
+
+
+def _new_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+    flagged = any(r["backdated"] for r in rows)
+    headers = ["ID", "FIRST SEEN (UTC)", "PUBLISHED", "SITE"]
+    headers += ["NOTE", "TITLE"] if flagged else ["TITLE"]
+    cells = []
+    for r in rows:
+        row: list[object] = [
+            r["document_id"],
+            clitools.short_time(r.get("first_seen") or r["time"]),
+            r.get("published"),
+            r["site"],
+        ]
+        if flagged:
+            row.append("back-dated" if r["backdated"] else "")
+        cells.append([*row, r.get("title")])
+    return headers, cells
+
+
+@cli.command()
+@since_option("Only events since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice(CHANGE_KINDS),
+    multiple=True,
+    help="Only this kind (repeatable); default all three",
+)
+@site_option
+@exit_code_option
+@output_options
+@click.pass_context
+def changes(
+    ctx: click.Context,
+    since: datetime | None,
+    kinds: tuple[str, ...],
+    site: str | None,
+    exit_code: bool,
+    json_: bool,
+    nl: bool,
+    csv_: bool,
+) -> None:
+    """List edits, withdrawals and restorations, by when they were seen
+
+    \b
+    Examples:
+        gov-archive changes --since 1d
+        gov-archive changes --kind gone --site example-gov --json
+        gov-archive changes --since 6h --exit-code
+    """
+    mode = output_mode(json_, nl, csv_)
+    events = open_archive(ctx).events(since=since, kinds=list(kinds or CHANGE_KINDS), site=site)
+    emit_rows(events, mode, _changes_table, "No changes.")
+    exit_found(ctx, exit_code, events)
+
+
+def _changes_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+    cells = (
+        (
+            clitools.short_time(r["time"]),
+            r["kind"],
+            r["document_id"],
+            r.get("version"),
+            r.get("published"),
+            r["site"],
+            r.get("title"),
+        )
+        for r in rows
+    )
+    return ("TIME (UTC)", "KIND", "ID", "VERSION", "PUBLISHED", "SITE", "TITLE"), cells
+
+
+@cli.command()
+@click.option(
+    "--format", "format_", type=click.Choice(["jsonl", "csv"]), help="jsonl (default) or csv"
+)
+@since_option("Only documents changed since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
+@site_option
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+    help="Write to this file instead of standard output",
+)
+@output_options
+@click.pass_context
+def export(
+    ctx: click.Context,
+    format_: str | None,
+    since: datetime | None,
+    site: str | None,
+    output: str,
+    json_: bool,
+    nl: bool,
+    csv_: bool,
+) -> None:
+    """Export current announcements as JSON lines or CSV
+
+    \b
+    Examples:
+        gov-archive export > announcements.jsonl
+        gov-archive export --format csv --site example-gov -o example.csv
+        gov-archive export --since 1w --json
+    """
+    mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
+    documents = open_archive(ctx).export(since=since, site=site)
+    if mode == "csv":
+        chunks: Iterable[str] = clitools.csv_lines(documents)
+    else:
+        chunks = (line + "\n" for line in clitools.json_lines(documents, nl=mode == "nl"))
+    write_text(output, chunks)
+
+
+def write_text(path: str, chunks: Iterable[str]) -> None:
+    """Write to stdout (`-`) or atomically to a file, so readers never see half an export."""
+    if path == "-":
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def stats(ctx: click.Context, json_: bool) -> None:
+    """Show archive counts: sites, documents, versions, events
+
+    \b
+    Examples:
+        gov-archive stats
+        gov-archive stats --json
+    """
+    data = open_archive(ctx).stats()
+    if json_:
+        click.echo(clitools.to_json(data))
+        return
+    emit(_stats_lines(data))
+
+
+def _stats_lines(data: Mapping[str, Any], indent: str = "") -> Iterator[str]:
+    for key, value in data.items():
+        label = str(key).replace("_", " ")
+        if isinstance(value, Mapping):
+            yield f"{indent}{label}:"
+            yield from _stats_lines(value, indent + "  ")
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            yield f"{indent}{label}:"
+            headers = list(value[0])
+            table = clitools.format_table(
+                [h.upper() for h in headers], [[v.get(h) for h in headers] for v in value]
+            )
+            yield from (indent + "  " + line for line in table)
+        else:
+            yield f"{indent}{label}: {clitools.one_line(value)}"
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice(EVENT_KINDS),
+    multiple=True,
+    help="Only this kind (repeatable); default all four",
+)
+@since_option("Only events since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Newest N events")
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Atom file to write (- for standard output)")
+@json_option
+@click.pass_context
+def feed(
+    ctx: click.Context,
+    site: str | None,
+    kinds: tuple[str, ...],
+    since: datetime | None,
+    limit: int,
+    out: str,
+    json_: bool,
+) -> None:
+    """Write an Atom 1.0 feed of archive events, newest first
+
+    Each entry links to the page and carries its published date, our first-seen time
+    (ga:first_seen) and the event kind; its id is a permanent tag: URI.
+
+    \b
+    Examples:
+        gov-archive feed --kind new --out new.atom
+        gov-archive feed --site example-gov --since 1w --out example.atom
+    """
+    archive = open_archive(ctx)
+    chosen = list(kinds or EVENT_KINDS)
+    events = archive.events(since=since, kinds=chosen, site=site)
+    newest = list(reversed(events[-limit:]))
+    entries = [(event, clitools.summarize(_event_body(archive, event))) for event in newest]
+    xml = clitools.atom_feed(
+        entries,
+        feed_id=f"tag:gov-archive,2026:feed/{site or 'all'}/{'+'.join(chosen)}",
+        title=f"gov-archive: {', '.join(chosen)} announcements on {site or 'all sites'}",
+        updated=datetime.now(UTC),
+    )
+    write_text(out, [xml.decode("utf-8")])
+    if json_:
+        click.echo(clitools.to_json({"out": out, "entries": len(entries)}), err=out == "-")
+    else:
+        click.echo(f"Wrote {len(entries)} entries to {out}", err=True)
+
+
+def _event_body(archive: Any, event: Row) -> str:
+    if event.get("version"):
+        return str(archive.version(event["document_id"], event["version"]).get("body") or "")
+    return str(archive.document(event["document_id"]).get("body") or "")
