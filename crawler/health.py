@@ -1,0 +1,243 @@
+"""Health rules evaluated after each crawl, from the stats the crawl stored in the archive.
+
+Three rules, each raising a `health` event once, when the condition starts (not on
+every crawl while it lasts):
+
+- ``empty``: N crawls in a row (default 3) found zero announcements.
+- ``extraction``: titles, dates or bodies are missing on most pages of this crawl
+  while the site's previous comparable crawl had them: a redesign broke the definition.
+- ``blocked``: the site answers with anti-bot pages (or the crawl ended "blocked").
+
+Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missing_*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crawler.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, utcnow
+
+ARCHIVE_KEYS = ("new", "changed", "unchanged", "restored", "not_modified")
+FIELDS = ("title", "date", "body")
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """Thresholds of the rules."""
+
+    empty_runs: int = 3  # zero announcements this many crawls in a row
+    missing_ratio: float = 0.5  # "most pages" lack a field
+    healthy_ratio: float = 0.2  # the earlier crawl counted as healthy below this
+    min_pages: int = 3  # fewer extracted pages say nothing about extraction
+    antibot_ratio: float = 0.5
+    window: int = 20  # crawls looked at
+
+
+@dataclass(frozen=True)
+class HealthIssue:
+    kind: str  # "empty" | "extraction" | "blocked"
+    detail: str
+    crawl_id: int | None = None
+
+
+def _n(stats: Mapping[str, Any], key: str) -> int:
+    try:
+        return int(stats.get(key) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def announcements(stats: Mapping[str, Any]) -> int:
+    """Announcements a crawl saw (saved, unchanged or not modified)."""
+    saved = sum(_n(stats, f"archive/{key}") for key in ARCHIVE_KEYS)
+    return max(saved, _n(stats, "pages/article"))
+
+
+def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str, float] | None:
+    """Share of extracted pages missing each field; None if too few pages to judge.
+
+    Pages classified "empty" count as missing everything (a broken definition often makes
+    extraction find nothing at all rather than a page without a title).
+    """
+    empty = _n(stats, "pages/empty")
+    pages = _n(stats, "pages/article") + empty
+    if pages < max(min_pages, 1):
+        return None
+    return {
+        name: min(1.0, max(_n(stats, f"extract/missing_{name}"), empty) / pages)
+        for name in FIELDS
+    }
+
+
+def is_blocked(crawl: Mapping[str, Any], *, ratio: float = 0.5) -> bool:
+    """True if the crawl ended blocked or most of its pages were anti-bot answers."""
+    if crawl.get("outcome") == "blocked":
+        return True
+    stats = crawl.get("stats") or {}
+    antibot = _n(stats, "pages/antibot")
+    if not antibot:
+        return False
+    total = sum(_n(stats, key) for key in stats if str(key).startswith("pages/"))
+    return antibot / max(total, 1) >= ratio or _n(stats, "pages/article") == 0
+
+
+def _judged(crawls: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Finished crawls that say something about the site (newest first)."""
+    return [
+        c for c in crawls
+        if c.get("finished_at") and c.get("outcome") not in NEUTRAL_OUTCOMES
+    ]
+
+
+def _empty_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
+    if is_blocked(crawls[0], ratio=config.antibot_ratio):
+        return None  # the blocked rule explains it
+    streak = 0
+    for crawl in crawls:
+        if announcements(crawl.get("stats") or {}):
+            break
+        streak += 1
+    if streak != config.empty_runs:
+        return None
+    outcomes = ", ".join(str(c.get("outcome")) for c in crawls[:streak])
+    return HealthIssue(
+        "empty",
+        f"{streak} crawls in a row found no announcements (outcomes: {outcomes})",
+        crawls[0].get("id"),
+    )
+
+
+def _extraction_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
+    current = missing_ratios(crawls[0].get("stats") or {}, min_pages=config.min_pages)
+    if current is None:
+        return None
+    previous = None
+    for crawl in crawls[1:]:
+        previous = missing_ratios(crawl.get("stats") or {}, min_pages=config.min_pages)
+        if previous is not None:
+            break
+    if previous is None:
+        return None
+    lost = [
+        name for name in FIELDS
+        if current[name] >= config.missing_ratio and previous[name] <= config.healthy_ratio
+    ]
+    if not lost:
+        return None
+    parts = [
+        f"{name}s missing on {current[name]:.0%} of pages (before: {previous[name]:.0%})"
+        for name in lost
+    ]
+    detail = "extraction lost " + "; ".join(parts) + ": did the site change its layout?"
+    return HealthIssue("extraction", detail, crawls[0].get("id"))
+
+
+def _blocked_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
+    if not is_blocked(crawls[0], ratio=config.antibot_ratio):
+        return None
+    if len(crawls) > 1 and is_blocked(crawls[1], ratio=config.antibot_ratio):
+        return None  # already reported when it started
+    stats = crawls[0].get("stats") or {}
+    detail = (
+        f"site answers with anti-bot pages ({_n(stats, 'pages/antibot')} anti-bot, "
+        f"{_n(stats, 'pages/article')} articles; outcome {crawls[0].get('outcome')})"
+    )
+    return HealthIssue("blocked", detail, crawls[0].get("id"))
+
+
+def evaluate(
+    crawls: Iterable[Mapping[str, Any]], config: HealthConfig | None = None
+) -> list[HealthIssue]:
+    """Issues that start with the newest of `crawls` (newest first, as Archive.crawls)."""
+    config = config or HealthConfig()
+    judged = _judged(crawls)
+    if not judged:
+        return []
+    rules = (_blocked_issue, _empty_issue, _extraction_issue)
+    return [issue for rule in rules if (issue := rule(judged, config))]
+
+
+def check_site(
+    archive: Any,
+    site: str,
+    *,
+    config: HealthConfig | None = None,
+    now: datetime | None = None,
+) -> list[HealthIssue]:
+    """Evaluate the rules on the site's latest crawl and record each issue as a health event."""
+    config = config or HealthConfig()
+    issues = evaluate(archive.crawls(site=site, limit=config.window), config)
+    for issue in issues:
+        archive.record_health(site, issue.kind, issue.detail, crawl_id=issue.crawl_id, now=now)
+    return issues
+
+
+# --- `sites --health` --------------------------------------------------------------------
+
+
+def health_rows(
+    archive: Any, sites: Iterable[SiteSchedule], *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """One JSON-ready row per site: last crawl, back-off, next due time, latest health event."""
+    now = now or utcnow()
+    rows = []
+    for site in sites:
+        last = archive.last_finished_crawl(site.name)
+        state = archive.site_state(site.name) or {}
+        events = archive.events(kinds=["health"], site=site.name) or []
+        latest = max(events, key=lambda e: e.get("id") or 0) if events else None
+        due = next_due(archive, site)
+        rows.append({
+            "site": site.name,
+            "last_crawl": last.get("finished_at") if last else None,
+            "last_outcome": last.get("outcome") if last else None,
+            "announcements": announcements(last.get("stats") or {}) if last else None,
+            "failures": int(state.get("failures") or 0),
+            "backoff_until": state.get("backoff_until"),
+            "next_due": due.isoformat() if due else None,
+            "due": due is None or due <= now,
+            "health": _status(last, state, latest),
+            "last_health_event": latest,
+        })
+    return rows
+
+
+def _status(last: Mapping | None, state: Mapping, latest: Mapping | None) -> str:
+    if last is None:
+        return "never crawled"
+    if int(state.get("failures") or 0):
+        return f"failing ({state.get('last_outcome')})"
+    if latest and last.get("id") is not None and latest.get("crawl_id") == last.get("id"):
+        return "warning"
+    return "ok"
+
+
+def format_health(rows: list[dict[str, Any]]) -> str:
+    """Plain-text table for `gov-archive sites --health`."""
+    header = ("SITE", "HEALTH", "LAST CRAWL", "OUTCOME", "FOUND", "NEXT DUE")
+    lines = [header]
+    for row in rows:
+        lines.append((
+            row["site"], row["health"], row["last_crawl"] or "-", row["last_outcome"] or "-",
+            "-" if row["announcements"] is None else str(row["announcements"]),
+            "now" if row["due"] else (row["next_due"] or "-"),
+        ))
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip() for line in lines]
+    for row in rows:
+        event = row["last_health_event"]
+        if event:
+            out.append(f"  {row['site']}: {event.get('time')} {_event_text(event)}")
+    return "\n".join(out)
+
+
+def _event_text(event: Mapping[str, Any]) -> str:
+    """The health kind and detail of an event, whatever fields the archive puts them in."""
+    for key in ("detail", "title"):
+        if event.get(key):
+            kind = event.get("health_kind") or event.get("subkind") or ""
+            return f"{kind}: {event[key]}" if kind else str(event[key])
+    return str(event.get("kind"))

@@ -1,0 +1,265 @@
+"""When each site is due: intervals, back-off of failing sites, and the post-crawl bookkeeping.
+
+A site is due when its interval (`every` in its definition) has passed since its last
+finished crawl *and* it is not backing off. A site whose crawls fail or get blocked backs
+off exponentially: after the n-th consecutive failure the next attempt waits
+``every * 2**(n-1)``, capped at ``max(every, max_backoff)``. The state (failures,
+backoff_until, last outcome, last processed crawl) lives in the archive
+(``Archive.site_state`` / ``set_site_state``), so cron runs and `watch` share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVERY = "6h"
+DEFAULT_MAX_BACKOFF = timedelta(days=1)
+SUCCESS_OUTCOMES = frozenset({"finished"})
+# Outcomes that say nothing about the site's health (we stopped it, or it did not run).
+NEUTRAL_OUTCOMES = frozenset({"interrupted", "shutdown", "cancelled", "skipped"})
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+def parse_interval(text: str | int | float | timedelta) -> timedelta:
+    """Parse ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` or plain seconds into a timedelta."""
+    if isinstance(text, timedelta):
+        value = text
+    elif isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = timedelta(seconds=text)
+    else:
+        value = _parse_interval_text(str(text))
+    if value <= timedelta(0):
+        raise ValueError(f"interval must be positive: {text!r}")
+    return value
+
+
+def _parse_interval_text(text: str) -> timedelta:
+    spec = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", spec):
+        return timedelta(seconds=float(spec))
+    if not spec or _INTERVAL.sub("", spec).strip():
+        raise ValueError(f"bad interval {text!r}: use e.g. 30m, 6h, 1d or 1h30m")
+    seconds = sum(float(n) * _UNITS[u] for n, u in _INTERVAL.findall(spec))
+    return timedelta(seconds=seconds)
+
+
+def format_interval(value: timedelta) -> str:
+    """The shortest ``1d6h``-style spelling of `value` (whole seconds)."""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(value: datetime) -> str:
+    """ISO 8601 in UTC with an explicit offset, as the archive stores times."""
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_time(value: str | datetime | None) -> datetime | None:
+    """A stored ISO time (or datetime) as an aware datetime; naive values are UTC."""
+    if value is None or value == "":
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class SiteSchedule:
+    """What the scheduler needs from a site definition."""
+
+    name: str
+    every: timedelta = field(default_factory=lambda: parse_interval(DEFAULT_EVERY))
+    webhook: str | None = None
+    alert_kinds: tuple[str, ...] | None = None
+
+
+def schedule_from_definition(data: Mapping[str, Any], *, default_name: str = "") -> SiteSchedule:
+    """Build a SiteSchedule from a parsed site definition (TOML table or object attrs)."""
+    name = str(data.get("name") or default_name)
+    every = parse_interval(data.get("every") or DEFAULT_EVERY)
+    alerts = data.get("alerts") or {}
+    kinds = alerts.get("kinds")
+    return SiteSchedule(
+        name=name,
+        every=every,
+        webhook=alerts.get("webhook") or None,
+        alert_kinds=tuple(kinds) if kinds else None,
+    )
+
+
+def default_sites_dir() -> Path:
+    return Path(__file__).parent / "sites"
+
+
+def load_schedules(sites_dir: str | Path | None = None) -> list[SiteSchedule]:
+    """Read every ``*.toml`` site definition in `sites_dir` (default: the bundled sites)."""
+    folder = Path(sites_dir) if sites_dir else default_sites_dir()
+    schedules = []
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        try:
+            schedules.append(schedule_from_definition(data, default_name=path.stem))
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+    return schedules
+
+
+# --- due computation -------------------------------------------------------------------
+
+
+def next_due(archive: Any, site: SiteSchedule) -> datetime | None:
+    """When `site` is next due; None means now (never crawled, no back-off)."""
+    last = archive.last_finished_crawl(site.name)
+    finished = parse_time(last.get("finished_at")) if last else None
+    candidates = [finished + site.every] if finished else []
+    backoff = parse_time(archive.site_state(site.name).get("backoff_until"))
+    if backoff:
+        candidates.append(backoff)
+    return max(candidates) if candidates else None
+
+
+def is_due(archive: Any, site: SiteSchedule, *, now: datetime | None = None) -> bool:
+    """True if `site` should be crawled at `now`."""
+    when = next_due(archive, site)
+    return when is None or when <= (now or utcnow())
+
+
+def due_sites(
+    archive: Any, sites: Iterable[SiteSchedule], *, now: datetime | None = None
+) -> list[SiteSchedule]:
+    """The sites due at `now`, the longest-overdue first (never-crawled sites lead)."""
+    now = now or utcnow()
+    due = []
+    for site in sites:
+        when = next_due(archive, site)
+        if when is None or when <= now:
+            due.append((when or datetime.min.replace(tzinfo=timezone.utc), site))
+    due.sort(key=lambda pair: pair[0])
+    return [site for _, site in due]
+
+
+# --- back-off and post-crawl bookkeeping ----------------------------------------------------
+
+
+def backoff_delay(
+    failures: int, every: timedelta, *, max_backoff: timedelta = DEFAULT_MAX_BACKOFF
+) -> timedelta:
+    """Wait after the `failures`-th consecutive failure: every, 2×, 4× … capped."""
+    if failures <= 0:
+        return timedelta(0)
+    cap = max(every, max_backoff)
+    exponent = min(failures - 1, 32)  # avoids overflow; the cap applies long before
+    return min(every * (2**exponent), cap)
+
+
+def classify(outcome: str | None) -> str:
+    """``"success"``, ``"neutral"`` or ``"failure"`` for a crawl outcome."""
+    if outcome in SUCCESS_OUTCOMES:
+        return "success"
+    if outcome in NEUTRAL_OUTCOMES:
+        return "neutral"
+    return "failure"
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """What after_crawl concluded about a site."""
+
+    site: str
+    crawl_id: int | None
+    outcome: str
+    failures: int
+    backoff_until: str | None
+    health: tuple[Any, ...] = ()
+
+
+def record_outcome(
+    archive: Any,
+    site: SiteSchedule,
+    outcome: str,
+    *,
+    crawl_id: int | None = None,
+    now: datetime | None = None,
+    max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+) -> CrawlResult:
+    """Update the site's failure count and back-off after an attempt that ended in `outcome`."""
+    now = now or utcnow()
+    state = dict(archive.site_state(site.name) or {})
+    failures = int(state.get("failures") or 0)
+    kind = classify(outcome)
+    if kind == "success":
+        failures, backoff_until = 0, None
+    elif kind == "failure":
+        failures += 1
+        backoff_until = iso(now + backoff_delay(failures, site.every, max_backoff=max_backoff))
+    else:
+        backoff_until = state.get("backoff_until")
+    fields: dict[str, Any] = {
+        "failures": failures,
+        "backoff_until": backoff_until,
+        "last_outcome": outcome,
+        "last_attempt": iso(now),
+    }
+    if crawl_id is not None:
+        fields["processed_crawl"] = crawl_id
+    archive.set_site_state(site.name, **fields)
+    if kind == "failure":
+        log.warning(
+            "site %s: %s (%d in a row); backing off until %s",
+            site.name, outcome, failures, backoff_until,
+        )
+    return CrawlResult(site.name, crawl_id, outcome, failures, backoff_until)
+
+
+def after_crawl(
+    archive: Any,
+    site: SiteSchedule,
+    *,
+    now: datetime | None = None,
+    max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+    health_config: Any = None,
+) -> CrawlResult | None:
+    """Book-keep the site's latest finished crawl once: back-off state and health rules.
+
+    Idempotent: returns None if that crawl was already processed (or there is none), so
+    both the `crawl` command and `watch` may call it.
+    """
+    from crawler import health
+
+    last = archive.last_finished_crawl(site.name)
+    if not last:
+        return None
+    state = archive.site_state(site.name) or {}
+    if state.get("processed_crawl") == last["id"]:
+        return None
+    issues = health.check_site(archive, site.name, config=health_config, now=now)
+    result = record_outcome(
+        archive, site, str(last.get("outcome") or "unknown"),
+        crawl_id=last["id"], now=now, max_backoff=max_backoff,
+    )
+    return CrawlResult(
+        result.site, result.crawl_id, result.outcome, result.failures,
+        result.backoff_until, tuple(issues),
+    )

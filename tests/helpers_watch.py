@@ -1,0 +1,150 @@
+"""Shared helpers for the scheduler tests: fake clock, webhook receiver, archive stand-ins."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()
+
+
+class Clock:
+    """A fake clock: `clock()` returns the current fake time; `advance()` moves it."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class MemoryArchive:
+    """In-memory stand-in with the contract's scheduler-support subset of `Archive`."""
+
+    def __init__(self) -> None:
+        self._crawls: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        self._state: dict[str, dict[str, Any]] = {}
+        self._delivered: dict[str, set[int]] = {}
+        self._ids = itertools.count(1)
+
+    def start_crawl(self, site: str, *, now: datetime | None = None) -> int:
+        crawl = {"id": len(self._crawls) + 1, "site": site, "started_at": iso(now or T0),
+                 "finished_at": None, "outcome": None, "stats": {}}
+        self._crawls.append(crawl)
+        return crawl["id"]
+
+    def finish_crawl(self, crawl_id: int, outcome: str, stats: dict, *, now=None) -> None:
+        crawl = self._crawls[crawl_id - 1]
+        crawl.update(finished_at=iso(now or T0), outcome=outcome, stats=dict(stats))
+
+    def last_finished_crawl(self, site: str) -> dict | None:
+        done = [c for c in self._crawls if c["site"] == site and c["finished_at"]]
+        return dict(done[-1]) if done else None
+
+    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict]:
+        rows = [dict(c) for c in reversed(self._crawls) if site in (None, c["site"])]
+        return rows[:limit] if limit else rows
+
+    def add_event(self, site: str, kind: str = "new", **fields: Any) -> int:
+        event = {"id": next(self._ids), "kind": kind, "site": site, "time": iso(T0),
+                 "url": f"http://{site}/{len(self._events)}", **fields}
+        self._events.append(event)
+        return event["id"]
+
+    def events(self, *, since=None, kinds=None, site=None, after_id=None, limit=None):
+        rows = [dict(e) for e in self._events
+                if (kinds is None or e["kind"] in kinds) and site in (None, e["site"])]
+        return rows[:limit] if limit else rows
+
+    def record_health(self, site, kind, detail, *, crawl_id=None, now=None) -> int:
+        return self.add_event(site, "health", title=f"{kind}: {detail}", detail=detail,
+                              health_kind=kind, crawl_id=crawl_id, time=iso(now or T0))
+
+    def pending_deliveries(self, sink, *, site=None, kinds=None) -> list[dict]:
+        done = self._delivered.get(sink, set())
+        return [e for e in self.events(kinds=kinds, site=site) if e["id"] not in done]
+
+    def mark_delivered(self, sink, event_ids, *, now=None) -> None:
+        self._delivered.setdefault(sink, set()).update(event_ids)
+
+    def site_state(self, site: str) -> dict:
+        return dict(self._state.get(site, {}))
+
+    def set_site_state(self, site: str, **fields: Any) -> None:
+        self._state.setdefault(site, {}).update(fields)
+
+
+def crawl_stats(
+    articles: int = 10, *, new: int | None = None, missing_title: int = 0,
+    missing_date: int = 0, missing_body: int = 0, antibot: int = 0, empty: int = 0,
+) -> dict[str, int]:
+    """Crawl stats as the pipeline stores them."""
+    return {
+        "archive/new": articles if new is None else new,
+        "archive/unchanged": 0 if new is None else articles - new,
+        "pages/article": articles, "pages/antibot": antibot, "pages/empty": empty,
+        "pages/list": 1,
+        "extract/missing_title": missing_title, "extract/missing_date": missing_date,
+        "extract/missing_body": missing_body,
+    }
+
+
+class Receiver:
+    """A local webhook receiver on 127.0.0.1: answers `statuses` in turn, then 200."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.statuses = list(statuses or [])
+        self.requests: list[dict[str, Any]] = []
+        self.attempts = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.attempts += 1
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if status == 200:
+                    receiver.requests.append(json.loads(body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/secret-token"
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [e["id"] for r in self.requests for e in r["events"]]
+
+    def __enter__(self) -> Receiver:
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
+    with Receiver(statuses) as running:
+        yield running
