@@ -151,3 +151,39 @@ def test_generate_site_scales_for_the_benchmark():
     site = generate_site(notices=1000, policies=1000, notice_page_size=20, policy_page_size=20)
     assert len(site.articles()) == 2000 and len(site.list_paths()) == 100
     assert len({a.path for a in site.articles()}) == 2000
+
+
+def test_planned_changes_are_one_new_one_edited_one_withdrawn():
+    from crawler.demo.scenario import apply_changes, plan_changes
+
+    site = demo_site()
+    before = {a.path for a in site.articles()}
+    plan = plan_changes(site)
+    assert plan.new.path not in before and plan.old_sentence != plan.new_sentence
+    apply_changes(site, plan, now=NOW)
+    after = {a.path for a in site.articles()}
+    assert after == before - {plan.withdrawn.path} | {plan.new.path}
+    assert plan.new_sentence in site.article(plan.edited.path).text()
+    assert site.resolve(plan.withdrawn.path).status == 404
+    assert site.columns["tzgg"].page_items(0)[0] is plan.new
+
+
+def test_crawl_args_turn_politeness_delays_off(tmp_path):
+    from crawler.demo.scenario import crawl_args
+
+    args = crawl_args(["http://h/a/", "http://h/b/"], tmp_path / "x.db", full=True)
+    assert args[:5] == ["crawl", "--url", "http://h/a/", "--url", "http://h/b/"]
+    assert "--full" in args and "DOWNLOAD_DELAY=0" in args and "AUTOTHROTTLE_ENABLED=False" in args
+
+
+def test_demo_command_refuses_an_existing_archive(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.demo.command import demo
+
+    existing = tmp_path / "demo.db"
+    existing.write_bytes(b"")
+    result = CliRunner().invoke(demo, ["--db", str(existing)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = CliRunner().invoke(demo, ["--db", str(tmp_path / "missing" / "x.db")])
+    assert result.exit_code == 1 and "does not exist" in result.output

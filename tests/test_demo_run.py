@@ -1,0 +1,50 @@
+"""End to end: `python -m crawler demo` crawls, changes and re-crawls the demo site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from crawler.demo.scenario import plan_changes
+from crawler.demo.site import demo_site
+
+
+def _commands() -> set[str]:
+    try:
+        from crawler.cli import cli
+    except ImportError:
+        return set()
+    return set(getattr(cli, "commands", {}))
+
+
+pytestmark = pytest.mark.skipif(
+    not {"crawl", "demo"} <= _commands(), reason="the crawl or demo command is not wired yet")
+
+
+def test_demo_runs_offline_and_records_new_changed_gone(tmp_path):
+    from archive import Archive
+
+    db = tmp_path / "demo.db"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "crawler", "demo", "--db", str(db)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for heading in ("First crawl", "The site changes", "Re-crawl", "`new`", "`changes`", "`diff`"):
+        assert heading in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+    plan = plan_changes(demo_site())
+    with Archive(db, create=False) as archive:
+        events = archive.events()
+    by_kind: dict[str, set[str]] = {}
+    for event in events:
+        path = "/" + event["url"].split("/", 3)[3]
+        by_kind.setdefault(event["kind"], set()).add(path)
+    assert len(by_kind["new"]) == len(demo_site().articles()) + 1
+    assert plan.new.path in by_kind["new"]
+    assert by_kind["changed"] == {plan.edited.path}
+    assert by_kind["gone"] == {plan.withdrawn.path}
+    assert plan.new_sentence.split("，")[0] in proc.stdout  # the diff shows the edit
