@@ -1,0 +1,206 @@
+"""Find the main-text container (known CMS containers, then text density) and clean its text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from .dom import compact, text_of
+
+# Containers used by the big gov CMSs (TRS, Hanweb, UCAP/开普云, gkmlpt ...) and common templates.
+KNOWN_IDS = ("UCAP-CONTENT", "zoom", "Zoom", "fontzoom", "zoomcon", "zoomCon", "BodyLabel", "contentText",
+             "ContentRegion", "art_content", "article_content", "mainText", "zhengwen", "div_zhengwen",
+             "con_con", "xxgk_content", "info_content", "newsContent", "news_content", "detailContent",
+             "wenzhang-content", "ivs_content", "js_content", "Content", "content")
+KNOWN_CLASSES = ("TRS_Editor", "TRS_UEDITOR", "Custom_UnionStyle", "pages_content", "article-content",
+                 "article_content", "articleContent", "zwgkdetail", "content_text", "detail-content",
+                 "detail_content", "news_content", "newsContent", "main-text", "xl_content", "con_text",
+                 "view", "article-body", "zw", "wz_zw", "art_con", "conTxt", "TRS_PreAppend",
+                 "bt-content", "zoom", "wenzhang-content", "rich_media_content", "Section0", "WordSection1",
+                 "article")
+
+
+_KNOWN_ID_SET = frozenset(KNOWN_IDS)
+_KNOWN_CLASS_SET = frozenset(KNOWN_CLASSES)
+_WITH_ATTRS = etree.XPath(".//*[@id or @class]")
+_RANK = {**{f"#{i}": n for n, i in enumerate(KNOWN_IDS)},
+         **{f".{c}": n for n, c in enumerate(KNOWN_CLASSES)}}
+
+
+def _is_known(el: lxml.html.HtmlElement) -> bool:
+    if el.get("id") in _KNOWN_ID_SET:
+        return True
+    cls = el.get("class")
+    return bool(cls) and not _KNOWN_CLASS_SET.isdisjoint(cls.split())
+
+
+def _known_xpath(scope: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [el for el in _WITH_ATTRS(scope) if _is_known(el)]
+
+
+_PUNCT_RE = re.compile("[，。；：！？、]")
+
+
+@dataclass
+class Stats:
+    text: int = 0
+    link: int = 0
+    punct: int = 0
+
+    @property
+    def prose(self) -> float:
+        return (self.text - self.link) + 8 * self.punct
+
+
+def _strlen(s: str | None) -> int:
+    return len(s.strip()) if s else 0
+
+
+def _punct(s: str | None) -> int:
+    return len(_PUNCT_RE.findall(s)) if s and not s.isascii() else 0
+
+
+def measure(root: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, Stats]:
+    """Bottom-up text/link/punctuation counts for every element (one pass)."""
+    stats: dict[lxml.html.HtmlElement, Stats] = {}
+    for el in reversed(list(root.iter(etree.Element))):
+        st = Stats(_strlen(el.text), 0, _punct(el.text))
+        for child in el:
+            cs = stats.get(child)
+            if cs is not None:
+                st.text += cs.text
+                st.link += cs.link
+                st.punct += cs.punct
+            if child.tail:
+                st.text += _strlen(child.tail)
+                st.punct += _punct(child.tail)
+        if el.tag == "a":
+            st.link = st.text
+            st.punct = 0
+        stats[el] = st
+    return stats
+
+
+def known_container(root: lxml.html.HtmlElement,
+                    stats: dict[lxml.html.HtmlElement, Stats]) -> lxml.html.HtmlElement | None:
+    """The best known CMS container holding real prose, if any."""
+    valid = []
+    body = root.find('body')
+    for el in _known_xpath(body if body is not None else root):
+        st = stats.get(el)
+        if st is None or st.text - st.link < 15 or st.link > 0.5 * st.text:
+            continue
+        valid.append(el)
+    if not valid:
+        return None
+    top = max(stats[el].prose for el in valid)
+    eligible = [el for el in valid if stats[el].prose >= 0.25 * top]
+    best = min(eligible, key=lambda el: (_rank(el), -stats[el].prose))
+    # Prefer a known container nested inside that holds nearly all of the prose (TRS_Editor in #zoom).
+    total = stats[best].prose
+    for el in _known_xpath(best):
+        st = stats.get(el)
+        if st and st.prose >= 0.97 * total and st.text - st.link >= 15:
+            best = el
+            total = st.prose
+    return best
+
+
+def _rank(el: lxml.html.HtmlElement) -> int:
+    ranks = [_RANK.get(f"#{el.get('id')}", 99)]
+    for c in (el.get("class") or "").split():
+        ranks.append(_RANK.get(f".{c}", 99))
+    return min(ranks)
+
+
+def density_container(root: lxml.html.HtmlElement,
+                      stats: dict[lxml.html.HtmlElement, Stats]) -> lxml.html.HtmlElement | None:
+    """Descend from <body> while one child holds most of the prose."""
+    body = root.find("body")
+    node = body if body is not None else root
+    while True:
+        score = stats[node].prose
+        children = [c for c in node if isinstance(c.tag, str) and c in stats]
+        if not children or score <= 0:
+            return node
+        best = max(children, key=lambda c: stats[c].prose)
+        if stats[best].prose >= 0.6 * score and best.tag not in ("a", "p", "br", "strong", "b", "font"):
+            node = best
+        else:
+            return node
+
+
+# Noise inside a container, matched on class/id.
+_NOISE = re.compile(
+    r"share|print|close|fontsize|font-size|zihao|toolbar|tool-bar|related|relate|xgwz|xglj|xgxw|"
+    r"prev|next|pager|page-nav|bdshare|qrcode|ewm|comment|footer|breadcrumb|crumb|location|"
+    r"position|dqwz|sxp|syp|xyp|shangxia|editor-info|pagesource|source_all|jiucuo|"
+    r"article-infos|articleinfo|article-info|info-bar|infobar|fjlist",
+    re.I,
+)
+_NOISE_XPATH = etree.XPath(".//*[@class or @id]")
+
+
+def strip_noise(container: lxml.html.HtmlElement, stats: dict[lxml.html.HtmlElement, Stats]) -> None:
+    """Remove share/print/related/prev-next blocks inside the container (only small ones)."""
+    total = max(stats[container].text, 1)
+    for el in _NOISE_XPATH(container):
+        attrs = f"{el.get('class', '')} {el.get('id', '')}"
+        if "TRS_Editor" in attrs or "content" in attrs.lower():
+            continue
+        if _NOISE.search(attrs):
+            st = stats.get(el)
+            if st is not None and st.text <= 0.3 * total and el.getparent() is not None:
+                el.drop_tree()
+
+
+_LEADING = re.compile(
+    r"^(当前位置|您的位置|您现在的位置|你的位置|所在位置|位置)\s*[:：]|"
+    r"^(发布|来源|作者|浏览|阅读|点击|时间|日期|字号|文章来源|信息来源|【字体|【字号|字体)"
+)
+_TOOLBAR_WORDS = re.compile(
+    r"^(?:[【\[（(]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回顶部|返回|收藏|分享(?:到)?|保存|"
+    r"字号|字体|大|中|小|默认|放大|缩小|正常|加大|减小|纠错|我要纠错|扫一扫|在手机打开|微信|微博|QQ空间|"
+    r"视力保护色|下载|双击鼠标自动滚屏|用手机扫描二维码)\s*[】\]）)]?\s*[:：|/]?\s*)+$"
+)
+_TRAILING = re.compile(
+    r"^(上一篇|下一篇|上一条|下一条|上一页|下一页|相关(?:文章|新闻|链接|信息|阅读|稿件|文件|附件)?\s*[:：]?$|"
+    r"分享到|责任编辑|【责任编辑|\(责任编辑|（责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|"
+    r"扫一扫|网站标识码|版权所有|Copyright|主办单位|ICP备|京ICP|.{0,20}公网安备)",
+    re.I,
+)
+
+
+def is_toolbar(line: str) -> bool:
+    return bool(_TOOLBAR_WORDS.match(line)) or ("字号" in line and len(line) < 40 and
+                                                bool(re.search(r"大\s*中\s*小", line)))
+
+
+def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None) -> str:
+    """Trim title repeats, info bars and toolbars at the edges; toolbar-only lines anywhere."""
+    lines = [ln for ln in text.split("\n") if not is_toolbar(ln)]
+    key = compact(title)
+    # leading lines that together spell the title
+    if key:
+        acc, cut = "", 0
+        for i, ln in enumerate(lines[:6]):
+            acc += compact(ln)
+            if not key.startswith(acc):
+                break
+            if acc == key:
+                cut = i + 1
+                break
+        lines = lines[cut:]
+    while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
+                     (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
+        lines.pop(0)
+    while lines and _TRAILING.match(lines[-1]) and len(lines[-1]) < 200:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def container_text(container: lxml.html.HtmlElement) -> str:
+    return text_of(container)

@@ -1,0 +1,78 @@
+"""Is this page an announcement, or an anti-bot shell, soft 404, empty page, JS shell or list?"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+_ANTIBOT_MARKERS = ("$_ts", "__jsl_clearance", "__jsluid", "wzwsquestion", "wzwsfactor", "WZWS_METHOD",
+                    "请开启JavaScript", "请开启 JavaScript", "请启用JavaScript", "enable JavaScript",
+                    "enable javascript", "JavaScript is disabled", "JavaScript is required", "_bot_sbu")
+_RS_ATTR = re.compile(r"<(?:meta|script)[^>]+\br\s*=\s*['\"]m['\"]", re.I)
+_SOFT404 = re.compile(
+    r"页面不存在|您访问的页面不存在|你访问的页面不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|"
+    r"页面已(?:被)?删除|信息已(?:被)?删除|文章已(?:被)?删除|内容已(?:被)?删除|已被删除|已删除|已下线|已撤销|"
+    r"页面已失效|信息不存在|文章不存在|内容不存在|404\s*(?:not\s*found|错误|error)?|not\s+found|"
+    r"访问的页面.{0,10}(?:不存在|删除|移除)",
+    re.I,
+)
+_DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}-\d{1,2}\b")
+_SPA_ROOT = etree.XPath("//body//*[@id='app' or @id='root' or @id='__nuxt' or @id='__next' or @ng-app or @ng-view]")
+
+
+def challenge(text: str, status: int) -> str | None:
+    """'antibot' if the response looks like a challenge page (content is checked later)."""
+    if status in (412, 521):
+        return "antibot"
+    head = text[:200_000]
+    if any(m in head for m in _ANTIBOT_MARKERS) or (("r='m'" in head or 'r="m"' in head) and _RS_ATTR.search(head)):
+        return "antibot-marker"
+    return None
+
+
+def shell_hint(root: lxml.html.HtmlElement, text: str) -> bool:
+    """A client-side app shell: SPA root element or template placeholders."""
+    return bool(_SPA_ROOT(root)) or text.count("{{") >= 3
+
+
+def _dated_items(root: lxml.html.HtmlElement) -> int:
+    count = 0
+    for el in root.xpath("//body//li[.//a] | //body//tr[.//a] | //body//dd[.//a]"):
+        txt = el.text_content()
+        if len(txt) < 300 and _DATEISH.search(txt):
+            count += 1
+    return count
+
+
+def page_class(ex, root, stats, container, verdict: str | None, shell: bool, status: int) -> str:
+    body_len = len("".join(ex.body.split()))
+    prose_punct = sum(ex.body.count(p) for p in "，。；")
+    if verdict == "antibot":
+        return "antibot"
+    body_el = root.find("body")
+    visible = stats[body_el].text if body_el is not None and body_el in stats else 0
+    if verdict == "antibot-marker" and (visible < 300 or body_len < 80 and prose_punct < 3):
+        return "js_shell" if shell else "antibot"
+    if status in (404, 410):
+        return "soft404"
+    if body_len < 600 and (_SOFT404.search(ex.title or "") or _SOFT404.search(ex.body[:300]) or
+                           (visible < 600 and _SOFT404.search(" ".join(root.xpath("//title//text()"))))):
+        return "soft404"
+    if visible == 0 or body_len == 0:
+        return "js_shell" if shell else "empty"
+    has_article_meta = "articletitle" in {m.get("name", "").lower() for m in root.xpath("//meta[@name]")}
+    if body_len < 200 and prose_punct < 2 and not has_article_meta:
+        items = _dated_items(root)
+        if items >= 5:
+            return "list"
+        if shell:
+            return "js_shell"
+        if not ex.attachments:
+            return "empty"
+    if not has_article_meta and prose_punct < 10 and container is not None:
+        cst = stats.get(container)
+        if cst is not None and cst.link > 0.4 * max(cst.text, 1) and _dated_items(root) >= 8:
+            return "list"
+    return "article"

@@ -1,0 +1,244 @@
+"""extract(): raw bytes + URL + headers -> Extraction."""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from . import attachments as att
+from . import body as bodymod
+from . import classify
+from .dates import date_from_url, find_dates, nfkc, parse_date
+from .decoding import decode_html
+from .dom import HIDDEN_XPATH, compact, inline_text, parse, squash
+from .meta import disclosure_block, gov_meta
+from .model import Extraction
+from .title import choose_title, key, title_segments
+
+_REMOVE = etree.XPath("//script|//style|//noscript|//template|//link|//iframe|//object|//embed|//svg")
+_HIDDEN = etree.XPath(HIDDEN_XPATH)
+_DATE_TEXT = etree.XPath(
+    "//body//text()[re:test(., '(19|20)[0-9]{2}|[〇○零][一二三四五六七八九〇○零]')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+_INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
+_VISIBLE_LABEL = re.compile(
+    r"(?:发布日期|发布时间|发文日期|公开日期|信息提供日期|发表时间|发表日期|上传时间|发稿时间|"
+    r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
+)
+_NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
+
+
+def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, status: int = 200) -> Extraction:
+    """Extract title, date, body, metadata and attachments from one page's raw bytes."""
+    text, used, declared = decode_html(raw or b"", headers)
+    ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
+    root = parse(text)
+    verdict = classify.challenge(text, status)
+    scripts = [s.text or "" for s in root.iter("script")]
+    script_links = att.script_links(scripts)
+    shell_hint = classify.shell_hint(root, text)
+
+    for el in _REMOVE(root):
+        el.drop_tree() if el.getparent() is not None else None
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for el in _HIDDEN(root):
+        if el.getparent() is not None and el.tag not in ("html", "body"):
+            el.drop_tree()
+
+    meta, meta_titles = gov_meta(root)
+    order = {el: i for i, el in enumerate(root.iter(etree.Element))}
+    stats = bodymod.measure(root)
+    container = bodymod.known_container(root, stats)
+    if container is None:
+        container = bodymod.density_container(root, stats)
+
+    site_names = {meta.get("site_name", "")}
+    title_tag = " ".join(root.xpath("//title//text()")).strip()
+    segs = title_segments(title_tag)
+    if len(segs) > 1:
+        site_names.add(segs[-1])
+    site_names.discard("")
+    choice = choose_title(root, meta_titles, site_names, container, order)
+    ex.title = choice.text if choice else ""
+    ex.title_source = choice.source if choice else None
+    title_el = choice.element if choice else None
+
+    fields, holders = disclosure_block(root)
+    for k, v in fields.items():
+        if k not in ("published_visible", "doc_title") and v:
+            meta.setdefault(k, v)
+    info = _info_bar(root, title_el, container, order)
+    for k, v in info.items():
+        meta.setdefault(k, v)
+
+    visible, visible_raw = _visible_date(root, title_el, container, order)
+    body_text = ""
+    if container is not None:
+        bodymod.strip_noise(container, stats)
+        body_text = bodymod.clean_lines(bodymod.container_text(container), ex.title,
+                                        date_lines={visible_raw} if visible_raw else None)
+    ex.body = body_text
+    _pick_date(ex, meta, fields, visible, visible_raw, url)
+    if fields.get("written_date"):
+        meta["written_date"] = fields["written_date"]
+
+    base = urljoin(url, root.xpath("string(//base/@href)").strip()) if root.xpath("//base/@href") else url
+    scope = _attachment_scope(container)
+    ex.attachments = att.collect(scope, script_links, base, url)
+    if "site_domain" not in meta and url:
+        host = urlsplit(url).netloc
+        if host:
+            meta["site_domain_url"] = host
+    ex.metadata = {k: v for k, v in meta.items() if v}
+    ex.metadata.pop("site_domain_url", None)
+    ex.page_class = classify.page_class(ex, root, stats, container, verdict, shell_hint, status)
+    return ex
+
+
+def _holder_line(node: etree._Element) -> tuple[etree._Element, str]:
+    """The element whose one-line text contains this text node (climbing out of inline tags)."""
+    el = node.getparent()
+    if getattr(node, "is_tail", False):
+        el = el.getparent() if el is not None else None
+    for _ in range(2):
+        if el is not None and el.tag in _INLINE and el.getparent() is not None:
+            el = el.getparent()
+    return el, inline_text(el) if el is not None else ""
+
+
+def _inside(el: etree._Element, anc: etree._Element | None) -> bool:
+    while el is not None:
+        if el is anc:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _visible_date(root, title_el, container, order) -> tuple[str | None, str | None]:
+    """The labelled (or bracketed) date shown next to the title, never from lists or chrome."""
+    cpos = order.get(container, None) if container is not None else None
+    tpos = order.get(title_el, None) if title_el is not None else None
+    if cpos is None and tpos is None:
+        return None, None
+    lo = tpos if tpos is not None else (cpos - 120)
+    hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
+    end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
+                        if container is not None else hi)
+    best: tuple[int, str, str] | None = None
+    seen: set[int] = set()
+    for node in _DATE_TEXT(root):
+        el, line = _holder_line(node)
+        if el is None or id(el) in seen or len(line) > 200:
+            continue
+        seen.add(id(el))
+        pos = order.get(el, -1)
+        inside = container is not None and _inside(el, container)
+        if inside and not (title_el is not None and _inside(title_el, container) and pos < order.get(title_el, 0) + 15):
+            continue
+        after_body = container is not None and end_of_container < pos <= end_of_container + 40
+        if not (lo - 2 <= pos <= hi + 1 or after_body):
+            continue
+        if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
+            continue
+        for rank, iso in _line_dates(line):
+            strict = lo - 2 <= pos <= hi + 1
+            score = rank + (0 if strict else 5)
+            if best is None or score < best[0]:
+                best = (score, iso, line)
+    if best is None:
+        return None, None
+    return best[1], best[2]
+
+
+def _line_dates(line: str):
+    """(rank, iso) for dates in a line: 0 labelled 发布..., 1 bracketed, 2 bare on a short line."""
+    s = nfkc(line)
+    for f in find_dates(s, normalized=True):
+        before = s[max(0, f.start - 12):f.start]
+        if _NOT_PUBLISHED_LABEL.search(before):
+            continue
+        if _VISIBLE_LABEL.search(before):
+            yield 0, f.iso
+        elif _BRACKET_BEFORE.search(before):
+            yield 1, f.iso
+        elif len(s) <= 80 and not re.search(r"今天是|今日|星期", s):
+            yield 2, f.iso
+
+
+def _pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,
+               visible_raw: str | None, url: str) -> None:
+    meta_date = parse_date(meta.get("pub_date_meta"))
+    block = parse_date(fields.get("published_visible"))
+    if visible_raw:
+        meta["published_visible"] = squash(visible_raw)[:120]
+    elif fields.get("published_visible"):
+        meta["published_visible"] = fields["published_visible"]
+    chosen = [(visible, "visible"), (block, "disclosure_block"), (meta_date, "meta"),
+              (date_from_url(url), "url"), (_signature_date(ex.body), "signature")]
+    for iso, source in chosen:
+        if iso:
+            ex.published, ex.date_source = iso, source
+            return
+
+
+_SIGNATURE_SKIP = re.compile(r"施行|实施|起|至|截止|前|以前|之前")
+
+
+def _signature_date(body: str) -> str | None:
+    for line in reversed(body.split("\n")[-6:]):
+        s = nfkc(line).strip()
+        for f in find_dates(s, normalized=True):
+            rest = compact(s[:f.start] + s[f.end:])
+            if len(rest) <= 4 and not _SIGNATURE_SKIP.search(rest):
+                return f.iso[:10]
+    return None
+
+
+_INFO_LABELS = {"来源": "content_source", "信息来源": "content_source", "文章来源": "content_source",
+                "作者": "author", "发布机构": "issuer"}
+_INFO_RE = re.compile(r"(信息来源|文章来源|来源|作者)\s*[:：]\s*(.+?)(?=\s+\S{2,6}\s*[:：]|\s{2,}|$)")
+
+
+def _info_bar(root, title_el, container, order) -> dict[str, str]:
+    """来源/作者 from the info line between the title and the text."""
+    if title_el is None or container is None:
+        return {}
+    lo, hi = order.get(title_el, 0), order.get(container, 0)
+    if hi <= lo or hi - lo > 80:
+        return {}
+    out: dict[str, str] = {}
+    for el in root.iter(etree.Element):
+        pos = order.get(el, -1)
+        if pos <= lo:
+            continue
+        if pos >= hi:
+            break
+        if el.text and ("来源" in el.text or "作者" in el.text):
+            parent = el if el.tag not in _INLINE else el.getparent()
+            line = nfkc(inline_text(parent))
+            for m in _INFO_RE.finditer(line):
+                value = m.group(2).strip()
+                if value and len(value) <= 60:
+                    out.setdefault(_INFO_LABELS[m.group(1)], value)
+    return out
+
+
+def _attachment_scope(container):
+    if container is None:
+        return []
+    scope = [container]
+    for sib in container.itersiblings():
+        scope.append(sib)
+    parent = container.getparent()
+    if parent is not None and parent.tag not in ("body", "html"):
+        for sib in parent.itersiblings():
+            scope.append(sib)
+            if len(scope) > 12:
+                break
+    return scope

@@ -1,0 +1,141 @@
+"""Standard gov <meta> tags and the 政府信息公开 metadata block, as stable English keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from .dom import compact, inline_text, squash
+
+# <meta name> (lower-cased) -> metadata key
+META_KEYS = {
+    "sitename": "site_name",
+    "sitedomain": "site_domain",
+    "siteidcode": "site_id_code",
+    "columnname": "column_name",
+    "columntype": "column_type",
+    "contentsource": "content_source",
+    "keywords": "keywords",
+    "author": "author",
+    "description": "description",
+    "pubdate": "pub_date_meta",
+}
+# Meta names whose values are read but not stored under these names.
+TITLE_META = ("articletitle", "og:title", "twitter:title")
+
+# 信息公开 labels (whitespace removed, NFKC) -> key. Longest labels are matched first.
+DISCLOSURE_LABELS = {
+    "索引号": "index_no", "信息索引": "index_no", "索取号": "index_no",
+    "发布机构": "issuer", "发文机关": "issuer", "发文单位": "issuer", "发布单位": "issuer",
+    "办文部门": "issuer", "颁布单位": "issuer",
+    "成文日期": "written_date", "生成日期": "written_date", "印发日期": "written_date",
+    "发布日期": "published_visible", "公开日期": "published_visible", "发文日期": "published_visible",
+    "信息提供日期": "published_visible",
+    "发文字号": "doc_no", "文号": "doc_no", "文件编号": "doc_no", "发布文号": "doc_no",
+    "主题分类": "topic", "主题词": "subject_terms", "信息分类": "topic", "所属类别": "topic",
+    "有效性": "validity", "效力状态": "validity", "时效性": "validity",
+    "公文名称": "doc_title", "标题": "doc_title",
+}
+_LABEL_ORDER = sorted(DISCLOSURE_LABELS, key=len, reverse=True)
+_LABEL_RE = re.compile("(" + "|".join(
+    r"\s*".join(map(re.escape, label)) for label in _LABEL_ORDER) + r")\s*[:：]?")
+_ANY_LABEL_START = "|".join(map(re.escape, _LABEL_ORDER))
+
+
+def gov_meta(root: lxml.html.HtmlElement) -> tuple[dict[str, str], dict[str, str]]:
+    """(metadata from standard meta tags, raw title-ish meta values keyed by lower-cased name)."""
+    meta: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for m in root.xpath("//meta[(@name or @property) and @content]"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        value = squash(m.get("content"))
+        if not value or value.lower() in ("null", "none", "undefined") or "<?" in value or "<%" in value:
+            continue
+        if name in META_KEYS:
+            meta.setdefault(META_KEYS[name], value)
+        elif name in TITLE_META:
+            titles.setdefault(name, value)
+        elif name in ("og:site_name",):
+            meta.setdefault("site_name", value)
+        elif name in ("og:description",):
+            meta.setdefault("description", value)
+    if "site_id_code" not in meta:
+        code = root.xpath('string(//script[@id="_jiucuo_"]/@sitecode)')
+        if code:
+            meta["site_id_code"] = code.strip()
+    if "site_domain" in meta and "://" in meta["site_domain"]:
+        meta["site_domain"] = urlsplit(meta["site_domain"]).netloc or meta["site_domain"]
+    return meta, titles
+
+
+def _norm(s: str) -> str:
+    return compact(unicodedata.normalize("NFKC", s))
+
+
+def disclosure_block(root: lxml.html.HtmlElement) -> tuple[dict[str, str], list[lxml.html.HtmlElement]]:
+    """Fields of the 信息公开 block (table, label/value spans, or one inline line).
+
+    Returns (fields, elements holding them). Needs at least two distinct labels, so a lone
+    "发布日期" line elsewhere is not mistaken for the block.
+    """
+    found: dict[str, str] = {}
+    holders: list[lxml.html.HtmlElement] = []
+    candidates = root.xpath(
+        "//body//*[self::td or self::th or self::span or self::strong or self::b or self::label "
+        "or self::em or self::p or self::li or self::div or self::dt or self::font][text()]"
+    )
+    for el in candidates:
+        own = squash(el.text)
+        if not own or len(own) > 400 or not _LABEL_RE.match(own):
+            continue
+        key_values = _read_field(el)
+        if key_values:
+            for key, value in key_values:
+                found.setdefault(key, value)
+            holders.append(el)
+    if len({k for k in found if k != "doc_title"}) < 2:
+        return {}, []
+    return found, holders
+
+
+def _read_field(el: lxml.html.HtmlElement) -> list[tuple[str, str]]:
+    line = unicodedata.normalize("NFKC", inline_text(el))
+    if len(line) > 300:
+        return []
+    pairs = _split_inline(line)
+    if pairs and any(v for _, v in pairs):
+        return [(k, v) for k, v in pairs if v]
+    if not pairs:
+        return []
+    key = pairs[0][0]
+    value = ""
+    sibling = el.getnext()
+    if sibling is not None and isinstance(sibling.tag, str):
+        value = squash(inline_text(sibling))
+    if not value and el.tail and el.tail.strip(" :：\t\r\n\u3000\xa0"):
+        value = squash(el.tail).lstrip(":：").strip()
+    if not value:
+        parent = el.getparent()
+        if parent is not None and parent.tag not in ("tr", "table", "tbody", "body"):
+            sub = _split_inline(unicodedata.normalize("NFKC", inline_text(parent)))
+            return [(k, v) for k, v in sub if v]
+    if value and _LABEL_RE.match(value):
+        return []
+    return [(key, value)] if value else []
+
+
+def _split_inline(line: str) -> list[tuple[str, str]]:
+    """'索 引 号：X 发布机构：Y' -> [(index_no, X), (issuer, Y)]."""
+    matches = [m for m in _LABEL_RE.finditer(line)]
+    out = []
+    for i, m in enumerate(matches):
+        label = compact(m.group(1))
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        value = line[m.end():end].strip(" :：\t\u3000")
+        out.append((DISCLOSURE_LABELS[label], value))
+    if matches and matches[0].start() > 0 and line[:matches[0].start()].strip():
+        return []
+    return out
