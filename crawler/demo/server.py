@@ -61,6 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib name)
         self._answer(send_body=True)

@@ -1,0 +1,141 @@
+"""Crawl benchmark (run by hand): gov-archive crawl vs a bare Scrapy spider on a local site.
+
+    python benchmarks/bench_crawl.py [--articles 2000] [--list-pages 100] [--concurrency 8]
+
+Serves a generated TRS-style site (the demo generator: two columns, one GBK-encoded) on
+127.0.0.1 and measures, in one run and with politeness delays off on every side:
+
+1. baseline: a bare Scrapy spider that follows the same links (list pages via 下一页, article
+   pages, attachments) and does nothing with them;
+2. `gov-archive crawl --url ...` first crawl into an empty archive (fetch, extract, archive);
+3. the same command again on the unchanged site (default incremental mode).
+
+Targets: first crawl <= 3x baseline; unchanged re-crawl <= 0.25x first crawl.
+Each side runs in its own process (the Twisted reactor cannot restart), so process start-up is
+counted everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def common_settings(concurrency: int) -> list[str]:
+    """Scrapy settings given to both sides."""
+    return [f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", f"CONCURRENT_REQUESTS={concurrency}",
+            "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "ROBOTSTXT_OBEY=True",
+            "HTTPCACHE_ENABLED=False", "LOG_LEVEL=WARNING"]
+
+
+def run_baseline(urls: list[str], settings: list[str]) -> None:
+    """Entry point of the baseline subprocess: a bare spider over the same links."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class FollowSpider(scrapy.Spider):
+        name = "baseline"
+        start_urls = urls
+
+        def parse(self, response):  # list page
+            for href in response.css("ul.list li a::attr(href)").getall():
+                yield response.follow(href, self.parse_article)
+            nxt = response.xpath('//div[@class="page-static"]/a[text()="下一页"]/@href').get()
+            if nxt:
+                yield response.follow(nxt, self.parse)
+
+        def parse_article(self, response):
+            for href in response.css("div.fj a::attr(href)").getall() + response.xpath(
+                    "//script/text()").re(r"href=[\"'](\./P0\d+\.\w+)[\"']"):
+                yield response.follow(href, self.parse_attachment)
+
+        def parse_attachment(self, response):
+            return None
+
+    values = dict(s.split("=", 1) for s in settings)
+    process = CrawlerProcess(settings={"TELNETCONSOLE_ENABLED": False, **values})
+    process.crawl(FollowSpider)
+    process.start()
+
+
+def timed(label: str, cmd: list[str], server) -> tuple[float, int]:
+    before = len(server.requests)
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - started
+    requests = len(server.requests) - before
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
+        raise SystemExit(f"{label} failed with exit status {proc.returncode}")
+    print(f"  {label:<28} {seconds:7.2f} s  {requests:6d} requests")
+    return seconds, requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--list-pages", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="CONCURRENT_REQUESTS(_PER_DOMAIN) on both sides")
+    parser.add_argument("--db", type=Path, help="archive path (default: a temporary file)")
+    args = parser.parse_args()
+
+    from crawler.demo.server import DemoServer
+    from crawler.demo.site import generate_site
+
+    half, pages = args.articles // 2, args.list_pages // 2
+    page_size = max(1, -(-half // pages))
+    site = generate_site(notices=half, policies=args.articles - half, notice_page_size=page_size,
+                         policy_page_size=page_size)
+    settings = common_settings(args.concurrency)
+    db = args.db or Path(tempfile.mkdtemp(prefix="bench-crawl-")) / "bench.db"
+    with DemoServer(site) as server:
+        urls = [server.url(p) for p in site.column_paths()]
+        print(f"site: {len(site.articles())} articles, {len(site.list_paths())} list pages, "
+              f"served at {server.base_url}; archive {db}")
+        print(f"settings (both sides): {' '.join(settings)}")
+        base, _ = timed("baseline (bare Scrapy)", [sys.executable, __file__, "_baseline",
+                                                   *settings, "--", *urls], server)
+        crawl = [sys.executable, "-m", "crawler", "crawl", "--db", str(db)]
+        for url in urls:
+            crawl += ["--url", url]
+        for setting in settings:
+            crawl += ["-s", setting]
+        first, _ = timed("gov-archive first crawl", crawl, server)
+        again, _ = timed("gov-archive unchanged re-crawl", crawl, server)
+    verdict = {True: "ok", False: "MISSED"}
+    print(f"first crawl / baseline   = {first / base:5.2f}x  (target <= 3x: "
+          f"{verdict[first / base <= 3]})")
+    print(f"re-crawl / first crawl   = {again / first:5.2f}x  (target <= 0.25x: "
+          f"{verdict[again / first <= 0.25]})")
+    _print_archive_summary(db)
+
+
+def _print_archive_summary(db: Path) -> None:
+    from archive import Archive
+
+    with Archive(db, create=False) as archive:
+        crawls = archive.crawls()
+    for crawl in reversed(crawls):
+        stats = crawl.get("stats") or {}
+        keys = ("archive/new", "archive/changed", "archive/unchanged", "archive/not_modified",
+                "downloader/request_count")
+        print(f"  crawl {crawl['id']}: " + ", ".join(f"{k}={stats.get(k, 0)}" for k in keys))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_baseline":
+        rest = sys.argv[2:]
+        split = rest.index("--")
+        run_baseline(rest[split + 1:], rest[:split])
+    else:
+        main()
