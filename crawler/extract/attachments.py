@@ -6,9 +6,10 @@ import html
 import re
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 
-from .dom import squash
+from lxml import etree
+
+from .dom import plain_text, squash
 
 EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt",
               "ppt", "pptx", "csv", "ceb", "tif", "tiff")
@@ -43,7 +44,7 @@ def script_links(scripts: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def collect(elements: list[lxml.html.HtmlElement], scripts: list[tuple[str, str]], base: str,
+def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base: str,
             page_url: str) -> list[dict[str, str]]:
     """Absolute, de-duplicated attachment links (script links only from the page's own host)."""
     seen: set[str] = set()
@@ -63,7 +64,7 @@ def collect(elements: list[lxml.html.HtmlElement], scripts: list[tuple[str, str]
     for el in elements:
         for a in el.iter("a"):
             href = a.get("href") or ""
-            text = squash(a.text_content()) or squash(a.get("title"))
+            text = squash(plain_text(a)) or squash(a.get("title"))
             if is_attachment_href(href, text):
                 add(href, text, same_host_only=False)
     for href, text in scripts:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
-from .dom import compact, text_of
+from .dom import compact, drop, text_of
 
 # Containers used by the big gov CMSs (TRS, Hanweb, UCAP/开普云, gkmlpt ...) and common templates.
 KNOWN_IDS = ("UCAP-CONTENT", "zoom", "Zoom", "fontzoom", "zoomcon", "zoomCon", "BodyLabel", "contentText",
@@ -30,14 +29,14 @@ _RANK = {**{f"#{i}": n for n, i in enumerate(KNOWN_IDS)},
          **{f".{c}": n for n, c in enumerate(KNOWN_CLASSES)}}
 
 
-def _is_known(el: lxml.html.HtmlElement) -> bool:
+def _is_known(el: etree._Element) -> bool:
     if el.get("id") in _KNOWN_ID_SET:
         return True
     cls = el.get("class")
     return bool(cls) and not _KNOWN_CLASS_SET.isdisjoint(cls.split())
 
 
-def _known_xpath(scope: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _known_xpath(scope: etree._Element) -> list[etree._Element]:
     return [el for el in _WITH_ATTRS(scope) if _is_known(el)]
 
 
@@ -63,9 +62,9 @@ def _punct(s: str | None) -> int:
     return len(_PUNCT_RE.findall(s)) if s and not s.isascii() else 0
 
 
-def measure(root: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, Stats]:
+def measure(root: etree._Element) -> dict[etree._Element, Stats]:
     """Bottom-up text/link/punctuation counts for every element (one pass)."""
-    stats: dict[lxml.html.HtmlElement, Stats] = {}
+    stats: dict[etree._Element, Stats] = {}
     for el in reversed(list(root.iter(etree.Element))):
         st = Stats(_strlen(el.text), 0, _punct(el.text))
         for child in el:
@@ -84,8 +83,8 @@ def measure(root: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, Stats]:
     return stats
 
 
-def known_container(root: lxml.html.HtmlElement,
-                    stats: dict[lxml.html.HtmlElement, Stats]) -> lxml.html.HtmlElement | None:
+def known_container(root: etree._Element,
+                    stats: dict[etree._Element, Stats]) -> etree._Element | None:
     """The best known CMS container holding real prose, if any."""
     valid = []
     body = root.find('body')
@@ -109,15 +108,15 @@ def known_container(root: lxml.html.HtmlElement,
     return best
 
 
-def _rank(el: lxml.html.HtmlElement) -> int:
+def _rank(el: etree._Element) -> int:
     ranks = [_RANK.get(f"#{el.get('id')}", 99)]
     for c in (el.get("class") or "").split():
         ranks.append(_RANK.get(f".{c}", 99))
     return min(ranks)
 
 
-def density_container(root: lxml.html.HtmlElement,
-                      stats: dict[lxml.html.HtmlElement, Stats]) -> lxml.html.HtmlElement | None:
+def density_container(root: etree._Element,
+                      stats: dict[etree._Element, Stats]) -> etree._Element | None:
     """Descend from <body> while one child holds most of the prose."""
     body = root.find("body")
     node = body if body is not None else root
@@ -144,7 +143,7 @@ _NOISE = re.compile(
 _NOISE_XPATH = etree.XPath(".//*[@class or @id]")
 
 
-def strip_noise(container: lxml.html.HtmlElement, stats: dict[lxml.html.HtmlElement, Stats]) -> None:
+def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -> None:
     """Remove share/print/related/prev-next blocks inside the container (only small ones)."""
     total = max(stats[container].text, 1)
     for el in _NOISE_XPATH(container):
@@ -154,7 +153,7 @@ def strip_noise(container: lxml.html.HtmlElement, stats: dict[lxml.html.HtmlElem
         if _NOISE.search(attrs):
             st = stats.get(el)
             if st is not None and st.text <= 0.3 * total and el.getparent() is not None:
-                el.drop_tree()
+                drop(el)
 
 
 _LEADING = re.compile(
@@ -202,5 +201,5 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None) ->
     return "\n".join(lines)
 
 
-def container_text(container: lxml.html.HtmlElement) -> str:
+def container_text(container: etree._Element) -> str:
     return text_of(container)

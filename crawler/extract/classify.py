@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
+
+from .dom import plain_text
 
 _ANTIBOT_MARKERS = ("$_ts", "__jsl_clearance", "__jsluid", "wzwsquestion", "wzwsfactor", "WZWS_METHOD",
                     "请开启JavaScript", "请开启 JavaScript", "请启用JavaScript", "enable JavaScript",
@@ -32,21 +33,34 @@ def challenge(text: str, status: int) -> str | None:
     return None
 
 
-def shell_hint(root: lxml.html.HtmlElement, text: str) -> bool:
+def shell_hint(root: etree._Element, text: str) -> bool:
     """A client-side app shell: SPA root element or template placeholders."""
     return bool(_SPA_ROOT(root)) or text.count("{{") >= 3
 
 
-def _dated_items(root: lxml.html.HtmlElement) -> int:
+def _dated_items(root: etree._Element) -> int:
     count = 0
     for el in root.xpath("//body//li[.//a] | //body//tr[.//a] | //body//dd[.//a]"):
-        txt = el.text_content()
+        txt = plain_text(el)
         if len(txt) < 300 and _DATEISH.search(txt):
             count += 1
     return count
 
 
-def page_class(ex, root, stats, container, verdict: str | None, shell: bool, status: int) -> str:
+class _Lazy:
+    """A boolean computed on first use."""
+
+    def __init__(self, fn) -> None:
+        self._fn, self._value = fn, None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            self._value = bool(self._fn())
+        return self._value
+
+
+def page_class(ex, root, stats, container, verdict: str | None, shell_hint, status: int) -> str:
+    shell = _Lazy(shell_hint)
     body_len = len("".join(ex.body.split()))
     prose_punct = sum(ex.body.count(p) for p in "，。；")
     if verdict == "antibot":

@@ -6,7 +6,6 @@ import re
 from typing import Mapping
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from . import attachments as att
@@ -14,17 +13,12 @@ from . import body as bodymod
 from . import classify
 from .dates import date_from_url, find_dates, nfkc, parse_date
 from .decoding import decode_html
-from .dom import HIDDEN_XPATH, compact, inline_text, parse, squash
+from .dom import compact, inline_text, parse, prune, squash
 from .meta import disclosure_block, gov_meta
 from .model import Extraction
 from .title import choose_title, key, title_segments
 
-_REMOVE = etree.XPath("//script|//style|//noscript|//template|//link|//iframe|//object|//embed|//svg")
-_HIDDEN = etree.XPath(HIDDEN_XPATH)
-_DATE_TEXT = etree.XPath(
-    "//body//text()[re:test(., '(19|20)[0-9]{2}|[〇○零][一二三四五六七八九〇○零]')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
-)
+_DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 _INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
 _VISIBLE_LABEL = re.compile(
     r"(?:发布日期|发布时间|发文日期|公开日期|信息提供日期|发表时间|发表日期|上传时间|发稿时间|"
@@ -42,17 +36,12 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     verdict = classify.challenge(text, status)
     scripts = [s.text or "" for s in root.iter("script")]
     script_links = att.script_links(scripts)
-    shell_hint = classify.shell_hint(root, text)
 
-    for el in _REMOVE(root):
-        el.drop_tree() if el.getparent() is not None else None
-    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    for el in _HIDDEN(root):
-        if el.getparent() is not None and el.tag not in ("html", "body"):
-            el.drop_tree()
+    prune(root)
 
     meta, meta_titles = gov_meta(root)
-    order = {el: i for i, el in enumerate(root.iter(etree.Element))}
+    elements = list(root.iter(etree.Element))
+    order = {el: i for i, el in enumerate(elements)}
     stats = bodymod.measure(root)
     container = bodymod.known_container(root, stats)
     if container is None:
@@ -64,7 +53,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     if len(segs) > 1:
         site_names.add(segs[-1])
     site_names.discard("")
-    choice = choose_title(root, meta_titles, site_names, container, order)
+    choice = choose_title(root, meta_titles, site_names, container, order, stats)
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
     title_el = choice.element if choice else None
@@ -77,7 +66,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     for k, v in info.items():
         meta.setdefault(k, v)
 
-    visible, visible_raw = _visible_date(root, title_el, container, order)
+    visible, visible_raw = _visible_date(elements, title_el, container, order)
     body_text = ""
     if container is not None:
         bodymod.strip_noise(container, stats)
@@ -97,11 +86,12 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
             meta["site_domain_url"] = host
     ex.metadata = {k: v for k, v in meta.items() if v}
     ex.metadata.pop("site_domain_url", None)
-    ex.page_class = classify.page_class(ex, root, stats, container, verdict, shell_hint, status)
+    ex.page_class = classify.page_class(ex, root, stats, container, verdict,
+                                        lambda: classify.shell_hint(root, text), status)
     return ex
 
 
-def _holder_line(node: etree._Element) -> tuple[etree._Element, str]:
+def _holder(node: etree._Element) -> etree._Element | None:
     """The element whose one-line text contains this text node (climbing out of inline tags)."""
     el = node.getparent()
     if getattr(node, "is_tail", False):
@@ -109,7 +99,7 @@ def _holder_line(node: etree._Element) -> tuple[etree._Element, str]:
     for _ in range(2):
         if el is not None and el.tag in _INLINE and el.getparent() is not None:
             el = el.getparent()
-    return el, inline_text(el) if el is not None else ""
+    return el
 
 
 def _inside(el: etree._Element, anc: etree._Element | None) -> bool:
@@ -120,7 +110,17 @@ def _inside(el: etree._Element, anc: etree._Element | None) -> bool:
     return False
 
 
-def _visible_date(root, title_el, container, order) -> tuple[str | None, str | None]:
+def _zone_text_nodes(elements, ranges):
+    for lo, hi in ranges:
+        for el in elements[max(lo, 0):max(hi, 0)]:
+            if el.text and _DIGITISH.search(el.text):
+                yield el.xpath("text()")[0] if el.text else None
+            for child in el:
+                if child.tail and _DIGITISH.search(child.tail):
+                    yield child.xpath("following-sibling::text()[1]")[0]
+
+
+def _visible_date(elements, title_el, container, order) -> tuple[str | None, str | None]:
     """The labelled (or bracketed) date shown next to the title, never from lists or chrome."""
     cpos = order.get(container, None) if container is not None else None
     tpos = order.get(title_el, None) if title_el is not None else None
@@ -132,23 +132,33 @@ def _visible_date(root, title_el, container, order) -> tuple[str | None, str | N
                         if container is not None else hi)
     best: tuple[int, str, str] | None = None
     seen: set[int] = set()
-    for node in _DATE_TEXT(root):
-        el, line = _holder_line(node)
-        if el is None or id(el) in seen or len(line) > 200:
+    ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
+    for node in _zone_text_nodes(elements, ranges):
+        el = _holder(node)
+        if el is None or id(el) in seen:
             continue
         seen.add(id(el))
         pos = order.get(el, -1)
+        if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or \
+                pos > max(hi + 1, end_of_container + 40):
+            continue
+        line = inline_text(el)
+        if len(line) > 200:
+            continue
         inside = container is not None and _inside(el, container)
         if inside and not (title_el is not None and _inside(title_el, container) and pos < order.get(title_el, 0) + 15):
             continue
         after_body = container is not None and end_of_container < pos <= end_of_container + 40
-        if not (lo - 2 <= pos <= hi + 1 or after_body):
+        before_title = tpos is not None and tpos - 40 <= pos < lo - 2
+        if not (lo - 2 <= pos <= hi + 1 or after_body or before_title):
             continue
         if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
             continue
         for rank, iso in _line_dates(line):
             strict = lo - 2 <= pos <= hi + 1
-            score = rank + (0 if strict else 5)
+            if not strict and rank == 2:
+                continue
+            score = rank + (0 if strict else 3 if before_title else 5)
             if best is None or score < best[0]:
                 best = (score, iso, line)
     if best is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
+# Plain lxml elements (no lxml.html class lookup: proxies are cheaper); comments/PIs dropped at parse.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _CLOSING = re.compile(r"</(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
@@ -19,18 +20,34 @@ BLOCK = frozenset(
 SKIP = frozenset("script style noscript template iframe object embed select option button input "
                  "textarea svg canvas video audio map head".split())
 
-HIDDEN_XPATH = (
-    "//*[@hidden "
-    "or contains(translate(@style,' ',''),'display:none') "
-    "or contains(translate(@style,' ',''),'visibility:hidden') "
-    "or contains(concat(' ',normalize-space(@class),' '),' ng-hide ') "
-    "or contains(concat(' ',normalize-space(@class),' '),' hide ') "
-    "or contains(concat(' ',normalize-space(@class),' '),' hidden ') "
-    "or contains(concat(' ',normalize-space(@class),' '),' d-none ')]"
+_HIDDEN_CANDIDATES = etree.XPath(
+    "//body//*[@hidden or contains(@style,'none') or contains(@style,'hidden') or contains(@class,'hide')"
+    " or contains(@class,'hidden') or contains(@class,'d-none')]"
 )
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_CLASSES = frozenset(("ng-hide", "hide", "hidden", "d-none"))
+_REMOVED_TAGS = ("script", "style", "noscript", "template", "link", "iframe", "object", "embed", "svg")
 
 
-def parse(text: str) -> lxml.html.HtmlElement:
+def is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = el.get("class")
+    return bool(cls) and not _HIDDEN_CLASSES.isdisjoint(cls.split())
+
+
+def prune(root: etree._Element) -> None:
+    """Drop scripts, styles, comments and hidden elements (keeping tails)."""
+    doomed = [el for el in root.iter(*_REMOVED_TAGS)]
+    doomed += [el for el in _HIDDEN_CANDIDATES(root) if is_hidden(el)]
+    for el in doomed:
+        drop(el)
+
+
+def parse(text: str) -> etree._Element:
     """Parse the whole document; pages with two </html> tags keep everything after the first."""
     text = _XML_DECL.sub("", text, count=1)
     if len(re.findall(r"</html\s*>", text, re.I)) > 1:
@@ -38,9 +55,12 @@ def parse(text: str) -> lxml.html.HtmlElement:
     if not text.strip():
         text = "<html><body></body></html>"
     try:
-        return lxml.html.document_fromstring(text)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html><body></body></html>")
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
+    return root
 
 
 def squash(s: str | None) -> str:
@@ -53,14 +73,26 @@ def compact(s: str | None) -> str:
     return WS.sub("", s) if s else ""
 
 
-def drop(el: lxml.html.HtmlElement) -> None:
-    """Remove an element but keep its tail text."""
+def drop(el: etree._Element) -> None:
+    """Remove an element (and its subtree) but keep its tail text."""
     parent = el.getparent()
-    if parent is not None:
-        el.drop_tree()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
-def text_of(el: lxml.html.HtmlElement) -> str:
+def plain_text(el: etree._Element) -> str:
+    """All text of an element (like text_content())."""
+    return "".join(el.itertext())
+
+
+def text_of(el: etree._Element) -> str:
     """Rendered text of an element, block-aware."""
     out: list[str] = []
     _render(el, out)
@@ -75,7 +107,7 @@ def _tidy(raw: str) -> str:
     return "\n".join(line for line in lines if line.strip("\t"))
 
 
-def _render(el: lxml.html.HtmlElement, out: list[str]) -> None:
+def _render(el: etree._Element, out: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else None
     if tag is None:  # comment / processing instruction
         return
@@ -105,11 +137,11 @@ def _render(el: lxml.html.HtmlElement, out: list[str]) -> None:
         out.append("\n")
 
 
-def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
+def _is_layout_table(table: etree._Element) -> bool:
     return bool(table.xpath(".//table"))
 
 
-def _table_text(table: lxml.html.HtmlElement) -> str:
+def _table_text(table: etree._Element) -> str:
     rows = []
     for tr in table.xpath(".//tr"):
         cells = []
@@ -124,7 +156,7 @@ def _table_text(table: lxml.html.HtmlElement) -> str:
     return "\n".join(rows)
 
 
-def inline_text(el: lxml.html.HtmlElement) -> str:
+def inline_text(el: etree._Element) -> str:
     """Text of an element on one line (br and blocks joined by spaces), scripts skipped."""
     parts: list[str] = []
     _render(el, parts)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-import lxml.html
+from lxml import etree
 
 from .dom import compact, inline_text, squash
 
@@ -45,7 +45,7 @@ _LABEL_RE = re.compile("(" + "|".join(
 _ANY_LABEL_START = "|".join(map(re.escape, _LABEL_ORDER))
 
 
-def gov_meta(root: lxml.html.HtmlElement) -> tuple[dict[str, str], dict[str, str]]:
+def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
     """(metadata from standard meta tags, raw title-ish meta values keyed by lower-cased name)."""
     meta: dict[str, str] = {}
     titles: dict[str, str] = {}
@@ -75,14 +75,14 @@ def _norm(s: str) -> str:
     return compact(unicodedata.normalize("NFKC", s))
 
 
-def disclosure_block(root: lxml.html.HtmlElement) -> tuple[dict[str, str], list[lxml.html.HtmlElement]]:
+def disclosure_block(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:
     """Fields of the 信息公开 block (table, label/value spans, or one inline line).
 
     Returns (fields, elements holding them). Needs at least two distinct labels, so a lone
     "发布日期" line elsewhere is not mistaken for the block.
     """
     found: dict[str, str] = {}
-    holders: list[lxml.html.HtmlElement] = []
+    holders: list[etree._Element] = []
     candidates = root.xpath(
         "//body//*[self::td or self::th or self::span or self::strong or self::b or self::label "
         "or self::em or self::p or self::li or self::div or self::dt or self::font][text()]"
@@ -101,7 +101,7 @@ def disclosure_block(root: lxml.html.HtmlElement) -> tuple[dict[str, str], list[
     return found, holders
 
 
-def _read_field(el: lxml.html.HtmlElement) -> list[tuple[str, str]]:
+def _read_field(el: etree._Element) -> list[tuple[str, str]]:
     line = unicodedata.normalize("NFKC", inline_text(el))
     if len(line) > 300:
         return []

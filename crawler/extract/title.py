@@ -6,20 +6,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
 from .dom import compact, text_of
 
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|-{1}\s|\s-|::|·{0,1}\s>\s)\s*")
 _HEADINGS = etree.XPath(
-    "//body//*[self::h1 or self::h2 or self::h3 or self::h4"
-    " or contains(translate(@class,'TITLEBT','titlebt'),'title')"
-    " or contains(translate(@id,'TITLEBT','titlebt'),'title')"
-    " or contains(translate(@class,'TITLEBT','titlebt'),'bt')"
-    " or contains(translate(@class,'TITLEBT','titlebt'),'biaoti')]"
-    "[not(ancestor-or-self::a) and not(ancestor::nav) and not(ancestor::footer)]"
+    "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class,'title') or contains(@class,'Title')"
+    " or contains(@class,'TITLE') or contains(@id,'title') or contains(@id,'Title') or contains(@class,'biaoti')"
+    " or contains(@class,'bt')][not(ancestor-or-self::a)]"
 )
+_BT = re.compile(r"(?:^|[\s_-])bt(?:$|[\s_-]|\d)|title|biaoti", re.I)
 _CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -27,7 +24,7 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 class TitleChoice:
     text: str
     source: str
-    element: lxml.html.HtmlElement | None = None
+    element: etree._Element | None = None
 
 
 def key(s: str | None) -> str:
@@ -49,9 +46,9 @@ def title_segments(title_tag: str) -> list[str]:
     return [s for s in segs if len(key(s)) >= 2]
 
 
-def choose_title(root: lxml.html.HtmlElement, meta_titles: dict[str, str], site_names: set[str],
-                 container: lxml.html.HtmlElement | None,
-                 order: dict[lxml.html.HtmlElement, int]) -> TitleChoice | None:
+def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
+                 container: etree._Element | None,
+                 order: dict[etree._Element, int], stats: dict | None = None) -> TitleChoice | None:
     """Best title; `element` is the visible heading element when one was used."""
     title_tag = " ".join(root.xpath("//head/title//text()")).strip() or \
         " ".join(root.xpath("(//title)[1]//text()")).strip()
@@ -71,6 +68,11 @@ def choose_title(root: lxml.html.HtmlElement, meta_titles: dict[str, str], site_
     site_keys = {key(n) for n in site_names}
     best: tuple[float, TitleChoice] | None = None
     for el in _HEADINGS(root):
+        if el.tag not in ("h1", "h2", "h3", "h4") and not _BT.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        st = stats.get(el) if stats else None
+        if st is not None and not 4 <= st.text <= 400:
+            continue
         text = join_lines(text_of(el))
         k = key(text)
         if not 4 <= len(k) <= 200 or k in site_keys:
@@ -85,7 +87,7 @@ def choose_title(root: lxml.html.HtmlElement, meta_titles: dict[str, str], site_
             else:
                 gap = cpos - pos
                 score += 30 if gap <= 60 else 15 if gap <= 200 else 0
-        if _in_listing(el):
+        if score > 0 and _in_listing(el):
             score -= 40
         if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower():
             score += 5
@@ -120,11 +122,11 @@ _LISTING = etree.XPath(
 )
 
 
-def _in_listing(el: lxml.html.HtmlElement) -> bool:
+def _in_listing(el: etree._Element) -> bool:
     return bool(_LISTING(el))
 
 
-def _inside(el: lxml.html.HtmlElement, container: lxml.html.HtmlElement) -> bool:
+def _inside(el: etree._Element, container: etree._Element) -> bool:
     parent = el
     while parent is not None:
         if parent is container:
