@@ -1,0 +1,686 @@
+"""The Archive: the only code that knows table names and SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import migrations, search as search_mod
+from .captures import compress, decompress, sha256, DEFAULT_CODEC
+from .errors import (
+    ArchiveBusy,
+    ArchiveError,
+    ArchiveMissing,
+    ArchiveWriteError,
+    CaptureNotFound,
+    DocumentNotFound,
+    NotAnArchive,
+    VersionNotFound,
+)
+from .hashing import TRACKED_FIELDS, changed_fields, content_hash, normalize_record, to_json
+from .records import (
+    CRAWL_SELECT,
+    DOCUMENT_COLUMNS,
+    DOCUMENT_FROM,
+    EVENT_SELECT,
+    VERSION_SELECT,
+    one,
+    rows,
+)
+from .timeutil import as_iso, iso, utcnow
+from .urls import canonical_url
+
+SITE_STATE_COLUMNS = (
+    "failures",
+    "backoff_until",
+    "last_outcome",
+    "last_crawl_id",
+    "last_attempt_at",
+    "last_success_at",
+    "next_due_at",
+)
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A raw response as received."""
+
+    body: bytes
+    status: int = 200
+    url: str = ""  # final URL after redirects
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    declared_encoding: str | None = None
+    used_encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What :meth:`Archive.save` did."""
+
+    outcome: str  # "new" | "changed" | "unchanged" | "restored"
+    document_id: int
+    version: int
+    changed_fields: list[str]
+
+
+@dataclass
+class _Current:
+    id: int
+    status: str
+    version: int
+    content_hash: str
+    version_id: int
+
+
+class Archive:
+    """A versioned archive of announcements in one SQLite file.
+
+    ::
+
+        with Archive("archive.db", create=True) as a:
+            crawl = a.start_crawl("example")
+            a.save("example", {"url": ..., "title": ..., "body": ...}, crawl_id=crawl)
+
+    :param path: the database file
+    :param create: create (and initialize) the file if it does not exist or is empty
+    :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
+                 busy_timeout: float = 10.0) -> None:
+        self.path = str(path)
+        self.busy_timeout = busy_timeout
+        if not create and not os.path.exists(self.path):
+            raise ArchiveMissing(f"archive {self.path} does not exist")
+        if os.path.isdir(self.path):
+            raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        self.conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+        self._site_ids: dict[str, int] = {}
+        try:
+            self.db = Database(self.conn, execute_plugins=False)
+            self._prepare(create)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self, create: bool) -> None:
+        try:
+            initialized = migrations.inspect(self.db, self.path)
+        except sqlite3.OperationalError as e:
+            raise self._translate(e) from None
+        if not initialized and not create:
+            raise NotAnArchive(f"{self.path} is empty, not a gov-archive archive")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
+        if not initialized or migrations.needs_migration(self.db):
+            try:
+                if self.db.journal_mode != "wal":
+                    self.db.enable_wal()
+                migrations.migrate(self.db)
+            except sqlite3.Error as e:
+                raise self._translate(e) from None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        return migrations.schema_version(self.db)
+
+    # -- transactions and errors ---------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: the write lock is taken up front or ArchiveBusy."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise self._translate(e) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException as e:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise self._translate(e) from None
+            raise
+
+    def _translate(self, e: sqlite3.Error) -> ArchiveError:
+        name = getattr(e, "sqlite_errorname", "") or ""
+        if name in _BUSY or "locked" in str(e):
+            return ArchiveBusy(
+                f"archive {self.path} is locked by another writer (waited "
+                f"{self.busy_timeout:g}s); try again when it has finished"
+            )
+        if name == "SQLITE_FULL":
+            return ArchiveWriteError(
+                f"disk full while writing {self.path}: the change was rolled back, "
+                "earlier versions are intact"
+            )
+        if name == "SQLITE_NOTADB":
+            return NotAnArchive(f"{self.path} is not a gov-archive database ({e})")
+        return ArchiveWriteError(f"could not write {self.path}: {e}; the change was rolled back")
+
+    # -- sites and crawls --------------------------------------------------------------------
+
+    def ensure_site(self, name: str, *, base_url: str | None = None, now: datetime | None = None) -> int:
+        """Return the id of site ``name``, creating it if needed."""
+        if name in self._site_ids and base_url is None:
+            return self._site_ids[name]
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO sites (name, base_url, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET base_url = coalesce(excluded.base_url, base_url)",
+                (name, base_url, iso(now or utcnow())),
+            )
+            site_id = c.execute("SELECT id FROM sites WHERE name = ?", (name,)).fetchone()[0]
+        self._site_ids[name] = site_id
+        return int(site_id)
+
+    def _find_site(self, name: str) -> int | None:
+        if name in self._site_ids:
+            return self._site_ids[name]
+        row = self.conn.execute("SELECT id FROM sites WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def sites(self) -> list[dict[str, Any]]:
+        """All sites, by name: ``{"id","name","base_url","created_at"}``."""
+        return list(rows(self.conn, "SELECT id, name, base_url, created_at FROM sites ORDER BY name"))
+
+    def start_crawl(self, site: str, *, now: datetime | None = None) -> int:
+        """Record the start of a crawl of ``site``; returns the crawl id."""
+        site_id = self.ensure_site(site)
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO crawls (site_id, started_at) VALUES (?, ?)",
+                (site_id, iso(now or utcnow())),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
+                     *, now: datetime | None = None) -> None:
+        """Record the end of a crawl with its outcome and stats (JSON-encoded)."""
+        with self._write() as c:
+            c.execute(
+                "UPDATE crawls SET finished_at = ?, outcome = ?, stats = ? WHERE id = ?",
+                (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
+                                                           default=str), crawl_id),
+            )
+
+    def crawl(self, crawl_id: int) -> dict[str, Any] | None:
+        """One crawl: ``{"id","site","started_at","finished_at","outcome","stats"}``."""
+        return one(self.conn, CRAWL_SELECT + " WHERE c.id = ?", (crawl_id,))
+
+    def last_finished_crawl(self, site: str) -> dict[str, Any] | None:
+        """The most recent crawl of ``site`` that has finished (any outcome), or None."""
+        return one(
+            self.conn,
+            CRAWL_SELECT + " WHERE s.name = ? AND c.finished_at IS NOT NULL ORDER BY c.id DESC LIMIT 1",
+            (site,),
+        )
+
+    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Crawls, newest first."""
+        sql, params = CRAWL_SELECT, []
+        if site is not None:
+            sql += " WHERE s.name = ?"
+            params.append(site)
+        sql += " ORDER BY c.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(rows(self.conn, sql, params))
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
+             capture: Capture | None = None, now: datetime | None = None) -> SaveResult:
+        """Save one announcement in one transaction.
+
+        Unchanged content (by the whitespace-insensitive content hash) writes no version and no
+        event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
+        """
+        if dataclasses.is_dataclass(record) and not isinstance(record, type):
+            record = dataclasses.asdict(record)
+        site_id = self.ensure_site(site)
+        url = canonical_url(record["url"])
+        fields = normalize_record(record)
+        digest = content_hash(fields)
+        t = iso(now or utcnow())
+        with self._write() as c:
+            current = self._current(site_id, url)
+            if current is None:
+                return self._insert_new(c, site_id, url, fields, digest, crawl_id, capture, t)
+            if current.content_hash == digest:
+                return self._touch(c, current, site_id, crawl_id, capture, t)
+            return self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+
+    def save_many(self, site: str, items: Iterable[tuple[Mapping[str, Any], Capture | None]],
+                  *, crawl_id: int | None, now: datetime | None = None) -> list[SaveResult]:
+        """Save ``(record, capture)`` pairs, still one transaction per item."""
+        return [self.save(site, r, crawl_id=crawl_id, capture=cap, now=now) for r, cap in items]
+
+    def _current(self, site_id: int, url: str) -> _Current | None:
+        row = self.conn.execute(
+            "SELECT id, status, version, content_hash, current_version_id FROM documents "
+            "WHERE url = ? AND site_id = ?",
+            (url, site_id),
+        ).fetchone()
+        return _Current(*row) if row else None
+
+    def _insert_new(self, c: sqlite3.Connection, site_id: int, url: str, fields: dict[str, Any],
+                    digest: str, crawl_id: int | None, capture: Capture | None, t: str) -> SaveResult:
+        etag, last_modified = _validators(capture)
+        doc_id = c.execute(
+            "INSERT INTO documents (site_id, url, version, title, published, content_hash, "
+            "first_seen, last_seen, last_checked, etag, last_modified) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (site_id, url, fields["title"], fields["published"], digest, t, t, t, etag, last_modified),
+        ).lastrowid
+        assert doc_id is not None
+        changed = [name for name in TRACKED_FIELDS]
+        version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
+        c.execute("UPDATE documents SET current_version_id = ? WHERE id = ?", (version_id, doc_id))
+        self._index(c, version_id, fields)
+        self._event(c, "new", t, site_id, crawl_id, doc_id, 1)
+        return SaveResult("new", doc_id, 1, changed)
+
+    def _touch(self, c: sqlite3.Connection, current: _Current, site_id: int,
+               crawl_id: int | None, capture: Capture | None, t: str) -> SaveResult:
+        self._seen(c, current.id, capture, t)
+        if current.status == "gone":
+            self._restore(c, current.id, site_id, crawl_id, current.version, t)
+            return SaveResult("restored", current.id, current.version, [])
+        return SaveResult("unchanged", current.id, current.version, [])
+
+    def _insert_change(self, c: sqlite3.Connection, current: _Current, site_id: int,
+                       fields: dict[str, Any], digest: str, crawl_id: int | None,
+                       capture: Capture | None, t: str) -> SaveResult:
+        old = self._version_fields(current.version_id)
+        changed = changed_fields(old, fields)
+        number = current.version + 1
+        version_id = self._insert_version(c, current.id, number, fields, digest, changed, crawl_id,
+                                          capture, t)
+        c.execute(
+            "UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
+            "content_hash = ?, status = 'live', gone_at = NULL WHERE id = ?",
+            (number, version_id, fields["title"], fields["published"], digest, current.id),
+        )
+        self._seen(c, current.id, capture, t)
+        self._unindex(c, current.version_id, old)
+        self._index(c, version_id, fields)
+        kind = "restored" if current.status == "gone" else "changed"
+        self._event(c, kind, t, site_id, crawl_id, current.id, number)
+        return SaveResult(kind, current.id, number, changed)
+
+    def _insert_version(self, c: sqlite3.Connection, doc_id: int, number: int,
+                        fields: dict[str, Any], digest: str, changed: list[str],
+                        crawl_id: int | None, capture: Capture | None, t: str) -> int:
+        capture_id = self._store_capture(c, capture, t) if capture is not None else None
+        cur = c.execute(
+            "INSERT INTO versions (document_id, version, crawl_id, fetched_at, capture_id, "
+            "content_hash, changed_fields, title, published, metadata, attachments, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, number, crawl_id, t, capture_id, digest, to_json(changed), fields["title"],
+             fields["published"], to_json(fields["metadata"]), to_json(fields["attachments"]),
+             fields["body"]),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _version_fields(self, version_id: int) -> dict[str, Any]:
+        row = self.conn.execute(
+            "SELECT title, published, body, metadata, attachments FROM versions WHERE id = ?",
+            (version_id,),
+        ).fetchone()
+        title, published, body, metadata, attachments = row
+        return {"title": title, "published": published, "body": body,
+                "metadata": json.loads(metadata), "attachments": json.loads(attachments)}
+
+    def _index(self, c: sqlite3.Connection, version_id: int, fields: Mapping[str, Any]) -> None:
+        c.execute("INSERT INTO versions_fts (rowid, title, body) VALUES (?, ?, ?)",
+                  (version_id, fields["title"], fields["body"]))
+
+    def _unindex(self, c: sqlite3.Connection, version_id: int, fields: Mapping[str, Any]) -> None:
+        # External-content FTS5: deleting needs the exact values that were indexed.
+        c.execute("INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                  (version_id, fields["title"], fields["body"]))
+
+    def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
+        digest = sha256(capture.body)
+        if c.execute("SELECT 1 FROM capture_blobs WHERE sha256 = ?", (digest,)).fetchone() is None:
+            c.execute(
+                "INSERT INTO capture_blobs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
+                (digest, len(capture.body), DEFAULT_CODEC, compress(capture.body)),
+            )
+        headers = {k.lower(): v for k, v in capture.headers.items()}
+        cur = c.execute(
+            "INSERT INTO captures (sha256, status, url, headers, declared_encoding, used_encoding, "
+            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (digest, capture.status, capture.url, to_json(headers), capture.declared_encoding,
+             capture.used_encoding, t),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _seen(self, c: sqlite3.Connection, doc_id: int, capture: Capture | None, t: str) -> None:
+        if capture is None:
+            c.execute("UPDATE documents SET last_seen = ?, last_checked = ? WHERE id = ?", (t, t, doc_id))
+            return
+        etag, last_modified = _validators(capture)
+        c.execute(
+            "UPDATE documents SET last_seen = ?, last_checked = ?, etag = ?, last_modified = ? "
+            "WHERE id = ?",
+            (t, t, etag, last_modified, doc_id),
+        )
+
+    def _restore(self, c: sqlite3.Connection, doc_id: int, site_id: int, crawl_id: int | None,
+                 version: int, t: str) -> None:
+        c.execute("UPDATE documents SET status = 'live', gone_at = NULL WHERE id = ?", (doc_id,))
+        self._event(c, "restored", t, site_id, crawl_id, doc_id, version)
+
+    def _event(self, c: sqlite3.Connection, kind: str, t: str, site_id: int, crawl_id: int | None,
+               doc_id: int | None, version: int | None, health_kind: str | None = None,
+               detail: str | None = None) -> int:
+        cur = c.execute(
+            "INSERT INTO events (kind, time, site_id, crawl_id, document_id, version, health_kind, "
+            "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, t, site_id, crawl_id, doc_id, version, health_kind, detail),
+        )
+        return int(cur.lastrowid or 0)
+
+    def mark_checked(self, site: str, url: str, *, crawl_id: int | None,
+                     now: datetime | None = None) -> bool:
+        """A cheap re-check (e.g. HTTP 304): bump last_seen/last_checked. False if unknown."""
+        site_id = self._find_site(site)
+        if site_id is None:
+            return False
+        t = iso(now or utcnow())
+        with self._write() as c:
+            current = self._current(site_id, canonical_url(url))
+            if current is None:
+                return False
+            self._touch(c, current, site_id, crawl_id, None, t)
+        return True
+
+    def mark_gone(self, site: str, url: str, *, crawl_id: int | None,
+                  now: datetime | None = None) -> bool:
+        """Mark a live document gone (writes a "gone" event). True if its status changed."""
+        site_id = self._find_site(site)
+        if site_id is None:
+            return False
+        t = iso(now or utcnow())
+        with self._write() as c:
+            current = self._current(site_id, canonical_url(url))
+            if current is None or current.status == "gone":
+                return False
+            c.execute("UPDATE documents SET status = 'gone', gone_at = ?, last_checked = ? WHERE id = ?",
+                      (t, t, current.id))
+            self._event(c, "gone", t, site_id, crawl_id, current.id, current.version)
+        return True
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def known_documents(self, site: str) -> list[dict[str, Any]]:
+        """What a crawler needs to re-check a site's documents cheaply."""
+        return list(rows(
+            self.conn,
+            "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash "
+            "FROM documents d JOIN sites s ON s.id = d.site_id WHERE s.name = ? ORDER BY d.id",
+            (site,),
+        ))
+
+    def _document_id(self, ref: int | str) -> int:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+            doc_id = int(ref)
+            if self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                return doc_id
+            raise DocumentNotFound(f"no document with id {doc_id}")
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
+            (canonical_url(str(ref)),),
+        ).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"no document with URL {ref}")
+        return int(row[0])
+
+    def document(self, ref: int | str) -> dict[str, Any]:
+        """The current state of a document, by id (int or digits) or URL."""
+        doc_id = self._document_id(ref)
+        found = one(self.conn, f"SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM} WHERE d.id = ?", (doc_id,))
+        assert found is not None
+        return found
+
+    def history(self, ref: int | str) -> list[dict[str, Any]]:
+        """Every version of a document, oldest first."""
+        doc_id = self._document_id(ref)
+        return list(rows(self.conn, VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version",
+                         (doc_id,)))
+
+    def version(self, ref: int | str, n: int) -> dict[str, Any]:
+        """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
+        doc_id = self._document_id(ref)
+        found = one(self.conn, VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
+                    (doc_id, int(n)))
+        if found is None:
+            raise VersionNotFound(f"document {doc_id} has no version {n}")
+        return found
+
+    def diff(self, ref: int | str, from_version: int | None = None,
+             to_version: int | None = None) -> dict[str, Any]:
+        """Field changes and a unified diff of the body between two versions.
+
+        Defaults: ``to`` = current version, ``from`` = the one before it (None before version 1,
+        i.e. a diff against nothing).
+        """
+        doc = self.document(ref)
+        to_n = int(to_version) if to_version is not None else doc["version"]
+        from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
+        new = self.version(doc["id"], to_n)
+        old = self.version(doc["id"], from_n) if from_n is not None else None
+        return _diff(doc["url"], old, new)
+
+    def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
+               site: str | None = None, after_id: int | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        """Events in the order they happened (ascending id)."""
+        where, params = _event_filters(since=since, kinds=kinds, site=site, after_id=after_id)
+        sql = EVENT_SELECT + where + " ORDER BY e.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return list(rows(self.conn, sql, params))
+
+    def search(self, query: str, *, site: str | None = None,
+               published_from: date | str | None = None, published_to: date | str | None = None,
+               status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search over the current version of every document (see archive.search)."""
+        return search_mod.search(self.conn, query, site=site, published_from=published_from,
+                                 published_to=published_to, status=status, limit=limit)
+
+    def export(self, *, since: datetime | date | str | None = None,
+               site: str | None = None) -> Iterator[dict[str, Any]]:
+        """Current documents whose content or status changed at or after ``since``."""
+        where, params = [], []
+        if since is not None:
+            where.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
+            params += [as_iso(since)] * 2
+        if site is not None:
+            where.append("s.name = ?")
+            params.append(site)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        yield from rows(self.conn, f"SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM}{clause} ORDER BY d.id",
+                        params)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and sizes for the whole archive."""
+        q = lambda sql: self.conn.execute(sql).fetchone()  # noqa: E731
+        documents, live, gone = q(
+            "SELECT count(*), total(status = 'live'), total(status = 'gone') FROM documents")
+        blobs, raw, stored = q("SELECT count(*), total(size), total(length(data)) FROM capture_blobs")
+        last = q("SELECT max(started_at) FROM crawls")[0]
+        return {
+            "path": self.path,
+            "file_size": os.path.getsize(self.path) if os.path.exists(self.path) else 0,
+            "schema_version": self.schema_version,
+            "sites": q("SELECT count(*) FROM sites")[0],
+            "crawls": q("SELECT count(*) FROM crawls")[0],
+            "last_crawl_at": last,
+            "documents": documents,
+            "live": int(live),
+            "gone": int(gone),
+            "versions": q("SELECT count(*) FROM versions")[0],
+            "events": q("SELECT count(*) FROM events")[0],
+            "captures": q("SELECT count(*) FROM captures")[0],
+            "capture_blobs": blobs,
+            "capture_raw_bytes": int(raw),
+            "capture_stored_bytes": int(stored),
+        }
+
+    def capture(self, sha: str) -> dict[str, Any]:
+        """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
+        found = one(
+            self.conn,
+            "SELECT c.sha256 AS sha, c.status, c.url, c.headers, c.declared_encoding, "
+            "c.used_encoding, c.fetched_at, b.size FROM captures c "
+            "JOIN capture_blobs b ON b.sha256 = c.sha256 WHERE c.sha256 = ? ORDER BY c.id DESC LIMIT 1",
+            (sha,),
+        )
+        if found is None:
+            raise CaptureNotFound(f"no capture with sha256 {sha}")
+        return found
+
+    def capture_bytes(self, sha: str) -> bytes:
+        """The raw bytes of a capture, exactly as received."""
+        row = self.conn.execute("SELECT codec, data FROM capture_blobs WHERE sha256 = ?",
+                                (sha,)).fetchone()
+        if row is None:
+            raise CaptureNotFound(f"no capture with sha256 {sha}")
+        return decompress(row[1], row[0])
+
+    # -- scheduler support -------------------------------------------------------------------
+
+    def record_health(self, site: str, kind: str, detail: str, *, crawl_id: int | None = None,
+                      now: datetime | None = None) -> int:
+        """Record a health event (events.kind = "health", ``health_kind`` = kind); returns its id."""
+        site_id = self.ensure_site(site)
+        with self._write() as c:
+            return self._event(c, "health", iso(now or utcnow()), site_id, crawl_id, None, None,
+                               health_kind=kind, detail=detail)
+
+    def pending_deliveries(self, sink: str, *, site: str | None = None,
+                           kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Events not yet delivered to ``sink``, oldest first."""
+        where, params = _event_filters(site=site, kinds=kinds)
+        where += (" AND " if where else " WHERE ")
+        where += "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)"
+        params.append(sink)
+        return list(rows(self.conn, EVENT_SELECT + where + " ORDER BY e.id", params))
+
+    def mark_delivered(self, sink: str, event_ids: Iterable[int], *, now: datetime | None = None) -> None:
+        """Record that ``event_ids`` were delivered to ``sink`` (idempotent)."""
+        t = iso(now or utcnow())
+        with self._write() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO deliveries (sink, event_id, delivered_at) VALUES (?, ?, ?)",
+                [(sink, int(i), t) for i in event_ids],
+            )
+
+    def site_state(self, site: str) -> dict[str, Any]:
+        """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
+        site_id = self._find_site(site)
+        row = one(self.conn, "SELECT * FROM site_state WHERE site_id = ?", (site_id,)) if site_id else None
+        state: dict[str, Any] = {name: None for name in SITE_STATE_COLUMNS}
+        state["failures"] = 0
+        if row:
+            extra = row.pop("data") or {}
+            row.pop("site_id")
+            state.update(row)
+            state.update(extra)
+        state["site"] = site
+        return state
+
+    def set_site_state(self, site: str, **fields: Any) -> None:
+        """Update scheduler state; unknown keys are kept in a JSON column and returned too."""
+        site_id = self.ensure_site(site)
+        known = {k: v for k, v in fields.items() if k in SITE_STATE_COLUMNS}
+        extra = {k: v for k, v in fields.items() if k not in SITE_STATE_COLUMNS and k != "site"}
+        with self._write() as c:
+            c.execute("INSERT OR IGNORE INTO site_state (site_id) VALUES (?)", (site_id,))
+            for name, value in known.items():  # names come from SITE_STATE_COLUMNS only
+                c.execute(f"UPDATE site_state SET {name} = ? WHERE site_id = ?", (value, site_id))
+            if extra:
+                c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
+                          (json.dumps(extra, ensure_ascii=False, default=str), site_id))
+
+
+def _validators(capture: Capture | None) -> tuple[str | None, str | None]:
+    if capture is None:
+        return None, None
+    headers = {k.lower(): v for k, v in capture.headers.items()}
+    return headers.get("etag"), headers.get("last-modified")
+
+
+def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
+                   site: str | None = None, after_id: int | None = None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        where.append("e.time >= ?")
+        params.append(as_iso(since))
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        where.append(f"e.kind IN ({', '.join('?' * len(kinds))})")
+        params += kinds
+    if site is not None:
+        where.append("s.name = ?")
+        params.append(site)
+    if after_id is not None:
+        where.append("e.id > ?")
+        params.append(int(after_id))
+    return ((" WHERE " + " AND ".join(where)) if where else ""), params
+
+
+def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, dict[str, Any]] = {}
+    for name in ("title", "published", "metadata", "attachments"):
+        before = old[name] if old else None
+        if before != new[name]:
+            fields[name] = {"old": before, "new": new[name]}
+    old_body = old["body"] if old else ""
+    body_diff = "".join(difflib.unified_diff(
+        old_body.splitlines(keepends=True), new["body"].splitlines(keepends=True),
+        fromfile=f"version {old['version']}" if old else "(none)",
+        tofile=f"version {new['version']}",
+    ))
+    changed = list(fields) + (["body"] if old_body != new["body"] else [])
+    return {
+        "url": url,
+        "from": old["version"] if old else None,
+        "to": new["version"],
+        "fields": fields,
+        "changed_fields": [n for n in ("title", "published", "body", "metadata", "attachments")
+                           if n in changed],
+        "body_diff": body_diff,
+    }

@@ -1,0 +1,84 @@
+"""Shared helpers for the archive tests: records, a fake clock and consistency checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=timezone.utc)
+
+
+def at(minutes: int) -> datetime:
+    """The fake clock: ``minutes`` after T0."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def record(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A normalized announcement as the crawler would save it."""
+    base = {
+        "url": f"http://www.example.gov.cn/art/2026/11/{n}.html",
+        "title": f"关于第{n}批法治政府建设示范项目的通知",
+        "published": "2026-11-01",
+        "body": f"为深入推进法治政府建设，现将第{n}批示范项目公布如下。\n各单位要认真组织实施。",
+        "metadata": {"issuer": "市人民政府办公室", "doc_no": f"政办发〔2026〕{n}号"},
+        "attachments": [{"url": f"http://www.example.gov.cn/files/{n}.pdf", "text": "附件1"}],
+    }
+    base.update(overrides)
+    return base
+
+
+def check_consistency(path: str | Path) -> list[str]:
+    """Problems found in an archive file (empty list = consistent)."""
+    conn = sqlite3.connect(path)
+    problems: list[str] = []
+    if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        problems.append("integrity_check failed")
+    if conn.execute("PRAGMA foreign_key_check").fetchall():
+        problems.append("foreign key violations")
+    queries = {
+        "document without its current version": """
+            SELECT d.id FROM documents d LEFT JOIN versions v ON v.id = d.current_version_id
+            WHERE v.id IS NULL OR v.document_id != d.id OR v.version != d.version""",
+        "version numbers not contiguous": """
+            SELECT document_id FROM versions GROUP BY document_id
+            HAVING min(version) != 1 OR max(version) != count(*)""",
+        "current version is not the latest": """
+            SELECT d.id FROM documents d
+            WHERE d.version != (SELECT max(version) FROM versions WHERE document_id = d.id)""",
+        "event without version": """
+            SELECT e.id FROM events e LEFT JOIN versions v
+              ON v.document_id = e.document_id AND v.version = e.version
+            WHERE e.kind != 'health' AND v.id IS NULL""",
+        "document without a new event": """
+            SELECT d.id FROM documents d WHERE NOT EXISTS
+              (SELECT 1 FROM events e WHERE e.document_id = d.id AND e.kind = 'new')""",
+        "version without an event": """
+            SELECT v.id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM events e
+              WHERE e.document_id = v.document_id AND e.version = v.version)""",
+    }
+    for problem, sql in queries.items():
+        if conn.execute(sql).fetchall():
+            problems.append(problem)
+    problems += _search_index_problems(conn)
+    conn.close()
+    return problems
+
+
+def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
+    """Every current version is indexed (found by a trigram of its title), no other version is."""
+    problems = []
+    rows = conn.execute(
+        "SELECT v.id, v.title, d.current_version_id = v.id FROM versions v "
+        "JOIN documents d ON d.id = v.document_id WHERE length(v.title) >= 3"
+    ).fetchall()
+    for version_id, title, is_current in rows:
+        phrase = '"' + title[:3].replace('"', '""') + '"'
+        hit = conn.execute(
+            "SELECT 1 FROM versions_fts WHERE versions_fts MATCH ? AND rowid = ?", (phrase, version_id)
+        ).fetchone()
+        if bool(hit) != bool(is_current):
+            problems.append(f"search index wrong for version row {version_id}")
+            break
+    return problems
