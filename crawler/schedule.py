@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -94,36 +93,35 @@ class SiteSchedule:
     alert_kinds: tuple[str, ...] | None = None
 
 
-def schedule_from_definition(data: Mapping[str, Any], *, default_name: str = "") -> SiteSchedule:
-    """Build a SiteSchedule from a parsed site definition (TOML table or object attrs)."""
-    name = str(data.get("name") or default_name)
-    every = parse_interval(data.get("every") or DEFAULT_EVERY)
-    alerts = data.get("alerts") or {}
+def schedule_for(definition: Any) -> SiteSchedule:
+    """The schedule of a ``crawler.sitedefs.SiteDef`` (or any object with the same fields)."""
+    every = getattr(definition, "every", None) or parse_interval(DEFAULT_EVERY)
+    alerts = getattr(definition, "alerts", None) or {}
     kinds = alerts.get("kinds")
     return SiteSchedule(
-        name=name,
-        every=every,
+        name=definition.name,
+        every=parse_interval(every),
         webhook=alerts.get("webhook") or None,
         alert_kinds=tuple(kinds) if kinds else None,
     )
 
 
-def default_sites_dir() -> Path:
-    return Path(__file__).parent / "sites"
+def load_schedules(
+    sites_dir: str | Path | Iterable[str] | None = None, names: Iterable[str] = ()
+) -> list[SiteSchedule]:
+    """Schedules of the site definitions (bundled + ``GOV_ARCHIVE_SITES`` + `sites_dir`).
 
+    `names` restricts the result (KeyError naming the unknown sites). Raises
+    ``crawler.sitedefs.SiteDefError`` for a malformed definition.
+    """
+    from crawler.sitedefs import load_sites
 
-def load_schedules(sites_dir: str | Path | None = None) -> list[SiteSchedule]:
-    """Read every ``*.toml`` site definition in `sites_dir` (default: the bundled sites)."""
-    folder = Path(sites_dir) if sites_dir else default_sites_dir()
-    schedules = []
-    for path in sorted(folder.glob("*.toml")):
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-        try:
-            schedules.append(schedule_from_definition(data, default_name=path.stem))
-        except ValueError as error:
-            raise ValueError(f"{path}: {error}") from None
-    return schedules
+    definitions = load_sites(sites_dir)
+    wanted = list(dict.fromkeys(names)) or sorted(definitions)
+    unknown = [name for name in wanted if name not in definitions]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return [schedule_for(definitions[name]) for name in wanted]
 
 
 # --- due computation -------------------------------------------------------------------
@@ -220,10 +218,12 @@ def record_outcome(
         "failures": failures,
         "backoff_until": backoff_until,
         "last_outcome": outcome,
-        "last_attempt": iso(now),
+        "last_attempt_at": iso(now),
     }
+    if kind == "success":
+        fields["last_success_at"] = iso(now)
     if crawl_id is not None:
-        fields["processed_crawl"] = crawl_id
+        fields["last_crawl_id"] = crawl_id
     archive.set_site_state(site.name, **fields)
     if kind == "failure":
         log.warning(
@@ -252,7 +252,7 @@ def after_crawl(
     if not last:
         return None
     state = archive.site_state(site.name) or {}
-    if state.get("processed_crawl") == last["id"]:
+    if state.get("last_crawl_id") == last["id"]:
         return None
     issues = health.check_site(archive, site.name, config=health_config, now=now)
     result = record_outcome(

@@ -148,3 +148,134 @@ class Receiver:
 def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
     with Receiver(statuses) as running:
         yield running
+
+
+# --- fake crawls for the watch tests ------------------------------------------------------
+
+FAKE_CRAWL = r'''
+"""A stand-in for `gov-archive crawl SITE`: same lock and archive protocol, no network.
+
+argv: SITE DB JOURNAL MODES_JSON NOW   (NOW: ISO time of the fake clock, or "-")
+Modes: ok, fail, blocked, crash (exit 3, crawl left unfinished), sleep:N (N seconds,
+SIGTERM ends it as "interrupted"), stubborn:N (ignores SIGTERM), new:N (N new documents).
+"""
+import json, os, signal, sys, time
+from datetime import datetime
+from archive import Archive
+from crawler.locks import site_lock
+
+site, db, journal, modes_file, now_text = sys.argv[1:6]
+now = None if now_text == "-" else datetime.fromisoformat(now_text)
+mode = json.load(open(modes_file)).get(site, "ok")
+
+def note(word):
+    with open(journal, "a") as handle:
+        handle.write(f"{time.time():.3f} {word} {site} {os.getpid()}\n")
+
+lock = site_lock(db, site)
+if not lock.acquire():
+    note("busy")
+    sys.exit(0)
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+if mode.startswith("stubborn"):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+archive = Archive(db, create=True)
+crawl_id = archive.start_crawl(site, now=now)
+note("start")
+name, _, arg = mode.partition(":")
+if name in ("sleep", "stubborn"):
+    deadline = time.time() + float(arg)
+    while time.time() < deadline and not stop:
+        time.sleep(0.02)
+    if stop:
+        archive.finish_crawl(crawl_id, "interrupted", {}, now=now)
+        note("stopped")
+        sys.exit(0)
+if name == "crash":
+    note("crash")
+    os._exit(3)
+stats = {"archive/new": 0, "pages/article": 5, "archive/unchanged": 5}
+if name == "new":
+    for i in range(int(arg)):
+        archive.save(site, {"url": f"http://{site}.example/a/{time.time_ns()}-{i}",
+                            "title": f"Notice {i}", "published": "2026-11-01", "body": "text",
+                            "metadata": {}, "attachments": []}, crawl_id=crawl_id, now=now)
+    stats["archive/new"] = int(arg)
+outcome = {"fail": "failed", "blocked": "blocked"}.get(name, "finished")
+if outcome != "finished":
+    stats = {"pages/article": 0}
+archive.finish_crawl(crawl_id, outcome, stats, now=now)
+note("end")
+sys.exit(1 if outcome != "finished" else 0)
+'''
+
+WATCH_DRIVER = r'''
+"""Runs a Watcher over fake crawls in its own process (signal tests).
+
+argv: TESTS_DIR FOLDER STOP_TIMEOUT SITE...
+"""
+import logging, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from helpers_watch import fake_watch_config
+from crawler.watch import Watcher
+logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+config = fake_watch_config(Path(sys.argv[2]), sys.argv[4:], stop_timeout=float(sys.argv[3]))
+sys.exit(Watcher(config).run())
+'''
+
+
+class FakeSite:
+    """Paths of a fake-crawl playground in `folder`."""
+
+    def __init__(self, folder) -> None:
+        from pathlib import Path
+
+        self.folder = Path(folder)
+        self.db = self.folder / "gov.db"
+        self.journal = self.folder / "journal.txt"
+        self.modes = self.folder / "modes.json"
+        self.script = self.folder / "fake_crawl.py"
+        if not self.script.exists():
+            self.script.write_text(FAKE_CRAWL, encoding="utf-8")
+            self.modes.write_text("{}", encoding="utf-8")
+            self.journal.touch()
+
+    def set_modes(self, **modes: str) -> None:
+        self.modes.write_text(json.dumps(modes), encoding="utf-8")
+
+    def entries(self, word: str | None = None) -> list[tuple[float, str, str, int]]:
+        lines = [line.split() for line in self.journal.read_text().splitlines()]
+        rows = [(float(t), w, s, int(p)) for t, w, s, p in lines]
+        return [r for r in rows if word in (None, r[1])]
+
+    def runs(self, site: str) -> int:
+        return len([r for r in self.entries("start") if r[2] == site])
+
+
+def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options: Any):
+    """A WatchConfig crawling `sites` with the fake crawl script (real archive, real locks)."""
+    import sys
+
+    from archive import Archive
+    from crawler.schedule import SiteSchedule, parse_interval
+    from crawler.watch import WatchConfig
+
+    fake = FakeSite(folder)
+    schedules = [s if isinstance(s, SiteSchedule) else SiteSchedule(s, parse_interval(every))
+                 for s in sites]
+
+    def argv(site):
+        now = clock().isoformat() if clock else "-"
+        return [sys.executable, str(fake.script), site.name, str(fake.db), str(fake.journal),
+                str(fake.modes), now]
+
+    options.setdefault("poll", 0.02)
+    options.setdefault("interval", 0.2)
+    options.setdefault("delivery_options", {"sleep": lambda seconds: None, "timeout": 2})
+    return WatchConfig(
+        db_path=fake.db, sites=lambda: list(schedules), crawl_argv=argv,
+        open_archive=lambda: Archive(fake.db, create=True),
+        clock=clock or (lambda: datetime.now(timezone.utc)), **options,
+    )

@@ -89,18 +89,16 @@ def test_after_crawl_processes_each_crawl_once():
     assert archive.site_state("s")["failures"] == 1
 
 
-def test_load_schedules_reads_every_and_alerts(tmp_path):
+def test_load_schedules_reads_every_and_alerts(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOV_ARCHIVE_SITES", raising=False)
     (tmp_path / "a.toml").write_text(
-        'name = "alpha"\nevery = "30m"\n[alerts]\nwebhook = "http://127.0.0.1:9/h"\n'
-        'kinds = ["new", "health"]\n', encoding="utf-8")
-    (tmp_path / "b.toml").write_text('base_url = "http://b.example/"\n', encoding="utf-8")
-    alpha, b = load_schedules(tmp_path)
+        'name = "alpha"\nevery = "30m"\nstart_urls = ["http://a.example/tzgg/"]\n'
+        '[alerts]\nwebhook = "http://127.0.0.1:9/h"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text(
+        'name = "beta"\nstart_urls = ["http://b.example/"]\n', encoding="utf-8")
+    alpha, beta = load_schedules(tmp_path, names=["alpha", "beta"])
     assert (alpha.name, alpha.every, alpha.webhook) == ("alpha", timedelta(minutes=30), "http://127.0.0.1:9/h")
-    assert alpha.alert_kinds == ("new", "health")
-    assert (b.name, b.every, b.webhook) == ("b", timedelta(hours=6), None)
-
-
-def test_load_schedules_names_the_bad_file(tmp_path):
-    (tmp_path / "bad.toml").write_text('every = "soon"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.toml"):
-        load_schedules(tmp_path)
+    assert (beta.name, beta.every, beta.webhook) == ("beta", timedelta(hours=6), None)
+    assert {"alpha", "beta"} <= {s.name for s in load_schedules(tmp_path)}
+    with pytest.raises(KeyError, match="nope"):
+        load_schedules(tmp_path, names=["alpha", "nope"])

@@ -1,0 +1,455 @@
+"""`gov-archive watch`: a long-running scheduler that keeps crawling the sites that are due.
+
+Each crawl runs in its own process (the Twisted reactor cannot restart), at most
+``--max-parallel`` at once. Before starting a crawl, watch takes the site's lock and hands
+it to the child (inherited descriptor), so a site is never crawled twice at the same time,
+also across `watch` and a manual or cron `crawl`. After each crawl it updates the site's
+back-off state, evaluates the health rules and delivers pending events to the webhooks.
+
+SIGTERM / SIGINT: stop starting crawls, forward SIGTERM to the running crawls (Scrapy
+then closes them gracefully), wait up to ``--stop-timeout`` seconds, kill what is left,
+and exit. A second signal kills the crawls at once. Every save is one transaction, so even
+a killed crawl leaves no half-written version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ContextManager
+
+import click
+
+from crawler import alerts, locks
+from crawler.schedule import (
+    DEFAULT_MAX_BACKOFF, SiteSchedule, after_crawl, classify, due_sites, format_interval,
+    load_schedules, parse_interval, record_outcome, utcnow,
+)
+
+log = logging.getLogger("gov-archive.watch")
+
+CrawlArgv = Callable[[SiteSchedule], Sequence[str]]
+
+
+def crawl_argv_for(
+    db_path: str | Path, *, sites_dir: str | None = None, extra: Sequence[str] = ()
+) -> CrawlArgv:
+    """The default child command: ``python -m crawler crawl SITE --db DB [--sites DIR] …``."""
+
+    def argv(site: SiteSchedule) -> list[str]:
+        command = [sys.executable, "-m", "crawler", "crawl", site.name, "--db", str(db_path)]
+        if sites_dir:
+            command += ["--sites", str(sites_dir)]
+        return command + list(extra)
+
+    return argv
+
+
+def open_archive_for(db_path: str | Path) -> Callable[[], ContextManager[Any]]:
+    """Open the archive at `db_path` (created if missing) for one short piece of work."""
+
+    def opener() -> ContextManager[Any]:
+        from archive import Archive
+
+        return Archive(db_path, create=True)
+
+    return opener
+
+
+@dataclass
+class WatchConfig:
+    """Everything a Watcher needs; tests inject `crawl_argv`, `open_archive` and `clock`."""
+
+    db_path: Path
+    sites: Callable[[], list[SiteSchedule]]
+    crawl_argv: CrawlArgv
+    open_archive: Callable[[], ContextManager[Any]]
+    max_parallel: int = 2
+    interval: float = 60.0  # seconds between scheduling passes
+    stop_timeout: float = 30.0
+    max_backoff: timedelta = DEFAULT_MAX_BACKOFF
+    webhooks: tuple[str, ...] = ()
+    clock: Callable[[], datetime] = utcnow
+    poll: float = 0.2
+    log_dir: Path | None = None
+    delivery_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Running:
+    """A crawl in progress."""
+
+    site: SiteSchedule
+    process: subprocess.Popen
+    lock: locks.FileLock
+    started: float  # time.monotonic()
+    previous_crawl: int | None  # the site's last finished crawl id before this one
+    log_file: Any = None
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if watch dies, even by SIGKILL (Linux), so no orphan crawls."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class Watcher:
+    """The scheduling loop. `run()` until a signal; `run(once=True)` for one pass."""
+
+    def __init__(self, config: WatchConfig) -> None:
+        self.config = config
+        self.running: dict[str, Running] = {}
+        self.not_before: dict[str, datetime] = {}
+        self.results: list[dict[str, Any]] = []
+        self.failed_sinks: set[str] = set()
+        self._stop_signal: int | None = None
+        self._force = False
+
+    # -- signals -----------------------------------------------------------------------------
+
+    def request_stop(self, signum: int, frame: Any = None) -> None:
+        """Signal handler: the first signal stops gracefully, a second one kills the crawls."""
+        if self._stop_signal is not None:
+            self._force = True
+            return
+        self._stop_signal = signum
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_signal is not None
+
+    @contextlib.contextmanager
+    def _signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    # -- main loop -----------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> int:
+        """Schedule until stopped (or, with `once`, until the due sites have run); exit status."""
+        cfg = self.config
+        log.info(
+            "watch started: %s, at most %d crawl(s) at once, checking every %s",
+            cfg.db_path, cfg.max_parallel, format_interval(timedelta(seconds=cfg.interval)),
+        )
+        queue: list[SiteSchedule] | None = None
+        next_pass = 0.0
+        with self._signals():
+            while not self.stopping:
+                finished = self._reap()
+                if once:
+                    if queue is None:
+                        queue = self._due()
+                    self._start_from(queue)
+                    if not queue and not self.running:
+                        break
+                elif finished or time.monotonic() >= next_pass:
+                    if time.monotonic() >= next_pass:
+                        self._retry_failed_sinks()
+                        next_pass = time.monotonic() + cfg.interval
+                    self._start_from(self._due())
+                time.sleep(cfg.poll)
+            self._shutdown()
+        failures = [r for r in self.results if classify(r["outcome"]) == "failure"]
+        log.info("watch stopped")
+        return 1 if once and failures else 0
+
+    def _due(self) -> list[SiteSchedule]:
+        """Due sites that are not running here and not held back in this process."""
+        try:
+            sites = self.config.sites()
+        except Exception as error:  # a broken definition must not stop the watcher
+            log.error("cannot load site definitions: %s", error)
+            return []
+        now = self.config.clock()
+        try:
+            with self.config.open_archive() as archive:
+                due = due_sites(archive, sites, now=now)
+        except Exception as error:
+            log.error("cannot read the archive: %s", error)
+            return []
+        return [
+            s for s in due
+            if s.name not in self.running and self.not_before.get(s.name, now) <= now
+        ]
+
+    def _start_from(self, queue: list[SiteSchedule]) -> None:
+        while queue and len(self.running) < max(self.config.max_parallel, 1) and not self.stopping:
+            site = queue.pop(0)
+            if site.name not in self.running:
+                self._start(site)
+
+    # -- one crawl -------------------------------------------------------------------------------
+
+    def _start(self, site: SiteSchedule) -> None:
+        cfg = self.config
+        lock = locks.site_lock(cfg.db_path, site.name, environ={})
+        if not lock.acquire():
+            owner = lock.owner_pid()
+            log.info("skip %s: already being crawled%s", site.name, f" (pid {owner})" if owner else "")
+            self.not_before[site.name] = cfg.clock() + timedelta(seconds=cfg.interval)
+            return
+        try:
+            with cfg.open_archive() as archive:
+                last = archive.last_finished_crawl(site.name)
+            argv = list(cfg.crawl_argv(site))
+            log_file = self._open_log(site)
+            env = {**os.environ, locks.HELD_LOCKS_ENV: f"{site.name}={lock.fd}"}
+            process = subprocess.Popen(
+                argv, env=env, pass_fds=(lock.fd,), start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+            )
+        except Exception as error:
+            lock.release()
+            log.error("could not start crawl of %s: %s", site.name, error)
+            self._book(site, None, f"error: {error}", exit_code=None)
+            return
+        self.running[site.name] = Running(
+            site, process, lock, time.monotonic(), last["id"] if last else None, log_file,
+        )
+        log.info("start %s (pid %d)", site.name, process.pid)
+
+    def _open_log(self, site: SiteSchedule) -> Any:
+        if self.config.log_dir is None:
+            return None
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        return open(self.config.log_dir / f"{site.name}.log", "ab")  # noqa: SIM115 (closed in _finish)
+
+    def _reap(self) -> bool:
+        """Book-keep every crawl that ended; True if any did."""
+        done = [r for r in self.running.values() if r.process.poll() is not None]
+        for run in done:
+            self._finish(run)
+        return bool(done)
+
+    def _finish(self, run: Running) -> None:
+        del self.running[run.site.name]
+        try:
+            seconds = time.monotonic() - run.started
+            self._book(run.site, run, None, exit_code=run.process.returncode, seconds=seconds)
+        finally:
+            run.lock.release()
+            if run.log_file:
+                run.log_file.close()
+
+    def _book(
+        self, site: SiteSchedule, run: Running | None, error: str | None, *,
+        exit_code: int | None, seconds: float = 0.0,
+    ) -> None:
+        """Back-off state, health rules and webhook delivery after an attempt (never raises)."""
+        cfg = self.config
+        now = cfg.clock()
+        # Guards against re-running a site at once when its crawl recorded nothing.
+        self.not_before[site.name] = now + site.every
+        try:
+            with cfg.open_archive() as archive:
+                outcome, crawl, health = self._conclude(archive, site, run, error, exit_code, now)
+                state = archive.site_state(site.name) or {}
+                self._log_outcome(site, outcome, exit_code, seconds, crawl, state, health)
+                self.results.append({"site": site.name, "outcome": outcome, "exit": exit_code})
+                if not self.stopping:
+                    self._deliver(archive, site)
+        except Exception as error:  # watch keeps going whatever one site does
+            log.exception("book-keeping of %s failed: %s", site.name, error)
+
+    def _conclude(
+        self, archive: Any, site: SiteSchedule, run: Running | None, error: str | None,
+        exit_code: int | None, now: datetime,
+    ) -> tuple[str, dict[str, Any] | None, tuple[Any, ...]]:
+        """The attempt's outcome, its crawl record (if it finished one) and new health issues."""
+        cfg = self.config
+        last = archive.last_finished_crawl(site.name)
+        crawled = run is not None and last is not None and last["id"] != run.previous_crawl
+        # The crawl command may have done this already; after_crawl is idempotent.
+        result = after_crawl(archive, site, now=now, max_backoff=cfg.max_backoff)
+        health = result.health if result else ()
+        if crawled:
+            return str(last.get("outcome")), last, health
+        if self.stopping:
+            return "stopped", None, health
+        if error or exit_code:
+            reason = error or f"crashed (exit {exit_code})"
+            record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
+            return reason, None, health
+        return "no crawl recorded", None, health
+
+    def _log_outcome(
+        self, site: SiteSchedule, outcome: str, exit_code: int | None, seconds: float,
+        crawl: dict[str, Any] | None, state: dict[str, Any], health: tuple[Any, ...],
+    ) -> None:
+        stats = (crawl or {}).get("stats") or {}
+        counts = " ".join(
+            f"{key}={stats[f'archive/{key}']}" for key in ("new", "changed", "gone", "restored")
+            if stats.get(f"archive/{key}")
+        )
+        line = f"done {site.name}: {outcome} (exit {exit_code}, {seconds:.0f}s)"
+        if counts:
+            line += f" {counts}"
+        failures = int(state.get("failures") or 0)
+        if failures and classify(outcome) == "failure":
+            line += f"; {failures} failure(s) in a row, next try after {state.get('backoff_until')}"
+        for issue in health:
+            line += f"; health {issue.kind}: {issue.detail}"
+        (log.warning if classify(outcome) == "failure" else log.info)(line)
+
+    # -- alerts ------------------------------------------------------------------------------------
+
+    def _deliver(self, archive: Any, site: SiteSchedule) -> None:
+        sinks = alerts.sinks_for(self.config.webhooks, [site])
+        for delivery in alerts.deliver_all(archive, self.config.db_path, sinks,
+                                           now=self.config.clock(), **self.config.delivery_options):
+            (self.failed_sinks.add if delivery.error else self.failed_sinks.discard)(delivery.sink)
+
+    def _retry_failed_sinks(self) -> None:
+        """Once per pass, retry the sinks whose receiver was down."""
+        if not self.failed_sinks:
+            return
+        sinks, self.failed_sinks = list(self.failed_sinks), set()
+        try:
+            with self.config.open_archive() as archive:
+                for delivery in alerts.deliver_all(archive, self.config.db_path, sinks,
+                                                   now=self.config.clock(), **self.config.delivery_options):
+                    if delivery.error:
+                        self.failed_sinks.add(delivery.sink)
+        except Exception as error:
+            log.error("webhook retry failed: %s", error)
+            self.failed_sinks.update(sinks)
+
+    # -- stopping --------------------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        """Forward SIGTERM, wait up to stop_timeout, then SIGKILL; book-keep each crawl."""
+        if not self.running:
+            return
+        name = signal.Signals(self._stop_signal).name if self._stop_signal else "stop"
+        log.info("%s: stopping %d crawl(s): %s", name, len(self.running), ", ".join(self.running))
+        for run in self.running.values():
+            _signal_group(run.process, signal.SIGTERM)
+        deadline = time.monotonic() + self.config.stop_timeout
+        while self.running and time.monotonic() < deadline and not self._force:
+            self._reap()
+            time.sleep(min(self.config.poll, 0.1))
+        for run in list(self.running.values()):
+            log.warning("kill %s (pid %d): did not stop in time", run.site.name, run.process.pid)
+            _signal_group(run.process, signal.SIGKILL)
+            run.process.wait()
+        self._reap()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the crawl and anything it started (it leads its own process group)."""
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(sig)
+
+
+# --- the click command ------------------------------------------------------------------------
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return parse_interval(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Timestamped UTC log lines on stderr (journald and cron mail keep them)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    logging.Formatter.converter = time.gmtime
+    for name in ("gov-archive.watch", "crawler.alerts", "crawler.schedule"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+        logger.propagate = False
+
+
+@click.command("watch")
+@click.argument("sites", nargs=-1)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="GOV_ARCHIVE_DB",
+              default="gov-archive.db", show_default=True, help="Archive file.")
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
+              help="Extra folder of site definitions (*.toml).")
+@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
+              help="Crawls running at the same time.")
+@click.option("--interval", default="1m", show_default=True, callback=_interval,
+              help="How often to look for due sites (30s, 5m ...).")
+@click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST events of all sites to URL as JSON (repeatable).")
+@click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+              help="Seconds to wait for crawls after SIGTERM before killing them.")
+@click.option("--max-backoff", default="1d", show_default=True, callback=_interval,
+              help="Longest wait imposed on a failing site (never shorter than its interval).")
+@click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
+@click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
+def watch_command(
+    sites: tuple[str, ...], db_path: str, sites_dir: str | None, max_parallel: int,
+    interval: timedelta, once: bool, webhooks: tuple[str, ...], stop_timeout: float,
+    max_backoff: timedelta, log_dir: str | None, verbose: bool,
+) -> None:
+    """Keep crawling the sites that are due, each in its own process.
+
+    A site is due when its interval (`every` in its definition, default 6h) has passed since
+    its last finished crawl. Failing or blocked sites back off exponentially. Stop with
+    SIGTERM or Ctrl-C; running crawls are closed cleanly.
+
+    \b
+    Examples:
+      gov-archive watch --db gov.db
+      gov-archive watch --db gov.db --max-parallel 4 --webhook https://hooks.example/gov
+      gov-archive watch --db gov.db --once        # one pass, e.g. from cron
+    """
+    from crawler.sitedefs import SiteDefError
+
+    try:
+        chosen = load_schedules(sites_dir, sites)
+    except KeyError as error:
+        raise click.BadParameter(f"unknown site(s): {error.args[0]}", param_hint="SITES") from None
+    except SiteDefError as error:
+        raise click.ClickException(str(error)) from None
+    if not chosen:
+        raise click.ClickException("no site definitions found: add some with --sites DIR")
+    db = Path(db_path)
+    if db.parent and not db.parent.exists():
+        raise click.ClickException(f"folder {db.parent} does not exist")
+    setup_logging(verbose)
+    names = [s.name for s in chosen]
+    config = WatchConfig(
+        db_path=db,
+        sites=lambda: load_schedules(sites_dir, names if sites else ()),
+        crawl_argv=crawl_argv_for(db, sites_dir=sites_dir),
+        open_archive=open_archive_for(db),
+        max_parallel=max_parallel,
+        interval=interval.total_seconds(),
+        stop_timeout=stop_timeout,
+        max_backoff=max_backoff,
+        webhooks=webhooks,
+        log_dir=Path(log_dir) if log_dir else None,
+    )
+    status = Watcher(config).run(once=once)
+    sys.exit(status)
+
