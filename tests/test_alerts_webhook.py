@@ -91,3 +91,21 @@ def test_a_failing_sink_does_not_stop_the_others(tmp_path):
 def test_redact_hides_tokens():
     assert redact("https://hooks.example/services/T0/B0/xyz?token=1") == "https://hooks.example/…"
     assert redact("http://user:pw@host:8080/") == "http://host:8080"
+
+
+def test_delivery_state_lives_in_the_archive_file(tmp_path):
+    from archive import Archive
+
+    db = tmp_path / "gov.db"
+    with Archive(db, create=True) as archive:
+        crawl_id = archive.start_crawl("gov")
+        archive.save("gov", {"url": "http://gov.example/a/1.html", "title": "通知", "published": "2026-11-01",
+                             "body": "正文", "metadata": {}, "attachments": []}, crawl_id=crawl_id)
+        archive.record_health("gov", "empty", "3 crawls in a row found nothing", crawl_id=crawl_id)
+    with receiver([500, 500, 500]) as hook:
+        for expected in (0, 2, 0):  # three runs, each a new process in real life
+            with Archive(db) as archive:
+                assert deliver(archive, db, Sink(hook.url), sleep=no_sleep).delivered == expected
+        events = [e for r in hook.requests for e in r["events"]]
+        assert [e["kind"] for e in events] == ["new", "health"]
+        assert events[0]["title"] == "通知" and events[1]["detail"].startswith("3 crawls")

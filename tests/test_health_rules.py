@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
+
+from archive import Archive
 
 from crawler.health import HealthConfig, check_site, evaluate, format_health, health_rows
 from crawler.schedule import SiteSchedule, after_crawl, parse_interval
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def archive(request, tmp_path):
+    """The rules run against the in-memory stand-in and the real archive alike."""
+    if request.param == "memory":
+        yield MemoryArchive()
+    else:
+        with Archive(tmp_path / "gov.db", create=True) as real:
+            yield real
 
 
 def crawl(archive, clock, site, outcome="finished", **stats):
@@ -19,8 +32,8 @@ def kinds(issues):
     return [i.kind for i in issues]
 
 
-def test_redesign_raises_one_extraction_event():
-    archive, clock = MemoryArchive(), Clock()
+def test_redesign_raises_one_extraction_event(archive):
+    clock = Clock()
     for _ in range(3):
         assert crawl(archive, clock, "gov", articles=20) == []
     # the site changes its layout: titles and dates vanish on most pages
@@ -34,27 +47,27 @@ def test_redesign_raises_one_extraction_event():
     assert len(health) == 1 and health[0]["crawl_id"] == 4
 
 
-def test_pages_classified_empty_count_as_missing_everything():
-    archive, clock = MemoryArchive(), Clock()
+def test_pages_classified_empty_count_as_missing_everything(archive):
+    clock = Clock()
     crawl(archive, clock, "gov", articles=10)
     issues = crawl(archive, clock, "gov", articles=1, new=0, empty=9)
     assert kinds(issues) == ["extraction"]
 
 
-def test_site_that_never_had_dates_is_not_a_redesign():
-    archive, clock = MemoryArchive(), Clock()
+def test_site_that_never_had_dates_is_not_a_redesign(archive):
+    clock = Clock()
     crawl(archive, clock, "nodates", articles=10, missing_date=10)
     assert crawl(archive, clock, "nodates", articles=10, missing_date=10) == []
 
 
-def test_small_incremental_crawls_are_not_judged():
-    archive, clock = MemoryArchive(), Clock()
+def test_small_incremental_crawls_are_not_judged(archive):
+    clock = Clock()
     crawl(archive, clock, "gov", articles=10)
     assert crawl(archive, clock, "gov", articles=2, missing_title=2) == []
 
 
-def test_n_empty_crawls_in_a_row_raise_once():
-    archive, clock = MemoryArchive(), Clock()
+def test_n_empty_crawls_in_a_row_raise_once(archive):
+    clock = Clock()
     crawl(archive, clock, "quiet", articles=5)
     config = HealthConfig(empty_runs=3)
     results = []
@@ -79,16 +92,16 @@ def test_interrupted_and_running_crawls_are_ignored():
     assert evaluate([running, stopped], HealthConfig(empty_runs=1)) == []
 
 
-def test_antibot_answers_raise_blocked_when_they_start():
-    archive, clock = MemoryArchive(), Clock()
+def test_antibot_answers_raise_blocked_when_they_start(archive):
+    clock = Clock()
     crawl(archive, clock, "waf", articles=10)
     assert "blocked" in kinds(crawl(archive, clock, "waf", articles=0, antibot=8))
     assert "blocked" not in kinds(crawl(archive, clock, "waf", articles=0, antibot=8))
     assert kinds(crawl(archive, clock, "waf", outcome="blocked", articles=0)) == []
 
 
-def test_after_crawl_records_health_and_backoff_together():
-    archive, clock = MemoryArchive(), Clock()
+def test_after_crawl_records_health_and_backoff_together(archive):
+    clock = Clock()
     site = SiteSchedule("waf", parse_interval("1h"))
     cid = archive.start_crawl("waf", now=clock())
     archive.finish_crawl(cid, "blocked", crawl_stats(0, antibot=3), now=clock())
@@ -98,8 +111,8 @@ def test_after_crawl_records_health_and_backoff_together():
     assert len(archive.events(kinds=["health"])) == 1
 
 
-def test_health_rows_and_table():
-    archive, clock = MemoryArchive(), Clock()
+def test_health_rows_and_table(archive):
+    clock = Clock()
     sites = [SiteSchedule(n, parse_interval("1h")) for n in ("good", "broken", "new")]
     crawl(archive, clock, "good", articles=4)
     cid = archive.start_crawl("broken", now=clock())
