@@ -82,3 +82,27 @@ def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
             problems.append(f"search index wrong for version row {version_id}")
             break
     return problems
+
+
+def writer_loop(path: str) -> None:
+    """Save forever (new, changed, gone, restored, captures), printing the count after each save.
+
+    Run in a subprocess by the kill test, which SIGKILLs it at an arbitrary instant.
+    """
+    import sys
+
+    from archive import Archive, Capture
+
+    with Archive(path, create=True) as a:
+        crawl = a.start_crawl("example")
+        i = 0
+        while True:
+            n = i % 40
+            rec = record(n, body=f"第{i // 40}次修订。\n" + "正文内容。" * (50 + i % 7))
+            if i % 11 == 0:
+                a.mark_gone("example", rec["url"], crawl_id=crawl)
+            page = Capture(f"<html>{i}</html>".encode() * 200, headers={"etag": str(i)})
+            a.save("example", rec, crawl_id=crawl, capture=page)
+            i += 1
+            print(i, flush=True)
+            sys.stdout.flush()
