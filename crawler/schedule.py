@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EVERY = "6h"
 DEFAULT_MAX_BACKOFF = timedelta(days=1)
-SUCCESS_OUTCOMES = frozenset({"finished"})
+# "partial": the crawl stopped early on purpose (page caps) but got what it could.
+SUCCESS_OUTCOMES = frozenset({"finished", "partial"})
 # Outcomes that say nothing about the site's health (we stopped it, or it did not run).
 NEUTRAL_OUTCOMES = frozenset({"interrupted", "shutdown", "cancelled", "skipped"})
 
@@ -222,6 +223,8 @@ def record_outcome(
     }
     if kind == "success":
         fields["last_success_at"] = iso(now)
+    if kind != "neutral":
+        fields["next_due_at"] = backoff_until or iso(now + site.every)
     if crawl_id is not None:
         fields["last_crawl_id"] = crawl_id
     archive.set_site_state(site.name, **fields)

@@ -375,6 +375,13 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(error)) from None
 
 
+def _group_db(ctx: click.Context) -> str:
+    """The ``gov-archive --db`` value (or $GOV_ARCHIVE_DB, or archive.db)."""
+    state = getattr(ctx, "obj", None)
+    path = getattr(state, "db_path", None)
+    return path or os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Timestamped UTC log lines on stderr (journald and cron mail keep them)."""
     handler = logging.StreamHandler()
@@ -389,8 +396,8 @@ def setup_logging(verbose: bool = False) -> None:
 
 @click.command("watch")
 @click.argument("sites", nargs=-1)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="GOV_ARCHIVE_DB",
-              default="gov-archive.db", show_default=True, help="Archive file.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Archive database file (default: the group's --db).")
 @click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
               help="Extra folder of site definitions (*.toml).")
 @click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
@@ -406,10 +413,11 @@ def setup_logging(verbose: bool = False) -> None:
               help="Longest wait imposed on a failing site (never shorter than its interval).")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
+@click.pass_context
 def watch_command(
-    sites: tuple[str, ...], db_path: str, sites_dir: str | None, max_parallel: int,
-    interval: timedelta, once: bool, webhooks: tuple[str, ...], stop_timeout: float,
-    max_backoff: timedelta, log_dir: str | None, verbose: bool,
+    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
+    stop_timeout: float, max_backoff: timedelta, log_dir: str | None, verbose: bool,
 ) -> None:
     """Keep crawling the sites that are due, each in its own process.
 
@@ -433,8 +441,8 @@ def watch_command(
         raise click.ClickException(str(error)) from None
     if not chosen:
         raise click.ClickException("no site definitions found: add some with --sites DIR")
-    db = Path(db_path)
-    if db.parent and not db.parent.exists():
+    db = Path(db_path or _group_db(ctx))
+    if not db.parent.exists():
         raise click.ClickException(f"folder {db.parent} does not exist")
     setup_logging(verbose)
     names = [s.name for s in chosen]
@@ -450,6 +458,5 @@ def watch_command(
         webhooks=webhooks,
         log_dir=Path(log_dir) if log_dir else None,
     )
-    status = Watcher(config).run(once=once)
-    sys.exit(status)
+    ctx.exit(Watcher(config).run(once=once))
 
