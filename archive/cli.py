@@ -294,7 +294,7 @@ def _show_lines(record: Row) -> Iterator[str]:
         yield "Attachments:"
         yield from (f"  {a.get('text') or ''} <{a.get('url')}>".strip() for a in attachments)
     yield ""
-    yield record.get("body") or ""
+    yield (record.get("body") or "").rstrip("\n")
 
 
 @cli.command()
@@ -320,7 +320,7 @@ def _history_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequenc
             r["version"],
             clitools.short_time(r.get("fetched_at")),
             r.get("published"),
-            ",".join(r.get("changed_fields") or []) or "-",
+            "(first)" if r["version"] == 1 else ",".join(r.get("changed_fields") or []) or "-",
             r["title"],
         )
         for r in rows
@@ -356,7 +356,8 @@ def diff(
 
 def _diff_lines(result: Row) -> Iterator[str]:
     yield click.style(f"{result['url']}", bold=True)
-    yield click.style(f"version {result['from']} -> {result['to']}", bold=True)
+    older = "(none)" if result["from"] is None else result["from"]
+    yield click.style(f"version {older} -> {result['to']}", bold=True)
     fields = result.get("fields") or {}
     if not fields and not result.get("body_diff"):
         yield "No differences."
@@ -661,7 +662,8 @@ def feed(
     if json_:
         click.echo(clitools.to_json({"out": out, "entries": len(entries)}), err=out == "-")
     else:
-        click.echo(f"Wrote {len(entries)} entries to {out}", err=True)
+        noun = "entry" if len(entries) == 1 else "entries"
+        click.echo(f"Wrote {len(entries)} {noun} to {out}", err=True)
 
 
 def _event_body(archive: Any, event: Row) -> str:

@@ -250,7 +250,8 @@ def atom_feed(
     for event, summary in entries:
         feed.append(atom_entry(event, summary))
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    text = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n").encode("utf-8")
 
 
 def summarize(body: str | None, limit: int = 280) -> str:

@@ -1,0 +1,182 @@
+"""search, show, history, diff and stats on a small archive, in every output format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers_cli import URL_A, URL_C, build_archive, run
+
+
+@pytest.fixture(scope="module")
+def populated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    path = tmp_path_factory.mktemp("cli_query") / "archive.db"
+    return path, build_archive(path)
+
+
+def test_search_table(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "法治")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ID", "PUBLISHED", "SITE", "STATUS", "TITLE"]
+    assert "关于开展法治宣传工作的通知" in result.stdout
+
+
+def test_search_single_character(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "税", "--json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert [h["title"] for h in hits] == ["2025年税收统计公告"]
+    assert {"url", "title", "published", "body", "site", "first_seen", "status"} <= set(hits[0])
+
+
+def test_search_filters(populated) -> None:
+    db, _ = populated
+    gone = json.loads(run(db, "search", "招标", "--status", "gone", "--json").stdout)
+    assert [h["url"] for h in gone] == [URL_C]
+    assert json.loads(run(db, "search", "招标", "--status", "live", "--json").stdout) == []
+    old = json.loads(run(db, "search", "公告", "--to", "2025-12-31", "--json").stdout)
+    assert [h["title"] for h in old] == ["2025年税收统计公告"]
+    other = json.loads(run(db, "search", "文件", "--site", "other-gov", "--json").stdout)
+    assert [h["site"] for h in other] == ["other-gov"]
+
+
+def test_search_nl_and_csv(populated) -> None:
+    db, _ = populated
+    nl = run(db, "search", "公告", "--nl")
+    rows = [json.loads(line) for line in nl.stdout.splitlines()]
+    assert rows and all("url" in r for r in rows)
+    table = list(csv.DictReader(io.StringIO(run(db, "search", "公告", "--csv").stdout)))
+    assert {r["url"] for r in table} == {r["url"] for r in rows}
+
+
+def test_search_no_match_says_so_on_stderr(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "不存在的词语")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "No matches" in result.stderr
+
+
+def test_search_bad_date_is_usage_error(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "税", "--from", "2026-13-45")
+    assert result.exit_code == 2
+    assert "not a date" in result.stderr
+
+
+def test_output_flags_are_exclusive(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "税", "--json", "--csv")
+    assert result.exit_code == 2
+    assert "Use just one of --json, --nl or --csv" in result.stderr
+
+
+def test_show_by_id_and_url(populated) -> None:
+    db, info = populated
+    by_id = run(db, "show", str(info["ids"]["A"]))
+    by_url = run(db, "show", URL_A)
+    assert by_id.exit_code == 0, by_id.output
+    assert by_id.stdout == by_url.stdout
+    assert "Title:      关于开展法治宣传工作的通知" in by_id.stdout
+    assert "issuer: 司法局" in by_id.stdout
+    assert "请于12月底前完成" in by_id.stdout
+
+
+def test_show_json_document(populated) -> None:
+    db, info = populated
+    doc = json.loads(run(db, "show", str(info["ids"]["C"]), "--json").stdout)
+    assert doc["url"] == URL_C
+    assert doc["status"] == "gone"
+    for key in ("title", "published", "body", "site", "first_seen", "status", "version"):
+        assert key in doc
+
+
+def test_show_old_version(populated) -> None:
+    db, _ = populated
+    old = json.loads(run(db, "show", URL_A, "--version", "1", "--json").stdout)
+    assert old["version"] == 1
+    assert old["title"] == "关于开展法治宣传的通知"
+    text = run(db, "show", URL_A, "--version", "1").stdout
+    assert "请于11月底前完成" in text
+
+
+def test_history_table_and_json(populated) -> None:
+    db, _ = populated
+    table = run(db, "history", URL_A)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:2] == ["VERSION", "FETCHED"]
+    assert len(lines) == 3
+    versions = json.loads(run(db, "history", URL_A, "--json").stdout)
+    assert [v["version"] for v in versions] == [1, 2]
+    assert all(v["url"] == URL_A for v in versions)
+    for key in ("title", "published", "body", "site", "first_seen", "status"):
+        assert key in versions[0]
+
+
+def test_history_nl_and_csv(populated) -> None:
+    db, _ = populated
+    assert len(run(db, "history", URL_A, "--nl").stdout.splitlines()) == 2
+    rows = list(csv.DictReader(io.StringIO(run(db, "history", URL_A, "--csv").stdout)))
+    assert [r["version"] for r in rows] == ["1", "2"]
+
+
+def test_diff_shows_fields_and_body(populated) -> None:
+    db, _ = populated
+    result = run(db, "diff", URL_A)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "version 1 -> 2" in out
+    assert "title:" in out
+    assert "  - 关于开展法治宣传的通知" in out
+    assert "  + 关于开展法治宣传工作的通知" in out
+    assert "-请于11月底前完成。" in out
+    assert "+请于12月底前完成。" in out
+    assert "\x1b[" not in out  # no color when not a terminal
+
+
+def test_diff_colored_on_terminal(populated) -> None:
+    db, _ = populated
+    result = run(db, "diff", URL_A, color=True)
+    assert "\x1b[32m" in result.stdout
+
+
+def test_diff_json(populated) -> None:
+    db, _ = populated
+    data = json.loads(run(db, "diff", URL_A, "--from", "1", "--to", "2", "--json").stdout)
+    assert data["url"] == URL_A
+    assert (data["from"], data["to"]) == (1, 2)
+    assert set(data["fields"]) == {"title"}
+    assert data["changed_fields"] == ["title", "body"]
+    assert "+请于12月底前完成。" in data["body_diff"]
+
+
+def test_diff_of_a_first_version(populated) -> None:
+    db, info = populated
+    result = run(db, "diff", str(info["ids"]["B"]))
+    assert result.exit_code == 0, result.output
+    assert "version (none) -> 1" in result.stdout
+    assert "+税收收入稳步增长。" in result.stdout
+
+
+def test_diff_unknown_version_is_error(populated) -> None:
+    db, _ = populated
+    result = run(db, "diff", URL_A, "--to", "9")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+
+
+def test_stats(populated) -> None:
+    db, _ = populated
+    table = run(db, "stats")
+    assert table.exit_code == 0, table.output
+    assert table.stdout.strip()
+    data = json.loads(run(db, "stats", "--json").stdout)
+    assert isinstance(data, dict)
