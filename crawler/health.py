@@ -241,3 +241,28 @@ def _event_text(event: Mapping[str, Any]) -> str:
             kind = event.get("health_kind") or event.get("subkind") or ""
             return f"{kind}: {event[key]}" if kind else str(event[key])
     return str(event.get("kind"))
+
+
+def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """`health_rows` for site definitions (``SiteDef``), reading the archive at `db_path`.
+
+    A missing archive gives "never crawled" rows; the file is never created here.
+    """
+    import os
+
+    from archive import Archive
+    from crawler.schedule import schedule_for
+
+    schedules = [schedule_for(d) for d in site_defs]
+    if not os.path.exists(db_path):
+        return [_never_crawled(s) for s in schedules]
+    with Archive(db_path) as archive:
+        return health_rows(archive, schedules, now=now)
+
+
+def _never_crawled(site: SiteSchedule) -> dict[str, Any]:
+    return {
+        "site": site.name, "last_crawl": None, "last_outcome": None, "announcements": None,
+        "failures": 0, "backoff_until": None, "next_due": None, "due": True,
+        "health": "never crawled", "last_health_event": None,
+    }

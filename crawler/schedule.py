@@ -266,3 +266,79 @@ def after_crawl(
         result.site, result.crawl_id, result.outcome, result.failures,
         result.backoff_until, tuple(issues),
     )
+
+
+# --- entry points for `gov-archive crawl --due / --webhook` ---------------------------------
+
+
+def select_due(
+    db_path: str | Path, site_defs: Iterable[Any], *, now: datetime | None = None
+) -> list[Any]:
+    """The site definitions (``SiteDef``) among `site_defs` that are due now, most overdue first.
+
+    Everything is due when the archive does not exist yet. Never creates the archive.
+    """
+    from archive import Archive
+
+    defs = list(site_defs)
+    if not Path(db_path).exists():
+        return defs
+    by_name = {d.name: d for d in defs}
+    with Archive(db_path) as archive:
+        due = due_sites(archive, [schedule_for(d) for d in defs], now=now)
+    return [by_name[s.name] for s in due]
+
+
+@dataclass
+class PostCrawl:
+    """What `post_crawl` did: per-site results (None: nothing new) and webhook deliveries."""
+
+    results: dict[str, CrawlResult | None] = field(default_factory=dict)
+    deliveries: list[Any] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Human-readable notes for the crawl command's output (health issues, webhooks)."""
+        from crawler.alerts import redact
+
+        out = []
+        for site, result in self.results.items():
+            for issue in result.health if result else ():
+                out.append(f"{site}: health alert ({issue.kind}): {issue.detail}")
+            if result and classify(result.outcome) == "failure":
+                out.append(f"{site}: {result.failures} failed crawl(s) in a row; "
+                           f"`--due` retries after {result.backoff_until}")
+        for d in self.deliveries:
+            where = redact(d.sink.url)
+            if d.error:
+                out.append(f"webhook {where}: {d.error}; {d.pending} event(s) kept for the next run")
+            elif d.delivered:
+                out.append(f"webhook {where}: delivered {d.delivered} event(s)")
+        return out
+
+
+def post_crawl(
+    db_path: str | Path,
+    site_defs: Iterable[Any],
+    *,
+    webhooks: Iterable[str] = (),
+    now: datetime | None = None,
+    max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+    **delivery_options: Any,
+) -> PostCrawl:
+    """After `crawl`: back-off state and health rules per site, then webhook delivery.
+
+    `site_defs` are the crawled sites (``SiteDef``); `webhooks` the ``--webhook`` URLs (all
+    sites); per-site ``[alerts] webhook`` sinks come from the definitions. Safe to call
+    twice: each crawl is processed once and each event delivered once.
+    """
+    from archive import Archive
+    from crawler import alerts
+
+    schedules = [schedule_for(d) for d in site_defs]
+    report = PostCrawl()
+    with Archive(db_path, create=True) as archive:
+        for site in schedules:
+            report.results[site.name] = after_crawl(archive, site, now=now, max_backoff=max_backoff)
+        sinks = alerts.sinks_for(webhooks, schedules)
+        report.deliveries = alerts.deliver_all(archive, db_path, sinks, now=now, **delivery_options)
+    return report
