@@ -1,7 +1,182 @@
-"""Console entry point: the archive's query commands plus crawl, extract and demo."""
+"""Console entry point: the archive's query commands plus crawl, sites, extract and demo.
+
+Scrapy is imported only inside `crawl`, so the query commands stay fast.
+"""
 
 from __future__ import annotations
 
-from archive.cli import cli
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from archive.cli import CliState, cli
+from crawler.demo.command import demo
 
 __all__ = ["cli"]
+
+
+def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        settings[name.strip()] = value
+    return settings
+
+
+def _db_path(ctx: click.Context, db: str | None) -> str:
+    if db:
+        return db
+    state = ctx.find_object(CliState)
+    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+
+
+@cli.command()
+@click.argument("site_names", nargs=-1, metavar="[SITE]...")
+@click.option("--url", "urls", multiple=True, metavar="URL",
+              help="Crawl this column (list page) with no site definition; repeatable")
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every defined site")
+@click.option("--full", is_flag=True,
+              help="Walk every list page and revisit every known article now")
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help="Archive database file (default: the group's --db)")
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False),
+              help="Folder of extra site definitions (*.toml); also $GOV_ARCHIVE_SITES")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
+@click.option("--jobdir", type=click.Path(file_okay=False),
+              help="Scrapy JOBDIR for resuming (default: <db>.state/jobs/<site>)")
+@click.option("--json", "json_", is_flag=True, help="Print the summary as JSON on stdout")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log")
+@click.pass_context
+def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...], all_sites: bool,
+          full: bool, db: str | None, sites_dir: str | None, setting_pairs: tuple[str, ...],
+          jobdir: str | None, json_: bool, verbose: bool) -> None:
+    """Crawl sites into the archive: new, changed and withdrawn announcements
+
+    SITE names a definition (`gov-archive sites` lists them); --url crawls any column page
+    generically. Exits 1 when a crawl was unhealthy (everything failed, blocked by anti-bot
+    protection, archive not writable).
+
+    \b
+    Examples:
+      gov-archive crawl nmpa
+      gov-archive crawl --url https://www.example.gov.cn/tzgg/index.html
+      gov-archive crawl --all --full -s DOWNLOAD_DELAY=0.5
+    """
+    from crawler import runner
+    from crawler.sitedefs import SiteDefError
+
+    if not (site_names or urls or all_sites):
+        raise click.UsageError("name a SITE, give --url URL, or use --all")
+    settings: dict[str, Any] = _parse_settings(setting_pairs)
+    if jobdir:
+        if len(site_names) + len(urls) > 1 or all_sites:
+            raise click.UsageError("--jobdir needs exactly one site or --url")
+        settings["JOBDIR"] = jobdir
+    try:
+        chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)
+    except runner.UnknownSite as exc:
+        raise click.ClickException(str(exc).replace("'", "", 2)) from None
+    except SiteDefError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not chosen:
+        raise click.ClickException("no site to crawl")
+    path = _db_path(ctx, db)
+    summary = runner.crawl(path, site_defs=chosen, full=full, settings=settings,
+                           verbose=verbose, progress=sys.stderr.isatty() and not json_)
+    _report(summary, json_)
+    ctx.exit(summary.exit_code)
+
+
+def _report(summary: Any, json_: bool) -> None:
+    if json_:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, default=str))
+    for site in summary.sites:
+        s = site.stats
+
+        def n(key: str) -> int:
+            return int(s.get(key, 0) or 0)
+
+        line = (f"{site.site}: {site.outcome} - {n('downloader/response_count')} pages, "
+                f"{n('archive/new')} new, {n('archive/changed')} changed, "
+                f"{n('archive/unchanged') + n('archive/not_modified')} unchanged, "
+                f"{n('archive/gone')} gone, {n('archive/restored')} restored")
+        skipped = n("pages/antibot") + n("pages/soft404") + n("pages/empty") + n("pages/js_shell")
+        if skipped:
+            line += f", {skipped} not archived (anti-bot {n('pages/antibot')}, soft 404 " \
+                    f"{n('pages/soft404')}, empty {n('pages/empty') + n('pages/js_shell')})"
+        errors = n("pages/failed") + n("pages/error")
+        if errors:
+            line += f", {errors} errors"
+        click.echo(line, err=json_)
+        for problem in site.problems:
+            click.echo(f"  {'problem' if not site.healthy else 'note'}: {problem}", err=json_)
+
+
+@cli.command()
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False),
+              help="Folder of extra site definitions (*.toml); also $GOV_ARCHIVE_SITES")
+@click.option("--json", "json_", is_flag=True, help="Output JSON")
+@click.pass_context
+def sites(ctx: click.Context, sites_dir: str | None, json_: bool) -> None:
+    """List the site definitions: name, columns, crawl interval, last crawl"""
+    from crawler.sitedefs import SiteDefError, format_interval, load_sites
+
+    try:
+        defined = load_sites(sites_dir)
+    except SiteDefError as exc:
+        raise click.ClickException(str(exc)) from None
+    last = _last_crawls(_db_path(ctx, None), list(defined))
+    rows = [{
+        "name": site.name, "title": site.title, "every": format_interval(site.every),
+        "columns": [{"name": c.name, "url": c.url} for c in site.columns],
+        "source": site.source, "last_crawl": last.get(site.name),
+    } for site in sorted(defined.values(), key=lambda d: d.name)]
+    if json_:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        crawl_info = row["last_crawl"]
+        when = (f"{crawl_info['finished_at'] or crawl_info['started_at']} ({crawl_info['outcome']})"
+                if crawl_info else "never crawled")
+        click.echo(f"{row['name']}  {row['title']}  every {row['every'] or '-'}  last: {when}")
+        for col in row["columns"]:
+            click.echo(f"    {col['name'] or '-'}  {col['url']}")
+
+
+def _last_crawls(db_path: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    if not os.path.exists(db_path):
+        return {}
+    from archive import Archive, ArchiveError
+
+    try:
+        with Archive(db_path) as a:
+            out = {}
+            for name in names:
+                rows = a.crawls(site=name, limit=1)
+                if rows:
+                    out[name] = {k: rows[0].get(k) for k in ("started_at", "finished_at", "outcome")}
+            return out
+    except ArchiveError:
+        return {}
+
+
+def _add_optional(module: str, attr: str) -> None:
+    """Add a command that another part of the project provides (absent while it is built)."""
+    import importlib
+
+    try:
+        command = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return
+    cli.add_command(command)
+
+
+_add_optional("crawler.extract.command", "extract")  # guarded until crawler/extract/command.py lands
+cli.add_command(demo)

@@ -1,0 +1,465 @@
+"""List (column) pages: find the announcement links and the next page to walk.
+
+Pure functions over HTML text; no Scrapy. Generic detection works without a site definition:
+an announcement link points to an article-like URL on the site, usually sits in a list item
+next to a date, and is not in the navigation, breadcrumb or footer. Pagination comes in the
+forms described in docs/govsites.md §2: a 下一页/next link, TRS ``createPageHTML(n, cur,
+"index", "html")`` (index.html, index_1.html ...), numbered page links, and Hanweb
+``dataproxy.jsp`` XML records (``<record><![CDATA[<li>...]]></record>``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.etree
+import lxml.html
+
+from crawler.sitedefs import ListRules
+
+DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+ARTICLE_URL_RE = re.compile(
+    r"""(
+      /t\d{8}_\d+\.\w+$                     # TRS: /202302/t20230228_123.html
+    | /art_\d+_\d+\.\w+$                    # Hanweb: /art/2017/5/24/art_1312722_7744076.html
+    | /content_\d+\.\w+$ | /post_\d+\.\w+$   # gov.cn / gkmlpt
+    | /(?:19|20)\d{4}/[^/]+\.\w+$           # a YYYYMM folder
+    | /(?:19|20)\d{2}[-/]?\d{1,2}[-/]?\d{1,2}/[^/]+$   # a date in the path
+    | /[^/]*\d{5,}[^/]*\.(?:s?html?|jhtml|jsp|php|aspx?)$   # a long number in the file name
+    | [?&](?:docid|articleid|artid|contentid|infoid|newsid|id)=\w+
+    )""",
+    re.I | re.X,
+)
+INDEX_URL_RE = re.compile(r"/(?:index|default|list)(?:_\d+)?\.\w+$|/$", re.I)
+FILE_EXT_RE = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|jpe?g|png|gif|bmp|mp4|mp3|avi|txt|xml|css|js)$",
+    re.I,
+)
+NAV_RE = re.compile(
+    r"(?:^|[-_\s])(?:nav\w*|menu\w*|header|footer|foot|crumbs?|breadcrumbs?|position|location|"
+    r"copyright|friendlinks?|yqlj|dh|daohang)(?:$|[-_\s\d])",
+    re.I,
+)
+NAV_TAGS = {"nav", "header", "footer"}
+ITEM_TAGS = {"li", "tr", "dd", "dt", "p", "article"}
+NEXT_WORDS = {"下一页", "下页", "下一頁", "后页", "後頁", "next", "nextpage", "next»", "›", "»", ">", ">>"}
+PAGER_WORDS = NEXT_WORDS | {"上一页", "上页", "前页", "首页", "末页", "尾页", "最后一页", "prev",
+                            "previous", "first", "last", "‹", "«", "<", "<<", "跳转", "确定", "go"}
+CURRENT_CLASS_RE = re.compile(r"(?:^|\s|[-_])(?:current|active|cur|on|selected|thisclass)(?:$|\s|[-_])",
+                              re.I)
+TRS_CALL_RE = re.compile(
+    r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?([\w.]+)\s*,\s*([\w.]+)\s*,\s*"
+    r"['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+TRS_VAR_RE = r"var\s+{name}\s*=\s*['\"]?(\d+)"
+PAGE_PARAMS = ("page", "pagenum", "pageno", "pageindex", "p", "pn", "curpage", "currentpage")
+DATAPROXY_RE = re.compile(r"""["']?((?:[\w./:-]*/)?dataproxy\.jsp\?[^"'\s<>]*)""", re.I)
+DATASTORE_RE = re.compile(r"<datastore>.*?</datastore>", re.S | re.I)
+RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+MIN_SCORE = 3
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """An announcement link found on a list page."""
+
+    url: str
+    title: str = ""
+    date: str | None = None  # YYYY-MM-DD when the list shows one
+
+
+@dataclass
+class ListPage:
+    """What a list page tells the crawler."""
+
+    items: list[ListItem] = field(default_factory=list)
+    next_url: str | None = None
+    pagination: str = "none"  # next | trs | numbered | hanweb | none
+    total_pages: int | None = None
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def clean_text(text: str | None) -> str:
+    return re.sub(r"\s+", " ", (text or "").replace("\xa0", " ")).strip()
+
+
+def find_date(text: str) -> str | None:
+    """The first plausible YYYY-MM-DD date in `text`."""
+    for m in DATE_RE.finditer(text):
+        y, mo, d = (int(g) for g in m.groups())
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def host_allowed(url: str, domains: Iterable[str]) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _resolve(href: str | None, base: str) -> str | None:
+    href = (href or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def _parse_html(html: str | bytes) -> lxml.html.HtmlElement | None:
+    if isinstance(html, str):
+        # lxml refuses str input with an XML encoding declaration.
+        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html or not str(html).strip():
+        return None
+    try:
+        return lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _classes(el: lxml.html.HtmlElement) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}"
+
+
+def _in_nav(a: lxml.html.HtmlElement) -> bool:
+    for el in a.iterancestors():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in NAV_TAGS or NAV_RE.search(_classes(el)):
+            return True
+    return False
+
+
+def _item_element(a: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The list item holding link `a` (its li/tr/dd..., else its parent)."""
+    el = a.getparent()
+    for _ in range(4):
+        if el is None:
+            break
+        if el.tag in ITEM_TAGS:
+            return el
+        el = el.getparent()
+    return a.getparent() if a.getparent() is not None else a
+
+
+def _link_title(a: lxml.html.HtmlElement) -> str:
+    text = clean_text(a.text_content())
+    title = clean_text(a.get("title"))
+    # Lists truncate long titles ("...关于…的通…"); the title attribute keeps the full one.
+    if title and (len(title) > len(text) or text.endswith(("...", "…", "..", "。。。"))):
+        return title
+    return text or title
+
+
+def _is_pager_text(text: str) -> bool:
+    t = text.replace(" ", "").strip("[]【】").lower()
+    return t.isdigit() or t in PAGER_WORDS
+
+
+def looks_like_article_url(url: str) -> bool:
+    path = urlsplit(url).path
+    if FILE_EXT_RE.search(path):
+        return False
+    if INDEX_URL_RE.search(path) and not urlsplit(url).query:
+        return False
+    return bool(ARTICLE_URL_RE.search(path + ("?" + urlsplit(url).query if urlsplit(url).query else "")))
+
+
+def _score(a: lxml.html.HtmlElement, url: str, item_text: str) -> int:
+    score = 0
+    if find_date(item_text):
+        score += 2
+    if looks_like_article_url(url):
+        score += 2
+    if len(_link_title(a)) >= 8:
+        score += 1
+    if _in_nav(a):
+        score -= 3
+    return score
+
+
+# ---------------------------------------------------------------- items
+
+
+def find_items(
+    root: lxml.html.HtmlElement,
+    base_url: str,
+    *,
+    rules: ListRules | None = None,
+    allowed_domains: Iterable[str] = (),
+    relaxed: bool = False,
+) -> list[ListItem]:
+    """Announcement links of a parsed list page, in page order, without duplicates.
+
+    `relaxed`: every on-site link counts (used for Hanweb records, which are list items by
+    definition).
+    """
+    rules = rules or ListRules()
+    domains = tuple(allowed_domains) or ((urlsplit(base_url).hostname or "").lower(),)
+    include = re.compile(rules.article_pattern) if rules.article_pattern else None
+    exclude = re.compile(rules.exclude_pattern) if rules.exclude_pattern else None
+    page_url = urlunsplit(urlsplit(base_url)._replace(fragment=""))
+    seen: set[str] = set()
+    items: list[ListItem] = []
+    for a, item_el in _candidate_links(root, rules):
+        url = _resolve(a.get("href"), base_url)
+        if not url or url == page_url or url in seen or not host_allowed(url, domains):
+            continue
+        if FILE_EXT_RE.search(urlsplit(url).path) or (exclude and exclude.search(url)):
+            continue
+        title = _link_title(a)
+        if _is_pager_text(title):
+            continue
+        item_text = clean_text(item_el.text_content())
+        if len(item_text) > 400:  # the "item" is a whole block: only look next to the link
+            item_text = clean_text((a.getparent() if a.getparent() is not None else a).text_content())[:400]
+        if include is not None:
+            if not include.search(url):
+                continue
+        elif not (relaxed or rules.item_selector) and _score(a, url, item_text) < MIN_SCORE:
+            continue
+        seen.add(url)
+        items.append(ListItem(url=url, title=title, date=find_date(item_text)))
+    return items
+
+
+def _candidate_links(root: lxml.html.HtmlElement, rules: ListRules):
+    if rules.item_selector:
+        for item_el in root.cssselect(rules.item_selector):
+            links = item_el.cssselect(rules.link_selector or "a") or (
+                [item_el] if item_el.tag == "a" else [])
+            for a in links[:1]:
+                yield a, item_el
+        return
+    for a in root.iter("a"):
+        if a.get("href"):
+            yield a, _item_element(a)
+
+
+# ---------------------------------------------------------------- pagination
+
+
+def _trs_next(html: str, base_url: str) -> tuple[str | None, int | None]:
+    m = TRS_CALL_RE.search(html)
+    if not m:
+        return None, None
+
+    def value(token: str) -> int | None:
+        if token.isdigit():
+            return int(token)
+        v = re.search(TRS_VAR_RE.format(name=re.escape(token)), html)
+        return int(v.group(1)) if v else None
+
+    count, cur = value(m.group(1)), value(m.group(2))
+    if count is None:
+        return None, None
+    if cur is None:
+        cur = _page_index_from_url(base_url) or 0
+    name, ext = m.group(3), m.group(4)
+    if cur + 1 >= count:
+        return None, count
+    return urljoin(base_url, f"{name}_{cur + 1}.{ext}"), count
+
+
+def _page_index_from_url(url: str) -> int | None:
+    """0-based TRS index from index_N.html, else a page=N query parameter (1-based)."""
+    m = re.search(r"_(\d+)\.\w+$", urlsplit(url).path)
+    if m:
+        return int(m.group(1))
+    for k, v in parse_qsl(urlsplit(url).query):
+        if k.lower() in PAGE_PARAMS and v.isdigit():
+            return int(v) - 1
+    return None
+
+
+def _pager_links(root: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, str, lxml.html.HtmlElement]]:
+    links = []
+    for a in root.iter("a"):
+        text = clean_text(a.text_content()).replace(" ", "")
+        url = _resolve(a.get("href"), base_url)
+        if url:
+            links.append((text, url, a))
+    return links
+
+
+def _next_link(root: lxml.html.HtmlElement, base_url: str, selector: str = "") -> str | None:
+    if selector:
+        for a in root.cssselect(selector):
+            url = _resolve(a.get("href"), base_url)
+            if url:
+                return url
+        return None
+    page = urlsplit(base_url)._replace(fragment="").geturl()
+    for text, url, a in _pager_links(root, base_url):
+        rel = (a.get("rel") or "").lower()
+        word = text.lower()
+        if (word in NEXT_WORDS or "下一页" in word or rel == "next"
+                or re.search(r"(?:^|\s|[-_])next(?:$|\s|[-_])", a.get("class", ""), re.I)):
+            if url != page:
+                return url
+    return None
+
+
+def _current_number(root: lxml.html.HtmlElement, base_url: str) -> int:
+    for el in root.iter("span", "a", "li", "b", "strong", "font", "em"):
+        text = clean_text(el.text_content()).strip("[]【】 ")
+        if text.isdigit() and CURRENT_CLASS_RE.search(el.get("class", "")):
+            return int(text)
+    idx = _page_index_from_url(base_url)
+    return (idx + 1) if idx is not None else 1
+
+
+def _numbered_next(root: lxml.html.HtmlElement, base_url: str) -> str | None:
+    page = urlsplit(base_url)._replace(fragment="").geturl()
+    numbered: dict[int, str] = {}
+    for text, url, _a in _pager_links(root, base_url):
+        t = text.strip("[]【】")
+        if t.isdigit() and 1 <= int(t) <= 100000 and url != page:
+            numbered.setdefault(int(t), url)
+    if not numbered:
+        return None
+    current = _current_number(root, base_url)
+    later = [n for n in numbered if n > current]
+    return numbered[min(later)] if later else None
+
+
+# ---------------------------------------------------------------- Hanweb dataproxy.jsp
+
+
+def parse_datastore(xml: str, base_url: str, *, rules: ListRules | None = None,
+                    allowed_domains: Iterable[str] = ()) -> tuple[list[ListItem], int | None]:
+    """Items and total page count of a Hanweb ``<datastore>`` document."""
+    items: list[ListItem] = []
+    seen: set[str] = set()
+    for record in RECORD_RE.findall(xml):
+        root = _parse_html(f"<div>{record}</div>")
+        if root is None:
+            continue
+        for item in find_items(root, base_url, rules=rules, allowed_domains=allowed_domains,
+                               relaxed=True):
+            if item.url not in seen:
+                seen.add(item.url)
+                items.append(item)
+                break  # one announcement per record
+    m = re.search(r"<totalpage>\s*(\d+)", xml)
+    total = int(m.group(1)) if m else None
+    if total is None:
+        rec = re.search(r"<totalrecord>\s*(\d+)", xml)
+        per = re.search(r"perpage=(\d+)", xml) or re.search(r"<perpage>\s*(\d+)", xml)
+        if rec and per and int(per.group(1)):
+            total = -(-int(rec.group(1)) // int(per.group(1)))
+    return items, total
+
+
+def _set_query(url: str, **params: int) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = {k.lower(): k for k, _ in query}
+    updated = dict(query)
+    for k, v in params.items():
+        updated[names.get(k.lower(), k)] = str(v)
+    return urlunsplit(parts._replace(query=urlencode(list(updated.items()))))
+
+
+def hanweb_next(url: str, total_pages: int | None, item_count: int) -> str | None:
+    """The next dataproxy.jsp URL after `url` (page=N or startrecord/endrecord forms)."""
+    query = {k.lower(): v for k, v in parse_qsl(urlsplit(url).query)}
+    if "startrecord" in query and "endrecord" in query:
+        start, end = int(query["startrecord"] or 1), int(query["endrecord"] or 0)
+        step = max(end - start + 1, 1)
+        if item_count == 0 or item_count < step:
+            return None
+        return _set_query(url, startrecord=start + step, endrecord=end + step)
+    page = int(query.get("page", "1") or 1)
+    if item_count == 0 or (total_pages is not None and page >= total_pages):
+        return None
+    return _set_query(url, page=page + 1)
+
+
+def _hanweb_first(html: str, base_url: str) -> str | None:
+    for m in DATAPROXY_RE.finditer(html):
+        url = urljoin(base_url, m.group(1).replace("&amp;", "&"))
+        query = {k.lower() for k, _ in parse_qsl(urlsplit(url).query)}
+        if "startrecord" in query:
+            return url
+        return _set_query(url, page=1)
+    return None
+
+
+def is_datastore(text: str) -> bool:
+    return bool(re.match(r"\s*(?:<\?xml[^>]*\?>\s*)?<datastore>", text, re.I))
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse_list(
+    html: str,
+    url: str,
+    *,
+    rules: ListRules | None = None,
+    allowed_domains: Iterable[str] = (),
+) -> ListPage:
+    """Items and pagination of a list page (HTML, or a Hanweb dataproxy.jsp XML answer)."""
+    rules = rules or ListRules()
+    if is_datastore(html):
+        items, total = parse_datastore(html, url, rules=rules, allowed_domains=allowed_domains)
+        nxt = hanweb_next(url, total, len(items)) if rules.pagination in ("auto", "hanweb") else None
+        return ListPage(items, nxt, "hanweb", total)
+    root = _parse_html(html)
+    if root is None:
+        return ListPage()
+    items = find_items(root, url, rules=rules, allowed_domains=allowed_domains)
+    for store in DATASTORE_RE.findall(html):  # Hanweb pages embed the first group of records
+        extra, _ = parse_datastore(store, url, rules=rules, allowed_domains=allowed_domains)
+        known = {i.url for i in items}
+        items += [i for i in extra if i.url not in known]
+    page = ListPage(items)
+    _paginate(page, root, html, url, rules)
+    return page
+
+
+def _paginate(page: ListPage, root: lxml.html.HtmlElement, html: str, url: str,
+              rules: ListRules) -> None:
+    kind = rules.pagination
+    if kind == "none":
+        return
+    if kind in ("auto", "trs"):
+        nxt, total = _trs_next(html, url)
+        if total is not None:
+            page.next_url, page.pagination, page.total_pages = nxt, "trs", total
+            return
+    if kind in ("auto", "next"):
+        nxt = _next_link(root, url, rules.next_selector)
+        if nxt:
+            page.next_url, page.pagination = nxt, "next"
+            return
+    if kind in ("auto", "numbered"):
+        nxt = _numbered_next(root, url)
+        if nxt:
+            page.next_url, page.pagination = nxt, "numbered"
+            return
+    if kind in ("auto", "hanweb"):
+        nxt = _hanweb_first(html, url)
+        if nxt:
+            page.next_url, page.pagination = nxt, "hanweb"
+
+
+def looks_like_antibot(body: bytes, status: int = 200) -> bool:
+    """A WAF challenge (瑞数 412, 加速乐 521, WZWS ...) rather than a real page."""
+    if status in (412, 521):
+        return True
+    head = body[:20000]
+    markers = (b"$_ts", b"$_ss", b"__jsluid", b"__jsl_clearance", b"wzwsquestion", b"WZWS_",
+               "请开启JavaScript并刷新".encode(), "请开启JavaScript并刷新".encode("gb18030"))
+    if any(m in head for m in markers):
+        return True
+    return b'r="m"' in head and b"<meta content=" in head and len(body) < 20000

@@ -1,0 +1,70 @@
+"""Scrapy settings for gov-archive (``scrapy.cfg`` points here; the CLI loads it too).
+
+Polite by default: robots.txt obeyed, one request at a time per host, AutoThrottle on, an
+identifying User-Agent with a contact address, retries with exponential backoff. Turn
+politeness off only for sites you own: ``-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=0``.
+See https://docs.scrapy.org/en/latest/topics/settings.html
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "gov-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are: sites can tell the archive's requests apart and reach its operator.
+CONTACT = os.environ.get("GOV_ARCHIVE_CONTACT", "")
+USER_AGENT = "gov-archive/0.1 (+https://github.com/gov-archive/gov-archive; archival crawler)"
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    # Some gov sites answer garbage without a Chinese Accept-Language (docs/govsites.md §5.2).
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+# Politeness (docs/govsites.md §5.5).
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+COOKIES_ENABLED = True
+
+# Retries: transient errors only, with exponential backoff (crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
+RETRY_BACKOFF_MAX = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 800,
+}
+
+# The archive (the CLI sets ARCHIVE_DB_PATH from --db; `scrapy crawl` takes -s ARCHIVE_DB_PATH=...).
+ARCHIVE_ENABLED = True
+ARCHIVE_DB_PATH = os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+# Resumable crawls: a JOBDIR per site under <db>.state/jobs/ unless JOBDIR is given.
+ARCHIVE_JOBDIR_ENABLED = True
+
+# Crawl behaviour (site definitions override these per site; -s overrides everything).
+CRAWL_FULL = False  # walk every list page and revisit every known article now
+REVISIT_INTERVAL = ""  # e.g. "1d"; empty: the site's [incremental] revisit (default 7d)
+REVISIT_MAX = -1  # scheduled revisits per crawl; -1: the site's revisit_max
+STOP_AFTER_KNOWN_PAGES = -1  # -1: the site's stop_after_known_pages
+MAX_LIST_PAGES = 0  # per column; 0: the site's max_list_pages (0 = no cap)
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"

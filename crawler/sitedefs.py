@@ -1,0 +1,446 @@
+"""Site definitions: one TOML file per government site, validated on load.
+
+Bundled definitions live in ``crawler/sites/*.toml``; users add their own folders with
+``--sites DIR`` or the ``GOV_ARCHIVE_SITES`` environment variable (several folders separated
+by ``os.pathsep``). A user definition with the same ``name`` replaces the bundled one.
+
+The format is documented in ``crawler/sites/README.md``; every key is optional except
+``name`` and at least one column. Import-light: no Scrapy here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+BUNDLED_DIR = Path(__file__).parent / "sites"
+SITES_ENV = "GOV_ARCHIVE_SITES"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+PAGINATION_KINDS = ("auto", "next", "trs", "numbered", "hanweb", "none")
+
+
+class SiteDefError(ValueError):
+    """A site definition is malformed; the message names the file, the key and the problem."""
+
+    def __init__(self, source: str, key: str | None, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{source}: key '{key}'" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One start page (a column / list page) of a site."""
+
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """Optional hints for list pages; empty values mean 'detect automatically'."""
+
+    item_selector: str = ""  # CSS selecting each list item (e.g. "div.list li")
+    link_selector: str = "a"  # CSS of the article link inside an item
+    article_pattern: str = ""  # regex an article URL must match (search)
+    exclude_pattern: str = ""  # regex of URLs never treated as articles
+    pagination: str = "auto"  # auto | next | trs | numbered | hanweb | none
+    next_selector: str = ""  # CSS of the next-page link (with pagination = "next")
+
+
+@dataclass(frozen=True)
+class ArticleRules:
+    """Optional CSS selectors overriding what extraction finds on article pages."""
+
+    title: str = ""
+    published: str = ""
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """Per-site politeness overrides (None: the global setting applies)."""
+
+    download_delay: float | None = None
+    concurrency: int | None = None
+    autothrottle: bool | None = None
+    obey_robots: bool | None = None
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """How re-crawls save work."""
+
+    stop_after_known_pages: int = 1  # stop paging after N pages whose items are all known; 0 = never
+    revisit: timedelta = timedelta(days=7)  # re-check a known article when last checked this long ago
+    revisit_max: int = 200  # at most this many scheduled revisits per crawl; 0 = no limit
+
+
+@dataclass(frozen=True)
+class SiteDef:
+    """A validated site definition."""
+
+    name: str
+    columns: tuple[Column, ...]
+    title: str = ""
+    allowed_domains: tuple[str, ...] = ()
+    home: str = ""
+    every: timedelta | None = None
+    max_pages: int = 0  # cap on responses per crawl (0 = no cap)
+    max_list_pages: int = 0  # cap on list pages walked per column (0 = no cap)
+    list: ListRules = field(default_factory=ListRules)
+    article: ArticleRules = field(default_factory=ArticleRules)
+    politeness: Politeness = field(default_factory=Politeness)
+    incremental: Incremental = field(default_factory=Incremental)
+    alerts: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # file the definition came from ("" for generic sites)
+    generic: bool = False
+
+    @property
+    def start_urls(self) -> list[str]:
+        return [c.url for c in self.columns]
+
+    @property
+    def home_url(self) -> str:
+        if self.home:
+            return self.home
+        parts = urlsplit(self.columns[0].url)
+        return f"{parts.scheme}://{parts.netloc}/"
+
+
+def parse_interval(text: str) -> timedelta:
+    """'30m', '6h', '1d', '1h30m', '90s' -> timedelta; ValueError otherwise."""
+    spec = str(text).strip().lower()
+    if not spec or INTERVAL_RE.sub("", spec).strip():
+        raise ValueError(f"invalid interval {text!r} (use e.g. 30m, 6h, 1d, 1h30m)")
+    return timedelta(seconds=sum(float(n) * INTERVAL_UNITS[u] for n, u in INTERVAL_RE.findall(spec)))
+
+
+def format_interval(delta: timedelta | None) -> str:
+    """The shortest exact form of `delta` ('6h', '90m', '1d'); '' for None."""
+    if delta is None:
+        return ""
+    secs = int(delta.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        size = INTERVAL_UNITS[unit]
+        if secs and secs % size == 0:
+            return f"{secs // size}{unit}"
+    return f"{secs}s"
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+class _Reader:
+    """Typed access to one TOML table; every problem raises SiteDefError naming the key."""
+
+    def __init__(self, data: Mapping[str, Any], source: str, prefix: str = "") -> None:
+        self.data, self.source, self.prefix = data, source, prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str | None, problem: str) -> SiteDefError:
+        return SiteDefError(self.source, self.key(name) if name else None, problem)
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for name in self.data:
+            if name not in allowed:
+                hint = ", ".join(sorted(allowed))
+                raise self.fail(name, f"unknown key (allowed here: {hint})")
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML booleans are ints in Python: never accept a bool where a number is wanted.
+        if isinstance(value, bool) and bool not in kinds:
+            raise self.fail(name, f"expected {_kind_name(kinds)}, got a boolean")
+        if not isinstance(value, kinds):
+            raise self.fail(name, f"expected {_kind_name(kinds)}, got {type(value).__name__}")
+        return value
+
+    def text(self, name: str, default: str = "") -> str:
+        return str(self.get(name, str, default)).strip()
+
+    def number(self, name: str, default: float | None = None, *, integer: bool = False) -> Any:
+        kinds: tuple[type, ...] = (int,) if integer else (int, float)
+        value = self.get(name, kinds, default)
+        if value is not None and value < 0:
+            raise self.fail(name, "must not be negative")
+        return value
+
+    def table(self, name: str) -> _Reader:
+        value = self.get(name, dict, {})
+        return _Reader(value, self.source, f"{self.key(name)}.")
+
+    def interval(self, name: str, default: timedelta | None) -> timedelta | None:
+        value = self.get(name, (str, int), None)
+        if value is None:
+            return default
+        try:
+            delta = parse_interval(str(value) + ("s" if isinstance(value, int) else ""))
+        except ValueError as exc:
+            raise self.fail(name, str(exc)) from None
+        if delta.total_seconds() <= 0:
+            raise self.fail(name, "must be longer than zero")
+        return delta
+
+    def regex(self, name: str) -> str:
+        value = self.text(name)
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise self.fail(name, f"invalid regular expression: {exc}") from None
+        return value
+
+    def css(self, name: str, default: str = "") -> str:
+        value = self.text(name, default)
+        if value:
+            _check_css(value, self, name)
+        return value
+
+
+def _kind_name(kinds: tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true/false",
+             dict: "a table", list: "a list"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _check_css(value: str, reader: _Reader, name: str) -> None:
+    try:
+        from cssselect import GenericTranslator, SelectorError
+    except ImportError:  # pragma: no cover - cssselect ships with Scrapy/parsel
+        return
+    try:
+        GenericTranslator().css_to_xpath(value)
+    except SelectorError as exc:
+        raise reader.fail(name, f"invalid CSS selector: {exc}") from None
+
+
+def _check_url(url: str, reader: _Reader, name: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise reader.fail(name, f"not an http(s) URL: {url!r}")
+    return url
+
+
+def _host_allowed(host: str, domains: Iterable[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _columns(r: _Reader) -> tuple[Column, ...]:
+    columns: list[Column] = []
+    for i, url in enumerate(r.get("start_urls", list, [])):
+        if not isinstance(url, str):
+            raise r.fail(f"start_urls[{i}]", "expected a string URL")
+        columns.append(Column(_check_url(url.strip(), r, f"start_urls[{i}]")))
+    for i, raw in enumerate(r.get("columns", list, [])):
+        if not isinstance(raw, dict):
+            raise r.fail(f"columns[{i}]", "expected a table with 'url' (and 'name')")
+        c = _Reader(raw, r.source, f"columns[{i}].")
+        c.check_keys(("url", "name"))
+        url = c.text("url")
+        if not url:
+            raise c.fail("url", "missing (every column needs a url)")
+        columns.append(Column(_check_url(url, c, "url"), c.text("name")))
+    if not columns:
+        raise r.fail("columns", "missing: give at least one [[columns]] url or start_urls")
+    return tuple(columns)
+
+
+def _list_rules(r: _Reader) -> ListRules:
+    r.check_keys(ListRules.__dataclass_fields__)
+    pagination = r.text("pagination", "auto")
+    if pagination not in PAGINATION_KINDS:
+        raise r.fail("pagination", f"must be one of {', '.join(PAGINATION_KINDS)}")
+    return ListRules(
+        item_selector=r.css("item_selector"),
+        link_selector=r.css("link_selector", "a"),
+        article_pattern=r.regex("article_pattern"),
+        exclude_pattern=r.regex("exclude_pattern"),
+        pagination=pagination,
+        next_selector=r.css("next_selector"),
+    )
+
+
+def _article_rules(r: _Reader) -> ArticleRules:
+    r.check_keys(ArticleRules.__dataclass_fields__)
+    return ArticleRules(title=r.css("title"), published=r.css("published"), body=r.css("body"))
+
+
+def _politeness(r: _Reader) -> Politeness:
+    r.check_keys(Politeness.__dataclass_fields__)
+    concurrency = r.number("concurrency", integer=True)
+    if concurrency == 0:
+        raise r.fail("concurrency", "must be at least 1")
+    return Politeness(
+        download_delay=r.number("download_delay"),
+        concurrency=concurrency,
+        autothrottle=r.get("autothrottle", bool),
+        obey_robots=r.get("obey_robots", bool),
+    )
+
+
+def _incremental(r: _Reader) -> Incremental:
+    r.check_keys(Incremental.__dataclass_fields__)
+    base = Incremental()
+    return Incremental(
+        stop_after_known_pages=r.number("stop_after_known_pages", base.stop_after_known_pages,
+                                        integer=True),
+        revisit=r.interval("revisit", base.revisit) or base.revisit,
+        revisit_max=r.number("revisit_max", base.revisit_max, integer=True),
+    )
+
+
+ALERT_KINDS = ("new", "changed", "gone", "restored", "health")
+
+
+def _alerts(r: _Reader) -> dict[str, Any]:
+    r.check_keys(("webhook", "kinds"))
+    out: dict[str, Any] = {}
+    webhook = r.text("webhook")
+    if webhook:
+        out["webhook"] = _check_url(webhook, r, "webhook")
+    kinds = r.get("kinds", list, None)
+    if kinds is not None:
+        for i, kind in enumerate(kinds):
+            if kind not in ALERT_KINDS:
+                raise r.fail(f"kinds[{i}]", f"{kind!r} is not one of {', '.join(ALERT_KINDS)}")
+        out["kinds"] = list(kinds)
+    return out
+
+
+TOP_KEYS = (
+    "name", "title", "allowed_domains", "home", "start_urls", "columns", "every", "max_pages",
+    "max_list_pages", "list", "article", "politeness", "incremental", "alerts",
+)
+
+
+def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteDef:
+    """Validate one parsed TOML document and build its SiteDef."""
+    r = _Reader(data, source)
+    r.check_keys(TOP_KEYS)
+    name = r.text("name")
+    if not name:
+        raise r.fail("name", "missing (a short lowercase id such as 'nmpa')")
+    if name == "generic":
+        raise r.fail("name", "'generic' is reserved for `crawl --url` crawls")
+    if not NAME_RE.match(name):
+        raise r.fail("name", f"{name!r} must be lowercase letters, digits, '.', '_' or '-'")
+    columns = _columns(r)
+    domains = _domains(r, columns)
+    home = r.text("home")
+    if home:
+        _check_url(home, r, "home")
+    return SiteDef(
+        name=name,
+        columns=columns,
+        title=r.text("title"),
+        allowed_domains=domains,
+        home=home,
+        every=r.interval("every", None),
+        max_pages=r.number("max_pages", 0, integer=True),
+        max_list_pages=r.number("max_list_pages", 0, integer=True),
+        list=_list_rules(r.table("list")),
+        article=_article_rules(r.table("article")),
+        politeness=_politeness(r.table("politeness")),
+        incremental=_incremental(r.table("incremental")),
+        alerts=_alerts(r.table("alerts")),
+        source=source,
+    )
+
+
+def _domains(r: _Reader, columns: tuple[Column, ...]) -> tuple[str, ...]:
+    raw = r.get("allowed_domains", list, [])
+    domains: list[str] = []
+    for i, d in enumerate(raw):
+        if not isinstance(d, str) or not d.strip() or "/" in d:
+            raise r.fail(f"allowed_domains[{i}]", "expected a host name such as 'www.nmpa.gov.cn'")
+        domains.append(d.strip().lower())
+    if not domains:
+        domains = sorted({urlsplit(c.url).hostname or "" for c in columns})
+    for i, c in enumerate(columns):
+        host = urlsplit(c.url).hostname or ""
+        if not _host_allowed(host, domains):
+            raise r.fail("columns", f"column #{i + 1} host {host!r} is not in allowed_domains")
+    return tuple(domains)
+
+
+def load_site_file(path: str | os.PathLike[str]) -> SiteDef:
+    """Read and validate one ``.toml`` site definition."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteDefError(str(p), None, f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteDefError(str(p), None, f"cannot read: {exc}") from None
+    return parse_site(data, str(p))
+
+
+def site_dirs(sites_dir: str | os.PathLike[str] | Iterable[str] | None = None,
+              environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Bundled folder first, then GOV_ARCHIVE_SITES folders, then `sites_dir` (later wins)."""
+    env = os.environ if environ is None else environ
+    dirs = [BUNDLED_DIR]
+    dirs += [Path(p) for p in env.get(SITES_ENV, "").split(os.pathsep) if p.strip()]
+    if isinstance(sites_dir, (str, os.PathLike)):
+        dirs.append(Path(sites_dir))
+    elif sites_dir is not None:
+        dirs += [Path(p) for p in sites_dir]
+    return dirs
+
+
+def load_sites(sites_dir: str | os.PathLike[str] | Iterable[str] | None = None,
+               environ: Mapping[str, str] | None = None) -> dict[str, SiteDef]:
+    """All site definitions by name (user folders override bundled ones)."""
+    sites: dict[str, SiteDef] = {}
+    for folder in site_dirs(sites_dir, environ):
+        if folder != BUNDLED_DIR and not folder.is_dir():
+            raise SiteDefError(str(folder), None, "sites folder does not exist")
+        seen_here: dict[str, str] = {}
+        for path in sorted(folder.glob("*.toml")):
+            site = load_site_file(path)
+            if site.name in seen_here:
+                raise SiteDefError(str(path), "name",
+                                   f"{site.name!r} is already defined in {seen_here[site.name]}")
+            seen_here[site.name] = str(path)
+            sites[site.name] = site
+    return sites
+
+
+def generic_site(url: str, *, name: str | None = None) -> SiteDef:
+    """A definition for `gov-archive crawl --url`: the URL's host is the site name."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SiteDefError("--url", None, f"not an http(s) URL: {url!r}")
+    host = parts.hostname.lower()
+    site_name = name or host
+    return SiteDef(name=site_name, columns=(Column(url),), allowed_domains=(host,),
+                   generic=True)
+
+
+def generic_sites(urls: Iterable[str]) -> dict[str, SiteDef]:
+    """Group `--url` columns by host: one generic site per host."""
+    sites: dict[str, SiteDef] = {}
+    for url in urls:
+        site = generic_site(url)
+        if site.name in sites:
+            prev = sites[site.name]
+            site = SiteDef(name=prev.name, columns=prev.columns + site.columns,
+                           allowed_domains=prev.allowed_domains, generic=True)
+        sites[site.name] = site
+    return sites

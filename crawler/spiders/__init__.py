@@ -1,0 +1,1 @@
+"""Spiders: ``generic`` (any column URL) and one spider per site definition."""

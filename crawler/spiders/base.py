@@ -1,0 +1,421 @@
+"""The one spider behind every site: walk list pages, fetch new articles, revisit known ones.
+
+A crawl of a site (see crawler/sitedefs.py):
+
+1. ``start()`` yields each column's first list page, then the known articles that are due a
+   revisit (conditional requests with the stored ETag / Last-Modified).
+2. ``parse_list`` finds the announcement links and the next list page (crawler/listing.py).
+   Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
+   items are all known, unless the crawl is ``--full`` or the previous crawl did not finish.
+3. ``parse_article`` classifies the answer: an article is extracted and handed to the
+   archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
+   page of a *known* article -> withdrawn; anti-bot shells, soft 404s and empty pages are
+   only counted (``pages/*`` stats).
+
+Requests bypass Scrapy's duplicate filter (``dont_filter``): the spider de-duplicates per run
+itself, so a resumed JOBDIR never drops a page that was scheduled but not fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+
+from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.listing import ListItem, host_allowed, looks_like_antibot, parse_list
+from crawler.sitedefs import SiteDef, parse_interval
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+LIST_PRIORITY = 100
+HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521, 522, 524]
+HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
+ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
+
+
+def canonical(url: str) -> str:
+    try:
+        from archive.urls import canonical_url
+    except ImportError:  # pragma: no cover - archive is a hard dependency
+        return url
+    return canonical_url(url)
+
+
+def response_headers(response: Response) -> dict[str, str]:
+    """Response headers as a plain dict with lower-cased names."""
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1").lower()
+        out[key] = ", ".join(v.decode("latin-1") for v in values)
+    return out
+
+
+def with_contact(user_agent: str, contact: str) -> str:
+    """'bot/1 (+url)' + 'ops@x' -> 'bot/1 (+url; contact: ops@x)'."""
+    if user_agent.endswith(")"):
+        return f"{user_agent[:-1]}; contact: {contact})"
+    return f"{user_agent} (contact: {contact})"
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class GovSpider(scrapy.Spider):
+    """Base class; concrete spiders set ``site`` (a SiteDef) on the class or instance."""
+
+    name = "gov-base"
+    site: SiteDef
+    handle_httpstatus_list = HANDLED_STATUSES
+
+    def __init__(self, *args: Any, site_def: SiteDef | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if site_def is not None:
+            self.site = site_def
+        self.allowed_domains = list(self.site.allowed_domains)
+        self._known: dict[str, dict[str, Any]] = {}
+        self._requested: set[str] = set()
+        self._list_seen: set[str] = set()
+        self._antibot_streak = 0
+        self.full = False
+        self.recover = False
+
+    # ------------------------------------------------------------ set-up
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._apply_site_settings(crawler)
+        crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
+        return spider
+
+    def _apply_site_settings(self, crawler: Crawler) -> None:
+        """Per-site politeness and limits, below anything given with -s."""
+        s, p = crawler.settings, self.site.politeness
+        values: dict[str, Any] = {
+            "DOWNLOAD_DELAY": p.download_delay,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": p.concurrency,
+            "AUTOTHROTTLE_ENABLED": p.autothrottle,
+            "ROBOTSTXT_OBEY": p.obey_robots,
+            "CLOSESPIDER_PAGECOUNT": self.site.max_pages or None,
+        }
+        contact = s.get("CONTACT") or ""
+        if contact and "contact" not in s.get("USER_AGENT", "").lower():
+            values["USER_AGENT"] = with_contact(s.get("USER_AGENT", ""), contact)
+        for name, value in values.items():
+            if value is not None:
+                s.set(name, value, priority="spider")
+        self._prepare_jobdir(crawler)
+
+    def _prepare_jobdir(self, crawler: Crawler) -> None:
+        """Default JOBDIR <db>.state/jobs/<site>; start fresh after a finished or killed run."""
+        s = crawler.settings
+        jobdir = s.get("JOBDIR")
+        if not jobdir and s.getbool("ARCHIVE_JOBDIR_ENABLED") and s.getbool("ARCHIVE_ENABLED"):
+            db = Path(s.get("ARCHIVE_DB_PATH") or "archive.db")
+            safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.site.name)
+            jobdir = str(db.with_name(db.name + ".state") / "jobs" / safe)
+            s.set("JOBDIR", jobdir, priority="spider")
+        if not jobdir:
+            return
+        path = Path(jobdir)
+        running, finished = path / "RUNNING", path / "FINISHED"
+        if finished.exists() or running.exists():
+            # Finished: nothing to resume. Killed: queue files may be torn; the archive
+            # tells us what is done and a recovery crawl walks every list page again.
+            self.recover = running.exists() and not finished.exists()
+            shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+        running.write_text("crawl in progress\n")
+        self._jobdir = path
+
+    def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        path: Path | None = getattr(self, "_jobdir", None)
+        if path is None:
+            return
+        if reason == "finished":
+            (path / "FINISHED").write_text("finished\n")
+        (path / "RUNNING").unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ archive state
+
+    @property
+    def archive_pipeline(self) -> Any:
+        from crawler.pipelines import ArchivePipeline
+
+        return self.crawler.get_item_pipeline(ArchivePipeline)
+
+    def _load_state(self) -> None:
+        settings = self.crawler.settings
+        self.full = settings.getbool("CRAWL_FULL")
+        pipeline = self.archive_pipeline
+        if pipeline is None or pipeline.archive is None:
+            return
+        for doc in pipeline.known_documents():
+            self._known[canonical(doc["url"])] = doc
+        previous = pipeline.previous_outcome
+        if previous != "finished":
+            self.recover = True  # first crawl, or the last one was cut short: walk everything
+        if self.recover:
+            self.crawler.stats.set_value("crawl/recovery", True)
+
+    def _revisit_interval(self) -> Any:
+        value = self.crawler.settings.get("REVISIT_INTERVAL") or ""
+        return parse_interval(value) if value else self.site.incremental.revisit
+
+    def _setting_or_site(self, name: str, site_value: int) -> int:
+        value = self.crawler.settings.getint(name, -1)
+        return site_value if value < 0 else value
+
+    def _due_revisits(self) -> list[dict[str, Any]]:
+        docs = list(self._known.values())
+        if self.full:
+            return docs
+        interval, now = self._revisit_interval(), datetime.now(timezone.utc)
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        due = [d for d in docs if (parse_time(d.get("last_checked")) or oldest) <= now - interval]
+        due.sort(key=lambda d: parse_time(d.get("last_checked")) or oldest)
+        limit = self._setting_or_site("REVISIT_MAX", self.site.incremental.revisit_max)
+        return due[:limit] if limit else due
+
+    # ------------------------------------------------------------ requests
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._load_state()
+        for i, column in enumerate(self.site.columns):
+            yield self._list_request(column.url, column=i, page=1)
+        for doc in self._due_revisits():
+            request = self._article_request(doc["url"], doc=doc)
+            if request is not None:
+                yield request
+
+    def _list_request(self, url: str, *, column: int, page: int) -> scrapy.Request:
+        self._list_seen.add(url)
+        return scrapy.Request(url, callback=self.parse_list, dont_filter=True,
+                              priority=LIST_PRIORITY,
+                              meta={"column": column, "list_page": page, "known_streak": 0},
+                              errback=self.on_error)
+
+    def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
+                         item: ListItem | None = None) -> scrapy.Request | None:
+        key = canonical(url)
+        if key in self._requested:
+            return None
+        self._requested.add(key)
+        headers: dict[str, str] = {}
+        if doc is not None and doc.get("status") != "gone":  # a gone page must be re-saved to restore it
+            if doc.get("etag"):
+                headers["If-None-Match"] = doc["etag"]
+            if doc.get("last_modified"):
+                headers["If-Modified-Since"] = doc["last_modified"]
+        if doc is not None:
+            self.crawler.stats.inc_value("crawl/revisits")
+        meta = {"doc": doc, "list_date": item.date if item else None}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              headers=headers, dont_filter=True, meta=meta)
+
+    # ------------------------------------------------------------ list pages
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        stats = self.crawler.stats
+        if self._blocked(response):
+            return
+        if response.status != 200:
+            stats.inc_value("pages/error")
+            stats.inc_value(f"pages/error/{response.status}")
+            return
+        self._antibot_streak = 0
+        stats.inc_value("pages/list")
+        text = getattr(response, "text", None)
+        if text is None:
+            text = response.body.decode("utf-8", "replace")
+        page = parse_list(text, response.url, rules=self.site.list,
+                          allowed_domains=self.site.allowed_domains)
+        stats.inc_value("list/items", len(page.items))
+        if not page.items:
+            stats.inc_value("list/no_items")
+            logger.warning("No announcement links found on list page %s", response.url)
+        fresh = 0
+        for item in page.items:
+            doc = self._known.get(canonical(item.url))
+            if doc is not None and doc.get("status") != "gone":
+                continue  # known: revisited on its own schedule
+            fresh += 1
+            request = self._article_request(item.url, doc=doc, item=item)
+            if request is not None:
+                yield request
+        next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0)
+        if next_request is not None:
+            yield next_request
+
+    def _next_list_request(self, response: Response, next_url: str | None,
+                           all_known: bool) -> scrapy.Request | None:
+        stats = self.crawler.stats
+        meta = response.meta
+        if not next_url or next_url in self._list_seen:
+            return None
+        if not host_allowed(next_url, self.site.allowed_domains):
+            return None
+        streak = meta.get("known_streak", 0) + 1 if all_known else 0
+        stop_after = self._setting_or_site("STOP_AFTER_KNOWN_PAGES",
+                                           self.site.incremental.stop_after_known_pages)
+        if stop_after and streak >= stop_after and not (self.full or self.recover):
+            stats.inc_value("list/stopped_known")
+            return None
+        cap = self.crawler.settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
+        page = meta.get("list_page", 1) + 1
+        if cap and page > cap:
+            stats.inc_value("list/stopped_cap")
+            return None
+        request = self._list_request(next_url, column=meta.get("column", 0), page=page)
+        request.meta["known_streak"] = streak
+        return request
+
+    # ------------------------------------------------------------ articles
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        doc = response.meta.get("doc")
+        url = self._requested_url(response)
+        if self._blocked(response):
+            return
+        self._antibot_streak = 0
+        if response.status == 304 and doc is not None and doc.get("status") != "gone":
+            yield Unchanged(self.site.name, url, "not_modified")
+            return
+        if response.status in (404, 410):
+            self.crawler.stats.inc_value("pages/notfound")
+            if doc is not None:
+                yield Withdrawn(self.site.name, url, response.status, f"http_{response.status}")
+            return
+        if response.status != 200:
+            self.crawler.stats.inc_value("pages/error")
+            self.crawler.stats.inc_value(f"pages/error/{response.status}")
+            return
+        if self._redirected_home(response):
+            self.crawler.stats.inc_value("pages/redirect_home")
+            if doc is not None:
+                yield Withdrawn(self.site.name, url, response.status, "redirect_home")
+            return
+        if doc is not None and doc.get("status") != "gone" and self._same_bytes(doc, response.body):
+            yield Unchanged(self.site.name, url, "same_bytes")
+            return
+        item = self._extract(response, url)
+        if item is not None:
+            yield item
+
+    def _requested_url(self, response: Response) -> str:
+        redirects = response.meta.get("redirect_urls") or []
+        return redirects[0] if redirects else response.url
+
+    def _redirected_home(self, response: Response) -> bool:
+        if not response.meta.get("redirect_urls"):
+            return False
+        final = canonical(response.url)
+        if final == canonical(self.site.home_url):
+            return True
+        parts = urlsplit(response.url)
+        return (host_allowed(response.url, self.site.allowed_domains)
+                and not parts.query and bool(HOME_PATH_RE.match(parts.path)))
+
+    def _same_bytes(self, doc: dict[str, Any], body: bytes) -> bool:
+        pipeline = self.archive_pipeline
+        sha = doc.get("capture_sha")
+        if not sha and pipeline is not None:
+            sha = pipeline.last_capture_sha(doc)
+        return bool(sha) and hashlib.sha256(body).hexdigest() == sha
+
+    def _blocked(self, response: Response) -> bool:
+        """Count an anti-bot challenge; give up on the site after a streak of them."""
+        if not looks_like_antibot(response.body, response.status):
+            return False
+        self._note_antibot(response.url)
+        return True
+
+    def _note_antibot(self, url: str) -> None:
+        self.crawler.stats.inc_value("pages/antibot")
+        self._antibot_streak += 1
+        logger.warning("Anti-bot challenge instead of content: %s", url)
+        if self._antibot_streak >= ANTIBOT_CLOSE_AFTER:
+            raise CloseSpider("antibot")
+
+    def _extract(self, response: Response, url: str) -> Announcement | None:
+        from crawler.extract import extract
+
+        stats = self.crawler.stats
+        headers = response_headers(response)
+        ex = extract(response.body, response.url, headers, response.status)
+        if ex.page_class == "antibot":
+            self._note_antibot(response.url)
+            return None
+        stats.inc_value(f"pages/{ex.page_class}")
+        if not ex.is_archivable:
+            logger.info("Not archived (%s): %s", ex.page_class, response.url)
+            return None
+        item = Announcement(
+            site=self.site.name, url=url, title=ex.title, published=ex.published, body=ex.body,
+            metadata=dict(ex.metadata), attachments=[dict(a) for a in ex.attachments],
+            raw=response.body, status=response.status, final_url=response.url, headers=headers,
+            declared_encoding=ex.declared_encoding, used_encoding=ex.encoding,
+        )
+        self._apply_article_rules(item, response)
+        for name in ("title", "published", "body"):
+            if not getattr(item, name):
+                stats.inc_value(f"extract/missing_{'date' if name == 'published' else name}")
+        return item
+
+    def _apply_article_rules(self, item: Announcement, response: Response) -> None:
+        rules = self.site.article
+        if not (rules.title or rules.published or rules.body):
+            return
+        from crawler.listing import clean_text, find_date
+
+        def text(css: str, sep: str = " ") -> str:
+            parts = response.css(css).xpath("string(.)").getall()
+            return sep.join(clean_text(p) for p in parts if clean_text(p))
+
+        if rules.title and (title := text(rules.title)):
+            item.title = title
+        if rules.published and (date := find_date(text(rules.published))):
+            item.published = date
+        if rules.body:
+            nodes = response.css(rules.body)
+            if nodes:
+                lines = [clean_text(t) for t in nodes.xpath(".//text()").getall()]
+                item.body = "\n".join(line for line in lines if line)
+
+    # ------------------------------------------------------------ errors
+
+    def on_error(self, failure: Any) -> None:
+        """Timeouts, DNS and connection errors: counted, never a withdrawal."""
+        stats = self.crawler.stats
+        if failure.check(IgnoreRequest):  # robots.txt said no, or an offsite redirect
+            stats.inc_value("pages/ignored")
+            return
+        stats.inc_value("pages/failed")
+        stats.inc_value(f"pages/failed/{failure.type.__name__}")
+        request = getattr(failure, "request", None)
+        logger.warning("Request failed (%s): %s", failure.type.__name__,
+                       request.url if request is not None else "?")

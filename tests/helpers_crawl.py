@@ -1,0 +1,193 @@
+"""Local fixture sites for crawl tests: a threaded HTTP server on 127.0.0.1 (port 0).
+
+`FixtureServer.pages` maps a path (with its query string) to ``(status, headers, body)``;
+tests mutate it between crawls (edit, withdraw, restore). Requests are logged in
+`FixtureServer.log`. An ETag header on a page makes the server answer 304 to a matching
+If-None-Match. Crawls run in a subprocess (`run_crawl`), one Scrapy crawl per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crawl"
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "DOWNLOAD_TIMEOUT=10"]
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+
+Page = tuple[int, dict[str, str], bytes]
+
+
+def html_page(body: bytes | str, *, status: int = 200, charset: str = "utf-8",
+              headers: dict[str, str] | None = None) -> Page:
+    data = body.encode(charset) if isinstance(body, str) else body
+    return status, {"Content-Type": f"text/html; charset={charset}", **(headers or {})}, data
+
+
+@dataclass
+class FixtureServer:
+    pages: dict[str, Page] = field(default_factory=dict)
+    log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering (for kill-mid-crawl tests)
+
+    def __post_init__(self) -> None:
+        self.pages.setdefault("/robots.txt", (200, {"Content-Type": "text/plain"}, ROBOTS))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def hits(self, path_prefix: str = "/") -> int:
+        return sum(1 for _m, p, _h in self.log if p.startswith(path_prefix) and p != "/robots.txt")
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.log.append(("GET", self.path, headers))
+                if server.delay and self.path != "/robots.txt":
+                    threading.Event().wait(server.delay)
+                status, page_headers, body = server.pages.get(
+                    self.path, (404, {"Content-Type": "text/html; charset=utf-8"},
+                                "<html><body><h1>404 Not Found</h1></body></html>".encode()))
+                etag = page_headers.get("ETag")
+                if status == 200 and etag and headers.get("if-none-match") == etag:
+                    status, body = 304, b""
+                self.send_response(status)
+                for k, v in page_headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@contextmanager
+def serve(pages: dict[str, Page] | None = None) -> Iterator[FixtureServer]:
+    server = FixtureServer(dict(pages or {}))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def crawl_cmd(db: Path, *args: str, fast: bool = True) -> list[str]:
+    return [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *args, *(FAST if fast else [])]
+
+
+def run_crawl(db: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None,
+              fast: bool = True) -> subprocess.CompletedProcess[str]:
+    """`gov-archive crawl --db DB ARGS --json` in a subprocess; stdout is the JSON summary."""
+    full_env = {k: v for k, v in os.environ.items() if k != "GOV_ARCHIVE_SITES"}
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(crawl_cmd(db, *args, "--json", fast=fast), capture_output=True,
+                          text=True, timeout=timeout, env=full_env, cwd=str(db.parent))
+
+
+def summary(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert proc.stdout.strip(), f"no JSON summary; stderr:\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout)
+
+
+def totals(proc: subprocess.CompletedProcess[str]) -> dict[str, int]:
+    return summary(proc)["totals"]
+
+
+# ---------------------------------------------------------------- synthetic pages
+
+
+def article_html(title: str, date: str, paragraphs: Sequence[str], *, charset: str = "utf-8",
+                 site: str = "示例市人民政府") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}_{site}</title>'
+        f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{date} 09:00">'
+        f'<meta name="SiteName" content="{site}"></head><body>'
+        f'<div class="nav"><a href="/">首页</a> <a href="/tzgg/index.html">通知公告</a></div>'
+        f'<div class="article"><h1>{title}</h1><div class="info">发布日期：{date} 来源：办公室</div>'
+        f'<div class="TRS_Editor">{body}</div></div>'
+        f'<div class="footer"><a href="/about.html">关于我们</a> 版权所有 {site}</div></body></html>'
+    )
+
+
+def article_text(n: int, extra: str = "") -> list[str]:
+    return [
+        "各区县人民政府，市政府各部门：",
+        f"现将第{n}号通知的有关事项通知如下。请各单位认真组织实施，确保各项工作落到实处，"
+        f"并于规定时间内报送工作进展情况。{extra}",
+        "示例市人民政府办公室",
+    ]
+
+
+def list_html(items: Sequence[tuple[str, str, str]], pager: str = "", *, charset: str = "utf-8",
+              title: str = "通知公告") -> str:
+    lis = "".join(f'<li><a href="{href}" title="{t}">{t}</a><span>{d}</span></li>'
+                  for href, t, d in items)
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}</title></head><body>'
+        f'<div class="nav"><a href="/">首页</a><a href="/tzgg/index.html">{title}</a>'
+        f'<a href="/zcwj/index.html">政策文件</a></div>'
+        f'<div class="list"><ul>{lis}</ul></div><div class="page">{pager}</div>'
+        f'<div class="footer"><a href="/about.html">关于我们</a></div></body></html>'
+    )
+
+
+def trs_pager(count: int, current: int) -> str:
+    return (f'<script>var currentPage = {current};var countPage = {count};'
+            f'createPageHTML(countPage, currentPage, "index", "html");</script>')
+
+
+def article_path(n: int, folder: str = "/tzgg") -> str:
+    return f"{folder}/202401/t202401{(n % 28) + 1:02d}_{1000 + n}.html"
+
+
+def build_trs_site(n_articles: int = 9, per_page: int = 3, *, folder: str = "/tzgg",
+                   charset: str = "utf-8") -> dict[str, Page]:
+    """A TRS column: index.html, index_1.html ... and its articles (newest first)."""
+    pages: dict[str, Page] = {}
+    numbers = list(range(n_articles, 0, -1))
+    count = (n_articles + per_page - 1) // per_page
+    for page_no in range(count):
+        chunk = numbers[page_no * per_page:(page_no + 1) * per_page]
+        items = [(article_path(n, folder).replace(folder + "/", "./"), f"关于第{n}项工作的通知",
+                  f"2024-01-{(n % 28) + 1:02d}") for n in chunk]
+        name = "index.html" if page_no == 0 else f"index_{page_no}.html"
+        pages[f"{folder}/{name}"] = html_page(list_html(items, trs_pager(count, page_no),
+                                                        charset=charset), charset=charset)
+    for n in numbers:
+        pages[article_path(n, folder)] = html_page(
+            article_html(f"关于第{n}项工作的通知", f"2024-01-{(n % 28) + 1:02d}", article_text(n),
+                         charset=charset), charset=charset)
+    pages["/"] = html_page("<html><body><h1>示例市人民政府</h1>"
+                           '<a href="/tzgg/index.html">通知公告</a></body></html>')
+    return pages

@@ -1,0 +1,152 @@
+"""List-page link discovery and pagination detection (crawler/listing.py), no network."""
+
+from __future__ import annotations
+
+from helpers_crawl import FIXTURES, list_html, trs_pager
+
+from crawler.listing import find_date, hanweb_next, looks_like_antibot, parse_list
+from crawler.sitedefs import ListRules
+
+NMPA_GG = "https://www.nmpa.gov.cn/yaopin/ypggtg/index.html"
+NMPA_DT = "https://www.nmpa.gov.cn/yaopin/ypjgdt/index.html"
+BASE = "http://www.example.gov.cn/tzgg/index.html"
+
+
+def corpus(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def test_nmpa_announcements_list_019() -> None:
+    page = parse_list(corpus("019.html"), NMPA_GG, allowed_domains=["www.nmpa.gov.cn"])
+    assert len(page.items) == 20
+    first = page.items[0]
+    assert first.url == ("https://www.nmpa.gov.cn/xxgk/ggtg/ypggtg/ypshmshxdgg/"
+                         "20251014104752137.html")
+    assert first.title == "国家药监局关于修订人纤维蛋白原说明书的公告（2025年第101号）"
+    assert first.date == "2025-10-14"
+    assert page.items[-1].date == "2025-07-28"
+    # Navigation, footer and pager links are not announcements.
+    assert not any("index" in i.url or "hudong" in i.url for i in page.items)
+    assert page.next_url == "https://www.nmpa.gov.cn/yaopin/ypggtg/index_1.html"
+    assert page.pagination == "next"
+
+
+def test_nmpa_news_list_020() -> None:
+    page = parse_list(corpus("020.html"), NMPA_DT, allowed_domains=["www.nmpa.gov.cn"])
+    assert len(page.items) == 20
+    assert all(i.date and i.title for i in page.items)
+    assert page.items[0].title == "国家药监局批准莫米司特片上市"
+    assert page.next_url == "https://www.nmpa.gov.cn/yaopin/ypjgdt/index_1.html"
+
+
+def test_site_item_selector_gives_the_same_items() -> None:
+    rules = ListRules(item_selector="div.yp-child-list div.list li")
+    auto = parse_list(corpus("019.html"), NMPA_GG)
+    chosen = parse_list(corpus("019.html"), NMPA_GG, rules=rules)
+    assert [i.url for i in chosen.items] == [i.url for i in auto.items]
+
+
+def test_trs_create_page_html_variables() -> None:
+    items = [("./202401/t20240105_1.html", "关于开展安全检查的通知", "2024-01-05")]
+    html = list_html(items, trs_pager(5, 0))
+    page = parse_list(html, BASE)
+    assert page.pagination == "trs" and page.total_pages == 5
+    assert page.next_url == "http://www.example.gov.cn/tzgg/index_1.html"
+    page3 = parse_list(list_html(items, trs_pager(5, 3)), "http://www.example.gov.cn/tzgg/index_3.html")
+    assert page3.next_url == "http://www.example.gov.cn/tzgg/index_4.html"
+    last = parse_list(list_html(items, trs_pager(5, 4)), "http://www.example.gov.cn/tzgg/index_4.html")
+    assert last.next_url is None and last.pagination == "trs"
+
+
+def test_trs_literal_and_div_first_variants() -> None:
+    items = [("./202401/t20240105_1.html", "关于开展安全检查的通知", "2024-01-05")]
+    html = list_html(items, '<script>createPageHTML(3, 1, "index", "shtml");</script>')
+    assert parse_list(html, BASE).next_url == "http://www.example.gov.cn/tzgg/index_2.shtml"
+    html = list_html(items, "<script>{createPageHTML('page_div',4, 0,'index','shtml',58);}</script>")
+    assert parse_list(html, BASE).next_url == "http://www.example.gov.cn/tzgg/index_1.shtml"
+
+
+def test_next_page_link_text() -> None:
+    items = [("/art/2024/1/5/art_12_345.html", "关于印发工作要点的通知", "[2024-01-05]")]
+    pager = '<a href="list.jsp?page=1">首页</a><a href="list.jsp?page=2">下一页</a><a href="list.jsp?page=9">尾页</a>'
+    page = parse_list(list_html(items, pager), "http://www.example.gov.cn/tzgg/list.jsp?page=1")
+    assert page.pagination == "next"
+    assert page.next_url == "http://www.example.gov.cn/tzgg/list.jsp?page=2"
+    assert page.items[0].date == "2024-01-05"
+
+
+def test_numbered_page_links() -> None:
+    items = [("/news/2024/0105/c123.html?id=88812", "市政府召开常务会议研究部署工作", "2024年1月5日")]
+    pager = ('<span class="current">2</span><a href="/news/list_1.html">1</a>'
+             '<a href="/news/list_3.html">3</a><a href="/news/list_4.html">4</a>')
+    page = parse_list(list_html(items, pager), "http://www.example.gov.cn/news/list_2.html")
+    assert page.pagination == "numbered"
+    assert page.next_url == "http://www.example.gov.cn/news/list_3.html"
+    assert page.items[0].date == "2024-01-05"
+
+
+def test_hanweb_dataproxy_xml() -> None:
+    xml = """<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>5</totalrecord>
+    <totalpage>3</totalpage><recordset>
+    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html" title="关于征集意见的公告">关于征集意见的公告</a><span>[2024-01-05]</span></li>]]></record>
+    <record><![CDATA[<li><a href="/art/2024/1/4/art_1229_5000.html">关于调整收费标准的通知</a><span>[2024-01-04]</span></li>]]></record>
+    </recordset></datastore>"""
+    url = ("http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1"
+           "&path=/&columnid=1229&unitid=7&permissiontype=0")
+    page = parse_list(xml, url)
+    assert page.pagination == "hanweb" and page.total_pages == 3
+    assert [i.url for i in page.items] == ["http://www.example.gov.cn/art/2024/1/5/art_1229_5001.html",
+                                           "http://www.example.gov.cn/art/2024/1/4/art_1229_5000.html"]
+    assert page.items[0].date == "2024-01-05"
+    assert page.next_url is not None and "page=2" in page.next_url and "columnid=1229" in page.next_url
+    assert hanweb_next(url.replace("page=1", "page=3"), 3, 2) is None
+
+
+def test_hanweb_column_page_embeds_records_and_pager() -> None:
+    html = """<html><body><div id="318"><script type="text/xml"><datastore><recordset>
+    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html">关于征集意见的公告</a><b>2024-01-05</b></li>]]></record>
+    </recordset></datastore></script></div>
+    <script>var u = '/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1229&unitid=7';</script>
+    </body></html>"""
+    page = parse_list(html, "http://www.example.gov.cn/col/col1229/index.html")
+    assert [i.url for i in page.items] == ["http://www.example.gov.cn/art/2024/1/5/art_1229_5001.html"]
+    assert page.pagination == "hanweb"
+    assert page.next_url.startswith("http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=1")
+
+
+def test_hanweb_startrecord_form_steps_by_group() -> None:
+    url = "http://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15"
+    nxt = hanweb_next(url, None, 45)
+    assert nxt is not None and "startrecord=46" in nxt and "endrecord=90" in nxt
+    assert hanweb_next(url, None, 12) is None
+
+
+def test_article_pattern_and_offsite_links() -> None:
+    items = [("/tzgg/202401/t20240105_1.html", "关于开展安全检查的通知", "2024-01-05"),
+             ("http://other.gov.cn/tzgg/202401/t20240105_2.html", "外站的通知公告标题", "2024-01-05"),
+             ("/files/P020240105.pdf", "附件下载材料清单文件", "2024-01-05")]
+    page = parse_list(list_html(items), BASE)
+    assert [i.url for i in page.items] == ["http://www.example.gov.cn/tzgg/202401/t20240105_1.html"]
+    rules = ListRules(article_pattern=r"/nothing/")
+    assert parse_list(list_html(items), BASE, rules=rules).items == []
+
+
+def test_js_loaded_list_has_no_items() -> None:
+    html = "<html><body><div id='list'></div><script src='paging.js'></script></body></html>"
+    page = parse_list(html, BASE)
+    assert page.items == [] and page.next_url is None
+
+
+def test_find_date_forms() -> None:
+    assert find_date("[2023-02-28]") == "2023-02-28"
+    assert find_date("发布时间：2023年2月8日") == "2023-02-08"
+    assert find_date("2023/12/31") == "2023-12-31"
+    assert find_date("第2023号") is None
+
+
+def test_antibot_detection() -> None:
+    shell = (FIXTURES / "antibot_ruishu.html").read_bytes()
+    assert looks_like_antibot(shell, 200)
+    assert looks_like_antibot(b"<html></html>", 412)
+    assert looks_like_antibot(b"<script>document.cookie='__jsl_clearance=1'</script>", 521)
+    assert not looks_like_antibot((FIXTURES / "019.html").read_bytes(), 200)
