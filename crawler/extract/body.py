@@ -132,6 +132,32 @@ def density_container(root: etree._Element,
             return node
 
 
+def anchored_container(title_el: etree._Element,
+                       stats: dict[etree._Element, Stats]) -> tuple[etree._Element, float] | None:
+    """The lowest ancestor of the title whose content after the title holds real text.
+
+    Returns (ancestor, prose after the title). Used when no known container exists.
+    """
+    branch, after = title_el, 0.0
+    while True:
+        parent = branch.getparent()
+        if parent is None or parent.tag in ("html",):
+            return None
+        if branch.tail:
+            after += _strlen(branch.tail) + 8 * _punct(branch.tail)
+        for sib in branch.itersiblings():
+            st = stats.get(sib)
+            if st is not None:
+                after += st.prose
+            if sib.tail:
+                after += _strlen(sib.tail) + 8 * _punct(sib.tail)
+        if after >= 40:
+            return parent, after
+        if parent.tag == "body":
+            return None
+        branch = parent
+
+
 # Noise inside a container, matched on class/id.
 _NOISE = re.compile(
     r"share|print|close|fontsize|font-size|zihao|toolbar|tool-bar|related|relate|xgwz|xglj|xgxw|"
@@ -178,10 +204,16 @@ def is_toolbar(line: str) -> bool:
                                                 bool(re.search(r"大\s*中\s*小", line)))
 
 
-def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None) -> str:
-    """Trim title repeats, info bars and toolbars at the edges; toolbar-only lines anywhere."""
+def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
+                after_title: bool = False) -> str:
+    """Trim title repeats, info bars and toolbars at the edges; toolbar-only lines anywhere.
+
+    `after_title`: the container starts before the heading, so drop everything up to it.
+    """
     lines = [ln for ln in text.split("\n") if not is_toolbar(ln)]
     key = compact(title)
+    if after_title and key:
+        lines = _after_heading(lines, key)
     # leading lines that together spell the title
     if key:
         acc, cut = "", 0
@@ -199,6 +231,18 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None) ->
     while lines and _TRAILING.match(lines[-1]) and len(lines[-1]) < 200:
         lines.pop()
     return "\n".join(lines)
+
+
+def _after_heading(lines: list[str], key: str) -> list[str]:
+    for start in range(min(len(lines), 60)):
+        acc = ""
+        for end in range(start, min(start + 4, len(lines))):
+            acc += compact(lines[end])
+            if acc == key:
+                return lines[end + 1:]
+            if not key.startswith(acc):
+                break
+    return lines
 
 
 def container_text(container: etree._Element) -> str:

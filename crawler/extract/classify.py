@@ -19,6 +19,7 @@ _SOFT404 = re.compile(
     r"访问的页面.{0,10}(?:不存在|删除|移除)",
     re.I,
 )
+_CHROME = re.compile(r"Copyright|版权|ICP|公网安备|地址|电话|邮编|传真|标识码|主办|承办|技术支持", re.I)
 _DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}-\d{1,2}\b")
 _SPA_ROOT = etree.XPath("//body//*[@id='app' or @id='root' or @id='__nuxt' or @id='__next' or @ng-app or @ng-view]")
 
@@ -77,6 +78,14 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
     if visible == 0 or body_len == 0:
         return "js_shell" if shell else "empty"
     has_article_meta = "articletitle" in {m.get("name", "").lower() for m in root.xpath("//meta[@name]")}
+    longest = max((len(line) for line in ex.body.split("\n") if not _CHROME.search(line)), default=0)
+    weak = prose_punct < 2 and longest < 40
+    if weak and not has_article_meta and not ex.published:
+        if _dated_items(root) >= 5:
+            return "list"
+        if shell:
+            return "js_shell"
+        return "antibot" if verdict == "antibot-marker" else "empty"
     if body_len < 200 and prose_punct < 2 and not has_article_meta:
         items = _dated_items(root)
         if items >= 5:

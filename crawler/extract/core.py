@@ -16,7 +16,7 @@ from .decoding import decode_html
 from .dom import compact, inline_text, parse, prune, squash
 from .meta import disclosure_block, gov_meta
 from .model import Extraction
-from .title import choose_title, key, title_segments
+from .title import choose_title
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 _INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
@@ -25,6 +25,8 @@ _VISIBLE_LABEL = re.compile(
     r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
 )
 _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_CLOCK = re.compile(r"今天是|今日|星期|周[一二三四五六日]")
+_INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑")
 _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
 
 
@@ -43,17 +45,21 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     elements = list(root.iter(etree.Element))
     order = {el: i for i, el in enumerate(elements)}
     stats = bodymod.measure(root)
+    site_names = {meta.get("site_name", ""), meta.get("column_name", "")}
+    site_names.discard("")
     container = bodymod.known_container(root, stats)
+    choice = choose_title(root, meta_titles, site_names, container, order, stats)
+    after_title = False
     if container is None:
         container = bodymod.density_container(root, stats)
-
-    site_names = {meta.get("site_name", "")}
-    title_tag = " ".join(root.xpath("//title//text()")).strip()
-    segs = title_segments(title_tag)
-    if len(segs) > 1:
-        site_names.add(segs[-1])
-    site_names.discard("")
-    choice = choose_title(root, meta_titles, site_names, container, order, stats)
+        title_el = choice.element if choice is not None else None
+        if title_el is not None and (_inside(title_el, container) or order[container] < order[title_el]):
+            # the densest block holds the heading (or comes before it): read on from the heading
+            anchored = bodymod.anchored_container(title_el, stats)
+            if anchored is not None:
+                parent, after = anchored
+                if not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
+                    container, after_title = parent, True
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
     title_el = choice.element if choice else None
@@ -71,7 +77,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     if container is not None:
         bodymod.strip_noise(container, stats)
         body_text = bodymod.clean_lines(bodymod.container_text(container), ex.title,
-                                        date_lines={visible_raw} if visible_raw else None)
+                                        date_lines={visible_raw} if visible_raw else None,
+                                        after_title=after_title)
     ex.body = body_text
     _pick_date(ex, meta, fields, visible, visible_raw, url)
     if fields.get("written_date"):
@@ -175,10 +182,12 @@ def _line_dates(line: str):
             continue
         if _VISIBLE_LABEL.search(before):
             yield 0, f.iso
-        elif _BRACKET_BEFORE.search(before):
+        elif _BRACKET_BEFORE.search(before) and s[f.end:f.end + 1] in ("]", "】", ")", "）"):
             yield 1, f.iso
-        elif len(s) <= 80 and not re.search(r"今天是|今日|星期", s):
-            yield 2, f.iso
+        elif len(s) <= 80 and not _CLOCK.search(s):
+            rest = s[:f.start] + s[f.end:]
+            if len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
+                yield 2, f.iso
 
 
 def _pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,

@@ -17,6 +17,8 @@ _HEADINGS = etree.XPath(
     " or contains(@class,'bt')][not(ancestor-or-self::a)]"
 )
 _BT = re.compile(r"(?:^|[\s_-])bt(?:$|[\s_-]|\d)|title|biaoti", re.I)
+_SITEISH = re.compile(r"(?:人民政府|政府网|门户网站|网站|官网|中国政府网|首页|公报|专栏|频道)$|^(?:首页|正文)$")
+_EMPHASIS = etree.XPath("//body//b|//body//strong|//body//font[@size]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -59,13 +61,14 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     segs = title_segments(title_tag)
     if title_tag:
         refs.append((title_tag, "title_tag"))
+    site_keys = {key(n) for n in site_names}
+    segs = [seg for seg in segs if key(seg) not in site_keys and not (len(segs) > 1 and _SITEISH.search(seg))] \
+        or segs
     for seg in segs:
-        if key(seg) not in {key(n) for n in site_names}:
-            refs.append((seg, "title_tag"))
+        refs.append((seg, "title_tag"))
     ref_keys = [(key(r), src) for r, src in refs if len(key(r)) >= 4]
     cpos = order.get(container, 10**9) if container is not None else 10**9
 
-    site_keys = {key(n) for n in site_names}
     best: tuple[float, TitleChoice] | None = None
     for el in _HEADINGS(root):
         if el.tag not in ("h1", "h2", "h3", "h4") and not _BT.search(f"{el.get('class', '')} {el.get('id', '')}"):
@@ -93,6 +96,17 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
             score += 5
         if score > 0 and (best is None or score > best[0]):
             best = (score, TitleChoice(text, "visible", el))
+    if best is None or best[0] < 95:
+        for el in _EMPHASIS(root):
+            st = stats.get(el) if stats else None
+            if st is not None and not 4 <= st.text <= 200:
+                continue
+            text = join_lines(text_of(el))
+            if _match_score(key(text), ref_keys) >= 95:
+                score = 95.0 - (30 if _in_listing(el) else 0)
+                if best is None or score > best[0]:
+                    best = (score, TitleChoice(text, "visible", el))
+                break
     if best is not None and best[0] >= 70:
         return best[1]
     # heading lines at the top of the main text (e.g. bold centred lines inside #UCAP-CONTENT)
@@ -108,8 +122,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         if src == "meta":
             return TitleChoice(r, "meta")
     if segs:
-        cands = [s for s in segs if key(s) not in {key(n) for n in site_names}] or segs
-        return TitleChoice(cands[0], "title_tag")
+        return TitleChoice(max(segs, key=lambda s: len(key(s))), "title_tag")
     if best is not None:
         return best[1]
     return None
