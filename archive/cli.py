@@ -647,7 +647,23 @@ def feed(
         gov-archive feed --kind new --out new.atom
         gov-archive feed --site example-gov --since 1w --out example.atom
     """
-    archive = open_archive(ctx)
+    xml, count = build_feed(open_archive(ctx), site=site, kinds=kinds, since=since, limit=limit)
+    write_text(out, [xml.decode("utf-8")])
+    if json_:
+        click.echo(clitools.to_json({"out": out, "entries": count}), err=out == "-")
+    else:
+        click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)
+
+
+def build_feed(
+    archive: Any,
+    *,
+    site: str | None = None,
+    kinds: Sequence[str] = (),
+    since: datetime | None = None,
+    limit: int = 100,
+) -> tuple[bytes, int]:
+    """The Atom document for the newest `limit` events and its entry count (for feed sinks too)."""
     chosen = list(kinds or EVENT_KINDS)
     events = archive.events(since=since, kinds=chosen, site=site)
     newest = list(reversed(events[-limit:]))
@@ -658,12 +674,7 @@ def feed(
         title=f"gov-archive: {', '.join(chosen)} announcements on {site or 'all sites'}",
         updated=datetime.now(UTC),
     )
-    write_text(out, [xml.decode("utf-8")])
-    if json_:
-        click.echo(clitools.to_json({"out": out, "entries": len(entries)}), err=out == "-")
-    else:
-        noun = "entry" if len(entries) == 1 else "entries"
-        click.echo(f"Wrote {len(entries)} {noun} to {out}", err=True)
+    return xml, len(entries)
 
 
 def _event_body(archive: Any, event: Row) -> str:

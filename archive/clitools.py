@@ -194,11 +194,14 @@ def atom_time(value: str | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+_TAG_SAFE = "/?=&;:@!$'()*+,-._~%"  # RFC 4151 "specific" characters left as they are
+
+
 def event_tag(event: Mapping[str, object]) -> str:
     """A permanent, unique tag: URI for one event (RFC 4151)."""
     parts = urlsplit(str(event["url"]))
     day = str(event["time"])[:10]
-    path = quote(parts.path + ("?" + parts.query if parts.query else ""), safe="/?=&;:@!$'()*+,-._~%")
+    path = quote(parts.path + ("?" + parts.query if parts.query else ""), safe=_TAG_SAFE)
     return (
         f"tag:{parts.hostname or 'gov-archive'},{day}:{path or '/'};"
         f"{event['kind']};v{event.get('version') or 0};e{event['id']}"

@@ -55,10 +55,10 @@ def build_archive(path: Path, now: datetime | None = None) -> dict[str, Any]:
         "crawl2": now - timedelta(days=1),
         "crawl3": now - timedelta(hours=1),
     }
-    a_v1 = record(URL_A, "关于开展法治宣传的通知", "2026-11-01", "各单位：\n请于11月底前完成。\n特此通知。",
-                  issuer="司法局")
-    a_v2 = record(URL_A, "关于开展法治宣传工作的通知", "2026-11-01",
-                  "各单位：\n请于12月底前完成。\n特此通知。", issuer="司法局")
+    body_v1 = "各单位：\n请于11月底前完成。\n特此通知。"
+    body_v2 = "各单位：\n请于12月底前完成。\n特此通知。"
+    a_v1 = record(URL_A, "关于开展法治宣传的通知", "2026-11-01", body_v1, issuer="司法局")
+    a_v2 = record(URL_A, "关于开展法治宣传工作的通知", "2026-11-01", body_v2, issuer="司法局")
     b = record(URL_B, "2025年税收统计公告", "2025-11-01", "税收收入稳步增长。")
     c = record(URL_C, "招标公告", (now - timedelta(days=10)).date().isoformat(), "招标内容。")
     d = record(URL_D, "旧闻稿", "2020-01-01", "历史文件。")
@@ -69,8 +69,8 @@ def build_archive(path: Path, now: datetime | None = None) -> dict[str, Any]:
         _crawl(archive, "example-gov", times["crawl2"], saves=[a_v2, b])
         _crawl(archive, "example-gov", times["crawl3"], saves=[a_v2, b], gone=[URL_C])
         _crawl(archive, "other-gov", times["crawl3"] + timedelta(minutes=5), saves=[d])
-        ids = {key: archive.document(url)["id"] for key, url in
-               {"A": URL_A, "B": URL_B, "C": URL_C, "D": URL_D}.items()}
+        urls = {"A": URL_A, "B": URL_B, "C": URL_C, "D": URL_D}
+        ids = {key: archive.document(url)["id"] for key, url in urls.items()}
     return {"now": now, "times": times, "ids": ids}
 
 

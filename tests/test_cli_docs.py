@@ -38,3 +38,9 @@ def test_group_help_lists_commands() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     for name in cli.commands:
         assert name in result.output
+
+
+def test_console_script_commands_have_help() -> None:
+    full = pytest.importorskip("crawler.cli").cli  # adds crawl, sites, demo ... to the same group
+    for name, command in full.commands.items():
+        assert command.help and command.help.strip(), f"{name} has no help"
