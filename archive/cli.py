@@ -1,7 +1,6 @@
 """The `gov-archive` command group and its query commands (thin layer over `archive.Archive`).
 
-Every command opens the archive read-only in spirit (`create=False`): a query never creates a
-database. Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
+Every command opens the archive with `create=False`: a query never creates a database. Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
 `ArchiveGroup.invoke`, the one place where they are translated.
 """
 
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from archive import clitools
+from archive import Archive, clitools
 from archive.errors import ArchiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,30 +62,26 @@ class CliState:
     db_path: str
 
 
-class SinceType(click.ParamType):
-    """`30m`, `12h`, `2d`, `1w`, `YYYY-MM-DD` or an ISO datetime -> aware UTC datetime."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return clitools.parse_since(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+def parse_since_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime | None:
+    """Click callback: `30m`, `12h`, `2d`, `1w`, `YYYY-MM-DD` or ISO -> aware UTC datetime."""
+    if value is None:
+        return None
+    try:
+        return clitools.parse_since(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
 
 
-class DayType(click.ParamType):
-    """A `YYYY-MM-DD` date, kept as that string."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return datetime.strptime(str(value), "%Y-%m-%d").date().isoformat()
-        except ValueError:
-            self.fail(f"{value!r} is not a date: use YYYY-MM-DD", param, ctx)
+def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a `YYYY-MM-DD` date, kept as that string."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,10 +102,8 @@ def cli(ctx: click.Context, db_path: str) -> None:
     ctx.obj = CliState(db_path=db_path)
 
 
-def open_archive(ctx: click.Context) -> Any:
+def open_archive(ctx: click.Context) -> Archive:
     """Open the archive named by the group's `--db` (never creating it); closed with the context."""
-    from archive import Archive
-
     state = ctx.find_object(CliState)
     path = state.db_path if state else "archive.db"
     if not Path(path).exists():
@@ -142,7 +135,7 @@ def output_options(fn: F) -> F:
 
 
 def since_option(help_text: str) -> Callable[[F], F]:
-    return click.option("--since", type=SinceType(), help=help_text)
+    return click.option("--since", metavar="TIME", callback=parse_since_option, help=help_text)
 
 
 def site_option(fn: F) -> F:
@@ -200,8 +193,14 @@ def exit_found(ctx: click.Context, enabled: bool, rows: Sequence[Row]) -> None:
 @cli.command()
 @click.argument("query")
 @site_option
-@click.option("--from", "published_from", type=DayType(), help="Published on or after this day")
-@click.option("--to", "published_to", type=DayType(), help="Published on or before this day")
+@click.option(
+    "--from", "published_from", metavar="YYYY-MM-DD", callback=parse_day_option,
+    help="Published on or after this day",
+)
+@click.option(
+    "--to", "published_to", metavar="YYYY-MM-DD", callback=parse_day_option,
+    help="Published on or before this day",
+)
 @click.option("--status", type=click.Choice(["live", "gone"]), help="Only live or only gone pages")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most N hits"
@@ -426,8 +425,8 @@ def new(
     exit_found(ctx, exit_code, rows)
 
 
-def _with_backdated(archive: Any, events: Sequence[Row]) -> list[dict[str, Any]]:
-    crawls: dict[str, list[Row]] = {}
+def _with_backdated(archive: Archive, events: Sequence[Row]) -> list[dict[str, Any]]:
+    crawls: dict[str, list[dict[str, Any]]] = {}
     rows = []
     for event in events:
         if event["site"] not in crawls:
@@ -656,7 +655,7 @@ def feed(
 
 
 def build_feed(
-    archive: Any,
+    archive: Archive,
     *,
     site: str | None = None,
     kinds: Sequence[str] = (),
@@ -677,7 +676,7 @@ def build_feed(
     return xml, len(entries)
 
 
-def _event_body(archive: Any, event: Row) -> str:
+def _event_body(archive: Archive, event: Row) -> str:
     if event.get("version"):
         return str(archive.version(event["document_id"], event["version"]).get("body") or "")
     return str(archive.document(event["document_id"]).get("body") or "")
