@@ -130,3 +130,10 @@ def test_reads_work_while_a_writer_holds_the_lock(populated: Path) -> None:
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.parametrize("command", [["export", "-o"], ["feed", "--out"]], ids=lambda c: c[0])
+def test_unwritable_output_is_error(populated: Path, tmp_path: Path, command: list[str]) -> None:
+    result = run(populated, *command, str(tmp_path / "no" / "such" / "dir.out"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write ")

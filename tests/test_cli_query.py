@@ -89,6 +89,13 @@ def test_show_by_id_and_url(populated) -> None:
     assert "请于12月底前完成" in by_id.stdout
 
 
+def test_show_accepts_a_non_canonical_url(populated) -> None:
+    db, info = populated
+    messy = URL_A.replace("https://www.example.gov.cn", "HTTPS://WWW.Example.gov.cn") + "#top"
+    doc = json.loads(run(db, "show", messy, "--json").stdout)
+    assert doc["id"] == info["ids"]["A"]
+
+
 def test_show_json_document(populated) -> None:
     db, info = populated
     doc = json.loads(run(db, "show", str(info["ids"]["C"]), "--json").stdout)
