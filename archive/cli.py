@@ -240,7 +240,7 @@ def search(
 
 
 def _search_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
-    cells = ((r["id"], r.get("published"), r["site"], r["status"], r["title"]) for r in rows)
+    cells = ((r["id"], clitools.short_published(r.get("published")), r["site"], r["status"], r["title"]) for r in rows)
     return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
 
 
@@ -318,7 +318,7 @@ def _history_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequenc
         (
             r["version"],
             clitools.short_time(r.get("fetched_at")),
-            r.get("published"),
+            clitools.short_published(r.get("published")),
             "(first)" if r["version"] == 1 else ",".join(r.get("changed_fields") or []) or "-",
             r["title"],
         )
@@ -361,6 +361,7 @@ def _diff_lines(result: Row) -> Iterator[str]:
     if not fields and not result.get("body_diff"):
         yield "No differences."
         return
+    yield f"changed: {', '.join(result.get('changed_fields') or fields)}"
     for name, change in fields.items():
         if name == "body":
             continue
@@ -458,7 +459,7 @@ def _new_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[ob
         row: list[object] = [
             r["document_id"],
             clitools.short_time(r.get("first_seen") or r["time"]),
-            r.get("published"),
+            clitools.short_published(r.get("published")),
             r["site"],
         ]
         if flagged:
@@ -511,7 +512,7 @@ def _changes_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequenc
             r["kind"],
             r["document_id"],
             r.get("version"),
-            r.get("published"),
+            clitools.short_published(r.get("published")),
             r["site"],
             r.get("title"),
         )

@@ -139,6 +139,13 @@ def short_time(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def short_published(value: str | None) -> str:
+    """A page's own date for table cells, in the page's time: `2026-11-24 16:30` or the day."""
+    if not value:
+        return ""
+    return value[:16].replace("T", " ") if len(value) > 10 else value
+
+
 # --- machine output -------------------------------------------------------------------------
 
 

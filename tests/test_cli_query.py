@@ -141,6 +141,7 @@ def test_diff_shows_fields_and_body(populated) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "version 1 -> 2" in out
+    assert "changed: title, body" in out
     assert "title:" in out
     assert "  - 关于开展法治宣传的通知" in out
     assert "  + 关于开展法治宣传工作的通知" in out

@@ -16,6 +16,7 @@ from archive.clitools import (
     is_backdated,
     json_lines,
     parse_since,
+    short_published,
     truncate,
 )
 
@@ -98,3 +99,9 @@ def test_csv_lines_encodes_nested_values_as_json() -> None:
     rows = [{"url": "u", "metadata": {"k": "值"}, "published": None}]
     parsed = list(csv.DictReader(io.StringIO("".join(csv_lines(rows)))))
     assert parsed == [{"url": "u", "metadata": '{"k": "值"}', "published": ""}]
+
+
+def test_short_published_keeps_the_pages_own_clock() -> None:
+    assert short_published("2026-11-24T16:30:00+08:00") == "2026-11-24 16:30"
+    assert short_published("2026-11-24") == "2026-11-24"
+    assert short_published(None) == ""
