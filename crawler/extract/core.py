@@ -72,15 +72,15 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     for k, v in info.items():
         meta.setdefault(k, v)
 
-    visible, visible_raw = _visible_date(elements, title_el, container, order)
+    visible, visible_shown, visible_line = _visible_date(elements, title_el, container, order)
     body_text = ""
     if container is not None:
         bodymod.strip_noise(container, stats)
         body_text = bodymod.clean_lines(bodymod.container_text(container), ex.title,
-                                        date_lines={visible_raw} if visible_raw else None,
+                                        date_lines={visible_line} if visible_line else None,
                                         after_title=after_title)
     ex.body = body_text
-    _pick_date(ex, meta, fields, visible, visible_raw, url)
+    _pick_date(ex, meta, fields, visible, visible_shown, url)
     if fields.get("written_date"):
         meta["written_date"] = fields["written_date"]
 
@@ -127,17 +127,17 @@ def _zone_text_nodes(elements, ranges):
                     yield child.xpath("following-sibling::text()[1]")[0]
 
 
-def _visible_date(elements, title_el, container, order) -> tuple[str | None, str | None]:
+def _visible_date(elements, title_el, container, order) -> tuple[str | None, str | None, str | None]:
     """The labelled (or bracketed) date shown next to the title, never from lists or chrome."""
     cpos = order.get(container, None) if container is not None else None
     tpos = order.get(title_el, None) if title_el is not None else None
     if cpos is None and tpos is None:
-        return None, None
+        return None, None, None
     lo = tpos if tpos is not None else (cpos - 120)
     hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
     end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
                         if container is not None else hi)
-    best: tuple[int, str, str] | None = None
+    best: tuple[int, str, str, str] | None = None
     seen: set[int] = set()
     ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
     for node in _zone_text_nodes(elements, ranges):
@@ -161,33 +161,35 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             continue
         if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
             continue
-        for rank, iso in _line_dates(line):
+        for rank, iso, shown in _line_dates(line):
             strict = lo - 2 <= pos <= hi + 1
             if not strict and rank == 2:
                 continue
             score = rank + (0 if strict else 3 if before_title else 5)
             if best is None or score < best[0]:
-                best = (score, iso, line)
+                best = (score, iso, shown, line)
     if best is None:
-        return None, None
-    return best[1], best[2]
+        return None, None, None
+    return best[1], best[2], best[3]
 
 
 def _line_dates(line: str):
-    """(rank, iso) for dates in a line: 0 labelled 发布..., 1 bracketed, 2 bare on a short line."""
+    """(rank, iso, shown text) for dates in a line: 0 labelled 发布..., 1 bracketed, 2 bare on a short line."""
     s = nfkc(line)
     for f in find_dates(s, normalized=True):
         before = s[max(0, f.start - 12):f.start]
+        shown = s[f.start:f.end].strip()
         if _NOT_PUBLISHED_LABEL.search(before):
             continue
-        if _VISIBLE_LABEL.search(before):
-            yield 0, f.iso
+        label = _VISIBLE_LABEL.search(before)
+        if label:
+            yield 0, f.iso, (label.group(0) + shown).strip()
         elif _BRACKET_BEFORE.search(before) and s[f.end:f.end + 1] in ("]", "】", ")", "）"):
-            yield 1, f.iso
+            yield 1, f.iso, shown
         elif len(s) <= 80 and not _CLOCK.search(s):
             rest = s[:f.start] + s[f.end:]
             if len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
-                yield 2, f.iso
+                yield 2, f.iso, shown
 
 
 def _pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,
@@ -195,7 +197,7 @@ def _pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], vis
     meta_date = parse_date(meta.get("pub_date_meta"))
     block = parse_date(fields.get("published_visible"))
     if visible_raw:
-        meta["published_visible"] = squash(visible_raw)[:120]
+        meta["published_visible"] = squash(visible_raw)
     elif fields.get("published_visible"):
         meta["published_visible"] = fields["published_visible"]
     chosen = [(visible, "visible"), (block, "disclosure_block"), (meta_date, "meta"),

@@ -14,7 +14,7 @@ _META_CHARSET = re.compile(
 _GB_FAMILY = {"gb2312", "gbk", "x-gbk", "cp936", "ms936", "gb_2312-80", "gb_2312", "csgb2312",
               "euc-cn", "x-euc-cn", "chinese", "iso-ir-58", "windows-936", "gb18030"}
 # Labels servers send by default that never describe a Chinese page correctly.
-_LATIN_DEFAULTS = {"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+_LATIN_CODECS = {"iso8859-1", "latin-1", "ascii", "cp1252", "windows-1252", "iso-8859-1"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
 
@@ -65,25 +65,30 @@ def decode_html(raw: bytes, headers: Mapping[str, str] | None = None) -> tuple[s
     """Decode a page: returns (text, encoding used, encoding declared by header/meta or None).
 
     Valid UTF-8 wins whatever is declared (GBK bytes practically never form valid UTF-8);
-    otherwise the declared codec is tried strictly, then GB18030, then the least-damaging
-    lenient decode.
+    otherwise the declared codecs (header, then meta; Latin-1 server defaults ignored) are
+    tried strictly, then GB18030, then the least-damaging lenient decode.
     """
-    declared = header_charset(headers) or meta_charset(raw)
+    from_header, from_meta = header_charset(headers), meta_charset(raw)
+    declared = from_header or from_meta
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             return raw.decode(codec, "replace"), codec.replace("-sig", ""), declared
-    wanted = normalize_label(declared)
-    if wanted in ("utf-16-le", "utf-16-be", "utf-16"):
-        wanted = None  # without a BOM such a label is a lie for an HTML page
+    tried: list[str] = []
+    latin: list[str] = []  # server defaults like ISO-8859-1: only if nothing Chinese fits
+    for label in (from_header, from_meta):
+        codec = normalize_label(label)
+        if not codec or codec in tried or codec.startswith("utf-16"):
+            continue
+        (latin if codec in _LATIN_CODECS else tried).append(codec)
     if raw.isascii():
-        return raw.decode("ascii"), wanted or "utf-8", declared
+        return raw.decode("ascii"), tried[0] if tried else "utf-8", declared
     text = _strict(raw, "utf-8")
     if text is not None:
         return text, "utf-8", declared
-    tried = []
-    if wanted and wanted != "utf-8" and wanted not in _LATIN_DEFAULTS:
-        tried.append(wanted)
-    tried.append("gb18030")
+    tried = [c for c in tried if c != "utf-8"]
+    if "gb18030" not in tried:
+        tried.append("gb18030")
+    tried += latin
     for codec in tried:
         text = _strict(raw, codec)
         if text is not None:

@@ -1,0 +1,78 @@
+"""`gov-archive extract FILE_OR_URL [--url URL] [--json]`: show what extraction finds on one page."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+
+from .core import extract
+from .model import Extraction
+
+USER_AGENT = "gov-archive/0.1 (+extract command)"
+
+
+def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https only)
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.read(), headers, response.status, response.geturl()
+    except urllib.error.HTTPError as err:  # challenge pages come with 412/521: still worth classifying
+        body = err.read() if err.fp is not None else b""
+        headers = {k.lower(): v for k, v in (err.headers or {}).items()}
+        return body, headers, err.code, url
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", None) or err
+        raise click.ClickException(f"cannot fetch {url}: {reason}") from None
+
+
+def _read(source: str, url: str | None, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
+    if source.startswith(("http://", "https://")):
+        return _fetch(source, timeout)
+    path = Path(source)
+    if not path.is_file():
+        raise click.ClickException(f"no such file: {source}")
+    try:
+        return path.read_bytes(), {}, 200, url or path.resolve().as_uri()
+    except OSError as err:
+        raise click.ClickException(f"cannot read {source}: {err.strerror or err}") from None
+
+
+def render_text(ex: Extraction) -> str:
+    """Human-readable report."""
+    lines = [
+        f"Class:       {ex.page_class}",
+        f"Title:       {ex.title or '-'}",
+        f"Published:   {ex.published or '-'}" + (f"  (from {ex.date_source})" if ex.date_source else ""),
+        f"Encoding:    {ex.encoding}" + (f"  (declared {ex.declared_encoding})" if ex.declared_encoding else ""),
+        f"URL:         {ex.url}",
+    ]
+    if ex.metadata:
+        lines.append("Metadata:")
+        width = max(len(k) for k in ex.metadata)
+        lines += [f"  {k.ljust(width)}  {v}" for k, v in sorted(ex.metadata.items())]
+    if ex.attachments:
+        lines.append("Attachments:")
+        lines += [f"  {a['text']}  <{a['url']}>" for a in ex.attachments]
+    lines.append("")
+    lines.append(ex.body if ex.body else "(no body text)")
+    return "\n".join(lines)
+
+
+@click.command("extract")
+@click.argument("file_or_url")
+@click.option("--url", "page_url", metavar="URL", help="The page's URL when FILE_OR_URL is a local file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds to wait when fetching a URL.")
+def extract_command(file_or_url: str, page_url: str | None, as_json: bool, timeout: float) -> None:
+    """Extract title, date, body, metadata and attachments from one page (file or URL)."""
+    raw, headers, status, final_url = _read(file_or_url, page_url, timeout)
+    ex = extract(raw, page_url or final_url, headers, status)
+    if as_json:
+        click.echo(json.dumps(ex.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(ex))

@@ -1,0 +1,56 @@
+"""Shared helpers for the extraction tests: fixture loading and the corpus scoring rules."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+CORPUS = FIXTURES / "corpus"
+SYNTHETIC = FIXTURES / "synthetic"
+OTHER = FIXTURES / "other"
+
+
+def norm(s: str | None) -> str:
+    """NFKC and all whitespace removed (the corpus scoring normalization)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
+
+
+def bigram_f1(got: str, want: str) -> float:
+    """F1 of character-bigram multisets after norm()."""
+    a, b = norm(got), norm(want)
+    ga = Counter(a[i:i + 2] for i in range(len(a) - 1))
+    gb = Counter(b[i:i + 2] for i in range(len(b) - 1))
+    if not ga or not gb:
+        return float(ga == gb)
+    overlap = sum((ga & gb).values())
+    if not overlap:
+        return 0.0
+    p, r = overlap / sum(ga.values()), overlap / sum(gb.values())
+    return 2 * p * r / (p + r)
+
+
+def title_ok(got: str, truth: dict) -> bool:
+    return norm(got) in {norm(t) for t in [truth["title"], *truth.get("alt_titles", [])]}
+
+
+def corpus_ids() -> list[str]:
+    return sorted(p.stem for p in CORPUS.glob("*.json"))
+
+
+def corpus_page(page_id: str) -> tuple[bytes, dict]:
+    truth = json.loads((CORPUS / f"{page_id}.json").read_text(encoding="utf-8"))
+    return (CORPUS / f"{page_id}.html").read_bytes(), truth
+
+
+def synthetic_names() -> list[str]:
+    return sorted(p.stem for p in SYNTHETIC.glob("*.json"))
+
+
+def synthetic_page(name: str) -> tuple[bytes, dict]:
+    spec = json.loads((SYNTHETIC / f"{name}.json").read_text(encoding="utf-8"))
+    html = (SYNTHETIC / f"{name}.html").read_text(encoding="utf-8")
+    return html.encode(spec.get("encode", "utf-8")), spec

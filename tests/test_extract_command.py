@@ -1,0 +1,103 @@
+"""The `extract` click command (invoked directly; crawler/cli.py adds it to the main group)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers_extract import corpus_page
+
+from crawler.extract.command import extract_command
+
+PUBLIC_KEYS = {"title", "published", "body", "metadata", "attachments", "encoding", "date_source", "page_class"}
+
+
+@pytest.fixture
+def page_file(tmp_path: Path) -> tuple[Path, dict]:
+    raw, truth = corpus_page("002")
+    path = tmp_path / "page.html"
+    path.write_bytes(raw)
+    return path, truth
+
+
+def test_json_output_has_public_keys(page_file) -> None:
+    path, truth = page_file
+    result = CliRunner().invoke(extract_command, [str(path), "--url", truth["url"], "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert PUBLIC_KEYS <= data.keys()
+    assert data["title"] == truth["title"]
+    assert data["published"].startswith("2019-09-18")
+    assert data["page_class"] == "article"
+    assert data["url"] == truth["url"]
+
+
+def test_text_output(page_file) -> None:
+    path, _ = page_file
+    result = CliRunner().invoke(extract_command, [str(path)])
+    assert result.exit_code == 0
+    assert "Title:       山西品牌丝路行（南美站）正式启动" in result.output
+    assert "Class:       article" in result.output
+
+
+def test_missing_file_is_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(extract_command, [str(tmp_path / "nope.html")])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: no such file")
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_url_is_one_line_error() -> None:
+    result = CliRunner().invoke(extract_command, ["http://127.0.0.1:9/x.html", "--timeout", "2"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot fetch http://127.0.0.1:9/x.html")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+class _Handler(BaseHTTPRequestHandler):
+    pages: dict[str, tuple[int, str, bytes]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802
+        status, ctype, body = self.pages.get(self.path, (404, "text/html", b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = HTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_fetches_url_with_header_charset(server) -> None:
+    html = ("<html><head><meta charset='utf-8'><title>关于做好春耕工作的通知_某县人民政府</title></head><body>"
+            "<h1>关于做好春耕工作的通知</h1><p class='info'>发布日期：2023-02-28</p><div class='TRS_Editor'>"
+            "<p>各乡镇：现将春耕有关工作通知如下，请认真抓好落实。</p><p>二〇二三年二月二十七日</p></div></body></html>")
+    _Handler.pages = {"/a/t20230228_1.html": (200, "text/html; charset=gbk", html.encode("gbk"))}
+    result = CliRunner().invoke(extract_command, [f"{server}/a/t20230228_1.html", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == "关于做好春耕工作的通知"
+    assert data["encoding"] == "gb18030" and data["declared_encoding"] == "gbk"
+    assert data["published"] == "2023-02-28"
+
+
+def test_challenge_status_is_reported_not_an_error(server) -> None:
+    _Handler.pages = {"/x": (412, "text/html", b"<html><script>$_ts=window['$_ts'];</script></html>")}
+    result = CliRunner().invoke(extract_command, [f"{server}/x", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["page_class"] == "antibot"

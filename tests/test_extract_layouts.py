@@ -1,0 +1,93 @@
+"""Synthetic pages in common gov layouts (TRS + 信息公开 table, Hanweb #zoom, article info bar,
+plain table layout in GBK, signature-only date) with their expectations in JSON next to them."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_extract import synthetic_names, synthetic_page
+
+from crawler.extract import extract
+
+
+@pytest.fixture(params=synthetic_names())
+def case(request):
+    raw, spec = synthetic_page(request.param)
+    return extract(raw, spec["url"]), spec
+
+
+def test_fields(case) -> None:
+    ex, spec = case
+    for name in ("title", "published", "date_source", "page_class", "encoding"):
+        if name in spec:
+            assert getattr(ex, name) == spec[name], name
+
+
+def test_metadata(case) -> None:
+    ex, spec = case
+    for k, v in spec.get("metadata", {}).items():
+        assert ex.metadata.get(k) == v, k
+    for k in spec.get("metadata_absent", []):
+        assert k not in ex.metadata
+    assert not any("浏览" in v or "点击" in v for v in ex.metadata.values())  # volatile counters
+
+
+def test_attachments(case) -> None:
+    ex, spec = case
+    if "attachments" in spec:
+        key = lambda a: a["url"]  # noqa: E731
+        assert sorted(ex.attachments, key=key) == sorted(spec["attachments"], key=key)
+
+
+def test_body(case) -> None:
+    ex, spec = case
+    assert ex.body.startswith(spec["body_starts"])
+    assert ex.body.endswith(spec["body_ends"])
+    for piece in spec.get("body_contains", []):
+        assert piece in ex.body
+    for piece in spec.get("body_excludes", []):
+        assert piece not in ex.body
+
+
+def test_visible_date_beats_regenerated_pubdate_and_both_are_kept() -> None:
+    raw, spec = synthetic_page("article_infobar")
+    ex = extract(raw, spec["url"])
+    assert ex.published == "2023-03-06T10:30:00+08:00"
+    assert ex.metadata["pub_date_meta"] == "2024-01-09 11:02:33"
+    assert "2023-03-06" in ex.metadata["published_visible"]
+
+
+def test_header_clock_and_related_list_dates_are_never_used() -> None:
+    raw, spec = synthetic_page("trs_xxgk")
+    html = raw.decode("utf-8")
+    # Without the 信息公开 block and the meta PubDate only the URL remains: not the clock, not the list.
+    start, end = html.index('<table class="xxgk-table">'), html.index("</table>") + len("</table>")
+    html = html[:start] + html[end:]
+    html = html.replace('<meta name="PubDate" content="2023-03-15 09:12">', "")
+    ex = extract(html.encode("utf-8"), spec["url"])
+    assert ex.published == "2023-02-28"
+    assert ex.date_source == "url"
+    ex = extract(html.encode("utf-8"), "http://www.linyi.gov.cn/info/show.asp?id=1")
+    assert ex.published == "2023-02-27"  # the signature 二〇二三年二月二十七日
+    assert ex.date_source == "signature"
+
+
+def test_script_attachment_from_foreign_host_is_ignored() -> None:
+    raw = ("<html><body><h1>关于公示的通知</h1><div class='TRS_Editor'><p>现将有关情况公示如下，请监督。</p></div>"
+           "<script>document.write('<a href=\"http://evil.example.com/x.pdf\">x.pdf</a>');"
+           "document.write('<a href=\"./P020230228_1.docx\">名单.docx</a>');</script></body></html>")
+    ex = extract(raw.encode("utf-8"), "http://www.example.gov.cn/a/202302/t20230228_1.html")
+    assert ex.attachments == [{"url": "http://www.example.gov.cn/a/202302/P020230228_1.docx", "text": "名单.docx"}]
+
+
+def test_base_href_is_used_for_attachment_urls() -> None:
+    raw = ("<html><head><base href='http://files.example.gov.cn/doc/'></head><body><h1>关于公示的通知</h1>"
+           "<div id='zoom'><p>现将有关情况公示如下，请监督。</p><p><a href='list.xlsx'>名单</a></p></div></body></html>")
+    ex = extract(raw.encode("utf-8"), "http://www.example.gov.cn/a/1.html")
+    assert ex.attachments == [{"url": "http://files.example.gov.cn/doc/list.xlsx", "text": "名单"}]
+
+
+def test_two_line_heading_matches_meta_title() -> None:
+    raw, spec = synthetic_page("hanweb_zoom")
+    ex = extract(raw, spec["url"])
+    assert ex.title == "关于公布2023年第一批医疗服务价格项目的通知"
+    assert ex.title_source == "visible"
