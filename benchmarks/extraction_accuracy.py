@@ -100,8 +100,8 @@ def bigram_f1(got: str | None, want: str | None) -> float:
     g, w = norm_text(got), norm_text(want)
     gb = Counter(g[i:i + 2] for i in range(len(g) - 1))
     wb = Counter(w[i:i + 2] for i in range(len(w) - 1))
-    if not gb and not wb:
-        return 1.0
+    if not gb and not wb:  # nothing (or one character) on both sides
+        return 1.0 if g == w else 0.0
     overlap = sum((gb & wb).values())
     if not overlap:
         return 0.0
