@@ -88,10 +88,24 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     if not chosen:
         raise click.ClickException("no site to crawl")
     path = _db_path(ctx, db)
+    _check_archive(path)
     summary = runner.crawl(path, site_defs=chosen, full=full, settings=settings,
                            verbose=verbose, progress=sys.stderr.isatty() and not json_)
     _report(summary, json_)
     ctx.exit(summary.exit_code)
+
+
+def _check_archive(path: str) -> None:
+    """Fail before crawling when the archive cannot be opened for writing."""
+    import sqlite3
+
+    from archive import Archive, ArchiveError
+
+    try:
+        with Archive(path, create=True):
+            pass
+    except (ArchiveError, OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"archive not writable: {path}: {exc}") from None
 
 
 def _report(summary: Any, json_: bool) -> None:
@@ -175,8 +189,9 @@ def _add_optional(module: str, attr: str) -> None:
         command = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError):
         return
-    cli.add_command(command)
+    if isinstance(command, click.Command):
+        cli.add_command(command)
 
 
-_add_optional("crawler.extract.command", "extract")  # guarded until crawler/extract/command.py lands
+_add_optional("crawler.extract.command", "extract_command")  # guarded until it is committed
 cli.add_command(demo)

@@ -111,7 +111,8 @@ def run_crawl(db: Path, *args: str, timeout: float = 60, env: dict[str, str] | N
     full_env = {k: v for k, v in os.environ.items() if k != "GOV_ARCHIVE_SITES"}
     full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
     return subprocess.run(crawl_cmd(db, *args, "--json", fast=fast), capture_output=True,
-                          text=True, timeout=timeout, env=full_env, cwd=str(db.parent))
+                          text=True, timeout=timeout, env=full_env,
+                          cwd=str(db.parent) if db.parent.is_dir() else None)
 
 
 def summary(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -190,4 +191,65 @@ def build_trs_site(n_articles: int = 9, per_page: int = 3, *, folder: str = "/tz
                          charset=charset), charset=charset)
     pages["/"] = html_page("<html><body><h1>示例市人民政府</h1>"
                            '<a href="/tzgg/index.html">通知公告</a></body></html>')
+    return pages
+
+
+def _articles(pages: dict[str, Page], paths: Sequence[tuple[int, str]], charset: str = "utf-8") -> None:
+    for n, path in paths:
+        pages[path] = html_page(article_html(f"关于第{n}项工作的通知", f"2024-02-{(n % 28) + 1:02d}",
+                                             article_text(n), charset=charset), charset=charset)
+
+
+def build_next_link_site(n: int = 5, per_page: int = 2) -> dict[str, Page]:
+    """A column paged by 下一页 links: /xwdt/list.jsp?page=N."""
+    pages: dict[str, Page] = {}
+    paths = [(k, f"/xwdt/content/post_{2000 + k}.html") for k in range(n, 0, -1)]
+    chunks = [paths[i:i + per_page] for i in range(0, len(paths), per_page)]
+    for i, chunk in enumerate(chunks, start=1):
+        pager = f'<a href="list.jsp?page=1">首页</a>'
+        if i < len(chunks):
+            pager += f'<a href="list.jsp?page={i + 1}">下一页</a>'
+        items = [(p, f"关于第{k}项工作的通知", f"2024-02-{(k % 28) + 1:02d}") for k, p in chunk]
+        pages[f"/xwdt/list.jsp?page={i}"] = html_page(list_html(items, pager))
+    _articles(pages, paths)
+    return pages
+
+
+def build_numbered_site(n: int = 5, per_page: int = 2) -> dict[str, Page]:
+    """A column paged by numbered links only: /gsgg/list_1.html, list_2.html ..."""
+    pages: dict[str, Page] = {}
+    paths = [(k, f"/gsgg/2024/0201/c{3000 + k}.html?id={3000 + k}") for k in range(n, 0, -1)]
+    chunks = [paths[i:i + per_page] for i in range(0, len(paths), per_page)]
+    for i, chunk in enumerate(chunks, start=1):
+        pager = "".join(f'<span class="current">{j}</span>' if j == i
+                        else f'<a href="/gsgg/list_{j}.html">{j}</a>'
+                        for j in range(1, len(chunks) + 1))
+        items = [(p, f"关于第{k}项工作的通知", f"{2024}年2月{(k % 28) + 1}日") for k, p in chunk]
+        pages[f"/gsgg/list_{i}.html"] = html_page(list_html(items, pager))
+    _articles(pages, paths)
+    return pages
+
+
+def build_hanweb_site(n: int = 5, per_page: int = 2) -> dict[str, Page]:
+    """A Hanweb column: /col/col88/index.html embeds group 1; dataproxy.jsp?page=N serves XML."""
+    pages: dict[str, Page] = {}
+    paths = [(k, f"/art/2024/2/{k}/art_88_{4000 + k}.html") for k in range(n, 0, -1)]
+    chunks = [paths[i:i + per_page] for i in range(0, len(paths), per_page)]
+
+    def records(chunk: Sequence[tuple[int, str]]) -> str:
+        return "".join(f'<record><![CDATA[<li><a href="{p}" title="关于第{k}项工作的通知">关于第{k}项工作'
+                       f'的通知</a><span>[2024-02-{k:02d}]</span></li>]]></record>' for k, p in chunk)
+
+    proxy = "/module/web/jpage/dataproxy.jsp"
+    query = "appid=1&webid=1&path=%2F&columnid=88&unitid=9&permissiontype=0"
+    pages["/col/col88/index.html"] = html_page(
+        f'<html><body><div id="9"><script type="text/xml"><datastore><recordset>{records(chunks[0])}'
+        f"</recordset></datastore></script></div><script>$('#9').jpage({{dataproxy: "
+        f"'{proxy}?page=1&{query}', perPage: {per_page}}});</script></body></html>")
+    for i, chunk in enumerate(chunks, start=1):
+        xml = (f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{n}</totalrecord>'
+               f"<totalpage>{len(chunks)}</totalpage><recordset>{records(chunk)}</recordset></datastore>")
+        pages[f"{proxy}?page={i}&{query}"] = (200, {"Content-Type": "text/xml; charset=utf-8"},
+                                              xml.encode())
+    _articles(pages, paths)
     return pages

@@ -134,22 +134,30 @@ class GovSpider(scrapy.Spider):
         """Default JOBDIR <db>.state/jobs/<site>; start fresh after a finished or killed run."""
         s = crawler.settings
         jobdir = s.get("JOBDIR")
-        if not jobdir and s.getbool("ARCHIVE_JOBDIR_ENABLED") and s.getbool("ARCHIVE_ENABLED"):
+        default = not jobdir
+        if default:
+            if not (s.getbool("ARCHIVE_JOBDIR_ENABLED") and s.getbool("ARCHIVE_ENABLED")):
+                return
             db = Path(s.get("ARCHIVE_DB_PATH") or "archive.db")
             safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.site.name)
             jobdir = str(db.with_name(db.name + ".state") / "jobs" / safe)
-            s.set("JOBDIR", jobdir, priority="spider")
-        if not jobdir:
-            return
         path = Path(jobdir)
         running, finished = path / "RUNNING", path / "FINISHED"
-        if finished.exists() or running.exists():
-            # Finished: nothing to resume. Killed: queue files may be torn; the archive
-            # tells us what is done and a recovery crawl walks every list page again.
-            self.recover = running.exists() and not finished.exists()
-            shutil.rmtree(path, ignore_errors=True)
-        path.mkdir(parents=True, exist_ok=True)
-        running.write_text("crawl in progress\n")
+        try:
+            if finished.exists() or running.exists():
+                # Finished: nothing to resume. Killed: queue files may be torn; the archive
+                # tells us what is done and a recovery crawl walks every list page again.
+                self.recover = running.exists() and not finished.exists()
+                shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True, exist_ok=True)
+            running.write_text("crawl in progress\n")
+        except OSError as exc:
+            logger.warning("Crawl state folder %s unusable (%s): not resumable", path, exc)
+            if not default:
+                raise
+            return
+        if default:
+            s.set("JOBDIR", jobdir, priority="spider")
         self._jobdir = path
 
     def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:

@@ -1,0 +1,221 @@
+"""End-to-end crawls (`python -m crawler crawl ...` in a subprocess) against local fixture sites."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers_crawl import (
+    FIXTURES,
+    ROOT,
+    article_html,
+    article_path,
+    article_text,
+    build_hanweb_site,
+    build_next_link_site,
+    build_numbered_site,
+    build_trs_site,
+    crawl_cmd,
+    html_page,
+    list_html,
+    run_crawl,
+    serve,
+    summary,
+    totals,
+)
+
+from archive import Archive
+
+SITE = "127.0.0.1"
+
+
+def versions(db: Path) -> dict[str, int]:
+    with Archive(db) as a:
+        return {d["url"]: len(a.history(d["id"])) for d in a.known_documents(SITE)}
+
+
+def statuses(db: Path) -> dict[str, str]:
+    with Archive(db) as a:
+        return {d["url"]: d["status"] for d in a.known_documents(SITE)}
+
+
+def test_first_crawl_unchanged_edit_withdraw_restore(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    pages = build_trs_site(9, 3)
+    for n in (2, 4, 6, 8):  # half the articles support conditional requests
+        status, headers, body = pages[article_path(n)]
+        pages[article_path(n)] = (status, {**headers, "ETag": f'"v1-{n}"'}, body)
+    with serve(pages) as srv:
+        column = srv.url("/tzgg/index.html")
+        first = run_crawl(db, "--url", column)
+        assert first.returncode == 0, first.stderr[-2000:]
+        t = totals(first)
+        assert t["archive/new"] == 9 and t["pages/list"] == 3
+        first_requests = srv.hits()
+        assert set(versions(db).values()) == {1}
+
+        srv.log.clear()  # unchanged re-crawl: page 1 only, every item known -> stop
+        again = run_crawl(db, "--url", column)
+        assert again.returncode == 0
+        t = totals(again)
+        assert t["archive/new"] == t["archive/changed"] == 0
+        assert srv.hits() <= first_requests // 4
+        assert set(versions(db).values()) == {1}
+
+        # Edit #5, withdraw #4 (404) and #3 (redirect to the home page), publish #10.
+        pages5 = article_html("关于第5项工作的通知", "2024-01-06", article_text(5, "截止日期延长至3月31日。"))
+        srv.pages[article_path(5)] = html_page(pages5)
+        del srv.pages[article_path(4)]
+        srv.pages[article_path(3)] = (302, {"Location": "/"}, b"")
+        srv.pages[article_path(10)] = html_page(article_html("关于第10项工作的通知", "2024-01-12",
+                                                             article_text(10)))
+        items = article_path(10).replace("/tzgg/", "./")
+        srv.pages["/tzgg/index.html"] = html_page(list_html(
+            [(items, "关于第10项工作的通知", "2024-01-12")], '<script>createPageHTML(1, 0, "index", "html");</script>'))
+        srv.log.clear()
+        full = run_crawl(db, "--url", column, "--full")
+        assert full.returncode == 0, full.stderr[-2000:]
+        t = totals(full)
+        assert (t["archive/new"], t["archive/changed"], t["archive/gone"]) == (1, 1, 2)
+        assert t["archive/not_modified"] == 3  # ETag pages 2, 6, 8 answered 304
+        assert t["archive/unchanged"] == 3  # identical bytes, skipped without extraction
+        assert versions(db)[srv.url(article_path(5))] == 2
+        gone = {u for u, s in statuses(db).items() if s == "gone"}
+        assert gone == {srv.url(article_path(4)), srv.url(article_path(3))}
+        with Archive(db) as a:
+            diff = a.diff(srv.url(article_path(5)))
+            assert "截止日期延长至3月31日" in diff["body_diff"]
+
+        srv.pages[article_path(4)] = html_page(article_html("关于第4项工作的通知", "2024-01-05",
+                                                            article_text(4)))
+        back = run_crawl(db, "--url", column, "-s", "REVISIT_INTERVAL=0s")  # revisit all, no --full
+        assert back.returncode == 0
+        t = totals(back)
+        assert t["archive/restored"] == 1 and t["archive/gone"] == 0
+        assert statuses(db)[srv.url(article_path(4))] == "live"
+        assert versions(db)[srv.url(article_path(4))] == 1  # same content: no new version
+
+
+def test_pagination_forms_and_gbk(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    pages = {**build_next_link_site(), **build_numbered_site(), **build_hanweb_site(),
+             **build_trs_site(4, 2, folder="/gbk", charset="gbk")}
+    with serve(pages) as srv:
+        columns = ["/xwdt/list.jsp?page=1", "/gsgg/list_1.html", "/col/col88/index.html",
+                   "/gbk/index.html"]
+        args = [a for c in columns for a in ("--url", srv.url(c))]
+        proc = run_crawl(db, *args)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        t = totals(proc)
+        assert t["archive/new"] == 5 + 5 + 5 + 4
+        fetched = {p for _m, p, _h in srv.log}
+        assert {"/xwdt/list.jsp?page=3", "/gsgg/list_3.html", "/gbk/index_1.html"} <= fetched
+        assert any("dataproxy.jsp?page=3" in p for p in fetched)
+        with Archive(db) as a:
+            doc = a.document(srv.url(article_path(3, "/gbk")))
+        assert doc["title"] == "关于第3项工作的通知"
+        assert "各区县人民政府" in doc["body"]
+
+
+def test_antibot_answers_are_never_archived(tmp_path: Path) -> None:
+    shell = (FIXTURES / "antibot_ruishu.html").read_bytes()
+    jsl = b"<script>document.cookie=('__jsl_clearance_s=1');location.href=location.pathname</script>"
+    for status, body in ((412, shell), (521, jsl), (200, shell)):
+        db = tmp_path / f"{status}.db"
+        pages = build_trs_site(3, 3)
+        for path in list(pages):
+            if path != "/robots.txt":
+                pages[path] = (status, {"Content-Type": "text/html"}, body)
+        with serve(pages) as srv:
+            proc = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        assert proc.returncode == 1, (status, proc.stderr[-2000:])
+        result = summary(proc)["sites"][0]
+        assert result["outcome"] == "blocked"
+        assert result["stats"]["pages/antibot"] >= 1
+        with Archive(db) as a:
+            assert a.known_documents(SITE) == []
+        assert "blocked by anti-bot" in proc.stderr
+
+
+def test_soft_404_and_empty_pages_are_counted_not_saved(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    pages = build_trs_site(3, 3)
+    pages[article_path(1)] = html_page("<html><head><title>页面不存在</title></head><body>"
+                                       "<h1>404</h1><p>对不起，您访问的页面不存在或已被删除！</p></body></html>")
+    pages[article_path(2)] = html_page("<html><head><title></title></head><body></body></html>")
+    with serve(pages) as srv:
+        proc = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    t = totals(proc)
+    assert t["archive/new"] == 1
+    assert t["pages/soft404"] == 1 and t["pages/empty"] + t["pages/js_shell"] == 1
+    assert list(versions(db)) == [srv.url(article_path(3))]
+
+
+def test_unreachable_site_and_unwritable_archive_exit_1(tmp_path: Path) -> None:
+    with serve(build_trs_site(1, 1)) as srv:
+        url = srv.url("/tzgg/index.html")
+    proc = run_crawl(tmp_path / "a.db", "--url", url)  # server closed: connection refused
+    assert proc.returncode == 1
+    assert summary(proc)["sites"][0]["outcome"] == "failed"
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with serve(build_trs_site(1, 1)) as srv:
+        proc = run_crawl(blocker / "a.db", "--url", srv.url("/tzgg/index.html"))
+    assert proc.returncode == 1
+    assert "archive not writable" in proc.stderr
+
+
+def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(24, 4)) as srv:
+        srv.delay = 0.05
+        cmd = crawl_cmd(db, "--url", srv.url("/tzgg/index.html"))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                cwd=tmp_path, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while srv.hits("/tzgg/202401/") < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        saved_before = len(versions(db)) if db.exists() else 0
+        assert saved_before < 24
+        srv.delay = 0
+        again = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        assert again.returncode == 0, again.stderr[-2000:]
+        counts = versions(db)
+        assert len(counts) == 24 and set(counts.values()) == {1}
+        assert totals(again)["archive/new"] == 24 - saved_before
+        assert summary(again)["sites"][0]["stats"].get("crawl/recovery") is True
+
+
+def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    with serve(build_trs_site(4, 2)) as srv:
+        (sites / "city.toml").write_text(
+            f'name = "city"\ntitle = "示例市"\nevery = "1h"\n'
+            f'[[columns]]\nname = "通知公告"\nurl = "{srv.url("/tzgg/index.html")}"\n'
+            f'[list]\nitem_selector = "div.list li"\npagination = "trs"\n', encoding="utf-8")
+        proc = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert totals(proc)["archive/new"] == 4
+        with Archive(tmp_path / "a.db") as a:
+            assert len(a.known_documents("city")) == 4
+            assert a.crawls(site="city")[0]["outcome"] == "finished"
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "GOV_ARCHIVE_SITES": str(sites)}
+        scrapy = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"url={srv.url('/tzgg/index.html')}",
+             "-s", f"ARCHIVE_DB_PATH={tmp_path / 'b.db'}", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert scrapy.returncode == 0, scrapy.stderr[-2000:]
+        with Archive(tmp_path / "b.db") as a:
+            assert len(a.known_documents(SITE)) == 4
