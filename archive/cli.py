@@ -1,7 +1,9 @@
 """The `gov-archive` command group and its query commands (thin layer over `archive.Archive`).
 
-Every command opens the archive with `create=False`: a query never creates a database. Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
-`ArchiveGroup.invoke`, the one place where they are translated.
+Every command opens the archive with `create=False`: a query never creates a database.
+Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
+`ArchiveGroup.invoke`, the one place where they are translated. `crawler.cli` adds the crawl
+commands to the same group and reads the group's `--db` through `CliState`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from archive.errors import ArchiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
+Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
 
 CHANGE_KINDS = ("changed", "gone", "restored")
 #: The commands defined here; `crawler.cli` adds more to the same group.
@@ -163,7 +166,7 @@ def emit(lines: Iterable[str]) -> None:
 def emit_rows(
     rows: Sequence[Row],
     mode: str,
-    table: Callable[[Sequence[Row]], tuple[Sequence[str], Iterable[Sequence[object]]]],
+    table: Callable[[Sequence[Row]], Table],
     empty: str,
 ) -> None:
     """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
@@ -239,8 +242,11 @@ def search(
     emit_rows(hits, mode, _search_table, "No matches.")
 
 
-def _search_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
-    cells = ((r["id"], clitools.short_published(r.get("published")), r["site"], r["status"], r["title"]) for r in rows)
+def _search_table(rows: Sequence[Row]) -> Table:
+    cells = (
+        (r["id"], clitools.short_published(r.get("published")), r["site"], r["status"], r["title"])
+        for r in rows
+    )
     return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
 
 
@@ -313,7 +319,7 @@ def history(ctx: click.Context, ref: str, json_: bool, nl: bool, csv_: bool) -> 
     emit_rows(versions, mode, _history_table, "No versions.")
 
 
-def _history_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+def _history_table(rows: Sequence[Row]) -> Table:
     cells = (
         (
             r["version"],
@@ -450,7 +456,7 @@ def _site_known_before(crawls: Sequence[Row], event: Row) -> bool:
     )
 
 
-def _new_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+def _new_table(rows: Sequence[Row]) -> Table:
     flagged = any(r["backdated"] for r in rows)
     headers = ["ID", "FIRST SEEN (UTC)", "PUBLISHED", "SITE"]
     headers += ["NOTE", "TITLE"] if flagged else ["TITLE"]
@@ -505,7 +511,7 @@ def changes(
     exit_found(ctx, exit_code, events)
 
 
-def _changes_table(rows: Sequence[Row]) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
+def _changes_table(rows: Sequence[Row]) -> Table:
     cells = (
         (
             clitools.short_time(r["time"]),
