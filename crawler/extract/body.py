@@ -161,7 +161,7 @@ def anchored_container(title_el: etree._Element,
 # Noise inside a container, matched on class/id.
 _NOISE = re.compile(
     r"share|print|close|fontsize|font-size|zihao|toolbar|tool-bar|related|relate|xgwz|xglj|xgxw|"
-    r"prev|next|pager|page-nav|bdshare|qrcode|ewm|comment|footer|breadcrumb|crumb|location|"
+    r"prev|next|pager|page-nav|bdshare|qrcode|ewm|comment|footer|breadcrumb|crumb|location|(?:^|[\s_-])xg|"
     r"position|dqwz|sxp|syp|xyp|shangxia|editor-info|pagesource|source_all|jiucuo|"
     r"article-infos|articleinfo|article-info|info-bar|infobar|fjlist",
     re.I,
@@ -199,6 +199,9 @@ _TRAILING = re.compile(
 )
 
 
+_RELATED_HEAD = re.compile(r"^[【\[]?(?:相关|相关的|推荐|延伸|热点|最新)(?:信息|文章|新闻|链接|阅读|稿件|文件|附件|内容|政策|解读)?[】\]]?\s*[:：]?$")
+
+
 def is_toolbar(line: str) -> bool:
     return bool(_TOOLBAR_WORDS.match(line)) or ("字号" in line and len(line) < 40 and
                                                 bool(re.search(r"大\s*中\s*小", line)))
@@ -228,6 +231,10 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
     while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
                      (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
         lines.pop(0)
+    for i in range(max(1, len(lines) * 2 // 3), len(lines)):
+        if _RELATED_HEAD.match(lines[i]):
+            lines = lines[:i]
+            break
     while lines and _TRAILING.match(lines[-1]) and len(lines[-1]) < 200:
         lines.pop()
     return "\n".join(lines)

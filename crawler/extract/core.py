@@ -47,9 +47,13 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     stats = bodymod.measure(root)
     site_names = {meta.get("site_name", ""), meta.get("column_name", "")}
     site_names.discard("")
+    fields, holders = disclosure_block(root)
+    if fields.get("doc_title"):
+        meta_titles.setdefault("doc_title", fields["doc_title"])
     container = bodymod.known_container(root, stats)
     choice = choose_title(root, meta_titles, site_names, container, order, stats)
-    after_title = False
+    after_title = choice is not None and choice.element is not None and container is not None \
+        and _inside(choice.element, container)
     if container is None:
         container = bodymod.density_container(root, stats)
         title_el = choice.element if choice is not None else None
@@ -64,7 +68,6 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     ex.title_source = choice.source if choice else None
     title_el = choice.element if choice else None
 
-    fields, holders = disclosure_block(root)
     for k, v in fields.items():
         if k not in ("published_visible", "doc_title") and v:
             meta.setdefault(k, v)
@@ -137,6 +140,7 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
     hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
     end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
                         if container is not None else hi)
+    title_in = title_el is not None and container is not None and _inside(title_el, container)
     best: tuple[int, str, str, str] | None = None
     seen: set[int] = set()
     ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
@@ -153,8 +157,11 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
         if len(line) > 200:
             continue
         inside = container is not None and _inside(el, container)
-        if inside and not (title_el is not None and _inside(title_el, container) and pos < order.get(title_el, 0) + 15):
-            continue
+        edge = False
+        if inside and not (title_in and pos < tpos + 15):
+            edge = cpos is not None and (pos - cpos <= 12 or end_of_container - pos <= 12)
+            if not edge:
+                continue
         after_body = container is not None and end_of_container < pos <= end_of_container + 40
         before_title = tpos is not None and tpos - 40 <= pos < lo - 2
         if not (lo - 2 <= pos <= hi + 1 or after_body or before_title):
@@ -163,9 +170,9 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             continue
         for rank, iso, shown in _line_dates(line):
             strict = lo - 2 <= pos <= hi + 1
-            if not strict and rank == 2:
+            if (not strict or edge) and rank == 2 or edge and rank == 1:
                 continue
-            score = rank + (0 if strict else 3 if before_title else 5)
+            score = rank + (5 if edge else 0 if strict else 3 if before_title else 5)
             if best is None or score < best[0]:
                 best = (score, iso, shown, line)
     if best is None:
@@ -231,7 +238,9 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
     if title_el is None or container is None:
         return {}
     lo, hi = order.get(title_el, 0), order.get(container, 0)
-    if hi <= lo or hi - lo > 80:
+    if hi <= lo:
+        hi = lo + 15
+    if hi - lo > 80:
         return {}
     out: dict[str, str] = {}
     for el in root.iter(etree.Element):

@@ -14,9 +14,9 @@ _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|-{1}\s|\s-|::|·{0,
 _HEADINGS = etree.XPath(
     "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class,'title') or contains(@class,'Title')"
     " or contains(@class,'TITLE') or contains(@id,'title') or contains(@id,'Title') or contains(@class,'biaoti')"
-    " or contains(@class,'bt')][not(ancestor-or-self::a)]"
+    " or contains(@class,'bt') or contains(@class,'tit') or contains(@id,'tit')][not(ancestor-or-self::a)]"
 )
-_BT = re.compile(r"(?:^|[\s_-])bt(?:$|[\s_-]|\d)|title|biaoti", re.I)
+_BT = re.compile(r"(?:^|[\s_-])bt(?:$|[\s_-]|\d)|tit|biaoti", re.I)
 _SITEISH = re.compile(r"(?:人民政府|政府网|门户网站|网站|官网|中国政府网|首页|公报|专栏|频道)$|^(?:首页|正文)$")
 _EMPHASIS = etree.XPath("//body//b|//body//strong|//body//font[@size]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -55,7 +55,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     title_tag = " ".join(root.xpath("//head/title//text()")).strip() or \
         " ".join(root.xpath("(//title)[1]//text()")).strip()
     refs: list[tuple[str, str]] = []
-    for name in ("articletitle", "og:title", "twitter:title"):
+    for name in ("articletitle", "og:title", "twitter:title", "doc_title"):
         if meta_titles.get(name):
             refs.append((meta_titles[name], "meta"))
     segs = title_segments(title_tag)
@@ -84,7 +84,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         pos = order.get(el, 0)
         if container is not None and cpos < 10**9:
             if _inside(el, container):
-                score += 10 if pos - cpos <= 15 else -20
+                score += 30 if pos - cpos <= 15 else -20
             elif pos > cpos:
                 score -= 30  # headings after the text are usually related-list captions
             else:
@@ -121,6 +121,13 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     for r, src in refs:
         if src == "meta":
             return TitleChoice(r, "meta")
+    good = [s for s in segs if key(s) not in site_keys and not _SITEISH.search(s)]
+    if best is not None and best[0] >= 30 and all(len(key(s)) <= 6 for s in good):
+        good = []  # a column name like 通知公告 in <title> loses to the heading above the text
+    if good:
+        return TitleChoice(max(good, key=lambda s: len(key(s))), "title_tag")
+    if best is not None and best[0] >= 10 and not _SITEISH.search(best[1].text):
+        return best[1]  # <title> is only the site name: the heading by the text is all we have
     if segs:
         return TitleChoice(max(segs, key=lambda s: len(key(s))), "title_tag")
     if best is not None:
