@@ -108,6 +108,8 @@ class Archive:
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
         self._site_ids: dict[str, int] = {}
+        self._queued = 0  # search-index updates this connection queued since the last batch
+        self._wrote = False
         try:
             self.db = Database(self.conn, execute_plugins=False)
             self._prepare(create)
@@ -134,9 +136,20 @@ class Archive:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    index_batch = 500  # new versions per search-index batch
+
     def close(self) -> None:
-        """Close the database connection."""
-        self.conn.close()
+        """Apply queued search-index updates (if this connection saved anything) and close."""
+        try:
+            if self._wrote and self._queue_size():
+                self.index_pending()
+        except ArchiveError:
+            pass  # still consistent: the queue stays and search scans it; the next writer indexes it
+        finally:
+            self.conn.close()
+
+    def _queue_size(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM search_queue").fetchone()[0])
 
     def __enter__(self) -> Archive:
         return self
@@ -161,6 +174,7 @@ class Archive:
         try:
             yield self.conn
             self.conn.execute("COMMIT")
+            self._wrote = True
         except BaseException as e:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -229,6 +243,8 @@ class Archive:
                 (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
                                                            default=str), crawl_id),
             )
+        if self._queue_size():
+            self.index_pending()
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawl: ``{"id","site","started_at","finished_at","outcome","stats"}``."""
@@ -273,10 +289,13 @@ class Archive:
         with self._write() as c:
             current = self._current(site_id, url)
             if current is None:
-                return self._insert_new(c, site_id, url, fields, digest, crawl_id, capture, t)
-            if current.content_hash == digest:
-                return self._touch(c, current, site_id, crawl_id, capture, t)
-            return self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+                result = self._insert_new(c, site_id, url, fields, digest, crawl_id, capture, t)
+            elif current.content_hash == digest:
+                result = self._touch(c, current, site_id, crawl_id, capture, t)
+            else:
+                result = self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+        self._maybe_index()
+        return result
 
     def save_many(self, site: str, items: Iterable[tuple[Mapping[str, Any], Capture | None]],
                   *, crawl_id: int | None, now: datetime | None = None) -> list[SaveResult]:
@@ -304,7 +323,7 @@ class Archive:
         changed = [name for name in TRACKED_FIELDS]
         version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
         c.execute("UPDATE documents SET current_version_id = ? WHERE id = ?", (version_id, doc_id))
-        self._index(c, version_id, fields)
+        self._index(c, version_id)
         self._event(c, "new", t, site_id, crawl_id, doc_id, 1)
         return SaveResult("new", doc_id, 1, changed)
 
@@ -330,8 +349,8 @@ class Archive:
             (number, version_id, fields["title"], fields["published"], digest, current.id),
         )
         self._seen(c, current.id, capture, t)
-        self._unindex(c, current.version_id, old)
-        self._index(c, version_id, fields)
+        self._unindex(c, current.version_id)
+        self._index(c, version_id)
         kind = "restored" if current.status == "gone" else "changed"
         self._event(c, kind, t, site_id, crawl_id, current.id, number)
         return SaveResult(kind, current.id, number, changed)
@@ -359,14 +378,43 @@ class Archive:
         return {"title": title, "published": published, "body": body,
                 "metadata": json.loads(metadata), "attachments": json.loads(attachments)}
 
-    def _index(self, c: sqlite3.Connection, version_id: int, fields: Mapping[str, Any]) -> None:
-        c.execute("INSERT INTO versions_fts (rowid, title, body) VALUES (?, ?, ?)",
-                  (version_id, fields["title"], fields["body"]))
+    def _index(self, c: sqlite3.Connection, version_id: int) -> None:
+        c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'index')", (version_id,))
+        self._queued += 1
 
-    def _unindex(self, c: sqlite3.Connection, version_id: int, fields: Mapping[str, Any]) -> None:
-        # External-content FTS5: deleting needs the exact values that were indexed.
-        c.execute("INSERT INTO versions_fts (versions_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                  (version_id, fields["title"], fields["body"]))
+    def _unindex(self, c: sqlite3.Connection, version_id: int) -> None:
+        # A version still waiting to be indexed is simply dropped from the queue: deleting an
+        # unindexed row from an external-content FTS5 table would corrupt it.
+        dropped = c.execute("DELETE FROM search_queue WHERE version_id = ? AND action = 'index'",
+                            (version_id,)).rowcount
+        if not dropped:
+            c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'unindex')",
+                      (version_id,))
+
+    def index_pending(self) -> int:
+        """Apply queued search-index updates in one transaction; returns how many were applied.
+
+        ``save`` calls this every ``index_batch`` new versions, ``finish_crawl`` and ``close``
+        call it too. Until then, search finds queued versions by scanning them.
+        """
+        with self._write() as c:
+            # External-content FTS5: a delete must repeat the exact values that were indexed.
+            c.execute(
+                "INSERT INTO versions_fts (versions_fts, rowid, title, body) "
+                "SELECT 'delete', v.id, v.title, v.body FROM search_queue q "
+                "JOIN versions v ON v.id = q.version_id WHERE q.action = 'unindex'"
+            )
+            c.execute(
+                "INSERT INTO versions_fts (rowid, title, body) SELECT v.id, v.title, v.body "
+                "FROM search_queue q JOIN versions v ON v.id = q.version_id WHERE q.action = 'index'"
+            )
+            applied = c.execute("DELETE FROM search_queue").rowcount
+        self._queued = 0
+        return int(applied)
+
+    def _maybe_index(self) -> None:
+        if self._queued >= self.index_batch:
+            self.index_pending()
 
     def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
         digest = sha256(capture.body)
@@ -556,6 +604,7 @@ class Archive:
             "capture_blobs": blobs,
             "capture_raw_bytes": int(raw),
             "capture_stored_bytes": int(stored),
+            "search_queue": self._queue_size(),
         }
 
     def capture(self, sha: str) -> dict[str, Any]:

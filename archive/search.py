@@ -11,6 +11,10 @@ holding only current versions. Queries are split on whitespace into terms that m
   the small ``documents`` table.
 - A one-character term (税) is answered by scanning titles and bodies (instr).
 - Queries with a short term rank title matches first, then the newest publication date.
+
+Index updates are applied in batches (``search_queue``); versions still queued are found by
+scanning them, so results are always complete (queued hits of a long query rank after the
+bm25-ranked ones).
 """
 
 from __future__ import annotations
@@ -78,12 +82,32 @@ def _filters(site: str | None, published_from: date | str | None,
 def _ranked_fts(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
                 limit: int) -> list[tuple[int, float]]:
     match = " ".join(_phrase(t) for t in terms)
+    # Joining on current_version_id also hides versions superseded since the last index batch.
     sql = (
         "SELECT d.id, f.rank FROM versions_fts f "
         "JOIN documents d ON d.current_version_id = f.rowid "
         f"WHERE versions_fts MATCH ?{where} ORDER BY f.rank LIMIT ?"
     )
-    return [(r[0], r[1]) for r in conn.execute(sql, [match, *params, limit])]
+    ranked = [(r[0], float(r[1])) for r in conn.execute(sql, [match, *params, limit])]
+    pending = _pending_matches(conn, terms)
+    if pending and len(ranked) < limit:
+        sql = (f"SELECT d.id, 0.0 FROM documents d WHERE d.current_version_id IN "
+               f"(SELECT value FROM json_each(?)){where} ORDER BY d.published DESC, d.id DESC LIMIT ?")
+        ranked += [(r[0], r[1]) for r in conn.execute(
+            sql, [json.dumps(sorted(pending)), *params, limit - len(ranked)])]
+    return ranked
+
+
+def _pending_matches(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+    """Queued (not yet indexed) current versions containing every term."""
+    sql = ("SELECT v.id, v.title, v.body FROM search_queue q JOIN versions v ON v.id = q.version_id "
+           "WHERE q.action = 'index'")
+    found = set()
+    for version_id, title, body in conn.execute(sql):
+        text = f"{title}\n{body}".lower()
+        if all(t in text for t in terms):
+            found.add(version_id)
+    return found
 
 
 def _ranked_short(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
@@ -109,7 +133,7 @@ def _version_ids(conn: sqlite3.Connection, term: str) -> set[int]:
     """Current version ids whose title or body contains ``term``."""
     if len(term) >= 3:
         sql = "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?"
-        return {r[0] for r in conn.execute(sql, (_phrase(term),))}
+        return {r[0] for r in conn.execute(sql, (_phrase(term),))} | _pending_matches(conn, [term])
     if len(term) == 1:
         return _scan(conn, term)
     trigrams = [r[0] for r in conn.execute(
@@ -125,6 +149,7 @@ def _version_ids(conn: sqlite3.Connection, term: str) -> set[int]:
             "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?", (match,))}
     found.update(r[0] for r in conn.execute(
         "SELECT current_version_id FROM documents WHERE instr(lower(title), ?) > 0", (term,)))
+    found.update(_pending_matches(conn, [term]))
     return found
 
 

@@ -14,12 +14,17 @@ DOCS = [
 ]
 
 
-@pytest.fixture
-def archive(tmp_path):
+@pytest.fixture(params=["indexed", "queued"])
+def archive(tmp_path, request):
+    """Every test runs twice: with the search index up to date, and with updates still queued."""
     with Archive(tmp_path / "a.db", create=True) as a:
         for n, site, title, published, body in DOCS:
             a.save(site, record(n, title=title, published=published, body=body), crawl_id=None,
                    now=at(n))
+        if request.param == "indexed":
+            a.index_pending()
+        else:
+            a.index_batch = 10**9
         yield a
 
 
@@ -109,3 +114,31 @@ def test_ascii_query_is_case_insensitive(tmp_path):
 
 def test_limit(archive):
     assert len(archive.search("法治", limit=2)) == 2
+
+
+def test_index_batches_apply_queue(tmp_path):
+    with Archive(tmp_path / "b.db", create=True) as a:
+        a.index_batch = 2
+        a.save("s", record(1), crawl_id=None)
+        assert a.stats()["search_queue"] == 1
+        a.save("s", record(2), crawl_id=None)
+        assert a.stats()["search_queue"] == 0
+
+
+def test_close_applies_queue(tmp_path):
+    with Archive(tmp_path / "b.db", create=True) as a:
+        a.save("s", record(1), crawl_id=None)
+    with Archive(tmp_path / "b.db") as a:
+        assert a.stats()["search_queue"] == 0
+        assert ids(a.search("法治政府")) == [1]
+
+
+def test_superseded_queued_version_never_reaches_index(tmp_path):
+    with Archive(tmp_path / "b.db", create=True) as a:
+        a.save("s", record(1), crawl_id=None)
+        a.save("s", record(1, title="新标题甲乙丙"), crawl_id=None)
+        a.index_pending()
+        a.save("s", record(1, title="再次修改的标题"), crawl_id=None)
+        a.index_pending()
+        assert ids(a.search("新标题")) == []
+        assert ids(a.search("再次修改")) == [1]
