@@ -15,6 +15,7 @@ import click
 
 from archive.cli import CliState, cli
 from crawler.demo.command import demo
+from crawler.extract.command import extract_command
 
 __all__ = ["cli"]
 
@@ -181,17 +182,5 @@ def _last_crawls(db_path: str, names: list[str]) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _add_optional(module: str, attr: str) -> None:
-    """Add a command that another part of the project provides (absent while it is built)."""
-    import importlib
-
-    try:
-        command = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return
-    if isinstance(command, click.Command):
-        cli.add_command(command)
-
-
-_add_optional("crawler.extract.command", "extract_command")  # guarded until it is committed
+cli.add_command(extract_command)
 cli.add_command(demo)
