@@ -22,6 +22,8 @@ KNOWN_CLASSES = ("TRS_Editor", "TRS_UEDITOR", "Custom_UnionStyle", "pages_conten
                  "article")
 
 
+# Names so common that they often wrap the whole page body, not just the text.
+GENERIC = frozenset(("#content", "#Content", ".article", ".view", ".zw", ".content_text"))
 _KNOWN_ID_SET = frozenset(KNOWN_IDS)
 _KNOWN_CLASS_SET = frozenset(KNOWN_CLASSES)
 _WITH_ATTRS = etree.XPath(".//*[@id or @class]")
@@ -98,6 +100,9 @@ def known_container(root: etree._Element,
     top = max(stats[el].prose for el in valid)
     eligible = [el for el in valid if stats[el].prose >= 0.25 * top]
     best = min(eligible, key=lambda el: (_rank(el), -stats[el].prose))
+    if _is_generic(best):
+        refined = density_container(root, stats, start=best, share=0.85)
+        best = refined if refined is not None else best
     # Prefer a known container nested inside that holds nearly all of the prose (TRS_Editor in #zoom).
     total = stats[best].prose
     for el in _known_xpath(best):
@@ -108,6 +113,12 @@ def known_container(root: etree._Element,
     return best
 
 
+def _is_generic(el: etree._Element) -> bool:
+    names = {f"#{el.get('id')}"} | {f".{c}" for c in (el.get("class") or "").split()}
+    specific = {n for n in names if n in _RANK and n not in GENERIC}
+    return not specific
+
+
 def _rank(el: etree._Element) -> int:
     ranks = [_RANK.get(f"#{el.get('id')}", 99)]
     for c in (el.get("class") or "").split():
@@ -115,18 +126,18 @@ def _rank(el: etree._Element) -> int:
     return min(ranks)
 
 
-def density_container(root: etree._Element,
-                      stats: dict[etree._Element, Stats]) -> etree._Element | None:
-    """Descend from <body> while one child holds most of the prose."""
+def density_container(root: etree._Element, stats: dict[etree._Element, Stats],
+                      start: etree._Element | None = None, share: float = 0.6) -> etree._Element | None:
+    """Descend from <body> (or `start`) while one child holds most of the prose."""
     body = root.find("body")
-    node = body if body is not None else root
+    node = start if start is not None else body if body is not None else root
     while True:
         score = stats[node].prose
         children = [c for c in node if isinstance(c.tag, str) and c in stats]
         if not children or score <= 0:
             return node
         best = max(children, key=lambda c: stats[c].prose)
-        if stats[best].prose >= 0.6 * score and best.tag not in ("a", "p", "br", "strong", "b", "font"):
+        if stats[best].prose >= share * score and best.tag not in ("a", "p", "br", "strong", "b", "font"):
             node = best
         else:
             return node
@@ -159,13 +170,20 @@ def anchored_container(title_el: etree._Element,
 
 
 # Noise inside a container, matched on class/id.
-_NOISE = re.compile(
-    r"share|print|close|fontsize|font-size|zihao|toolbar|tool-bar|related|relate|xgwz|xglj|xgxw|"
-    r"prev|next|pager|page-nav|bdshare|qrcode|ewm|comment|footer|breadcrumb|crumb|location|(?:^|[\s_-])xg|"
-    r"position|dqwz|sxp|syp|xyp|shangxia|editor-info|pagesource|source_all|jiucuo|"
-    r"article-infos|articleinfo|article-info|info-bar|infobar|fjlist",
-    re.I,
+# Noise inside a container: class/id tokens starting with these.
+_NOISE_PREFIXES = (
+    "share", "bdshare", "jiathis", "print", "close", "fontsize", "zihao", "toolbar", "tools",
+    "related", "relate", "xgwz", "xglj", "xgxw", "xgxx", "xgyd", "xg", "prev", "next", "pager", "pagenav",
+    "qrcode", "ewm", "erweima", "comment", "footer", "breadcrumb", "crumb", "location", "position", "dqwz",
+    "sxp", "syp", "xyp", "shangxia", "pagesource", "jiucuo", "infobar", "articleinfo", "fjlist", "keyword",
 )
+_TOKEN_SPLIT = re.compile(r"[\s_-]+")
+
+
+def _noisy(attrs: str) -> bool:
+    return any(tok.startswith(_NOISE_PREFIXES) for tok in _TOKEN_SPLIT.split(attrs.lower()) if tok)
+
+
 _NOISE_XPATH = etree.XPath(".//*[@class or @id]")
 
 
@@ -176,7 +194,7 @@ def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -
         attrs = f"{el.get('class', '')} {el.get('id', '')}"
         if "TRS_Editor" in attrs or "content" in attrs.lower():
             continue
-        if _NOISE.search(attrs):
+        if _noisy(attrs):
             st = stats.get(el)
             if st is not None and st.text <= 0.3 * total and el.getparent() is not None:
                 drop(el)

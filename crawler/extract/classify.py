@@ -76,6 +76,8 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
                            (visible < 600 and _SOFT404.search(" ".join(root.xpath("//title//text()"))))):
         return "soft404"
     if visible == 0 or body_len == 0:
+        if ex.title and ex.published and ex.attachments:
+            return "article"  # a notice that is only its attachment
         return "js_shell" if shell else "empty"
     has_article_meta = "articletitle" in {m.get("name", "").lower() for m in root.xpath("//meta[@name]")}
     longest = max((len(line) for line in ex.body.split("\n") if not _CHROME.search(line)), default=0)

@@ -25,6 +25,7 @@ _VISIBLE_LABEL = re.compile(
     r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
 )
 _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
 _CLOCK = re.compile(r"今天是|今日|星期|周[一二三四五六日]")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑")
 _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
@@ -172,6 +173,8 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             strict = lo - 2 <= pos <= hi + 1
             if (not strict or edge) and rank == 2 or edge and rank == 1:
                 continue
+            if after_body and not before_title and not strict and not (rank == 0 and _PUBLISH_WORD.search(shown)):
+                continue  # below the text only an explicit 发布日期 counts (lists carry bare dates)
             score = rank + (5 if edge else 0 if strict else 3 if before_title else 5)
             if best is None or score < best[0]:
                 best = (score, iso, shown, line)
