@@ -40,9 +40,9 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     scripts = [s.text or "" for s in root.iter("script")]
     script_links = att.script_links(scripts)
 
+    meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
     prune(root)
 
-    meta, meta_titles = gov_meta(root)
     elements = list(root.iter(etree.Element))
     order = {el: i for i, el in enumerate(elements)}
     stats = bodymod.measure(root)
@@ -171,7 +171,7 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             continue
         for rank, iso, shown in _line_dates(line):
             strict = lo - 2 <= pos <= hi + 1
-            if (not strict or edge) and rank == 2 or edge and rank == 1:
+            if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:
                 continue
             if after_body and not before_title and not strict and not (rank == 0 and _PUBLISH_WORD.search(shown)):
                 continue  # below the text only an explicit 发布日期 counts (lists carry bare dates)

@@ -112,6 +112,12 @@ def _read_field(el: etree._Element) -> list[tuple[str, str]]:
         return []
     key = pairs[0][0]
     value = ""
+    cell = el
+    while cell.tag not in ("td", "th", "dt") and cell.getnext() is None and cell.getparent() is not None \
+            and cell.getparent().tag in ("td", "th", "dt", "b", "strong", "span", "font", "label"):
+        cell = cell.getparent()  # <td><b>索引号：</b></td><td>value</td>
+    if cell is not el and not squash(cell.tail) and compact(inline_text(cell)) == compact(inline_text(el)):
+        el = cell
     sibling = el.getnext()
     if sibling is not None and isinstance(sibling.tag, str):
         value = squash(inline_text(sibling))
