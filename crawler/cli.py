@@ -5,10 +5,11 @@ Scrapy is imported only inside `crawl`, so the query commands stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import click
@@ -52,12 +53,17 @@ def _db_path(ctx: click.Context, db: str | None) -> str:
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0; repeatable")
 @click.option("--jobdir", type=click.Path(file_okay=False),
               help="Scrapy JOBDIR for resuming (default: <db>.state/jobs/<site>)")
+@click.option("--due", is_flag=True,
+              help="Only the sites whose interval (`every`) has passed; alone it means --all --due")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="After the crawl, POST new events to this URL; repeatable")
 @click.option("--json", "json_", is_flag=True, help="Print the summary as JSON on stdout")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log")
 @click.pass_context
 def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...], all_sites: bool,
           full: bool, db: str | None, sites_dir: str | None, setting_pairs: tuple[str, ...],
-          jobdir: str | None, json_: bool, verbose: bool) -> None:
+          jobdir: str | None, due: bool, webhooks: tuple[str, ...], json_: bool,
+          verbose: bool) -> None:
     """Crawl sites into the archive: new, changed and withdrawn announcements
 
     SITE names a definition (`gov-archive sites` lists them); --url crawls any column page
@@ -73,6 +79,8 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     from crawler import runner
     from crawler.sitedefs import SiteDefError
 
+    if due and not (site_names or urls):
+        all_sites = True
     if not (site_names or urls or all_sites):
         raise click.UsageError("name a SITE, give --url URL, or use --all")
     settings: dict[str, Any] = _parse_settings(setting_pairs)
@@ -89,11 +97,45 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     if not chosen:
         raise click.ClickException("no site to crawl")
     path = _db_path(ctx, db)
+    if due:
+        from crawler.schedule import select_due
+
+        chosen = select_due(path, chosen)
+        if not chosen:
+            click.echo("No site is due.", err=True)
+            if json_:
+                click.echo(json.dumps({"db": path, "healthy": True, "exit_code": 0, "sites": []}))
+            return
     _check_archive(path)
-    summary = runner.crawl(path, site_defs=chosen, full=full, settings=settings,
-                           verbose=verbose, progress=sys.stderr.isatty() and not json_)
+    with _site_locks(path, [site.name for site in chosen]) as busy:
+        for name in busy:
+            click.echo(f"{name}: skipped, another crawl of this site is running", err=True)
+        chosen = [site for site in chosen if site.name not in busy]
+        if not chosen:
+            ctx.exit(0)
+        summary = runner.crawl(path, site_defs=chosen, full=full, settings=settings,
+                               verbose=verbose, progress=sys.stderr.isatty() and not json_)
     _report(summary, json_)
+    _after_crawl(path, chosen, webhooks)
     ctx.exit(summary.exit_code)
+
+
+@contextlib.contextmanager
+def _site_locks(db_path: str, names: list[str]) -> Iterator[list[str]]:
+    """Hold each site's crawl lock (crawler/locks.py); yield the names another process holds."""
+    from crawler.locks import hold_sites
+
+    with hold_sites(db_path, names) as (_held, busy):
+        yield busy
+
+
+def _after_crawl(db_path: str, chosen: list[Any], webhooks: Sequence[str]) -> None:
+    """Back-off state, health rules and webhook delivery (crawler/schedule.py)."""
+    from crawler.schedule import post_crawl
+
+    report = post_crawl(db_path, chosen, webhooks=webhooks)
+    for line in report.lines():
+        click.echo(line, err=True)
 
 
 def _check_archive(path: str) -> None:
@@ -137,9 +179,10 @@ def _report(summary: Any, json_: bool) -> None:
 @cli.command()
 @click.option("--sites", "sites_dir", type=click.Path(file_okay=False),
               help="Folder of extra site definitions (*.toml); also $GOV_ARCHIVE_SITES")
+@click.option("--health", is_flag=True, help="Show each site's health, back-off and next due time")
 @click.option("--json", "json_", is_flag=True, help="Output JSON")
 @click.pass_context
-def sites(ctx: click.Context, sites_dir: str | None, json_: bool) -> None:
+def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) -> None:
     """List the site definitions: name, columns, crawl interval, last crawl"""
     from crawler.sitedefs import SiteDefError, format_interval, load_sites
 
@@ -147,6 +190,13 @@ def sites(ctx: click.Context, sites_dir: str | None, json_: bool) -> None:
         defined = load_sites(sites_dir)
     except SiteDefError as exc:
         raise click.ClickException(str(exc)) from None
+    if health:
+        from crawler.health import format_health, site_health
+
+        rows_h = site_health(_db_path(ctx, None), sorted(defined.values(), key=lambda d: d.name))
+        click.echo(json.dumps(rows_h, ensure_ascii=False, indent=2, default=str) if json_
+                   else format_health(rows_h))
+        return
     last = _last_crawls(_db_path(ctx, None), list(defined))
     rows = [{
         "name": site.name, "title": site.title, "every": format_interval(site.every),

@@ -210,6 +210,18 @@ def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
             assert len(a.known_documents("city")) == 4
             assert a.crawls(site="city")[0]["outcome"] == "finished"
 
+        srv.log.clear()  # crawled a moment ago, every = "1h": not due
+        due = run_crawl(tmp_path / "a.db", "city", "--due", "--sites", str(sites))
+        assert due.returncode == 0 and "No site is due" in due.stderr
+        assert srv.hits() == 0
+
+        from crawler.locks import site_lock
+
+        with site_lock(tmp_path / "a.db", "city"):  # another crawl of the site is running
+            busy = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))
+        assert busy.returncode == 0 and "skipped" in busy.stderr
+        assert srv.hits() == 0
+
         env = {**os.environ, "PYTHONPATH": str(ROOT), "GOV_ARCHIVE_SITES": str(sites)}
         scrapy = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"url={srv.url('/tzgg/index.html')}",
