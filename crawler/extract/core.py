@@ -52,11 +52,13 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     if fields.get("doc_title"):
         meta_titles.setdefault("doc_title", fields["doc_title"])
     container = bodymod.known_container(root, stats)
-    choice = choose_title(root, meta_titles, site_names, container, order, stats)
+    density = bodymod.density_container(root, stats) if container is None else None
+    choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
+                          order, stats, elements)
     after_title = choice is not None and choice.element is not None and container is not None \
         and _inside(choice.element, container)
     if container is None:
-        container = bodymod.density_container(root, stats)
+        container = density
         title_el = choice.element if choice is not None else None
         if title_el is not None and (_inside(title_el, container) or order[container] < order[title_el]):
             # the densest block holds the heading (or comes before it): read on from the heading

@@ -49,90 +49,138 @@ def title_segments(title_tag: str) -> list[str]:
 
 
 def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
-                 container: etree._Element | None,
-                 order: dict[etree._Element, int], stats: dict | None = None) -> TitleChoice | None:
-    """Best title; `element` is the visible heading element when one was used."""
-    title_tag = " ".join(root.xpath("//head/title//text()")).strip() or \
-        " ".join(root.xpath("(//title)[1]//text()")).strip()
-    refs: list[tuple[str, str]] = []
-    for name in ("articletitle", "og:title", "twitter:title", "doc_title"):
-        if meta_titles.get(name):
-            refs.append((meta_titles[name], "meta"))
-    segs = title_segments(title_tag)
-    if title_tag:
-        refs.append((title_tag, "title_tag"))
+                 container: etree._Element | None, order: dict[etree._Element, int],
+                 stats: dict | None = None, elements: list | None = None) -> TitleChoice | None:
+    """Best title; `element` is the visible heading element when one was used.
+
+    Visible headings that match ArticleTitle/og:title/信息公开 标题/<title> win; then heading lines
+    at the top of the text, the meta title, <title> segments shown on the page, and finally the
+    heading or short line right above the text.
+    """
+    stats = stats or {}
+    title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
     site_keys = {key(n) for n in site_names}
-    segs = [seg for seg in segs if key(seg) not in site_keys and not (len(segs) > 1 and _SITEISH.search(seg))] \
-        or segs
-    for seg in segs:
-        refs.append((seg, "title_tag"))
+    meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title") if meta_titles.get(n)]
+    segs = title_segments(title_tag)
+    good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g)]
+    refs = [(r, "meta") for r in meta_refs] + [(title_tag, "title_tag")] + [(g, "title_tag") for g in good]
     ref_keys = [(key(r), src) for r, src in refs if len(key(r)) >= 4]
     cpos = order.get(container, 10**9) if container is not None else 10**9
 
     best: tuple[float, TitleChoice] | None = None
+
+    def consider(el: etree._Element, text: str, base: float) -> None:
+        nonlocal best
+        k = key(text)
+        if not 4 <= len(k) <= 200 or k in site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
+            return  # "一、项目编号：" is a field label / section heading, not the title
+        match = _match_score(k, ref_keys)
+        score = match + base + _proximity(el, container, cpos, order)
+        if match < 95 and "\n" in text:
+            score -= 10  # a wrapper around heading + subtitle
+        if score > 0 and _in_listing(el):
+            score -= 40
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, TitleChoice(join_lines(text), "visible", el))
+
     for el in _HEADINGS(root):
         if el.tag not in ("h1", "h2", "h3", "h4") and not _BT.search(f"{el.get('class', '')} {el.get('id', '')}"):
             continue
-        st = stats.get(el) if stats else None
+        st = stats.get(el)
         if st is not None and not 4 <= st.text <= 400:
             continue
-        text = join_lines(text_of(el))
-        k = key(text)
-        if not 4 <= len(k) <= 200 or k in site_keys:
-            continue
-        score = _match_score(k, ref_keys)
-        pos = order.get(el, 0)
-        if container is not None and cpos < 10**9:
-            if _inside(el, container):
-                score += 30 if pos - cpos <= 15 else -20
-            elif pos > cpos:
-                score -= 30  # headings after the text are usually related-list captions
-            else:
-                gap = cpos - pos
-                score += 30 if gap <= 60 else 15 if gap <= 200 else 0
-        if score > 0 and _in_listing(el):
-            score -= 40
-        if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower():
-            score += 5
-        if score > 0 and (best is None or score > best[0]):
-            best = (score, TitleChoice(text, "visible", el))
+        bonus = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
+        consider(el, text_of(el), bonus)
     if best is None or best[0] < 95:
         for el in _EMPHASIS(root):
-            st = stats.get(el) if stats else None
+            st = stats.get(el)
             if st is not None and not 4 <= st.text <= 200:
                 continue
-            text = join_lines(text_of(el))
+            text = text_of(el)
             if _match_score(key(text), ref_keys) >= 95:
-                score = 95.0 - (30 if _in_listing(el) else 0)
-                if best is None or score > best[0]:
-                    best = (score, TitleChoice(text, "visible", el))
+                consider(el, text, 0)
                 break
     if best is not None and best[0] >= 70:
         return best[1]
-    # heading lines at the top of the main text (e.g. bold centred lines inside #UCAP-CONTENT)
-    if container is not None:
-        lines = text_of(container).split("\n")[:5]
-        acc = ""
-        for i, ln in enumerate(lines):
-            acc += key(ln)
-            for rk, _ in ref_keys:
-                if acc == rk:
-                    return TitleChoice(join_lines("\n".join(lines[: i + 1])), "visible")
-    for r, src in refs:
-        if src == "meta":
-            return TitleChoice(r, "meta")
-    good = [s for s in segs if key(s) not in site_keys and not _SITEISH.search(s)]
-    if best is not None and best[0] >= 30 and all(len(key(s)) <= 6 for s in good):
-        good = []  # a column name like 通知公告 in <title> loses to the heading above the text
-    if good:
-        return TitleChoice(max(good, key=lambda s: len(key(s))), "title_tag")
+    top = _top_lines(container, ref_keys)
+    if top:
+        return TitleChoice(top, "visible")
+    if meta_refs:
+        return TitleChoice(meta_refs[0], "meta")
+    if (best is None or best[0] < 30) and container is not None and elements:
+        _line_above(container, cpos, elements, site_keys, consider)
+    page = _page_key(root)
+    shown = [g for g in good if key(g) in page and (len(key(g)) > 6 or best is None or best[0] < 30)]
+    if shown:
+        return TitleChoice(max(shown, key=lambda g: len(key(g))), "title_tag")
     if best is not None and best[0] >= 10 and not _SITEISH.search(best[1].text):
-        return best[1]  # <title> is only the site name: the heading by the text is all we have
-    if segs:
-        return TitleChoice(max(segs, key=lambda s: len(key(s))), "title_tag")
+        return best[1]
+    if good:
+        return TitleChoice(max(good, key=lambda g: len(key(g))), "title_tag")
     if best is not None:
         return best[1]
+    if segs:
+        return TitleChoice(max(segs, key=lambda g: len(key(g))), "title_tag")
     return None
+
+
+def _proximity(el: etree._Element, container: etree._Element | None, cpos: int,
+               order: dict[etree._Element, int]) -> float:
+    if container is None or cpos >= 10**9:
+        return 0.0
+    pos = order.get(el, 0)
+    if _inside(el, container):
+        return 30.0 if pos - cpos <= 15 else 10.0
+    if pos > cpos:
+        return -30.0  # headings after the text are usually related-list captions
+    gap = cpos - pos
+    return 30.0 if gap <= 60 else 15.0 if gap <= 200 else 0.0
+
+
+def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]) -> str | None:
+    """Heading lines at the top of the text that spell a reference title (bold centred lines in #UCAP-CONTENT)."""
+    if container is None or not ref_keys:
+        return None
+    lines = text_of(container).split("\n")[:5]
+    acc = ""
+    for i, ln in enumerate(lines):
+        acc += key(ln)
+        if any(acc == rk for rk, _ in ref_keys):
+            return join_lines("\n".join(lines[: i + 1]))
+    return None
+
+
+_NOT_A_TITLE = re.compile(r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d|打印|关闭|字号|分享|首页")
+
+
+_ENUMERATED = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]\D|第[一二三四五六七八九十百]+[章节条部分]")
+_CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
+
+
+def _line_above(container, cpos, elements, site_keys, consider) -> None:
+    """Offer the emphasised first line of the text, and the nearest short line above it, as titles."""
+    for el in elements[cpos + 1:cpos + 8]:
+        if not _inside(el, container):
+            break
+        emphasised = el.tag in ("strong", "b", "font", "h1", "h2", "h3", "center") or el.get("align") == "center" \
+            or _CENTERED.search(el.get("style") or "")
+        text = text_of(el)
+        if emphasised and 6 <= len(key(text)) <= 120 and not _NOT_A_TITLE.search(text):
+            consider(el, text, 0)
+            break
+    for el in reversed(elements[max(0, cpos - 40):cpos]):
+        own = (el.text or "").strip()
+        if not 6 <= len(own) <= 100 or el.tag in ("a", "option", "title") or _NOT_A_TITLE.search(own):
+            continue
+        if key(own) in site_keys or _SITEISH.search(own) or el.xpath("ancestor::a"):
+            continue
+        consider(el, text_of(el), -2)
+        return
+
+
+def _page_key(root: etree._Element) -> str:
+    body = root.find("body")
+    return key("".join(body.itertext())) if body is not None else ""
 
 
 _LISTING = etree.XPath(
