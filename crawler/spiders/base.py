@@ -87,7 +87,7 @@ def parse_time(value: str | None) -> datetime | None:
 class GovSpider(scrapy.Spider):
     """Base class; concrete spiders set ``site`` (a SiteDef) on the class or instance."""
 
-    name = "gov-base"
+    name = ""  # abstract: not listed by `scrapy list`
     site: SiteDef
     handle_httpstatus_list = HANDLED_STATUSES
 

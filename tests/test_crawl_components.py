@@ -1,0 +1,161 @@
+"""Crawler components without a crawl: settings, spider callbacks, retry backoff, health verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_reactor_settings
+
+from crawler.items import Withdrawn
+from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
+from crawler.runner import assess, project_settings
+from crawler.sitedefs import Column, Incremental, Politeness, SiteDef
+from crawler.spiders.base import GovSpider, with_contact
+from crawler.spiders.sites import spider_class
+
+SITE = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
+               allowed_domains=("www.example.gov.cn",),
+               politeness=Politeness(download_delay=4.0, concurrency=2),
+               incremental=Incremental(stop_after_known_pages=1), max_pages=50)
+
+
+def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[GovSpider, Crawler]:
+    settings = project_settings({"ARCHIVE_DB_PATH": str(tmp_path / "a.db"),
+                                 **get_reactor_settings(), **(overrides or {})})
+    cls = spider_class(SITE)
+    crawler = Crawler(cls, settings)
+    spider = cls.from_crawler(crawler, site_def=SITE)
+    crawler.spider = spider
+    crawler._apply_settings()
+    return spider, crawler
+
+
+def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:
+    _spider, crawler = make_spider(tmp_path, {"CONCURRENT_REQUESTS_PER_DOMAIN": 7,
+                                              "CONTACT": "ops@example.org"})
+    s = crawler.settings
+    assert s.getfloat("DOWNLOAD_DELAY") == 4.0  # from the site definition
+    assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 7  # -s wins over the definition
+    assert s.getint("CLOSESPIDER_PAGECOUNT") == 50
+    assert s.getbool("ROBOTSTXT_OBEY") and s.getbool("AUTOTHROTTLE_ENABLED")
+    assert "contact: ops@example.org" in s.get("USER_AGENT")
+    assert s.get("JOBDIR").endswith("a.db.state/jobs/city")
+    assert (Path(s.get("JOBDIR")) / "RUNNING").exists()
+
+
+def test_with_contact() -> None:
+    assert with_contact("bot/1 (+https://x)", "a@b") == "bot/1 (+https://x; contact: a@b)"
+    assert with_contact("bot/1", "a@b") == "bot/1 (contact: a@b)"
+
+
+def list_response(url: str, hrefs: list[str], pager: str = "") -> HtmlResponse:
+    lis = "".join(f'<li><a href="{h}">关于开展第{i}项检查工作的通知</a><span>2024-01-0{i % 9 + 1}</span></li>'
+                  for i, h in enumerate(hrefs))
+    body = f"<html><body><ul>{lis}</ul>{pager}</body></html>".encode()
+    request = Request(url, meta={"column": 0, "list_page": 1, "known_streak": 0})
+    return HtmlResponse(url, body=body, encoding="utf-8", request=request)
+
+
+def test_list_walk_stops_on_a_page_of_known_items(tmp_path: Path) -> None:
+    spider, crawler = make_spider(tmp_path)
+    base = "http://www.example.gov.cn/tzgg/"
+    hrefs = ["./202401/t20240101_1.html", "./202401/t20240102_2.html"]
+    pager = '<a href="index_1.html">下一页</a>'
+    spider._known = {base + h[2:]: {"url": base + h[2:], "status": "live"} for h in hrefs}
+    out = list(spider.parse_list(list_response(base + "index.html", hrefs, pager)))
+    assert out == []
+    assert crawler.stats.get_value("list/stopped_known") == 1
+
+    spider.full = True  # --full walks on
+    spider._list_seen.clear()
+    out = list(spider.parse_list(list_response(base + "index.html", hrefs, pager)))
+    assert [r.url for r in out] == [base + "index_1.html"]
+
+
+def test_new_items_are_requested_once(tmp_path: Path) -> None:
+    spider, _ = make_spider(tmp_path)
+    base = "http://www.example.gov.cn/tzgg/"
+    hrefs = ["./202401/t20240101_1.html", "./202401/t20240101_1.html#top", "/other/t20240101_9.html"]
+    out = list(spider.parse_list(list_response(base + "index.html", hrefs)))
+    assert [r.url for r in out] == [base + "202401/t20240101_1.html",
+                                    "http://www.example.gov.cn/other/t20240101_9.html"]
+    assert all(r.dont_filter for r in out)
+    assert list(spider.parse_list(list_response(base + "index.html", hrefs))) == []
+
+
+def article_response(url: str, status: int, *, doc: dict[str, Any] | None,
+                     redirected_from: str | None = None, body: bytes = b"") -> HtmlResponse:
+    meta: dict[str, Any] = {"doc": doc}
+    if redirected_from:
+        meta["redirect_urls"] = [redirected_from]
+    request = Request(url, meta=meta)
+    return HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+
+
+def test_withdrawals_only_for_known_articles(tmp_path: Path) -> None:
+    spider, crawler = make_spider(tmp_path)
+    url = "http://www.example.gov.cn/tzgg/202401/t20240101_1.html"
+    doc = {"id": 1, "url": url, "status": "live"}
+    assert list(spider.parse_article(article_response(url, 410, doc=doc))) == [
+        Withdrawn("city", url, 410, "http_410")]
+    home = article_response("http://www.example.gov.cn/index.html", 200, doc=doc,
+                            redirected_from=url, body=b"<html><body>home</body></html>")
+    assert [w.reason for w in spider.parse_article(home)] == ["redirect_home"]
+    assert list(spider.parse_article(article_response(url, 404, doc=None))) == []
+    for status in (500, 503, 403):  # errors are never withdrawals
+        assert list(spider.parse_article(article_response(url, status, doc=doc))) == []
+    assert crawler.stats.get_value("pages/error") == 3
+
+
+def test_backoff_grows_and_honours_retry_after(tmp_path: Path) -> None:
+    _spider, crawler = make_spider(tmp_path, {"RETRY_BACKOFF_BASE": 1.0, "RETRY_BACKOFF_MAX": 10})
+    mw = BackoffRetryMiddleware.from_crawler(crawler)
+    assert [mw.backoff(n) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 8.0, 10.0]
+    assert mw.backoff(1, retry_after=6) == 6
+    retry = mw._retry(Request("http://www.example.gov.cn/a"), "503")
+    assert retry is not None and retry.meta["retry_delay"] == 1.0
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
+    assert retry_after_seconds(None) is None
+
+
+def test_backoff_waits_before_the_retry(tmp_path: Path) -> None:
+    _spider, crawler = make_spider(tmp_path)
+    mw = BackoffRetryMiddleware.from_crawler(crawler)
+    request = Request("http://www.example.gov.cn/a", meta={"retry_delay": 0.05})
+    loop = asyncio.new_event_loop()
+    try:
+        started = loop.time()
+        loop.run_until_complete(mw.process_request(request))
+        assert loop.time() - started >= 0.04
+    finally:
+        loop.close()
+    assert "retry_delay" not in request.meta
+
+
+@pytest.mark.parametrize(
+    ("stats", "outcome", "healthy"),
+    [
+        ({"finish_reason": "finished", "pages/list": 2, "pages/article": 5}, "finished", True),
+        ({"finish_reason": "finished", "pages/list": 1}, "finished", True),
+        ({"finish_reason": "finished", "pages/antibot": 3}, "blocked", False),
+        ({"finish_reason": "antibot", "pages/antibot": 5, "pages/list": 1}, "blocked", False),
+        ({"finish_reason": "finished", "pages/antibot": 1, "pages/list": 1, "pages/article": 9},
+         "finished", True),
+        ({"finish_reason": "finished", "pages/failed": 3}, "failed", False),
+        ({"finish_reason": "finished", "pages/error": 2}, "failed", False),
+        ({"finish_reason": "archive_error", "pages/list": 1}, "failed", False),
+        ({"finish_reason": "closespider_pagecount", "pages/list": 4}, "partial", True),
+        ({"finish_reason": "shutdown", "pages/list": 4}, "interrupted", True),
+        ({"finish_reason": "finished", "archive/not_modified": 3}, "finished", True),
+    ],
+)
+def test_assess(stats: dict[str, Any], outcome: str, healthy: bool) -> None:
+    health = assess(stats)
+    assert (health.outcome, health.healthy) == (outcome, healthy)
