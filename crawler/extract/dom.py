@@ -102,6 +102,19 @@ def text_of(el: etree._Element) -> str:
 CELL = "\ue000"  # cell separator while rendering; becomes a tab after whitespace is squashed
 
 
+def head_lines(el: etree._Element, n: int) -> list[str]:
+    """The first `n` rendered lines of an element, rendering no more than needed."""
+    out: list[str] = [el.text or ""]
+    for child in el:
+        _render(child, out)
+        if child.tail:
+            out.append(child.tail)
+        lines = _tidy("".join(out)).split("\n")
+        if len(lines) > n:
+            return lines[:n]
+    return [ln for ln in _tidy("".join(out)).split("\n") if ln][:n]
+
+
 def _tidy(raw: str) -> str:
     lines = (squash(line).replace(f" {CELL} ", "\t").replace(CELL, "\t") for line in raw.split("\n"))
     return "\n".join(line for line in lines if line.strip("\t"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .dom import compact, text_of
+from .dom import compact, head_lines, text_of
 
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|-{1}\s|\s-|::|·{0,1}\s>\s)\s*")
 _HEADINGS = etree.XPath(
@@ -141,7 +141,7 @@ def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]
     """Heading lines at the top of the text that spell a reference title (bold centred lines in #UCAP-CONTENT)."""
     if container is None or not ref_keys:
         return None
-    lines = text_of(container).split("\n")[:5]
+    lines = head_lines(container, 5)
     acc = ""
     for i, ln in enumerate(lines):
         acc += key(ln)
