@@ -177,3 +177,16 @@ def test_cli_sites_lists_definitions(tmp_path: Path) -> None:
     assert rows["demo-city"]["every"] == "6h"
     assert rows["demo-city"]["columns"][0]["name"] == "通知公告"
     assert rows["nmpa"]["last_crawl"] is None
+
+
+def test_documented_example_is_valid() -> None:
+    import re
+    import tomllib
+
+    from crawler.sitedefs import BUNDLED_DIR, parse_site
+
+    text = (BUNDLED_DIR / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert example is not None
+    site = parse_site(tomllib.loads(example.group(1)), "README.md")
+    assert site.name == "city" and len(site.columns) == 2 and site.alerts["kinds"]
