@@ -20,10 +20,6 @@ BLOCK = frozenset(
 SKIP = frozenset("script style noscript template iframe object embed select option button input "
                  "textarea svg canvas video audio map head".split())
 
-_HIDDEN_CANDIDATES = etree.XPath(
-    "//body//*[@hidden or contains(@style,'none') or contains(@style,'hidden') or contains(@class,'hide')"
-    " or contains(@class,'hidden') or contains(@class,'d-none')]"
-)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HIDDEN_CLASSES = frozenset(("ng-hide", "hide", "hidden", "d-none"))
 _REMOVED_TAGS = ("script", "style", "noscript", "template", "link", "iframe", "object", "embed", "svg")
@@ -42,7 +38,13 @@ def is_hidden(el: etree._Element) -> bool:
 def prune(root: etree._Element) -> None:
     """Drop scripts, styles, comments and hidden elements (keeping tails)."""
     doomed = [el for el in root.iter(*_REMOVED_TAGS)]
-    doomed += [el for el in _HIDDEN_CANDIDATES(root) if is_hidden(el)]
+    body = root.find("body")
+    for el in (body.iter(etree.Element) if body is not None else ()):
+        style, cls = el.get("style"), el.get("class")
+        if (style and ("none" in style or "hidden" in style)) or \
+                (cls and ("hide" in cls or "hidden" in cls or "d-none" in cls)) or el.get("hidden") is not None:
+            if is_hidden(el):
+                doomed.append(el)
     for el in doomed:
         drop(el)
 
@@ -115,7 +117,11 @@ def head_lines(el: etree._Element, n: int) -> list[str]:
     return [ln for ln in _tidy("".join(out)).split("\n") if ln][:n]
 
 
+_BLANK_RUN = re.compile(r"[^\S\n]*\n\s*")
+
+
 def _tidy(raw: str) -> str:
+    raw = _BLANK_RUN.sub("\n", raw)
     lines = (squash(line).replace(f" {CELL} ", "\t").replace(CELL, "\t") for line in raw.split("\n"))
     return "\n".join(line for line in lines if line.strip("\t"))
 

@@ -42,6 +42,8 @@ DISCLOSURE_LABELS = {
 _LABEL_ORDER = sorted(DISCLOSURE_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile("(" + "|".join(
     r"\s*".join(map(re.escape, label)) for label in _LABEL_ORDER) + r")\s*[:：]?")
+_LABEL_FIRST = frozenset(label[0] for label in _LABEL_ORDER)
+_HOLDER_TAGS = ("td", "th", "span", "strong", "b", "label", "em", "p", "li", "div", "dt", "font")
 _ANY_LABEL_START = "|".join(map(re.escape, _LABEL_ORDER))
 
 
@@ -83,12 +85,15 @@ def disclosure_block(root: etree._Element) -> tuple[dict[str, str], list[etree._
     """
     found: dict[str, str] = {}
     holders: list[etree._Element] = []
-    candidates = root.xpath(
-        "//body//*[self::td or self::th or self::span or self::strong or self::b or self::label "
-        "or self::em or self::p or self::li or self::div or self::dt or self::font][text()]"
-    )
-    for el in candidates:
-        own = squash(el.text)
+    body = root.find("body")
+    for el in (body.iter(*_HOLDER_TAGS) if body is not None else ()):
+        text = el.text
+        if not text:
+            continue
+        first = text.lstrip(" \t\r\n\u3000\xa0")[:1]
+        if not first or first not in _LABEL_FIRST:
+            continue
+        own = squash(text)
         if not own or len(own) > 400 or not _LABEL_RE.match(own):
             continue
         key_values = _read_field(el)

@@ -11,11 +11,24 @@ from lxml import etree
 from .dom import compact, head_lines, text_of
 
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|-{1}\s|\s-|::|·{0,1}\s>\s)\s*")
-_HEADINGS = etree.XPath(
-    "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class,'title') or contains(@class,'Title')"
-    " or contains(@class,'TITLE') or contains(@id,'title') or contains(@id,'Title') or contains(@class,'biaoti')"
-    " or contains(@class,'bt') or contains(@class,'tit') or contains(@id,'tit')][not(ancestor-or-self::a)]"
-)
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4"))
+
+
+def _headings(root: etree._Element) -> list[etree._Element]:
+    """h1-h4 and elements whose class/id says title (a Python pass beats attribute XPaths here)."""
+    body = root.find("body")
+    out = []
+    for el in (body.iter(etree.Element) if body is not None else ()):
+        if el.tag in _HEADING_TAGS:
+            out.append(el)
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if len(attrs) > 1 and _BT.search(attrs):
+            out.append(el)
+    return [el for el in out if el.tag != "a" and not _IN_LINK(el)]
+
+
+_IN_LINK = etree.XPath("boolean(ancestor::a)")
 _BT = re.compile(r"(?:^|[\s_-])bt(?:$|[\s_-]|\d)|tit|biaoti", re.I)
 _SITEISH = re.compile(r"(?:人民政府|政府网|门户网站|网站|官网|中国政府网|首页|公报|专栏|频道)$|^(?:首页|正文)$")
 _EMPHASIS = etree.XPath("//body//b|//body//strong|//body//font[@size]")
@@ -83,9 +96,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         if score > 0 and (best is None or score > best[0]):
             best = (score, TitleChoice(join_lines(text), "visible", el))
 
-    for el in _HEADINGS(root):
-        if el.tag not in ("h1", "h2", "h3", "h4") and not _BT.search(f"{el.get('class', '')} {el.get('id', '')}"):
-            continue
+    for el in _headings(root):
         st = stats.get(el)
         if st is not None and not 4 <= st.text <= 400:
             continue
