@@ -103,7 +103,7 @@ def list_page(site: DemoSite, column: Column, page: int) -> str:
         f'{escape(a.title)}</a><span class="date">{a.published:%Y-%m-%d}</span></li>'
         for a in column.page_items(page))
     count = column.page_count
-    links = [f'<a href="index.html">首页</a>']
+    links = ['<a href="index.html">首页</a>']
     if page > 0:
         links.append(f'<a href="{_page_name(page - 1)}">上一页</a>')
     if page < count - 1:
