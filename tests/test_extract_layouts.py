@@ -91,3 +91,18 @@ def test_two_line_heading_matches_meta_title() -> None:
     ex = extract(raw, spec["url"])
     assert ex.title == "关于公布2023年第一批医疗服务价格项目的通知"
     assert ex.title_source == "visible"
+
+
+def test_date_span_next_to_heading_in_same_wrapper_and_no_known_container() -> None:
+    raw = ("<html><head><title>关于做好2023年防汛工作的通知-某市水利局</title></head><body>"
+           "<div class='top'>今天是2026年11月25日 星期三</div>"
+           "<div class='menu'><a href='/'>首页</a> <a href='/a'>机构概况</a> <a href='/b'>政务公开</a> <a href='/c'>互动交流</a></div>"
+           "<div class='art-head'><h1>关于做好2023年防汛工作的通知</h1><span class='time'>2023-05-06</span> "
+           "<span>浏览：123</span></div><div class='art-body'><p>各县区水利局：入汛以来，我市降雨偏多，"
+           "为切实做好防汛工作，现通知如下。</p><p>一、压实防汛责任，落实各项措施，确保安全度汛。</p>"
+           "<p>某市水利局</p><p>2023年5月5日</p></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://slj.example.gov.cn/a.html")
+    assert ex.title == "关于做好2023年防汛工作的通知"
+    assert (ex.published, ex.date_source) == ("2023-05-06", "visible")
+    assert ex.body.startswith("各县区水利局：") and ex.body.endswith("2023年5月5日")
+    assert "今天是" not in ex.body and "浏览" not in ex.body

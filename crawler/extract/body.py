@@ -176,7 +176,11 @@ _NOISE_PREFIXES = (
     "related", "relate", "xgwz", "xglj", "xgxw", "xgxx", "xgyd", "xg", "prev", "next", "pager", "pagenav",
     "qrcode", "ewm", "erweima", "comment", "footer", "breadcrumb", "crumb", "location", "position", "dqwz",
     "sxp", "syp", "xyp", "shangxia", "pagesource", "jiucuo", "infobar", "articleinfo", "fjlist", "keyword",
+    "side", "sidebar", "nav", "menu", "friendlink", "links",
 )
+_LINK_LIST_TAGS = ("ul", "ol", "dl", "table", "div", "nav", "aside")
+_ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|txt|pptx?|csv)(?:$|[?#&])|downfile|download",
+                              re.I)
 _TOKEN_SPLIT = re.compile(r"[\s_-]+")
 
 
@@ -188,8 +192,15 @@ _NOISE_XPATH = etree.XPath(".//*[@class or @id]")
 
 
 def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -> None:
-    """Remove share/print/related/prev-next blocks inside the container (only small ones)."""
+    """Remove share/print/related/prev-next blocks and link lists inside the container (only small ones)."""
     total = max(stats[container].text, 1)
+    for el in list(container.iter(*_LINK_LIST_TAGS)):
+        st = stats.get(el)
+        if el is container or st is None or st.text < 20 or st.text > 0.3 * total or st.link < 0.7 * st.text:
+            continue
+        links = el.findall(".//a")
+        if len(links) >= 3 and not any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in links):
+            drop(el)
     for el in _NOISE_XPATH(container):
         attrs = f"{el.get('class', '')} {el.get('id', '')}"
         if "TRS_Editor" in attrs or "content" in attrs.lower():

@@ -65,7 +65,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
             anchored = bodymod.anchored_container(title_el, stats)
             if anchored is not None:
                 parent, after = anchored
-                if not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
+                if container is parent or not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
                     container, after_title = parent, True
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
@@ -149,15 +149,24 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
     ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
     for node in _zone_text_nodes(elements, ranges):
         el = _holder(node)
-        if el is None or id(el) in seen:
+        if el is None:
             continue
-        seen.add(id(el))
+        own = node.getparent()
+        if getattr(node, "is_tail", False) and own is not None:
+            own = own.getparent()
+        lines = []
+        if id(el) not in seen:
+            seen.add(id(el))
+            lines.append(inline_text(el))
+        if own is not None and own is not el and own.tag in _INLINE and id(own) not in seen:
+            seen.add(id(own))
+            lines.append(inline_text(own))  # <div class=title><h1>..</h1><span>2023-02-28</span></div>
+        lines = [ln for ln in lines if len(ln) <= 200]
+        if not lines:
+            continue
         pos = order.get(el, -1)
         if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or \
                 pos > max(hi + 1, end_of_container + 40):
-            continue
-        line = inline_text(el)
-        if len(line) > 200:
             continue
         inside = container is not None and _inside(el, container)
         edge = False
@@ -171,7 +180,7 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             continue
         if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
             continue
-        for rank, iso, shown in _line_dates(line):
+        for line, (rank, iso, shown) in ((ln, d) for ln in lines for d in _line_dates(ln)):
             strict = lo - 2 <= pos <= hi + 1
             if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:
                 continue
