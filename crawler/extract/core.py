@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Mapping
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -32,76 +32,76 @@ _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
 
 
 def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, status: int = 200) -> Extraction:
-    """Extract title, date, body, metadata and attachments from one page's raw bytes."""
+    """Extract title, date, body, metadata and attachments from one page's raw bytes.
+
+    Never raises on odd input: undecodable or empty pages come back classified (empty, antibot ...).
+    """
+    url = url or ""
     text, used, declared = decode_html(raw or b"", headers)
     ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
     root = parse(text)
     verdict = classify.challenge(text, status)
-    scripts = [s.text or "" for s in root.iter("script")]
-    script_links = att.script_links(scripts)
-
+    script_links = att.script_links([s.text or "" for s in root.iter("script")])  # before scripts go
     meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
     prune(root)
 
     elements = list(root.iter(etree.Element))
     order = {el: i for i, el in enumerate(elements)}
     stats = bodymod.measure(root)
-    site_names = {meta.get("site_name", ""), meta.get("column_name", "")}
-    site_names.discard("")
-    fields, holders = disclosure_block(root)
+    fields, _ = disclosure_block(root)
     if fields.get("doc_title"):
         meta_titles.setdefault("doc_title", fields["doc_title"])
-    container = bodymod.known_container(root, stats)
-    density = bodymod.density_container(root, stats) if container is None else None
-    choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
-                          order, stats, elements)
-    after_title = choice is not None and choice.element is not None and container is not None \
-        and _inside(choice.element, container)
-    if container is None:
-        container = density
-        title_el = choice.element if choice is not None else None
-        if title_el is not None and (_inside(title_el, container) or order[container] < order[title_el]):
-            # the densest block holds the heading (or comes before it): read on from the heading
-            anchored = bodymod.anchored_container(title_el, stats)
-            if anchored is not None:
-                parent, after = anchored
-                if container is parent or not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
-                    container, after_title = parent, True
+    site_names = {v for v in (meta.get("site_name"), meta.get("column_name")) if v}
+    container, choice, after_title = _locate(root, stats, order, elements, meta_titles, site_names)
+    title_el = choice.element if choice else None
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
-    title_el = choice.element if choice else None
 
     for k, v in fields.items():
         if k not in ("published_visible", "doc_title") and v:
             meta.setdefault(k, v)
-    info = _info_bar(root, title_el, container, order)
-    for k, v in info.items():
+    for k, v in _info_bar(root, title_el, container, order).items():
         meta.setdefault(k, v)
 
     visible, visible_shown, visible_line = _visible_date(elements, title_el, container, order)
-    body_text = ""
     if container is not None:
         bodymod.strip_noise(container, stats)
-        body_text = bodymod.clean_lines(bodymod.container_text(container), ex.title,
-                                        date_lines={visible_line} if visible_line else None,
-                                        after_title=after_title)
-    ex.body = body_text
+        ex.body = bodymod.clean_lines(bodymod.container_text(container), ex.title,
+                                      date_lines={visible_line} if visible_line else None,
+                                      after_title=after_title)
     _pick_date(ex, meta, fields, visible, visible_shown, url)
-    if fields.get("written_date"):
-        meta["written_date"] = fields["written_date"]
 
-    base = urljoin(url, root.xpath("string(//base/@href)").strip()) if root.xpath("//base/@href") else url
-    scope = _attachment_scope(container)
-    ex.attachments = att.collect(scope, script_links, base, url)
-    if "site_domain" not in meta and url:
-        host = urlsplit(url).netloc
-        if host:
-            meta["site_domain_url"] = host
+    base_href = root.xpath("string(//base/@href)").strip()
+    base = urljoin(url, base_href) if base_href else url
+    ex.attachments = att.collect(_attachment_scope(container), script_links, base, url)
     ex.metadata = {k: v for k, v in meta.items() if v}
-    ex.metadata.pop("site_domain_url", None)
     ex.page_class = classify.page_class(ex, root, stats, container, verdict,
                                         lambda: classify.shell_hint(root, text), status)
     return ex
+
+
+def _locate(root, stats, order, elements, meta_titles, site_names):
+    """(text container, title choice, whether the container starts before the heading).
+
+    A known CMS container wins; otherwise the densest block, or the block that reads on from
+    the heading when the densest block holds the heading or comes before it.
+    """
+    container = bodymod.known_container(root, stats)
+    density = bodymod.density_container(root, stats) if container is None else None
+    choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
+                          order, stats, elements)
+    title_el = choice.element if choice is not None else None
+    if container is not None:
+        return container, choice, title_el is not None and _inside(title_el, container)
+    container, after_title = density, False
+    if title_el is not None and container is not None and \
+            (_inside(title_el, container) or order[container] < order[title_el]):
+        anchored = bodymod.anchored_container(title_el, stats)
+        if anchored is not None:
+            parent, after = anchored
+            if container is parent or not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
+                container, after_title = parent, True
+    return container, choice, after_title
 
 
 def _holder(node: etree._Element) -> etree._Element | None:
