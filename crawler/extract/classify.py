@@ -10,7 +10,8 @@ from .dom import plain_text
 
 _ANTIBOT_MARKERS = ("$_ts", "__jsl_clearance", "__jsluid", "wzwsquestion", "wzwsfactor", "WZWS_METHOD",
                     "请开启JavaScript", "请开启 JavaScript", "请启用JavaScript", "enable JavaScript",
-                    "enable javascript", "JavaScript is disabled", "JavaScript is required", "_bot_sbu")
+                    "enable javascript", "JavaScript is disabled", "JavaScript is required", "_bot_sbu",
+                    "安全验证", "访问异常", "访问过于频繁", "人机验证", "滑动验证")
 _RS_ATTR = re.compile(r"<(?:meta|script)[^>]+\br\s*=\s*['\"]m['\"]", re.I)
 _SOFT404 = re.compile(
     r"页面不存在|您访问的页面不存在|你访问的页面不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|"
@@ -40,8 +41,9 @@ def shell_hint(root: etree._Element, text: str) -> bool:
 
 
 def _dated_items(root: etree._Element) -> int:
+    """List rows: li/tr/dd with a link, or p/div with a direct link, carrying a date."""
     count = 0
-    for el in root.xpath("//body//li[.//a] | //body//tr[.//a] | //body//dd[.//a]"):
+    for el in root.xpath("//body//li[.//a] | //body//tr[.//a] | //body//dd[.//a] | //body//p[a] | //body//div[a]"):
         txt = plain_text(el)
         if len(txt) < 300 and _DATEISH.search(txt):
             count += 1
