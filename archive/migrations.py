@@ -62,7 +62,7 @@ CREATE TABLE documents (
     url TEXT NOT NULL,                          -- canonical URL
     status TEXT NOT NULL DEFAULT 'live' CHECK (status IN ('live', 'gone')),
     version INTEGER NOT NULL,                   -- current version number
-    current_version_id INTEGER UNIQUE REFERENCES versions(id),
+    current_version_id INTEGER REFERENCES versions(id),
     title TEXT NOT NULL,                        -- copy of the current version's, for listings
     published TEXT,                             -- copy of the current version's, for filters
     content_hash TEXT NOT NULL,
@@ -75,6 +75,11 @@ CREATE TABLE documents (
     UNIQUE (url, site_id)
 );
 CREATE INDEX documents_site_published ON documents(site_id, published);
+CREATE INDEX documents_published ON documents(published);
+-- Search joins FTS hits (version ids) to documents and filters them without reading rows.
+CREATE UNIQUE INDEX documents_current ON documents(current_version_id, site_id, status, published);
+-- Short search terms: a title that ends with the term starts no trigram.
+CREATE INDEX documents_title_tail ON documents(lower(substr(title, -2)));
 
 -- Every distinct content of a document: a full copy of the normalized tracked fields.
 CREATE TABLE versions (

@@ -1,20 +1,23 @@
 """Full-text search over the current version of every document, Chinese included.
 
 The index is an FTS5 ``trigram`` table (``versions_fts``, external content = ``versions``)
-holding only current versions. Queries are split on whitespace into terms that must all occur
+holding only current versions. A query is split on whitespace into terms that must all occur
 (substring semantics, case-insensitive for ASCII).
 
-- Every term has 3+ characters: one FTS5 phrase query, ranked by bm25 (title weighted 5x).
-- A two-character term (法治): trigram MATCH cannot express it, so it becomes the OR of every
-  indexed trigram that *starts* with it (read from the fts5vocab table). Stored bodies end with
-  a newline, so every occurrence in a body starts some trigram; titles are checked directly on
-  the small ``documents`` table.
-- A one-character term (税) is answered by scanning titles and bodies (instr).
-- Queries with a short term rank title matches first, then the newest publication date.
+- Terms of 3+ characters are FTS5 phrases.
+- A two-character term (法治) cannot be a trigram phrase, so it becomes the OR of every indexed
+  trigram that *starts* with it (read from the fts5vocab table ``versions_fts_terms``). Stored
+  bodies end with a newline, so every occurrence in a body starts some trigram; a title that
+  *ends* with the term is found through the ``documents_title_tail`` index.
+- A one-character term (税) is answered by scanning titles and bodies (instr), newest first.
 
-Index updates are applied in batches (``search_queue``); versions still queued are found by
-scanning them, so results are always complete (queued hits of a long query rank after the
-bm25-ranked ones).
+Ranking: with only long terms, bm25 (title weighted 5x); with a short term, title matches first,
+then the newest publication date. Ranking looks at the ``RANK_WINDOW`` most recently archived
+matching documents (after filters), so a term found in most of a large archive still answers
+in milliseconds; below that many matches the ranking is exact.
+
+Index updates are applied in batches (``search_queue``); queued versions are found by scanning
+them, so results are always complete (queued hits of a long query rank after bm25 ones).
 """
 
 from __future__ import annotations
@@ -28,22 +31,26 @@ from typing import Any
 from .records import DOCUMENT_COLUMNS, DOCUMENT_FROM, rows
 from .timeutil import as_date
 
-TITLE_WEIGHT = 5.0  # also stored as the index's default rank: bm25(5.0, 1.0)
-MAX_PREFIX_TERMS = 5000  # beyond this a short term is answered by a table scan instead
+RANK_WINDOW = 2000
 SNIPPET_WIDTH = 30
 _MAX_CHAR = "\U0010ffff"
+_TAIL = 2  # documents_title_tail indexes substr(title, -2)
 
 
 def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
            published_from: date | str | None = None, published_to: date | str | None = None,
            status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """Search hits: document dicts plus ``snippet`` and ``rank`` (lower ranks first)."""
+    if status not in (None, "live", "gone"):
+        raise ValueError(f"status must be 'live' or 'gone', not {status!r}")
     terms = _terms(query)
     if not terms or limit <= 0:
         return []
     where, params = _filters(site, published_from, published_to, status)
-    if all(len(t) >= 3 for t in terms):
-        ranked = _ranked_fts(conn, terms, where, params, limit)
+    if any(len(t) == 1 for t in terms):
+        ranked = _ranked_scan(conn, terms, where, params, limit)
+    elif all(len(t) >= 3 for t in terms):
+        ranked = _ranked_bm25(conn, terms, where, params, limit)
     else:
         ranked = _ranked_short(conn, terms, where, params, limit)
     return _hits(conn, ranked, terms)
@@ -79,86 +86,111 @@ def _filters(site: str | None, published_from: date | str | None,
     return "".join(f" AND {w}" for w in where), params
 
 
-def _ranked_fts(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
-                limit: int) -> list[tuple[int, float]]:
-    match = " ".join(_phrase(t) for t in terms)
-    # Joining on current_version_id also hides versions superseded since the last index batch.
+def _match(conn: sqlite3.Connection, terms: list[str]) -> str | None:
+    """The FTS5 expression for terms of 2+ characters; None if a 2-char term has no trigram."""
+    parts = []
+    for term in terms:
+        if len(term) >= 3:
+            parts.append(_phrase(term))
+            continue
+        trigrams = [r[0] for r in conn.execute(
+            "SELECT term FROM versions_fts_terms WHERE term >= ? AND term < ?",
+            (term, term + _MAX_CHAR),
+        )]
+        if not trigrams:
+            return None
+        parts.append("(" + " OR ".join(_phrase(t) for t in trigrams) + ")")
+    return " AND ".join(parts)
+
+
+def _ranked_bm25(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
+                 limit: int) -> list[tuple[int, float]]:
+    # The join on current_version_id also hides versions superseded since the last index batch.
     sql = (
-        "SELECT d.id, f.rank FROM versions_fts f "
-        "JOIN documents d ON d.current_version_id = f.rowid "
-        f"WHERE versions_fts MATCH ?{where} ORDER BY f.rank LIMIT ?"
+        "SELECT id, score FROM ("
+        "  SELECT d.id, bm25(versions_fts, 5.0, 1.0) AS score FROM versions_fts f"
+        "  JOIN documents d ON d.current_version_id = f.rowid"
+        f" WHERE versions_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?"
+        ") ORDER BY score, id DESC LIMIT ?"
     )
-    ranked = [(r[0], float(r[1])) for r in conn.execute(sql, [match, *params, limit])]
-    pending = _pending_matches(conn, terms)
-    if pending and len(ranked) < limit:
-        sql = (f"SELECT d.id, 0.0 FROM documents d WHERE d.current_version_id IN "
-               f"(SELECT value FROM json_each(?)){where} ORDER BY d.published DESC, d.id DESC LIMIT ?")
-        ranked += [(r[0], r[1]) for r in conn.execute(
-            sql, [json.dumps(sorted(pending)), *params, limit - len(ranked)])]
+    match = " ".join(_phrase(t) for t in terms)
+    ranked = [(r[0], float(r[1])) for r in conn.execute(sql, [match, *params, RANK_WINDOW, limit])]
+    if len(ranked) < limit:
+        seen = {doc_id for doc_id, _ in ranked}
+        extra = [c for c in _recent_first(conn, _pending(conn, terms), where, params) if c[0] not in seen]
+        ranked += [(c[0], 0.0) for c in extra[: limit - len(ranked)]]
     return ranked
-
-
-def _pending_matches(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
-    """Queued (not yet indexed) current versions containing every term."""
-    sql = ("SELECT v.id, v.title, v.body FROM search_queue q JOIN versions v ON v.id = q.version_id "
-           "WHERE q.action = 'index'")
-    found = set()
-    for version_id, title, body in conn.execute(sql):
-        text = f"{title}\n{body}".lower()
-        if all(t in text for t in terms):
-            found.add(version_id)
-    return found
 
 
 def _ranked_short(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
                   limit: int) -> list[tuple[int, float]]:
-    candidates: set[int] | None = None
-    for term in sorted(terms, key=len, reverse=True):  # most selective first
-        found = _version_ids(conn, term)
-        candidates = found if candidates is None else candidates & found
-        if not candidates:
-            return []
-    assert candidates is not None
-    title_hits = " + ".join("(instr(lower(d.title), ?) > 0)" for _ in terms)
+    match = _match(conn, terms)
+    found: dict[int, tuple[int, str, str | None]] = {}
+    if match is not None:
+        sql = (
+            "SELECT d.id, d.title, d.published FROM versions_fts f"
+            " JOIN documents d ON d.current_version_id = f.rowid"
+            f" WHERE versions_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?"
+        )
+        for row in conn.execute(sql, [match, *params, RANK_WINDOW]):
+            found[row[0]] = row
+    extra = _pending(conn, terms) | _title_tails(conn, terms)
+    for row in _recent_first(conn, extra, where, params):
+        found.setdefault(row[0], row)
+    return _title_then_newest(found.values(), terms, limit)
+
+
+def _ranked_scan(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
+                 limit: int) -> list[tuple[int, float]]:
+    contains = " AND ".join(
+        "(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)" for _ in terms)
     sql = (
-        f"SELECT d.id, -({title_hits}) AS rank FROM documents d "
-        f"WHERE d.current_version_id IN (SELECT value FROM json_each(?)){where} "
-        "ORDER BY rank, d.published IS NULL, d.published DESC, d.id DESC LIMIT ?"
+        "SELECT d.id, d.title, d.published FROM documents d"
+        " JOIN versions v ON v.id = d.current_version_id"
+        f" WHERE {contains}{where} ORDER BY d.published DESC, d.id DESC LIMIT ?"
     )
-    args = [*terms, json.dumps(sorted(candidates)), *params, limit]
-    return [(r[0], float(r[1])) for r in conn.execute(sql, args)]
+    args = [t for t in terms for _ in (0, 1)] + [*params, RANK_WINDOW]
+    return _title_then_newest(conn.execute(sql, args).fetchall(), terms, limit)
 
 
-def _version_ids(conn: sqlite3.Connection, term: str) -> set[int]:
-    """Current version ids whose title or body contains ``term``."""
-    if len(term) >= 3:
-        sql = "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?"
-        return {r[0] for r in conn.execute(sql, (_phrase(term),))} | _pending_matches(conn, [term])
-    if len(term) == 1:
-        return _scan(conn, term)
-    trigrams = [r[0] for r in conn.execute(
-        "SELECT term FROM versions_fts_terms WHERE term >= ? AND term < ?",
-        (term, term + _MAX_CHAR),
-    )]
-    if len(trigrams) > MAX_PREFIX_TERMS:
-        return _scan(conn, term)
-    found: set[int] = set()
-    if trigrams:
-        match = " OR ".join(_phrase(t) for t in trigrams)
-        found = {r[0] for r in conn.execute(
-            "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?", (match,))}
-    found.update(r[0] for r in conn.execute(
-        "SELECT current_version_id FROM documents WHERE instr(lower(title), ?) > 0", (term,)))
-    found.update(_pending_matches(conn, [term]))
+def _title_then_newest(found: Any, terms: list[str], limit: int) -> list[tuple[int, float]]:
+    """Order (id, title, published) rows: most terms in the title, then newest, then newest id."""
+    items = sorted(found, key=lambda r: r[0], reverse=True)
+    items.sort(key=lambda r: r[2] or "", reverse=True)  # stable; no date sorts last
+    scored = [(-sum(t in title.lower() for t in terms), doc_id) for doc_id, title, _ in items]
+    scored.sort(key=lambda s: s[0])
+    return [(doc_id, float(score)) for score, doc_id in scored[:limit]]
+
+
+def _pending(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+    """Queued (not yet indexed) current versions containing every term."""
+    sql = ("SELECT v.id, v.title, v.body FROM search_queue q JOIN versions v ON v.id = q.version_id "
+           "WHERE q.action = 'index'")
+    return {vid for vid, title, body in conn.execute(sql) if _contains(title, body, terms)}
+
+
+def _title_tails(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+    """Documents whose title ends with a 2-character term (no trigram starts there)."""
+    found = set()
+    for term in (t for t in terms if len(t) == _TAIL):
+        sql = ("SELECT v.id, v.title, v.body FROM documents d JOIN versions v ON v.id = d.current_version_id"
+               " WHERE lower(substr(d.title, -2)) = ?")
+        found |= {vid for vid, title, body in conn.execute(sql, (term,)) if _contains(title, body, terms)}
     return found
 
 
-def _scan(conn: sqlite3.Connection, term: str) -> set[int]:
-    sql = (
-        "SELECT d.current_version_id FROM documents d JOIN versions v ON v.id = d.current_version_id "
-        "WHERE instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0"
-    )
-    return {r[0] for r in conn.execute(sql, (term, term))}
+def _contains(title: str, body: str, terms: list[str]) -> bool:
+    text = f"{title}\n{body}".lower()
+    return all(t in text for t in terms)
+
+
+def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
+                  params: list[Any]) -> list[tuple[int, str, str | None]]:
+    if not version_ids:
+        return []
+    sql = (f"SELECT d.id, d.title, d.published FROM documents d WHERE d.current_version_id IN "
+           f"(SELECT value FROM json_each(?)){where} ORDER BY d.published DESC, d.id DESC")
+    return conn.execute(sql, [json.dumps(sorted(version_ids)), *params]).fetchall()
 
 
 def _hits(conn: sqlite3.Connection, ranked: list[tuple[int, float]],
