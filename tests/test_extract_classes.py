@@ -84,3 +84,25 @@ def test_corpus_articles_are_articles(page_id: str) -> None:
 
 def test_classes_are_the_documented_set() -> None:
     assert set(PAGE_CLASSES) == {"article", "antibot", "soft404", "empty", "list", "js_shell"}
+
+
+_NAV = "".join(f"<li><a href='/c{i}/'>栏目名称{i}</a></li>" for i in range(30))
+_FOOT = ("<div class='footer'>主办单位：某市人民政府办公室 地址：某市人民路1号 网站标识码：1234000001 "
+         "某公网安备 11010402000404号</div>")
+
+
+def _chrome_page(main: str) -> bytes:
+    return (f"<html><head><title>某市人民政府</title></head><body><ul class='nav'>{_NAV}</ul>{main}{_FOOT}"
+            "</body></html>").encode("utf-8")
+
+
+def test_soft_404_inside_full_site_chrome() -> None:
+    ex = extract(_chrome_page("<div class='main'><h3>提示信息</h3><p>该文章已下线</p></div>"), "http://x.gov.cn/a/1.html")
+    assert ex.page_class == "soft404"
+
+
+def test_short_article_with_404_in_footer_number_is_an_article() -> None:
+    ex = extract(_chrome_page("<h1>关于某事的通知</h1><div id='zoom'><p>现将有关事项通知如下，请认真执行。</p></div>"),
+                 "http://x.gov.cn/a/1.html")
+    assert ex.page_class == "article"
+    assert ex.body == "现将有关事项通知如下，请认真执行。"

@@ -16,10 +16,11 @@ _RS_ATTR = re.compile(r"<(?:meta|script)[^>]+\br\s*=\s*['\"]m['\"]", re.I)
 _SOFT404 = re.compile(
     r"页面不存在|您访问的页面不存在|你访问的页面不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|"
     r"页面已(?:被)?删除|信息已(?:被)?删除|文章已(?:被)?删除|内容已(?:被)?删除|已被删除|已删除|已下线|已撤销|"
-    r"页面已失效|信息不存在|文章不存在|内容不存在|404\s*(?:not\s*found|错误|error)?|not\s+found|"
-    r"访问的页面.{0,10}(?:不存在|删除|移除)",
+    r"页面已失效|信息不存在|文章不存在|内容不存在|(?<!\d)404(?!\d)\s*(?:not\s*found|错误|error|页面)|"
+    r"error\s*404|not\s+found|访问的页面.{0,10}(?:不存在|删除|移除)",
     re.I,
 )
+_BARE_404 = re.compile(r"(?<![\d\w])404(?![\d\w])")
 _CHROME = re.compile(r"Copyright|版权|ICP|公网安备|地址|电话|邮编|传真|标识码|主办|承办|技术支持", re.I)
 _DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}-\d{1,2}\b")
 _SPA_ROOT = etree.XPath("//body//*[@id='app' or @id='root' or @id='__nuxt' or @id='__next' or @ng-app or @ng-view]")
@@ -50,6 +51,19 @@ def _dated_items(root: etree._Element) -> int:
     return count
 
 
+def _looks_missing(ex, root, stats, body_el) -> bool:
+    """A "page not found / deleted" message on a page with little else to read."""
+    title_tag = " ".join(root.xpath("(//title)[1]//text()"))
+    if _SOFT404.search(ex.title or "") or _SOFT404.search(ex.body[:300]) or _SOFT404.search(title_tag):
+        return True
+    if _BARE_404.search(ex.title or "") or _BARE_404.search(title_tag):
+        return True
+    st = stats.get(body_el) if body_el is not None else None
+    if st is not None and st.text - st.link < 1500:
+        return bool(_SOFT404.search("".join(body_el.itertext())))
+    return False
+
+
 class _Lazy:
     """A boolean computed on first use."""
 
@@ -74,8 +88,7 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
         return "js_shell" if shell else "antibot"
     if status in (404, 410):
         return "soft404"
-    if body_len < 600 and (_SOFT404.search(ex.title or "") or _SOFT404.search(ex.body[:300]) or
-                           (visible < 600 and _SOFT404.search(" ".join(root.xpath("//title//text()"))))):
+    if body_len < 600 and _looks_missing(ex, root, stats, body_el):
         return "soft404"
     if visible == 0 or body_len == 0:
         if ex.title and ex.published and ex.attachments:
