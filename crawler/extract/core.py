@@ -26,6 +26,7 @@ _VISIBLE_LABEL = re.compile(
 )
 _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
+_TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间")
 _CLOCK = re.compile(r"今天是|今日|星期|周[一二三四五六日]")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑")
 _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
@@ -197,6 +198,8 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
 def _line_dates(line: str):
     """(rank, iso, shown text) for dates in a line: 0 labelled 发布..., 1 bracketed, 2 bare on a short line."""
     s = nfkc(line)
+    if _TODAY.search(s):
+        return  # 今天是2026年11月25日: the header clock
     for f in find_dates(s, normalized=True):
         before = s[max(0, f.start - 12):f.start]
         shown = s[f.start:f.end].strip()

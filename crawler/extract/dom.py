@@ -157,7 +157,10 @@ def _render(el: etree._Element, out: list[str]) -> None:
 
 
 def _is_layout_table(table: etree._Element) -> bool:
-    return bool(table.xpath(".//table"))
+    """Tables used for page layout (nested tables, or a single column) render as blocks."""
+    if table.find(".//table") is not None:
+        return True
+    return all(len(tr.findall("td")) + len(tr.findall("th")) <= 1 for tr in table.iter("tr"))
 
 
 def _table_text(table: etree._Element) -> str:
