@@ -1,0 +1,109 @@
+"""watch driving the real `python -m crawler crawl` against the bundled demo site (loopback)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers_watch import receiver
+
+from archive import Archive
+from crawler.demo.server import DemoServer
+from crawler.demo.site import demo_site
+from crawler.locks import is_locked
+from crawler.schedule import load_schedules
+from crawler.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+DRIVER = r'''
+import logging, sys
+from crawler.schedule import load_schedules
+from crawler.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
+db, sites, delay = sys.argv[1:4]
+logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+config = WatchConfig(
+    db_path=db, sites=lambda: load_schedules(sites, ["demo"]),
+    crawl_argv=crawl_argv_for(db, sites_dir=sites, extra=["-s", f"DOWNLOAD_DELAY={delay}",
+                                                          "-s", "AUTOTHROTTLE_ENABLED=False"]),
+    open_archive=open_archive_for(db), stop_timeout=20, poll=0.05)
+sys.exit(Watcher(config).run())
+'''
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The demo site served on 127.0.0.1 and a `demo` site definition pointing at it."""
+    site = demo_site()
+    with DemoServer(site) as server:
+        urls = ", ".join(f'"{server.url(p)}"' for p in site.column_paths())
+        sites = tmp_path / "sites"
+        sites.mkdir()
+        (sites / "demo.toml").write_text(f'name = "demo"\nevery = "1h"\nstart_urls = [{urls}]\n',
+                                         encoding="utf-8")
+        yield sites
+
+
+def test_watch_once_crawls_the_demo_site_and_delivers_its_events(tmp_path, demo):
+    db = tmp_path / "gov.db"
+    with receiver() as hook:
+        config = WatchConfig(
+            db_path=db, sites=lambda: load_schedules(demo, ["demo"]),
+            crawl_argv=crawl_argv_for(db, sites_dir=str(demo), extra=FAST),
+            open_archive=open_archive_for(db), webhooks=(hook.url,), poll=0.05,
+        )
+        assert Watcher(config).run(once=True) == 0
+        with Archive(db) as archive:
+            crawls = archive.crawls(site="demo")
+            new = archive.events(kinds=["new"], site="demo")
+            assert [c["outcome"] for c in crawls] == ["finished"]
+            assert archive.site_state("demo")["last_crawl_id"] == crawls[0]["id"]
+        assert len(new) >= 20
+        assert sorted(hook.event_ids) == [e["id"] for e in new]
+        assert Watcher(config).run(once=True) == 0  # not due again for an hour
+        with Archive(db) as archive:
+            assert len(archive.crawls(site="demo")) == 1
+        assert len(hook.event_ids) == len(new)
+
+
+def test_sigterm_during_a_real_crawl(tmp_path, demo):
+    db = tmp_path / "gov.db"
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER, encoding="utf-8")
+    watch = subprocess.Popen([sys.executable, str(driver), str(db), str(demo), "0.2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while not (db.exists() and _started(db)):
+        if time.monotonic() > deadline or watch.poll() is not None:
+            watch.kill()
+            pytest.fail("the crawl did not start:\n" + watch.communicate(timeout=10)[0])
+        time.sleep(0.1)
+    time.sleep(0.5)  # well inside the crawl (34 pages at 0.2 s)
+    assert is_locked(db, "demo")
+    watch.send_signal(signal.SIGTERM)
+    output = watch.communicate(timeout=60)[0]
+    assert watch.returncode == 0, output
+    assert "SIGTERM: stopping 1 crawl(s): demo" in output
+    assert not is_locked(db, "demo")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with Archive(db) as archive:
+        crawl = archive.crawls(site="demo")[0]
+        assert crawl["outcome"] == "interrupted" and crawl["finished_at"]
+        assert archive.site_state("demo")["failures"] == 0
+        for event in archive.events(kinds=["new"]):  # every event points at a whole version
+            assert archive.version(event["document_id"], event["version"])["title"]
+    assert "kill demo" not in output
+
+
+def _started(db: Path) -> bool:
+    try:
+        with Archive(db) as archive:
+            return bool(archive.crawls(site="demo"))
+    except Exception:
+        return False
