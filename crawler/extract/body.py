@@ -231,8 +231,12 @@ _TRAILING = re.compile(
 _RELATED_HEAD = re.compile(r"^[【\[]?(?:相关|相关的|推荐|延伸|热点|最新)(?:信息|文章|新闻|链接|阅读|稿件|文件|附件|内容|政策|解读)?[】\]]?\s*[:：]?$")
 
 
+_COUNTER = re.compile(r"^[【\[(（]?\s*(?:浏览|阅读|点击|访问|查看)(?:次数|量|数|人次)?\s*[:：]?\s*\d*\s*次?\s*[】\])）]?$")
+
+
 def is_toolbar(line: str) -> bool:
-    return bool(_TOOLBAR_WORDS.match(line)) or ("字号" in line and len(line) < 40 and
+    """Toolbars (打印/关闭/字号 大 中 小) and view counters: never part of the text, and volatile."""
+    return bool(_TOOLBAR_WORDS.match(line) or _COUNTER.match(line)) or ("字号" in line and len(line) < 40 and
                                                 bool(re.search(r"大\s*中\s*小", line)))
 
 
