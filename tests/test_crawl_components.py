@@ -98,18 +98,25 @@ def article_response(url: str, status: int, *, doc: dict[str, Any] | None,
     return HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
 
 
+def collect(agen: Any) -> list[Any]:
+    async def run() -> list[Any]:
+        return [x async for x in agen]
+
+    return asyncio.run(run())
+
+
 def test_withdrawals_only_for_known_articles(tmp_path: Path) -> None:
     spider, crawler = make_spider(tmp_path)
     url = "http://www.example.gov.cn/tzgg/202401/t20240101_1.html"
     doc = {"id": 1, "url": url, "status": "live"}
-    assert list(spider.parse_article(article_response(url, 410, doc=doc))) == [
+    assert collect(spider.parse_article(article_response(url, 410, doc=doc))) == [
         Withdrawn("city", url, 410, "http_410")]
     home = article_response("http://www.example.gov.cn/index.html", 200, doc=doc,
                             redirected_from=url, body=b"<html><body>home</body></html>")
-    assert [w.reason for w in spider.parse_article(home)] == ["redirect_home"]
-    assert list(spider.parse_article(article_response(url, 404, doc=None))) == []
+    assert [w.reason for w in collect(spider.parse_article(home))] == ["redirect_home"]
+    assert collect(spider.parse_article(article_response(url, 404, doc=None))) == []
     for status in (500, 503, 403):  # errors are never withdrawals
-        assert list(spider.parse_article(article_response(url, status, doc=doc))) == []
+        assert collect(spider.parse_article(article_response(url, status, doc=doc))) == []
     assert crawler.stats.get_value("pages/error") == 3
 
 

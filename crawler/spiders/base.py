@@ -176,13 +176,13 @@ class GovSpider(scrapy.Spider):
 
         return self.crawler.get_item_pipeline(ArchivePipeline)
 
-    def _load_state(self) -> None:
+    async def _load_state(self) -> None:
         settings = self.crawler.settings
         self.full = settings.getbool("CRAWL_FULL")
         pipeline = self.archive_pipeline
         if pipeline is None or pipeline.archive is None:
             return
-        for doc in pipeline.known_documents():
+        for doc in await pipeline.known_documents():
             self._known[canonical(doc["url"])] = doc
         previous = pipeline.previous_outcome
         if previous != "finished":
@@ -212,7 +212,7 @@ class GovSpider(scrapy.Spider):
     # ------------------------------------------------------------ requests
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._load_state()
+        await self._load_state()
         for i, column in enumerate(self.site.columns):
             yield self._list_request(column.url, column=i, page=1)
         for doc in self._due_revisits():
@@ -304,7 +304,7 @@ class GovSpider(scrapy.Spider):
 
     # ------------------------------------------------------------ articles
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         doc = response.meta.get("doc")
         url = self._requested_url(response)
         if self._blocked(response):
@@ -327,7 +327,7 @@ class GovSpider(scrapy.Spider):
             if doc is not None:
                 yield Withdrawn(self.site.name, url, response.status, "redirect_home")
             return
-        if doc is not None and doc.get("status") != "gone" and self._same_bytes(doc, response.body):
+        if doc is not None and doc.get("status") != "gone" and await self._same_bytes(doc, response.body):
             yield Unchanged(self.site.name, url, "same_bytes")
             return
         item = self._extract(response, url)
@@ -348,11 +348,11 @@ class GovSpider(scrapy.Spider):
         return (host_allowed(response.url, self.site.allowed_domains)
                 and not parts.query and bool(HOME_PATH_RE.match(parts.path)))
 
-    def _same_bytes(self, doc: dict[str, Any], body: bytes) -> bool:
+    async def _same_bytes(self, doc: dict[str, Any], body: bytes) -> bool:
         pipeline = self.archive_pipeline
         sha = doc.get("capture_sha")
-        if not sha and pipeline is not None:
-            sha = pipeline.last_capture_sha(doc)
+        if not sha and pipeline is not None and pipeline.archive is not None:
+            sha = await pipeline.last_capture_sha(doc)
         return bool(sha) and hashlib.sha256(body).hexdigest() == sha
 
     def _blocked(self, response: Response) -> bool:
