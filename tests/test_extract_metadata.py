@@ -62,3 +62,14 @@ def test_pubdate_meta_used_when_nothing_visible_and_keeps_time() -> None:
     assert ex.published == "2023-02-28T10:30:00+08:00"
     assert ex.date_source == "meta"
     assert ex.title == "关于某事的通知"
+
+
+def test_breadcrumb_trail() -> None:
+    raw = ("<html><body><div class='position'>当前位置：<a href='/'>首页</a> &gt;&gt; <a href='/xw/'>新闻</a> &gt;&gt; "
+           "<a href='/gsgg/'>公示公告</a> &gt;&gt; 正文</div><h1>关于某事的公示</h1><div id='zoom'><p>现将有关情况公示如下，"
+           "请监督。</p></div></body></html>").encode("utf-8")
+    assert extract(raw, "http://x.gov.cn/a.html").metadata["breadcrumb"] == "首页 > 新闻 > 公示公告 > 正文"
+    raw = ("<html><body><ul><li>当前位置：<a href='/'>首页</a></li><li><a href='/a'>政务信息</a></li>"
+           "<li><a href='/b'>行政处罚</a></li></ul><h1>关于某事的公示</h1><div id='zoom'><p>现将有关情况公示如下，"
+           "请监督。</p></div></body></html>").encode("utf-8")
+    assert extract(raw, "http://x.gov.cn/a.html").metadata["breadcrumb"] == "首页 > 政务信息 > 行政处罚"

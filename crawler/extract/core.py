@@ -14,7 +14,7 @@ from . import classify
 from .dates import date_from_url, find_dates, nfkc, parse_date
 from .decoding import decode_html
 from .dom import compact, inline_text, parse, prune, squash
-from .meta import disclosure_block, gov_meta
+from .meta import breadcrumb, disclosure_block, gov_meta
 from .model import Extraction
 from .title import choose_title
 
@@ -63,6 +63,9 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
             meta.setdefault(k, v)
     for k, v in _info_bar(root, title_el, container, order).items():
         meta.setdefault(k, v)
+    trail = breadcrumb(elements, order.get(container, len(elements)) if container is not None else len(elements))
+    if trail:
+        meta["breadcrumb"] = trail
 
     visible, visible_shown, visible_line = _visible_date(elements, title_el, container, order)
     if container is not None:

@@ -182,4 +182,4 @@ def inline_text(el: etree._Element) -> str:
     """Text of an element on one line (br and blocks joined by spaces), scripts skipped."""
     parts: list[str] = []
     _render(el, parts)
-    return squash("".join(parts).replace("\n", " "))
+    return squash("".join(parts).replace("\n", " ").replace(CELL, " "))

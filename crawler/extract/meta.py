@@ -150,3 +150,25 @@ def _split_inline(line: str) -> list[tuple[str, str]]:
     if matches and matches[0].start() > 0 and line[:matches[0].start()].strip():
         return []
     return out
+
+
+_CRUMB_LABEL = re.compile(r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前的位置)\s*(?:是|为)?\s*[:：]?\s*")
+_CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|→|/|＞＞|＞|\\)\s*")
+
+
+def breadcrumb(elements: list[etree._Element], upto: int) -> str | None:
+    """The 当前位置 trail above the text, normalized to "首页 > 新闻 > 公示公告"."""
+    for el in elements[:upto]:
+        if el.text and "位置" in el.text and _CRUMB_LABEL.match(el.text):
+            line = inline_text(el)
+            if el.tag == "li":  # <li>当前位置：<a>首页</a></li><li><a>新闻</a></li> ...
+                parts = [_CRUMB_LABEL.sub("", line)] + [inline_text(sib) for sib in el.itersiblings("li")]
+                trail = " > ".join(p for p in parts if p.strip())
+            else:
+                if compact(_CRUMB_LABEL.sub("", line)) == "" and el.getparent() is not None:
+                    line = inline_text(el.getparent())  # <span>当前位置：</span><a>首页</a> ...
+                trail = _CRUMB_LABEL.sub("", line)
+            parts = [p for p in _CRUMB_SEP.split(trail) if p and p.strip()]
+            if 1 <= len(parts) <= 10 and len(trail) <= 200:
+                return " > ".join(squash(p) for p in parts)
+    return None
