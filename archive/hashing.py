@@ -81,6 +81,43 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def record_hash(record: Mapping[str, Any]) -> str:
+    """``content_hash(normalize_record(record))`` without building the normalized record.
+
+    This is the hot path of re-crawls, where most records turn out unchanged.
+    """
+    published = record.get("published")
+    published = _SPACES.sub("", str(published)) if published is not None else None
+    view = {
+        "title": _SPACES.sub("", record.get("title") or ""),
+        "published": published or None,
+        "body": _SPACES.sub("", record.get("body") or ""),
+        "metadata": _strip_mapping(record.get("metadata") or {}),
+        "attachments": [_strip_mapping(a) for a in record.get("attachments") or []],
+    }
+    key = "\x1f".join(_dumps(view[name]) for name in TRACKED_FIELDS)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _strip_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SPACES.sub("", value)
+    if isinstance(value, Mapping):
+        return _strip_mapping(value)
+    if isinstance(value, (list, tuple)):
+        return [_strip_value(v) for v in value]
+    return value
+
+
+def _strip_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    items = ((str(k), _strip_value(v)) for k, v in value.items())
+    return {k: v for k, v in items if v not in (None, "", [], {})}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """Tracked field names whose values differ other than by whitespace, in canonical order."""
     return [n for n in TRACKED_FIELDS if field_key(old.get(n)) != field_key(new.get(n))]

@@ -39,7 +39,7 @@ CREATE INDEX crawls_site ON crawls(site_id, id);
 CREATE TABLE capture_blobs (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,                      -- raw length in bytes
-    codec TEXT NOT NULL,                        -- lzma | zlib | raw
+    codec TEXT NOT NULL,                        -- xz | zlib | raw (archive.captures)
     data BLOB NOT NULL
 );
 -- One row per fetch that produced a version: what came with the bytes.
@@ -74,7 +74,6 @@ CREATE TABLE documents (
     last_modified TEXT,
     UNIQUE (url, site_id)
 );
-CREATE INDEX documents_site_published ON documents(site_id, published);
 CREATE INDEX documents_published ON documents(published);
 -- Search joins FTS hits (version ids) to documents and filters them without reading rows.
 CREATE UNIQUE INDEX documents_current ON documents(current_version_id, site_id, status, published);
@@ -84,7 +83,7 @@ CREATE INDEX documents_title_tail ON documents(lower(substr(title, -2)));
 -- Every distinct content of a document: a full copy of the normalized tracked fields.
 CREATE TABLE versions (
     id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
+    document_id INTEGER NOT NULL REFERENCES documents(id) DEFERRABLE INITIALLY DEFERRED,
     version INTEGER NOT NULL CHECK (version >= 1),
     crawl_id INTEGER REFERENCES crawls(id),
     fetched_at TEXT NOT NULL,

@@ -116,7 +116,7 @@ def page_shells() -> list[tuple[str, str]]:
         html = Path(html_path).read_text("utf-8", errors="replace")
         truth = json.loads(Path(html_path.replace("pages", "truth").replace(".html", ".json")).read_text())
         anchor = truth["body"].strip()[:6]
-        at = html.find(anchor)
+        at = html.rfind(anchor)
         if at < 0:
             continue
         prefix, suffix = html[:at], html[at:]
@@ -124,8 +124,27 @@ def page_shells() -> list[tuple[str, str]]:
     return shells
 
 
-def make_page(record: dict, shell: tuple[str, str], rng: random.Random, titles: list[str]) -> bytes:
+PAGE_TARGET = 60_000  # bytes: typical size of a Chinese gov article page
+
+
+def site_sidebar(shell: tuple[str, str], titles: list[str], seed: int) -> str:
+    """A site-wide sidebar (latest news, links) shared by every page of a site, padding the
+    page to about PAGE_TARGET bytes like the real sidebars and link farms of gov pages."""
+    rng = random.Random(seed)
+    room = PAGE_TARGET - len("".join(shell).encode()) - 8_000
+    items, size = [], 0
+    while size < room:
+        item = (f'<li><a href="/col/col{rng.randint(1, 999)}/art_{rng.randint(1, 10**6)}.html" '
+                f'target="_blank" title="{rng.choice(titles)}">{rng.choice(titles)}</a></li>\n')
+        items.append(item)
+        size += len(item.encode())
+    return '<div class="sidebar"><ul>' + "".join(items) + "</ul></div>\n"
+
+
+def make_page(record: dict, shell: tuple[str, str], rng: random.Random, titles: list[str],
+              sidebar: str = "") -> bytes:
     prefix, suffix = shell
+    prefix += sidebar
     related = "".join(f'<li><a href="/art/{rng.randint(1, 10**6)}.html">{rng.choice(titles)}</a>'
                       f"<span>{record['published']}</span></li>\n" for _ in range(12))
     body = "".join(f"<p style=\"text-indent:2em\">{p}</p>\n" for p in record["body"].split("\n"))
@@ -281,10 +300,12 @@ def capture_test(path: str, records: list[dict], pages: int) -> tuple[int, int, 
     titles = [r["title"] for r in records[:2000]]
     sample = records[:pages]
     raw = 0
+    sidebars = [site_sidebar(shell, titles, seed) for seed, shell in enumerate(shells)]
     with Archive(path, create=True) as archive:
         started = time.perf_counter()
         for i, rec in enumerate(sample):
-            page = make_page(rec, shells[i % len(shells)], rng, titles)
+            k = i % len(shells)
+            page = make_page(rec, shells[k], rng, titles, sidebars[k])
             raw += len(page)
             archive.save(site_of(i), rec, crawl_id=None,
                          capture=Capture(page, headers={"content-type": "text/html; charset=utf-8"}))

@@ -55,3 +55,20 @@ def test_hash_sees_real_changes():
 
 def test_empty_published_is_null():
     assert normalize_record({"published": "  "})["published"] is None
+
+
+@pytest.mark.parametrize(
+    "rec",
+    [
+        {"title": " 标题\u3000一 ", "published": " 2026-11-01 ", "body": " 甲\n\n 乙  丙\n",
+         "metadata": {"b": " x y ", "a": "", "c": None, "d": ["1 ", " "]},
+         "attachments": [{"url": "http://x/1.pdf", "text": " 附件 1 "}, {"url": "", "text": "t"}]},
+        {"title": None, "published": "   ", "body": None, "metadata": None, "attachments": None},
+        {"title": "t", "published": None, "body": "", "metadata": {"k": {"n": " v ", "e": ""}}},
+        {},
+    ],
+)
+def test_record_hash_equals_hash_of_normalized_record(rec):
+    from archive.hashing import record_hash
+
+    assert record_hash(rec) == content_hash(normalize_record(rec))

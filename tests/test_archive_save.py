@@ -177,3 +177,11 @@ def test_save_accepts_dataclass(archive, crawl):
 
     result = archive.save("example", Item("http://x.gov.cn/1", "标题", "正文"), crawl_id=crawl)
     assert result.outcome == "new"
+
+
+@pytest.mark.parametrize("codec", ["xz", "zlib", "raw"])
+def test_capture_codecs_roundtrip(codec):
+    from archive.captures import compress, decompress
+
+    raw = "<html>法治政府建设</html>".encode() * 100
+    assert decompress(compress(raw, codec), codec) == raw
