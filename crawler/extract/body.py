@@ -13,12 +13,12 @@ from .dom import compact, drop, text_of
 KNOWN_IDS = ("UCAP-CONTENT", "zoom", "Zoom", "fontzoom", "zoomcon", "zoomCon", "BodyLabel", "contentText",
              "ContentRegion", "art_content", "article_content", "mainText", "zhengwen", "div_zhengwen",
              "con_con", "xxgk_content", "info_content", "newsContent", "news_content", "detailContent",
-             "wenzhang-content", "ivs_content", "js_content", "Content", "content")
+             "ivs_content", "js_content", "Content", "content")
 KNOWN_CLASSES = ("TRS_Editor", "TRS_UEDITOR", "Custom_UnionStyle", "pages_content", "article-content",
                  "article_content", "articleContent", "zwgkdetail", "content_text", "detail-content",
                  "detail_content", "news_content", "newsContent", "main-text", "xl_content", "con_text",
                  "view", "article-body", "zw", "wz_zw", "art_con", "conTxt", "TRS_PreAppend",
-                 "bt-content", "zoom", "wenzhang-content", "rich_media_content", "Section0", "WordSection1",
+                 "bt-content", "zoom", "rich_media_content",
                  "article")
 
 
