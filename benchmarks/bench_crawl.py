@@ -1,6 +1,7 @@
 """Crawl benchmark (run by hand): gov-archive crawl vs a bare Scrapy spider on a local site.
 
     python benchmarks/bench_crawl.py [--articles 2000] [--list-pages 100] [--concurrency 8]
+                                     [--rounds 3]
 
 Serves a generated TRS-style site (the demo generator: two columns, one GBK-encoded) on
 127.0.0.1 and measures, in one run and with politeness delays off on every side:
@@ -12,13 +13,16 @@ Serves a generated TRS-style site (the demo generator: two columns, one GBK-enco
 
 Targets: first crawl <= 3x baseline; unchanged re-crawl <= 0.25x first crawl.
 Each side runs in its own process (the Twisted reactor cannot restart), so process start-up is
-counted everywhere.
+counted everywhere. Every round uses a new archive; the printed ratios are medians of the rounds' ratios
+(wall time is the target; CPU time, less sensitive to a busy machine, is shown beside it).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,18 +65,26 @@ def run_baseline(urls: list[str], settings: list[str]) -> None:
     process.start()
 
 
-def timed(label: str, cmd: list[str], server) -> tuple[float, int]:
+def timed(label: str, cmd: list[str], server) -> tuple[float, float]:
+    """Run `cmd`; print and return its wall time and CPU time (user + sys of the process)."""
     before = len(server.requests)
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     requests = len(server.requests) - before
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
         raise SystemExit(f"{label} failed with exit status {proc.returncode}")
-    print(f"  {label:<32} {seconds:7.2f} s  {requests:6d} requests")
-    return seconds, requests
+    print(f"  {label:<32} {seconds:7.2f} s wall {cpu:7.2f} s CPU {requests:6d} requests")
+    return seconds, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -81,7 +93,8 @@ def main() -> None:
     parser.add_argument("--list-pages", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8,
                         help="CONCURRENT_REQUESTS(_PER_DOMAIN) on both sides")
-    parser.add_argument("--db", type=Path, help="archive path (default: a temporary file)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measure this many times; ratios use the medians")
     parser.add_argument("--crawl-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="extra -s for the gov-archive side only (experiments); repeatable")
     args = parser.parse_args()
@@ -94,29 +107,42 @@ def main() -> None:
     site = generate_site(notices=half, policies=args.articles - half, notice_page_size=page_size,
                          policy_page_size=page_size)
     settings = common_settings(args.concurrency)
-    db = args.db or Path(tempfile.mkdtemp(prefix="bench-crawl-")) / "bench.db"
+    workdir = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    rounds: list[dict[str, tuple[float, float]]] = []
     with DemoServer(site) as server:
         urls = [server.url(p) for p in site.column_paths()]
         print(f"site: {len(site.articles())} articles, {len(site.list_paths())} list pages, "
-              f"served at {server.base_url}; archive {db}")
+              f"served at {server.base_url}; archives in {workdir}")
         print(f"settings (both sides): {' '.join(settings)}")
-        base, _ = timed("baseline (bare Scrapy)", [sys.executable, __file__, "_baseline",
-                                                   *settings, "--", *urls], server)
-        crawl = [sys.executable, "-m", "crawler", "crawl", "--db", str(db)]
-        for url in urls:
-            crawl += ["--url", url]
-        for setting in settings + args.crawl_setting:
-            crawl += ["-s", setting]
         if args.crawl_setting:
             print(f"gov-archive only: {' '.join(args.crawl_setting)}")
-        first, _ = timed("gov-archive first crawl", crawl, server)
-        again, _ = timed("gov-archive unchanged re-crawl", crawl, server)
+        for n in range(1, args.rounds + 1):
+            print(f"round {n}:")
+            db = workdir / f"round{n}.db"
+            crawl = [sys.executable, "-m", "crawler", "crawl", "--db", str(db)]
+            for url in urls:
+                crawl += ["--url", url]
+            for setting in settings + args.crawl_setting:
+                crawl += ["-s", setting]
+            rounds.append({
+                "base": timed("baseline (bare Scrapy)", [
+                    sys.executable, __file__, "_baseline", *settings, "--", *urls], server),
+                "first": timed("gov-archive first crawl", crawl, server),
+                "again": timed("gov-archive unchanged re-crawl", crawl, server),
+            })
+        _print_archive_summary(db)
+    _print_ratios(rounds)
+
+
+def _print_ratios(rounds: list[dict[str, tuple[float, float]]]) -> None:
+    """Median over rounds of each round's ratio (robust to load that drifts between rounds)."""
     verdict = {True: "ok", False: "MISSED"}
-    print(f"first crawl / baseline   = {first / base:5.2f}x  (target <= 3x: "
-          f"{verdict[first / base <= 3]})")
-    print(f"re-crawl / first crawl   = {again / first:5.2f}x  (target <= 0.25x: "
-          f"{verdict[again / first <= 0.25]})")
-    _print_archive_summary(db)
+    for title, num, den, target in (("first crawl / baseline", "first", "base", 3.0),
+                                    ("re-crawl / first crawl", "again", "first", 0.25)):
+        wall = statistics.median(r[num][0] / r[den][0] for r in rounds)
+        cpu = statistics.median(r[num][1] / r[den][1] for r in rounds)
+        print(f"{title:<24} = {wall:5.2f}x wall (target <= {target}x: "
+              f"{verdict[wall <= target]}); {cpu:5.2f}x CPU")
 
 
 def _print_archive_summary(db: Path) -> None:
