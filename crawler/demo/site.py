@@ -112,8 +112,9 @@ class Resource:
 class DemoSite:
     """The in-memory site: columns, articles and attachments, safe to change while served."""
 
-    def __init__(self, columns: list[Column]) -> None:
+    def __init__(self, columns: list[Column], *, generator: _Generator | None = None) -> None:
         self.columns = {c.slug: c for c in columns}
+        self.generator = generator  # makes further articles in the same style (new_notice)
         self._lock = threading.RLock()
         self._articles: dict[str, Article] = {}
         self._attachments: dict[str, Attachment] = {}
@@ -378,9 +379,7 @@ def generate_site(*, notices: int = 15, policies: int = 12, notice_page_size: in
         column.modified = max((a.modified for a in column.articles if a.modified),
                               default=NEWEST.astimezone(timezone.utc))
         _link_related(column)
-    site = DemoSite([tzgg, zcwj])
-    site.generator = gen  # type: ignore[attr-defined]  # lets the scenario make a new notice
-    return site
+    return DemoSite([tzgg, zcwj], generator=gen)
 
 
 def demo_site() -> DemoSite:
@@ -390,7 +389,7 @@ def demo_site() -> DemoSite:
 
 def new_notice(site: DemoSite, when: datetime | None = None) -> Article:
     """A fresh notice for `site`'s 通知公告 column (not yet published)."""
-    gen: _Generator = site.generator  # type: ignore[attr-defined]
+    gen = site.generator or _Generator(seed=99)
     when = when or datetime(2026, 11, 24, 16, 30, tzinfo=BEIJING)
     column = site.columns["tzgg"]
     art = gen.notice("tzgg", len(text.NOTICE_TOPICS) - 1, when)
