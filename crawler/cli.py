@@ -198,7 +198,7 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) 
                    else format_health(rows_h))
         return
     last = _last_crawls(_db_path(ctx, None), list(defined))
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "name": site.name, "title": site.title, "every": format_interval(site.every),
         "columns": [{"name": c.name, "url": c.url} for c in site.columns],
         "source": site.source, "last_crawl": last.get(site.name),

@@ -7,7 +7,6 @@ a ``CrawlSummary``; ``assess()`` turns a crawl's stats into an outcome and a hea
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -224,8 +223,6 @@ def _run(db: str, chosen: list[SiteDef], overrides: dict[str, Any], *, verbose: 
 
     started = time.monotonic()
     process = AsyncCrawlerProcess(project_settings(overrides, verbose=verbose))
-    if not verbose:
-        logging.getLogger("scrapy").setLevel(logging.WARNING)
     crawlers: list[tuple[SiteDef, Crawler]] = []
     for site in chosen:
         cls: type[GovSpider] = GenericSpider if site.generic else spider_class(site)

@@ -97,7 +97,7 @@ class SiteDef:
     every: timedelta | None = None
     max_pages: int = 0  # cap on responses per crawl (0 = no cap)
     max_list_pages: int = 0  # cap on list pages walked per column (0 = no cap)
-    list: ListRules = field(default_factory=ListRules)
+    listing: ListRules = field(default_factory=ListRules)  # the [list] table
     article: ArticleRules = field(default_factory=ArticleRules)
     politeness: Politeness = field(default_factory=Politeness)
     incremental: Incremental = field(default_factory=Incremental)
@@ -354,7 +354,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteDef:
         every=r.interval("every", None),
         max_pages=r.number("max_pages", 0, integer=True),
         max_list_pages=r.number("max_list_pages", 0, integer=True),
-        list=_list_rules(r.table("list")),
+        listing=_list_rules(r.table("list")),
         article=_article_rules(r.table("article")),
         politeness=_politeness(r.table("politeness")),
         incremental=_incremental(r.table("incremental")),

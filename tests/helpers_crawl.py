@@ -206,7 +206,7 @@ def build_next_link_site(n: int = 5, per_page: int = 2) -> dict[str, Page]:
     paths = [(k, f"/xwdt/content/post_{2000 + k}.html") for k in range(n, 0, -1)]
     chunks = [paths[i:i + per_page] for i in range(0, len(paths), per_page)]
     for i, chunk in enumerate(chunks, start=1):
-        pager = f'<a href="list.jsp?page=1">首页</a>'
+        pager = '<a href="list.jsp?page=1">首页</a>'
         if i < len(chunks):
             pager += f'<a href="list.jsp?page={i + 1}">下一页</a>'
         items = [(p, f"关于第{k}项工作的通知", f"2024-02-{(k % 28) + 1:02d}") for k, p in chunk]

@@ -70,7 +70,7 @@ def test_full_definition(tmp_path: Path) -> None:
     site = load_site_file(write(tmp_path, GOOD))
     assert site.name == "demo-city" and site.max_pages == 500
     assert site.start_urls == ["http://www.example.gov.cn/tzgg/index.html"]
-    assert site.list.pagination == "trs" and site.list.item_selector == "div.list li"
+    assert site.listing.pagination == "trs" and site.listing.item_selector == "div.list li"
     assert site.politeness.download_delay == 2.5
     assert site.incremental.revisit == timedelta(days=3)
     assert site.incremental.stop_after_known_pages == 2

@@ -260,7 +260,7 @@ class GovSpider(scrapy.Spider):
         text = getattr(response, "text", None)
         if text is None:
             text = response.body.decode("utf-8", "replace")
-        page = parse_list(text, response.url, rules=self.site.list,
+        page = parse_list(text, response.url, rules=self.site.listing,
                           allowed_domains=self.site.allowed_domains)
         stats.inc_value("list/items", len(page.items))
         if not page.items:
