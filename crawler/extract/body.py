@@ -184,6 +184,11 @@ _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|txt|p
 _TOKEN_SPLIT = re.compile(r"[\s_-]+")
 
 
+def is_noise_block(el: etree._Element) -> bool:
+    """Related lists, sidebars, share bars ... judged by class/id."""
+    return _noisy(f"{el.get('class') or ''} {el.get('id') or ''}") or el.tag in ("aside", "nav", "footer")
+
+
 def _noisy(attrs: str) -> bool:
     return any(tok.startswith(_NOISE_PREFIXES) for tok in _TOKEN_SPLIT.split(attrs.lower()) if tok)
 

@@ -250,7 +250,10 @@ def _signature_date(body: str) -> str | None:
 
 _INFO_LABELS = {"来源": "content_source", "信息来源": "content_source", "文章来源": "content_source",
                 "作者": "author", "发布机构": "issuer"}
-_INFO_RE = re.compile(r"(信息来源|文章来源|来源|作者)\s*[:：]\s*(.+?)(?=\s+\S{2,6}\s*[:：]|\s{2,}|$)")
+_INFO_RE = re.compile(
+    r"(信息来源|文章来源|来源|作者)\s*[:：]\s*(.+?)"
+    r"(?=\s+\S{2,6}\s*[:：]|\s*(?:字号|字体|作者|来源|浏览|阅读|点击|发布|时间|日期|编辑|责任编辑|访问|【)|\s{2,}|$)"
+)
 
 
 def _info_bar(root, title_el, container, order) -> dict[str, str]:
@@ -270,8 +273,9 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
         if pos >= hi:
             break
         if el.text and ("来源" in el.text or "作者" in el.text):
-            parent = el if el.tag not in _INLINE else el.getparent()
-            line = nfkc(inline_text(parent))
+            line = nfkc(inline_text(el))
+            if el.tag in _INLINE and not _INFO_RE.search(line):
+                line = nfkc(inline_text(el.getparent()))  # <span><i>来源：</i>山西日报</span>
             for m in _INFO_RE.finditer(line):
                 value = m.group(2).strip()
                 if value and len(value) <= 60:
@@ -280,15 +284,18 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
 
 
 def _attachment_scope(container):
+    """The text block plus what follows it (attachment lists sit right below), minus related lists."""
     if container is None:
         return []
     scope = [container]
-    for sib in container.itersiblings():
-        scope.append(sib)
+    scope += [sib for sib in container.itersiblings() if not bodymod.is_noise_block(sib)]
     parent = container.getparent()
     if parent is not None and parent.tag not in ("body", "html"):
-        for sib in parent.itersiblings():
-            scope.append(sib)
-            if len(scope) > 12:
-                break
+        for sib in list(parent.itersiblings())[:6]:
+            if bodymod.is_noise_block(sib):
+                continue
+            links = sib.findall(".//a")
+            if "附件" in "".join(sib.itertext()) or (links and all(att.is_attachment_href(a.get("href") or "")
+                                                                  for a in links)):
+                scope.append(sib)
     return scope
