@@ -9,7 +9,8 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from . import attachments as att
-from . import body as bodymod
+from . import cleanup
+from . import containers
 from . import classify
 from .dates import date_from_url, find_dates, nfkc, parse_date
 from .decoding import decode_html
@@ -48,7 +49,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
 
     elements = list(root.iter(etree.Element))
     order = {el: i for i, el in enumerate(elements)}
-    stats = bodymod.measure(root)
+    stats = containers.measure(root)
     fields, _ = disclosure_block(root)
     if fields.get("doc_title"):
         meta_titles.setdefault("doc_title", fields["doc_title"])
@@ -69,8 +70,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
 
     visible, visible_shown, visible_line = _visible_date(elements, title_el, container, order)
     if container is not None:
-        bodymod.strip_noise(container, stats)
-        ex.body = bodymod.clean_lines(bodymod.container_text(container), ex.title,
+        cleanup.strip_noise(container, stats)
+        ex.body = cleanup.clean_lines(cleanup.container_text(container), ex.title,
                                       date_lines={visible_line} if visible_line else None,
                                       after_title=after_title)
     _pick_date(ex, meta, fields, visible, visible_shown, url)
@@ -90,8 +91,8 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
     A known CMS container wins; otherwise the densest block, or the block that reads on from
     the heading when the densest block holds the heading or comes before it.
     """
-    container = bodymod.known_container(root, stats)
-    density = bodymod.density_container(root, stats) if container is None else None
+    container = containers.known_container(root, stats)
+    density = containers.density_container(root, stats) if container is None else None
     choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
                           order, stats, elements)
     title_el = choice.element if choice is not None else None
@@ -100,7 +101,7 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
     container, after_title = density, False
     if title_el is not None and container is not None and \
             (_inside(title_el, container) or order[container] < order[title_el]):
-        anchored = bodymod.anchored_container(title_el, stats)
+        anchored = containers.anchored_container(title_el, stats)
         if anchored is not None:
             parent, after = anchored
             if container is parent or not (_inside(container, parent) and stats[container].prose >= 0.7 * after):
@@ -288,11 +289,11 @@ def _attachment_scope(container):
     if container is None:
         return []
     scope = [container]
-    scope += [sib for sib in container.itersiblings() if not bodymod.is_noise_block(sib)]
+    scope += [sib for sib in container.itersiblings() if not cleanup.is_noise_block(sib)]
     parent = container.getparent()
     if parent is not None and parent.tag not in ("body", "html"):
         for sib in list(parent.itersiblings())[:6]:
-            if bodymod.is_noise_block(sib):
+            if cleanup.is_noise_block(sib):
                 continue
             links = sib.findall(".//a")
             if "附件" in "".join(sib.itertext()) or (links and all(att.is_attachment_href(a.get("href") or "")

@@ -1,0 +1,134 @@
+"""Clean the main text: drop noise blocks inside the container, trim chrome lines at the edges."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .containers import Stats
+from .dom import compact, drop, text_of
+
+# Noise inside a container: class/id tokens starting with these.
+_NOISE_PREFIXES = (
+    "share", "bdshare", "jiathis", "print", "close", "fontsize", "zihao", "toolbar", "tools",
+    "related", "relate", "xgwz", "xglj", "xgxw", "xgxx", "xgyd", "xg", "prev", "next", "pager", "pagenav",
+    "qrcode", "ewm", "erweima", "comment", "footer", "breadcrumb", "crumb", "location", "position", "dqwz",
+    "sxp", "syp", "xyp", "shangxia", "pagesource", "jiucuo", "infobar", "articleinfo", "fjlist", "keyword",
+    "side", "sidebar", "nav", "menu", "friendlink", "links",
+)
+_LINK_LIST_TAGS = ("ul", "ol", "dl", "table", "div", "nav", "aside")
+_ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z|txt|pptx?|csv)(?:$|[?#&])|downfile|download",
+                              re.I)
+_TOKEN_SPLIT = re.compile(r"[\s_-]+")
+
+
+def is_noise_block(el: etree._Element) -> bool:
+    """Related lists, sidebars, share bars ... judged by class/id."""
+    return _noisy(f"{el.get('class') or ''} {el.get('id') or ''}") or el.tag in ("aside", "nav", "footer")
+
+
+def _noisy(attrs: str) -> bool:
+    return any(tok.startswith(_NOISE_PREFIXES) for tok in _TOKEN_SPLIT.split(attrs.lower()) if tok)
+
+
+_NOISE_XPATH = etree.XPath(".//*[@class or @id]")
+
+
+def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -> None:
+    """Remove share/print/related/prev-next blocks and link lists inside the container (only small ones)."""
+    total = max(stats[container].text, 1)
+    for el in list(container.iter(*_LINK_LIST_TAGS)):
+        st = stats.get(el)
+        if el is container or st is None or st.text < 20 or st.text > 0.3 * total or st.link < 0.7 * st.text:
+            continue
+        links = el.findall(".//a")
+        if len(links) >= 3 and not any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in links):
+            drop(el)
+    for el in _NOISE_XPATH(container):
+        attrs = f"{el.get('class', '')} {el.get('id', '')}"
+        if "TRS_Editor" in attrs or "content" in attrs.lower():
+            continue
+        if _noisy(attrs):
+            st = stats.get(el)
+            if st is not None and st.text <= 0.3 * total and el.getparent() is not None:
+                drop(el)
+
+
+_LEADING = re.compile(
+    r"^(当前位置|您的位置|您现在的位置|你的位置|所在位置|位置)\s*[:：]|"
+    r"^(发布|来源|作者|浏览|阅读|点击|时间|日期|字号|文章来源|信息来源|【字体|【字号|字体)"
+)
+_TOOLBAR_WORDS = re.compile(
+    r"^(?:[【\[（(]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回顶部|返回|收藏|分享(?:到)?|保存|"
+    r"字号|字体|大|中|小|默认|放大|缩小|正常|加大|减小|纠错|我要纠错|扫一扫|在手机打开|微信|微博|QQ空间|"
+    r"视力保护色|下载|双击鼠标自动滚屏|用手机扫描二维码)\s*[】\]）)]?\s*[:：|/]?\s*)+$"
+)
+_TRAILING = re.compile(
+    r"^(上一篇|下一篇|上一条|下一条|上一页|下一页|相关(?:文章|新闻|链接|信息|阅读|稿件|文件|附件)?\s*[:：]?$|"
+    r"分享到|责任编辑|【责任编辑|\(责任编辑|（责任编辑|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]|"
+    r"扫一扫|网站标识码|版权所有|Copyright|主办单位|ICP备|京ICP|.{0,20}公网安备)",
+    re.I,
+)
+
+
+_RELATED_HEAD = re.compile(r"^[【\[]?(?:相关|相关的|推荐|延伸|热点|最新)(?:信息|文章|新闻|链接|阅读|稿件|文件|附件|内容|政策|解读)?[】\]]?\s*[:：]?$")
+
+
+_COUNTER = re.compile(r"^[【\[(（]?\s*(?:浏览|阅读|点击|访问|查看)(?:次数|量|数|人次)?\s*[:：]?\s*\d*\s*次?\s*[】\])）]?$")
+
+
+def is_toolbar(line: str) -> bool:
+    """Toolbars (打印/关闭/字号 大 中 小) and view counters: never part of the text, and volatile."""
+    return bool(_TOOLBAR_WORDS.match(line) or _COUNTER.match(line)) or ("字号" in line and len(line) < 40 and
+                                                bool(re.search(r"大\s*中\s*小", line)))
+
+
+def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
+                after_title: bool = False) -> str:
+    """Trim title repeats, info bars and toolbars at the edges; toolbar-only lines anywhere.
+
+    `after_title`: the container starts before the heading, so drop everything up to it.
+    """
+    lines = [ln for ln in text.split("\n") if not is_toolbar(ln)]
+    key = compact(title)
+    if after_title and key:
+        lines = _after_heading(lines, key)
+    # leading lines that together spell the title
+    if key:
+        acc, cut = "", 0
+        for i, ln in enumerate(lines[:6]):
+            acc += compact(ln)
+            if not key.startswith(acc):
+                break
+            if acc == key:
+                cut = i + 1
+                break
+        lines = lines[cut:]
+    while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
+                     (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
+        lines.pop(0)
+    for i in range(max(1, len(lines) * 2 // 3), len(lines)):
+        if _RELATED_HEAD.match(lines[i]):
+            lines = lines[:i]
+            break
+    while lines and _TRAILING.match(lines[-1]) and len(lines[-1]) < 200:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _after_heading(lines: list[str], key: str) -> list[str]:
+    for start in range(min(len(lines), 60)):
+        acc = ""
+        for end in range(start, min(start + 4, len(lines))):
+            acc += compact(lines[end])
+            if acc == key:
+                return lines[end + 1:]
+            if not key.startswith(acc):
+                break
+    return lines
+
+
+def container_text(container: etree._Element) -> str:
+    """The container rendered as reader text."""
+    return text_of(container)
