@@ -113,6 +113,7 @@ class Archive:
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._wrote = False
+        self._closed = False
         try:
             self.db = Database(self.conn, execute_plugins=False)
             self._prepare(create)
@@ -145,6 +146,9 @@ class Archive:
 
     def close(self) -> None:
         """Apply queued search-index updates (if this connection saved anything) and close."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             if self._wrote and self._queue_size():
                 self.index_pending()

@@ -142,3 +142,21 @@ def test_superseded_queued_version_never_reaches_index(tmp_path):
         a.index_pending()
         assert ids(a.search("新标题")) == []
         assert ids(a.search("再次修改")) == [1]
+
+
+def test_sqlite_utils_search_sees_current_versions(tmp_path):
+    with Archive(tmp_path / "b.db", create=True) as a:
+        a.save("s", record(1), crawl_id=None)
+        a.save("s", record(1, title="新的标题内容"), crawl_id=None)
+        a.index_pending()
+        found = list(a.db["versions"].search("新的标题"))
+        assert [(r["document_id"], r["version"]) for r in found] == [(1, 2)]
+        assert list(a.db["versions"].search("法治政府建设示范")) == []
+
+
+def test_filters_apply_before_the_rank_window(archive, monkeypatch):
+    from archive import search
+
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
+    assert ids(archive.search("法治", site="county")) == [4]
+    assert ids(archive.search("执法人员", site="county")) == [4]
