@@ -189,8 +189,9 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             strict = lo - 2 <= pos <= hi + 1
             if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:
                 continue
-            if after_body and not before_title and not strict and not (rank == 0 and _PUBLISH_WORD.search(shown)):
-                continue  # below the text only an explicit 发布日期 counts (lists carry bare dates)
+            if (edge or after_body and not before_title and not strict) and \
+                    not (rank == 0 and _PUBLISH_WORD.search(shown)):
+                continue  # in or below the text only an explicit 发布日期 counts (会议时间, list dates)
             score = rank + (5 if edge else 0 if strict else 3 if before_title else 5)
             if best is None or score < best[0]:
                 best = (score, iso, shown, line)

@@ -81,6 +81,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     cpos = order.get(container, 10**9) if container is not None else 10**9
 
     best: tuple[float, TitleChoice] | None = None
+    text_pos = _densest_leaf(container, stats, order)
 
     def consider(el: etree._Element, text: str, base: float) -> None:
         nonlocal best
@@ -88,8 +89,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         if not 4 <= len(k) <= 200 or k in site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
             return  # "一、项目编号：" is a field label / section heading, not the title
         match = _match_score(k, ref_keys)
-        score = match + base + _proximity(el, container, cpos, order)
-        if match < 95 and "\n" in text:
+        score = match + base + _proximity(el, container, cpos, order, text_pos)
+        if match < 95 and sum(1 for c in el if c.tag in _BLOCKISH and (c.text or len(c))) >= 2:
             score -= 10  # a wrapper around heading + subtitle
         if score > 0 and _in_listing(el):
             score -= 40
@@ -135,13 +136,29 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     return None
 
 
+_BLOCKISH = frozenset("h1 h2 h3 h4 h5 h6 p div li table section".split())
+
+
+def _densest_leaf(container: etree._Element | None, stats: dict, order: dict) -> int:
+    """Position of the innermost block along the path of most prose: where the text itself is."""
+    node = container
+    while node is not None:
+        children = [c for c in node if c in stats and stats[c].prose > 0]
+        if not children:
+            break
+        node = max(children, key=lambda c: stats[c].prose)
+    return order.get(node, 10**9) if node is not None else 10**9
+
+
 def _proximity(el: etree._Element, container: etree._Element | None, cpos: int,
-               order: dict[etree._Element, int]) -> float:
+               order: dict[etree._Element, int], text_pos: int = 10**9) -> float:
     if container is None or cpos >= 10**9:
         return 0.0
     pos = order.get(el, 0)
     if _inside(el, container):
-        return 30.0 if pos - cpos <= 15 else 10.0
+        if pos - cpos <= 15:
+            return 30.0
+        return 10.0 if pos < text_pos else -10.0  # a heading below the text is a caption
     if pos > cpos:
         return -30.0  # headings after the text are usually related-list captions
     gap = cpos - pos
