@@ -281,10 +281,18 @@ def select_due(
     from archive import Archive
 
     defs = list(site_defs)
-    if not Path(db_path).exists():
+    path = Path(db_path)
+    # A missing or still empty file (another crawl is creating it): nothing crawled yet.
+    if not path.exists() or path.stat().st_size == 0:
         return defs
+    from archive.errors import NotAnArchive
+
     by_name = {d.name: d for d in defs}
-    with Archive(db_path) as archive:
+    try:
+        archive = Archive(db_path)
+    except NotAnArchive:
+        return defs  # not initialized yet; the crawl itself reports a foreign file clearly
+    with archive:
         due = due_sites(archive, [schedule_for(d) for d in defs], now=now)
     return [by_name[s.name] for s in due]
 
@@ -295,6 +303,7 @@ class PostCrawl:
 
     results: dict[str, CrawlResult | None] = field(default_factory=dict)
     deliveries: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Human-readable notes for the crawl command's output (health issues, webhooks)."""
@@ -307,6 +316,7 @@ class PostCrawl:
             if result and classify(result.outcome) == "failure":
                 out.append(f"{site}: {result.failures} failed crawl(s) in a row; "
                            f"`--due` retries after {result.backoff_until}")
+        out += self.errors
         for d in self.deliveries:
             where = redact(d.sink.url)
             if d.error:
@@ -338,7 +348,16 @@ def post_crawl(
     report = PostCrawl()
     with Archive(db_path, create=True) as archive:
         for site in schedules:
-            report.results[site.name] = after_crawl(archive, site, now=now, max_backoff=max_backoff)
+            try:
+                report.results[site.name] = after_crawl(archive, site, now=now, max_backoff=max_backoff)
+            except Exception as error:  # the crawl is done; one site's book-keeping must not stop the rest
+                log.exception("book-keeping of %s failed", site.name)
+                report.errors.append(f"{site.name}: could not update its schedule state: {error}")
         sinks = alerts.sinks_for(webhooks, schedules)
-        report.deliveries = alerts.deliver_all(archive, db_path, sinks, now=now, **delivery_options)
+        for sink in sinks:
+            try:
+                report.deliveries += alerts.deliver_all(archive, db_path, [sink], now=now, **delivery_options)
+            except Exception as error:
+                log.exception("webhook delivery failed")
+                report.errors.append(f"webhook {alerts.redact(sink.url)}: delivery failed: {error}")
     return report

@@ -107,3 +107,24 @@ def _started(db: Path) -> bool:
             return bool(archive.crawls(site="demo"))
     except Exception:
         return False
+
+
+def test_two_overlapping_crawl_due_runs_crawl_the_site_once(tmp_path, demo):
+    help_text = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--help"],
+                               capture_output=True, text=True).stdout
+    if "--due" not in help_text:
+        pytest.skip("crawl --due is not wired in yet")
+    db = tmp_path / "gov.db"
+    argv = [sys.executable, "-m", "crawler", "crawl", "demo", "--due", "--db", str(db), "--sites", str(demo),
+            "-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    with Archive(db) as archive:
+        assert len(archive.crawls(site="demo")) == 1
+    text = "\n".join(outputs)
+    assert "skipped, another crawl of this site is running" in text or "No site is due" in text
+    # and afterwards the site is not due again before its interval
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "No site is due" in again.stderr
