@@ -106,3 +106,19 @@ def test_date_span_next_to_heading_in_same_wrapper_and_no_known_container() -> N
     assert (ex.published, ex.date_source) == ("2023-05-06", "visible")
     assert ex.body.startswith("各县区水利局：") and ex.body.endswith("2023年5月5日")
     assert "今天是" not in ex.body and "浏览" not in ex.body
+
+
+def test_weekday_date_under_heading_while_header_clock_says_today() -> None:
+    raw = ("<html><head><title>关于某事的通知_某市</title></head><body><div class='top'>今天是2026年11月25日 星期三</div>"
+           "<h1>关于某事的通知</h1><div class='d'>2023年02月28日 星期二</div><div id='zoom'><p>现将有关事项通知如下，"
+           "请遵照执行。</p></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert (ex.published, ex.date_source) == ("2023-02-28", "visible")
+
+
+def test_meeting_time_in_text_does_not_beat_pubdate_meta() -> None:
+    raw = ("<html><head><meta name='PubDate' content='2023-02-20 10:00'><title>关于召开安全生产工作会议的通知_某市</title>"
+           "</head><body><div class='TRS_Editor'><p>会议时间：2023年3月1日上午9时</p><p>各县区：经研究，决定召开全市安全"
+           "生产工作会议，现将有关事项通知如下。</p></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert (ex.published, ex.date_source) == ("2023-02-20T10:00:00+08:00", "meta")

@@ -28,8 +28,7 @@ _VISIBLE_LABEL = re.compile(
 _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
 _TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间")
-_CLOCK = re.compile(r"今天是|今日|星期|周[一二三四五六日]")
-_INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑")
+_INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
 _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
 
 
@@ -215,7 +214,7 @@ def _line_dates(line: str):
             yield 0, f.iso, (label.group(0) + shown).strip()
         elif _BRACKET_BEFORE.search(before) and s[f.end:f.end + 1] in ("]", "】", ")", "）"):
             yield 1, f.iso, shown
-        elif len(s) <= 80 and not _CLOCK.search(s):
+        elif len(s) <= 80:
             rest = s[:f.start] + s[f.end:]
             if len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
                 yield 2, f.iso, shown
