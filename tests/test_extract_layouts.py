@@ -122,3 +122,13 @@ def test_meeting_time_in_text_does_not_beat_pubdate_meta() -> None:
            "生产工作会议，现将有关事项通知如下。</p></div></body></html>").encode("utf-8")
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert (ex.published, ex.date_source) == ("2023-02-20T10:00:00+08:00", "meta")
+
+
+@pytest.mark.parametrize("meta", ["<meta name='ArticleTitle' content='关于某某事项的通知'>", ""])
+def test_heading_wrapper_holding_the_date_line(meta: str) -> None:
+    raw = (f"<html><head>{meta}<title>某市人民政府</title></head><body><div class='title'>关于某某事项的通知"
+           "<span>发布时间：2023-02-28</span></div><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>"
+           "</body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert ex.title == "关于某某事项的通知"
+    assert ex.published == "2023-02-28"

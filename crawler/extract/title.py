@@ -95,7 +95,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         if score > 0 and _in_listing(el):
             score -= 40
         if score > 0 and (best is None or score > best[0]):
-            best = (score, TitleChoice(join_lines(text), "visible", el))
+            best = (score, TitleChoice(_trim_to_ref(join_lines(text), refs), "visible", el))
 
     for el in _headings(root):
         st = stats.get(el)
@@ -148,6 +148,26 @@ def _densest_leaf(container: etree._Element | None, stats: dict, order: dict) ->
             break
         node = max(children, key=lambda c: stats[c].prose)
     return order.get(node, 10**9) if node is not None else 10**9
+
+
+_TRAILER = re.compile(r"^(?:[\[【(（]?\s*(?:19|20)\d\d|发布|来源|时间|日期|作者|浏览|阅读|点击|字号)")
+
+
+_TRAILING_INFO = re.compile(
+    r"\s*[\[【(（]?\s*(?:(?:发布|更新)?(?:时间|日期)\s*[:：]\s*)?(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
+    r"\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[\]】)）]?(?:\s*(?:来源|作者)\s*[:：].{0,30})?$"
+)
+
+
+def _trim_to_ref(text: str, refs: list[tuple[str, str]]) -> str:
+    """A heading wrapper that also holds the date/source line: keep only the title part."""
+    k = key(text)
+    for ref, _ in refs:
+        rk = key(ref)
+        if len(rk) >= 4 and k.startswith(rk) and len(k) > len(rk) and _TRAILER.match(k[len(rk):]):
+            return ref
+    trimmed = _TRAILING_INFO.sub("", text)
+    return trimmed if len(key(trimmed)) >= 4 else text
 
 
 def _proximity(el: etree._Element, container: etree._Element | None, cpos: int,
