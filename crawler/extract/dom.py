@@ -126,6 +126,10 @@ def _tidy(raw: str) -> str:
     return "\n".join(line for line in lines if line.strip("\t"))
 
 
+# Newlines in the HTML source are plain whitespace; only blocks and <br> break lines.
+_SOURCE_NEWLINES = str.maketrans("\n\r", "  ")
+
+
 def _render(el: etree._Element, out: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else None
     if tag is None:  # comment / processing instruction
@@ -146,12 +150,13 @@ def _render(el: etree._Element, out: list[str]) -> None:
         out.append("\n")
     elif tag == "img":
         return
+    keep_newlines = tag in ("pre", "textarea", "plaintext", "xmp")
     if el.text:
-        out.append(el.text)
+        out.append(el.text if keep_newlines else el.text.translate(_SOURCE_NEWLINES))
     for child in el:
         _render(child, out)
         if child.tail:
-            out.append(child.tail)
+            out.append(child.tail if keep_newlines else child.tail.translate(_SOURCE_NEWLINES))
     if block:
         out.append("\n")
 
