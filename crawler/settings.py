@@ -35,6 +35,9 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 COOKIES_ENABLED = True
+# A response yields at most a page of requests and one item: Scrapy's default of 100 parallel
+# item workers per response only costs event-loop tasks.
+CONCURRENT_ITEMS = 8
 
 # Retries: transient errors only, with exponential backoff (crawler.middlewares.BackoffRetryMiddleware).
 RETRY_ENABLED = True
