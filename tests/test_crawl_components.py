@@ -115,6 +115,10 @@ def test_withdrawals_only_for_known_articles(tmp_path: Path) -> None:
                             redirected_from=url, body=b"<html><body>home</body></html>")
     assert [w.reason for w in collect(spider.parse_article(home))] == ["redirect_home"]
     assert collect(spider.parse_article(article_response(url, 404, doc=None))) == []
+    away = article_response("http://mp.weixin.qq.com/s/abc", 200, doc=doc, redirected_from=url,
+                            body=b"<html><body>elsewhere</body></html>")
+    assert collect(spider.parse_article(away)) == []
+    assert crawler.stats.get_value("pages/offsite_redirect") == 1
     for status in (500, 503, 403):  # errors are never withdrawals
         assert collect(spider.parse_article(article_response(url, status, doc=doc))) == []
     assert crawler.stats.get_value("pages/error") == 3

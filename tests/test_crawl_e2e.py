@@ -198,16 +198,19 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path) -> No
 def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
     sites = tmp_path / "sites"
     sites.mkdir()
-    with serve(build_trs_site(4, 2)) as srv:
+    with serve({**build_trs_site(4, 2), **build_numbered_site(3, 2)}) as srv:
         (sites / "city.toml").write_text(
             f'name = "city"\ntitle = "示例市"\nevery = "1h"\n'
             f'[[columns]]\nname = "通知公告"\nurl = "{srv.url("/tzgg/index.html")}"\n'
             f'[list]\nitem_selector = "div.list li"\npagination = "trs"\n', encoding="utf-8")
-        proc = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))
+        (sites / "town.toml").write_text(
+            f'name = "town"\nstart_urls = ["{srv.url("/gsgg/list_1.html")}"]\n', encoding="utf-8")
+        proc = run_crawl(tmp_path / "a.db", "city", "town", "--sites", str(sites))
         assert proc.returncode == 0, proc.stderr[-2000:]
-        assert totals(proc)["archive/new"] == 4
+        assert totals(proc)["archive/new"] == 4 + 3  # two sites, one process
         with Archive(tmp_path / "a.db") as a:
             assert len(a.known_documents("city")) == 4
+            assert len(a.known_documents("town")) == 3
             assert a.crawls(site="city")[0]["outcome"] == "finished"
 
         srv.log.clear()  # crawled a moment ago, every = "1h": not due

@@ -322,6 +322,9 @@ class GovSpider(scrapy.Spider):
             self.crawler.stats.inc_value("pages/error")
             self.crawler.stats.inc_value(f"pages/error/{response.status}")
             return
+        if not host_allowed(response.url, self.site.allowed_domains):
+            self.crawler.stats.inc_value("pages/offsite_redirect")  # neither content nor withdrawal
+            return
         if self._redirected_home(response):
             self.crawler.stats.inc_value("pages/redirect_home")
             if doc is not None:
