@@ -19,7 +19,6 @@ NUM_DT = re.compile(
     r"(?:\s*(?:T|上午|下午|晚上)?\s*(?P<H>[01]?\d|2[0-3])\s*(?:[:：]|时|点)\s*(?P<M>[0-5]?\d)"
     r"(?:\s*(?:[:：]|分)\s*(?P<S>[0-5]?\d))?)?"
 )
-_CN_DIGIT = "〇○◯零OoＯ0一二三四五六七八九"
 CN_DT = re.compile(
     r"(?P<y>[〇○◯零OoＯ0一二三四五六七八九]{4})\s*年\s*(?P<m>元|正|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<d>[一二三四五六七八九十廿卅]{1,4})\s*[日号]"
@@ -30,9 +29,8 @@ LABEL = re.compile(
     r"生成日期|时间|日期)\s*[:：]?\s*"
 )
 
-_DIGITS = {c: i % 10 if c not in "〇○◯零OoＯ0" else 0 for i, c in enumerate("一二三四五六七八九", 1)}
-for _z in "〇○◯零OoＯ0":
-    _DIGITS[_z] = 0
+_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+_DIGITS.update(dict.fromkeys("〇○◯零OoＯ0", 0))  # 〇 U+3007, ○ U+25CB, Latin O in 二O一四
 
 
 class Found(NamedTuple):
@@ -188,7 +186,3 @@ def date_from_url(url: str | None) -> str | None:
             if iso:
                 return iso
     return None
-
-
-def date_part(iso: str | None) -> str | None:
-    return iso[:10] if iso else None

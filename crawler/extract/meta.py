@@ -44,7 +44,6 @@ _LABEL_RE = re.compile("(" + "|".join(
     r"\s*".join(map(re.escape, label)) for label in _LABEL_ORDER) + r")\s*[:：]?")
 _LABEL_FIRST = frozenset(label[0] for label in _LABEL_ORDER)
 _HOLDER_TAGS = ("td", "th", "span", "strong", "b", "label", "em", "p", "li", "div", "dt", "font")
-_ANY_LABEL_START = "|".join(map(re.escape, _LABEL_ORDER))
 
 
 def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
@@ -72,9 +71,6 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
         meta["site_domain"] = urlsplit(meta["site_domain"]).netloc or meta["site_domain"]
     return meta, titles
 
-
-def _norm(s: str) -> str:
-    return compact(unicodedata.normalize("NFKC", s))
 
 
 def disclosure_block(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:

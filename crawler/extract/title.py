@@ -10,7 +10,8 @@ from lxml import etree
 
 from .dom import compact, head_lines, text_of
 
-_SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|-{1}\s|\s-|::|·{0,1}\s>\s)\s*")
+# "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
+_SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4"))
 
 
@@ -56,9 +57,21 @@ def join_lines(text: str) -> str:
     return out
 
 
+_OPEN, _CLOSE = "《（(【[“", "》）)】]”"
+
+
 def title_segments(title_tag: str) -> list[str]:
-    segs = [s.strip() for s in _SEPARATORS.split(title_tag) if s and s.strip()]
-    return [s for s in segs if len(key(s)) >= 2]
+    """'标题_栏目_站名' -> parts; separators inside 《》/（） belong to the title."""
+    segs, start = [], 0
+    for m in _SEPARATORS.finditer(title_tag):
+        head = title_tag[:m.start()]
+        depth = sum(head.count(c) for c in _OPEN) - sum(head.count(c) for c in _CLOSE)
+        if depth > 0:
+            continue
+        segs.append(title_tag[start:m.start()])
+        start = m.end()
+    segs.append(title_tag[start:])
+    return [seg.strip() for seg in segs if len(key(seg)) >= 2]
 
 
 def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],

@@ -1,0 +1,63 @@
+"""Title reconciliation details: <title> splitting and heading choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import extract
+from crawler.extract.title import title_segments
+
+
+@pytest.mark.parametrize(("title", "segments"), [
+    ("关于XX的通知 - 某市人民政府", ["关于XX的通知", "某市人民政府"]),
+    ("关于XX的通知-某市人民政府", ["关于XX的通知", "某市人民政府"]),
+    ("关于XX的通知－某市人民政府", ["关于XX的通知", "某市人民政府"]),
+    ("关于XX的通知_公示公告_某市人民政府", ["关于XX的通知", "公示公告", "某市人民政府"]),
+    ("关于XX的通知__2007年第23号国务院公报_中国政府网", ["关于XX的通知", "2007年第23号国务院公报", "中国政府网"]),
+    ("关于XX的通知 | 某市人民政府", ["关于XX的通知", "某市人民政府"]),
+    ("关于XX的通知——某市人民政府", ["关于XX的通知", "某市人民政府"]),
+    ("关于印发《奋进——XX规划》的通知 - 某市人民政府", ["关于印发《奋进——XX规划》的通知", "某市人民政府"]),
+    ("2023-2025年行动计划-某局", ["2023-2025年行动计划", "某局"]),
+    ("1-10月德清县固定资产投资结构趋稳趋优", ["1-10月德清县固定资产投资结构趋稳趋优"]),
+])
+def test_title_segments(title: str, segments: list[str]) -> None:
+    assert title_segments(title) == segments
+
+
+def _page(head: str, body: str) -> bytes:
+    return f"<html><head>{head}</head><body>{body}</body></html>".encode("utf-8")
+
+
+TEXT = "<div id='zoom'><p>现将有关事项通知如下，请结合实际认真贯彻执行。</p></div>"
+
+
+def test_site_name_first_in_title_tag() -> None:
+    ex = extract(_page("<title>某市人民政府 - 关于做好防汛工作的通知</title>", TEXT), "http://x.gov.cn/a.html")
+    assert ex.title == "关于做好防汛工作的通知"
+
+
+def test_column_name_title_tag_loses_to_heading_above_text() -> None:
+    ex = extract(_page("<title>通知公告</title>", "<div class='tit'>关于做好防汛工作的通知</div>" + TEXT),
+                 "http://x.gov.cn/a.html")
+    assert ex.title == "关于做好防汛工作的通知"
+
+
+def test_related_list_item_with_exact_meta_title_loses_to_the_heading() -> None:
+    body = ("<div class='list'><ul><li><span class='title'>关于做好防汛工作的通知（修订）</span></li></ul></div>"
+            "<h1>关于做好防汛工作的通知</h1>" + TEXT)
+    ex = extract(_page("<meta name='ArticleTitle' content='关于做好防汛工作的通知（修订）'><title>x</title>", body),
+                 "http://x.gov.cn/a.html")
+    assert ex.title == "关于做好防汛工作的通知"
+
+
+def test_two_line_heading_is_joined_without_space() -> None:
+    body = "<h1>关于做好2023年<br>防汛工作的通知</h1>" + TEXT
+    ex = extract(_page("<title>某市人民政府</title>", body), "http://x.gov.cn/a.html")
+    assert ex.title == "关于做好2023年防汛工作的通知"
+
+
+def test_section_headings_inside_text_are_not_titles() -> None:
+    body = ("<td class='txt2'>某某项目中标公告</td><div class='txt7'><span class='title'>一、项目编号：</span>"
+            "<p>ZC13080020210163</p><span class='title'>二、项目名称</span><p>某某电脑采购项目，现公告如下。</p></div>")
+    ex = extract(_page("<title>中标公告详细页面</title>", body), "http://x.gov.cn/a.html")
+    assert ex.title == "某某项目中标公告"
