@@ -132,3 +132,15 @@ def test_heading_wrapper_holding_the_date_line(meta: str) -> None:
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.title == "关于某某事项的通知"
     assert ex.published == "2023-02-28"
+
+
+def test_disclosure_table_inside_the_text_block_is_removed_and_signature_is_not_the_visible_date() -> None:
+    raw = ("<html><head><title>关于某事的通知_某市</title></head><body><div id='zoom'><table class='xxgk'>"
+           "<tr><td>索引号：</td><td>123/2023-1</td><td>发布机构：</td><td>某市政府</td></tr>"
+           "<tr><td>发布日期：</td><td>2023-02-28</td><td>文号：</td><td>某政发〔2023〕1号</td></tr></table>"
+           "<h1>关于某事的通知</h1><p>各县区：现将有关事项通知如下，请遵照执行。</p><p>某市人民政府</p>"
+           "<p>2023年2月27日</p></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert (ex.published, ex.date_source) == ("2023-02-28", "disclosure_block")
+    assert ex.body == "各县区：现将有关事项通知如下，请遵照执行。\n某市人民政府\n2023年2月27日"
+    assert ex.metadata["doc_no"] == "某政发〔2023〕1号"

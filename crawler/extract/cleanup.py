@@ -55,6 +55,33 @@ def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -
                 drop(el)
 
 
+def drop_disclosure_block(container: etree._Element, holders: list[etree._Element],
+                          stats: dict[etree._Element, Stats]) -> None:
+    """Remove a 信息公开 metadata table that sits inside the text container."""
+    inside = [h for h in holders if _within(h, container)]
+    if not inside:
+        return
+    block = inside[0]
+    for h in inside[1:]:
+        while block is not None and not _within(h, block):
+            block = block.getparent()
+    while block is not None and block.tag in ("td", "th", "tr", "tbody", "span", "strong", "b", "label", "font"):
+        block = block.getparent()  # widen a cell to its table
+    if block is None or block is container or not _within(block, container):
+        return
+    st, total = stats.get(block), stats.get(container)
+    if st is not None and total is not None and st.text <= 0.5 * total.text:
+        drop(block)
+
+
+def _within(el: etree._Element, anc: etree._Element) -> bool:
+    while el is not None:
+        if el is anc:
+            return True
+        el = el.getparent()
+    return False
+
+
 _LEADING = re.compile(
     r"^(当前位置|您的位置|您现在的位置|你的位置|所在位置|位置)\s*[:：]|"
     r"^(发布|来源|作者|浏览|阅读|点击|时间|日期|字号|文章来源|信息来源|【字体|【字号|字体)"

@@ -49,7 +49,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     elements = list(root.iter(etree.Element))
     order = {el: i for i, el in enumerate(elements)}
     stats = containers.measure(root)
-    fields, _ = disclosure_block(root)
+    fields, holders = disclosure_block(root)
     if fields.get("doc_title"):
         meta_titles.setdefault("doc_title", fields["doc_title"])
     site_names = {v for v in (meta.get("site_name"), meta.get("column_name")) if v}
@@ -70,6 +70,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     visible, visible_shown, visible_line = _visible_date(elements, title_el, container, order)
     if container is not None:
         cleanup.strip_noise(container, stats)
+        cleanup.drop_disclosure_block(container, holders, stats)
         ex.body = cleanup.clean_lines(cleanup.container_text(container), ex.title,
                                       date_lines={visible_line} if visible_line else None,
                                       after_title=after_title)
@@ -148,6 +149,8 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
     end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
                         if container is not None else hi)
     title_in = title_el is not None and container is not None and _inside(title_el, container)
+    if title_in:
+        hi = _text_start(elements, title_el, tpos) - 1  # between the heading and the first sentence
     best: tuple[int, str, str, str] | None = None
     seen: set[int] = set()
     ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
@@ -174,7 +177,7 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
             continue
         inside = container is not None and _inside(el, container)
         edge = False
-        if inside and not (title_in and pos < tpos + 15):
+        if inside and not (title_in and pos <= hi):
             edge = cpos is not None and (pos - cpos <= 12 or end_of_container - pos <= 12)
             if not edge:
                 continue
@@ -197,6 +200,19 @@ def _visible_date(elements, title_el, container, order) -> tuple[str | None, str
     if best is None:
         return None, None, None
     return best[1], best[2], best[3]
+
+
+_SENTENCE = re.compile(r"[，。；]")
+
+
+def _text_start(elements, title_el, tpos: int) -> int:
+    """Position of the first element after the heading that holds a real sentence."""
+    for i in range(tpos + 1, min(tpos + 60, len(elements))):
+        el = elements[i]
+        own = (el.text or "").strip() + " ".join((c.tail or "").strip() for c in el)
+        if (len(own) >= 40 or len(own) >= 12 and _SENTENCE.search(own)) and not _inside(el, title_el):
+            return i
+    return tpos + 60
 
 
 def _line_dates(line: str):
