@@ -109,6 +109,9 @@ def assess(stats: Mapping[str, Any]) -> Health:
         return Health("failed", False, problems)
     if antibot:
         problems.append(f"{antibot} anti-bot challenge pages")
+    if _n(stats, "list/no_items"):
+        problems.append(f"{_n(stats, 'list/no_items')} list pages without announcement links "
+                        "(list loaded by script? give [list] selectors in a site definition)")
     if _n(stats, "pages/failed") or _n(stats, "pages/error"):
         problems.append(f"{_n(stats, 'pages/failed') + _n(stats, 'pages/error')} failed requests")
     if reason == "finished":
