@@ -147,12 +147,18 @@ def test_soft_404_and_empty_pages_are_counted_not_saved(tmp_path: Path) -> None:
     pages[article_path(1)] = html_page("<html><head><title>页面不存在</title></head><body>"
                                        "<h1>404</h1><p>对不起，您访问的页面不存在或已被删除！</p></body></html>")
     pages[article_path(2)] = html_page("<html><head><title></title></head><body></body></html>")
+    private = "/private/202401/t20240101_99.html"  # robots.txt: Disallow: /private/
+    pages[private] = html_page(article_html("内部通知", "2024-01-01", article_text(99)))
+    items = [(article_path(n), f"关于第{n}项工作的通知", "2024-01-02") for n in (1, 2, 3)]
+    pages["/tzgg/index.html"] = html_page(list_html([*items, (private, "关于内部事项的通知", "2024-01-01")]))
     with serve(pages) as srv:
         proc = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        assert srv.hits("/private/") == 0
     assert proc.returncode == 0, proc.stderr[-2000:]
-    t = totals(proc)
-    assert t["archive/new"] == 1
-    assert t["pages/soft404"] == 1 and t["pages/empty"] + t["pages/js_shell"] == 1
+    result = summary(proc)["sites"][0]["stats"]
+    assert result["archive/new"] == 1
+    assert result["pages/soft404"] == 1 and result.get("pages/empty", 0) + result.get("pages/js_shell", 0) == 1
+    assert result["pages/ignored"] == 1  # robots.txt obeyed
     assert list(versions(db)) == [srv.url(article_path(3))]
 
 
