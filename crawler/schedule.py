@@ -128,9 +128,21 @@ def load_schedules(
 # --- due computation -------------------------------------------------------------------
 
 
+def last_counted_crawl(archive: Any, site: str, *, look_back: int = 20) -> dict[str, Any] | None:
+    """The site's latest finished crawl that was not interrupted by us.
+
+    An interrupted crawl (watch stopped, machine shut down) does not reset the interval:
+    the site stays due so the next run resumes it instead of waiting a whole interval.
+    """
+    for crawl in archive.crawls(site=site, limit=look_back):
+        if crawl.get("finished_at") and crawl.get("outcome") not in NEUTRAL_OUTCOMES:
+            return crawl
+    return None
+
+
 def next_due(archive: Any, site: SiteSchedule) -> datetime | None:
     """When `site` is next due; None means now (never crawled, no back-off)."""
-    last = archive.last_finished_crawl(site.name)
+    last = last_counted_crawl(archive, site.name)
     finished = parse_time(last.get("finished_at")) if last else None
     candidates = [finished + site.every] if finished else []
     backoff = parse_time(archive.site_state(site.name).get("backoff_until"))

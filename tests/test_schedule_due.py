@@ -102,3 +102,16 @@ def test_load_schedules_reads_every_and_alerts(tmp_path, monkeypatch):
     assert {"alpha", "beta"} <= {s.name for s in load_schedules(tmp_path)}
     with pytest.raises(KeyError, match="nope"):
         load_schedules(tmp_path, names=["alpha", "nope"])
+
+
+def test_an_interrupted_crawl_leaves_the_site_due():
+    archive, clock = MemoryArchive(), Clock()
+    site = SiteSchedule("s", parse_interval("6h"))
+    done = archive.start_crawl("s", now=clock())
+    archive.finish_crawl(done, "finished", crawl_stats(), now=clock())
+    clock.advance(hours=6)
+    stopped = archive.start_crawl("s", now=clock())
+    archive.finish_crawl(stopped, "interrupted", {}, now=clock.advance(minutes=1))
+    assert is_due(archive, site, now=clock())  # resume now, not in 6 hours
+    archive.finish_crawl(archive.start_crawl("s", now=clock()), "partial", crawl_stats(), now=clock())
+    assert not is_due(archive, site, now=clock.advance(hours=5))
