@@ -389,6 +389,9 @@ def setup_logging(verbose: bool = False) -> None:
     logging.Formatter.converter = time.gmtime
     for name in ("gov-archive.watch", "crawler.alerts", "crawler.schedule"):
         logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "_gov_archive", False)]:
+            logger.removeHandler(old)
+        handler._gov_archive = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if verbose else logging.INFO)
         logger.propagate = False

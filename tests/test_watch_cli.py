@@ -1,0 +1,59 @@
+"""The `watch` click command: usage errors, and one real pass over the demo site."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from archive import Archive
+from crawler.demo.server import DemoServer
+from crawler.demo.site import demo_site
+from crawler.watch import watch_command
+
+
+@click.group()
+@click.option("--db", "db_path", default="archive.db")
+@click.pass_context
+def group(ctx: click.Context, db_path: str) -> None:
+    ctx.obj = type("State", (), {"db_path": db_path})()
+
+
+group.add_command(watch_command)
+
+
+@pytest.fixture
+def sites(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOV_ARCHIVE_SITES", raising=False)
+    folder = tmp_path / "sites"
+    folder.mkdir()
+    return folder
+
+
+def run(*args: str):
+    return CliRunner().invoke(group, list(args))
+
+
+def test_usage_errors_exit_2(sites):
+    assert run("watch", "no-such-site", "--sites", str(sites)).exit_code == 2
+    result = run("watch", "--interval", "often", "--sites", str(sites))
+    assert result.exit_code == 2 and "bad interval" in result.output
+    assert run("watch", "--max-parallel", "0").exit_code == 2
+
+
+def test_missing_db_folder_is_an_error_not_a_traceback(sites, tmp_path):
+    result = run("watch", "--db", str(tmp_path / "no" / "gov.db"), "--once")
+    assert result.exit_code == 1 and "Error: folder" in result.output
+
+
+def test_once_crawls_the_due_site_with_the_groups_db(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    site = demo_site()
+    with DemoServer(site) as server:
+        (sites / "demo.toml").write_text(
+            f'name = "demo"\nevery = "1d"\nstart_urls = ["{server.url("/tzgg/index.html")}"]\n'
+            '[politeness]\ndownload_delay = 0\nautothrottle = false\n', encoding="utf-8")
+        result = run("--db", "gov.db", "watch", "demo", "--sites", str(sites), "--once")
+        assert result.exit_code == 0, result.output
+        with Archive(tmp_path / "gov.db") as archive:
+            assert [c["outcome"] for c in archive.crawls(site="demo")] == ["finished"]
