@@ -10,8 +10,9 @@ side in the same process:
   matched only by no date).
 - **body**: F1 of character bigrams (multiset) after NFKC and removing all whitespace.
 - **time**: per page, the median of ``--repeat`` timed calls (after one untimed call whose
-  result is the one scored), same machine, same run. The summary gives the median over pages
-  and the ratio of gov-archive's time to trafilatura's (target <= 0.5).
+  result is the one scored), same machine, same run, the tools interleaved call by call so
+  that load from other processes falls on all of them alike. The summary gives the median
+  over pages and the ratio of gov-archive's time to trafilatura's (target <= 0.5).
 
 The URL given to each extractor is the manifest's ``url_if_known``; where the manifest has
 none, the truth's ``url`` (which the truth author took from the page itself).
@@ -279,14 +280,23 @@ def call(run: Runner, raw: bytes, url: str) -> tuple[Output, float]:
     return out, (time.perf_counter() - t0) * 1000
 
 
-def measure(page: Page, tool: str, run: Runner, repeat: int) -> Result:
-    out, _ = call(run, page.raw, page.url)  # untimed: warms caches, gives the scored output
+def measure(page: Page, runners: dict[str, Runner], repeat: int) -> list[Result]:
+    """Score each tool's first output; time `repeat` rounds, the tools interleaved in each round
+    so that a burst of load on the machine falls on all of them alike."""
+    outs = {tool: call(run, page.raw, page.url)[0] for tool, run in runners.items()}
+    times: dict[str, list[float]] = {tool: [] for tool in runners}
     gc.collect()
     gc.disable()
     try:
-        times = [call(run, page.raw, page.url)[1] for _ in range(repeat)]
+        for _ in range(repeat):
+            for tool, run in runners.items():
+                times[tool].append(call(run, page.raw, page.url)[1])
     finally:
         gc.enable()
+    return [score(page, tool, outs[tool], times[tool]) for tool in runners]
+
+
+def score(page: Page, tool: str, out: Output, times: list[float]) -> Result:
     day = day_of(out.published)
     truth = page.truth
     return Result(
@@ -438,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = [t for t in TOOL_ORDER if t in runners]
     missing = {t: info[t] for t in TOOL_ORDER if t not in runners}
 
-    results = [measure(p, tool, runners[tool], args.repeat) for p in pages for tool in tools]
+    ordered = {t: runners[t] for t in tools}
+    results = [r for p in pages for r in measure(p, ordered, args.repeat)]
     summary = summarize(results, tools)
     ratio = time_ratio(summary)
 
