@@ -3,7 +3,8 @@
 Three rules, each raising a `health` event once, when the condition starts (not on
 every crawl while it lasts):
 
-- ``empty``: N crawls in a row (default 3) found zero announcements.
+- ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found zero
+  announcements.
 - ``extraction``: titles, dates or bodies are missing on most pages of this crawl
   while the site's previous comparable crawl had them: a redesign broke the definition.
 - ``blocked``: the site answers with anti-bot pages (or the crawl ended "blocked").
@@ -13,6 +14,7 @@ Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,7 @@ from typing import Any
 
 from crawler.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, utcnow
 
+EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
 ARCHIVE_KEYS = ("new", "changed", "unchanged", "restored", "not_modified")
 FIELDS = ("title", "date", "body")
 
@@ -34,6 +37,13 @@ class HealthConfig:
     min_pages: int = 3  # fewer extracted pages say nothing about extraction
     antibot_ratio: float = 0.5
     window: int = 20  # crawls looked at
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> HealthConfig:
+        """Defaults, with ``GOV_ARCHIVE_EMPTY_RUNS`` (N empty crawls in a row) if set."""
+        env = os.environ if environ is None else environ
+        value = env.get(EMPTY_RUNS_ENV, "").strip()
+        return cls(empty_runs=int(value)) if value.isdigit() and int(value) > 0 else cls()
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,7 @@ def check_site(
     now: datetime | None = None,
 ) -> list[HealthIssue]:
     """Evaluate the rules on the site's latest crawl and record each issue as a health event."""
-    config = config or HealthConfig()
+    config = config or HealthConfig.from_env()
     issues = evaluate(archive.crawls(site=site, limit=config.window), config)
     for issue in issues:
         archive.record_health(site, issue.kind, issue.detail, crawl_id=issue.crawl_id, now=now)
@@ -248,8 +258,6 @@ def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None 
 
     A missing archive gives "never crawled" rows; the file is never created here.
     """
-    import os
-
     from archive import Archive
     from crawler.schedule import schedule_for
 

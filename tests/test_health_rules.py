@@ -125,3 +125,9 @@ def test_health_rows_and_table(archive):
     text = format_health(list(rows.values()))
     assert text.splitlines()[0].split() == ["SITE", "HEALTH", "LAST", "CRAWL", "OUTCOME", "FOUND", "NEXT", "DUE"]
     assert "broken:" in text and "anti-bot" in text
+
+
+def test_empty_runs_from_the_environment():
+    assert HealthConfig.from_env({"GOV_ARCHIVE_EMPTY_RUNS": "5"}).empty_runs == 5
+    assert HealthConfig.from_env({"GOV_ARCHIVE_EMPTY_RUNS": "zero"}).empty_runs == 3
+    assert HealthConfig.from_env({}).empty_runs == 3
