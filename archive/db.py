@@ -505,11 +505,16 @@ class Archive:
     # -- reading -------------------------------------------------------------------------------
 
     def known_documents(self, site: str) -> list[dict[str, Any]]:
-        """What a crawler needs to re-check a site's documents cheaply."""
+        """What a crawler needs to re-check a site's documents cheaply.
+
+        ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None).
+        """
         return list(rows(
             self.conn,
-            "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash "
-            "FROM documents d JOIN sites s ON s.id = d.site_id WHERE s.name = ? ORDER BY d.id",
+            "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash, "
+            "c.sha256 AS capture_sha FROM documents d JOIN sites s ON s.id = d.site_id "
+            "JOIN versions v ON v.id = d.current_version_id LEFT JOIN captures c ON c.id = v.capture_id "
+            "WHERE s.name = ? ORDER BY d.id",
             (site,),
         ))
 

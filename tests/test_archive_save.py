@@ -161,6 +161,7 @@ def test_known_documents_carry_validators(archive, crawl):
     (known,) = archive.known_documents("example")
     assert (known["etag"], known["last_modified"], known["status"]) == (
         '"v1"', "Sun, 01 Nov 2026 08:00:00 GMT", "live")
+    assert known["capture_sha"] == archive.history(1)[0]["capture_sha"]
 
 
 def test_save_accepts_dataclass(archive, crawl):
