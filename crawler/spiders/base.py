@@ -44,7 +44,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LIST_PRIORITY = 100
+REVISIT_PRIORITY = -3  # after the first list page's new articles, before the second list page
+
+
+def list_priority(page: int) -> int:
+    """List page N before the articles it found, those before list page N+1: newest first."""
+    return -2 * page
 HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521, 522, 524]
 HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
@@ -223,12 +228,12 @@ class GovSpider(scrapy.Spider):
     def _list_request(self, url: str, *, column: int, page: int) -> scrapy.Request:
         self._list_seen.add(url)
         return scrapy.Request(url, callback=self.parse_list, dont_filter=True,
-                              priority=LIST_PRIORITY,
+                              priority=list_priority(page),
                               meta={"column": column, "list_page": page, "known_streak": 0},
                               errback=self.on_error)
 
     def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
-                         item: ListItem | None = None) -> scrapy.Request | None:
+                         item: ListItem | None = None, page: int = 0) -> scrapy.Request | None:
         key = canonical(url)
         if key in self._requested:
             return None
@@ -242,8 +247,9 @@ class GovSpider(scrapy.Spider):
         if doc is not None:
             self.crawler.stats.inc_value("crawl/revisits")
         meta = {"doc": doc, "list_date": item.date if item else None}
+        priority = list_priority(page) + 1 if page else REVISIT_PRIORITY
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              headers=headers, dont_filter=True, meta=meta)
+                              headers=headers, dont_filter=True, meta=meta, priority=priority)
 
     # ------------------------------------------------------------ list pages
 
@@ -272,7 +278,8 @@ class GovSpider(scrapy.Spider):
             if doc is not None and doc.get("status") != "gone":
                 continue  # known: revisited on its own schedule
             fresh += 1
-            request = self._article_request(item.url, doc=doc, item=item)
+            request = self._article_request(item.url, doc=doc, item=item,
+                                            page=response.meta.get("list_page", 1))
             if request is not None:
                 yield request
         next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0)
