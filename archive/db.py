@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -151,9 +150,7 @@ class Archive:
         self._closed = True
         try:
             if self._wrote and self._queue_size():
-                self.index_pending()
-        except ArchiveError:
-            pass  # still consistent: the queue stays and search scans it; the next writer indexes it
+                self._try_index()  # on failure the queue stays: searchable, indexed by the next writer
         finally:
             self.conn.close()
 
@@ -253,7 +250,7 @@ class Archive:
                                                            default=str), crawl_id),
             )
         if self._queue_size():
-            self.index_pending()
+            self._try_index()
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawl: ``{"id","site","started_at","finished_at","outcome","stats"}``."""
@@ -269,7 +266,7 @@ class Archive:
 
     def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Crawls, newest first."""
-        sql, params = CRAWL_SELECT, []
+        sql, params = CRAWL_SELECT, list[Any]()
         if site is not None:
             sql += " WHERE s.name = ?"
             params.append(site)
@@ -288,8 +285,7 @@ class Archive:
         Unchanged content (by the whitespace-insensitive content hash) writes no version and no
         event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
         """
-        if dataclasses.is_dataclass(record) and not isinstance(record, type):
-            record = dataclasses.asdict(record)
+        record = _as_dict(record)
         if not record.get("url"):
             raise ValueError("cannot save a record without a url")
         site_id = self.ensure_site(site)
@@ -428,7 +424,14 @@ class Archive:
 
     def _maybe_index(self) -> None:
         if self._queued >= self.index_batch:
+            self._try_index()
+
+    def _try_index(self) -> None:
+        """Index the queue, but never fail the write that triggered it (that one committed)."""
+        try:
             self.index_pending()
+        except ArchiveError:
+            self._queued = 0  # retry after another batch; queued versions stay searchable
 
     def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
         digest = sha256(capture.body)
@@ -602,7 +605,9 @@ class Archive:
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes for the whole archive."""
-        q = lambda sql: self.conn.execute(sql).fetchone()  # noqa: E731
+        def q(sql: str) -> Any:
+            return self.conn.execute(sql).fetchone()
+
         documents, live, gone = q(
             "SELECT count(*), total(status = 'live'), total(status = 'gone') FROM documents")
         blobs, raw, stored = q("SELECT count(*), total(size), total(length(data)) FROM capture_blobs")
@@ -701,6 +706,12 @@ class Archive:
             if extra:
                 c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
                           (json.dumps(extra, ensure_ascii=False, default=str), site_id))
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return dataclasses.asdict(record)
+    return dict(record)
 
 
 def _validators(capture: Capture | None) -> tuple[str | None, str | None]:

@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import Archive, Capture  # noqa: E402
-from archive.hashing import normalize_record  # noqa: E402
 
 SHARED = Path("/work/shared")
 CJK = re.compile(r"[\u4e00-\u9fff]+")
@@ -284,7 +283,7 @@ def main() -> None:
     for length, a50, a95, ahits, b50, b95, bhits in search_rows:
         row(f"search {length} chars p50 / p95 (ms)", f"{a50:.1f} / {a95:.1f}", f"{b50:.1f} / {b95:.1f}",
             f"{a95 / max(b95, 0.01):.2f}x", f"p95 <= {TARGETS['search_p95_ms']:.0f} ms")
-        row(f"  mean hits returned (limit 20)", f"{ahits:.1f}", f"{bhits:.1f}", "", "")
+        row("  mean hits returned (limit 20)", f"{ahits:.1f}", f"{bhits:.1f}", "", "")
     row("database size (MB)", f"{arch_size / 1e6:.1f}", f"{base_size / 1e6:.1f}", f"{arch_size / base_size:.2f}x",
         f"<= {TARGETS['size_vs_baseline']}x baseline")
     row("database size vs raw text", f"{arch_size / raw_text:.2f}x", f"{base_size / raw_text:.2f}x", "", "")

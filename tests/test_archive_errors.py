@@ -88,3 +88,20 @@ def test_read_only_file_is_a_write_error(path, tmp_path):
         a.conn.execute("PRAGMA query_only = ON")
         with pytest.raises(ArchiveWriteError, match="rolled back"):
             a.save("example", record(3), crawl_id=None)
+
+
+def test_failed_index_batch_does_not_fail_the_committed_save(path):
+    with Archive(path) as a:
+        a.index_batch = 1
+        blocked = []
+        original = a.index_pending
+
+        def busy():
+            blocked.append(1)
+            raise ArchiveBusy("locked")
+
+        a.index_pending = busy
+        assert a.save("example", record(2), crawl_id=None).outcome == "new"
+        assert blocked and len(a.search("第2批")) == 1  # still found, from the queue
+        a.index_pending = original
+    assert check_consistency(path) == []
