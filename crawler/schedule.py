@@ -25,7 +25,7 @@ DEFAULT_MAX_BACKOFF = timedelta(days=1)
 # "partial": the crawl stopped early on purpose (page caps) but got what it could.
 SUCCESS_OUTCOMES = frozenset({"finished", "partial"})
 # Outcomes that say nothing about the site's health (we stopped it, or it did not run).
-NEUTRAL_OUTCOMES = frozenset({"interrupted", "shutdown", "cancelled", "skipped"})
+NEUTRAL_OUTCOMES = frozenset({"interrupted", "shutdown", "cancelled", "skipped", "stopped"})
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")

@@ -113,7 +113,7 @@ class Watcher:
         self.config = config
         self.running: dict[str, Running] = {}
         self.not_before: dict[str, datetime] = {}
-        self.results: list[dict[str, Any]] = []
+        self.failures = 0  # failed attempts since start (the --once exit status)
         self.failed_sinks: set[str] = set()
         self._stop_signal: int | None = None
         self._force = False
@@ -167,9 +167,8 @@ class Watcher:
                     self._start_from(self._due())
                 time.sleep(cfg.poll)
             self._shutdown()
-        failures = [r for r in self.results if classify(r["outcome"]) == "failure"]
         log.info("watch stopped")
-        return 1 if once and failures else 0
+        return 1 if once and self.failures else 0
 
     def _due(self) -> list[SiteSchedule]:
         """Due sites that are not running here and not held back in this process."""
@@ -264,7 +263,7 @@ class Watcher:
                 outcome, crawl, health = self._conclude(archive, site, run, error, exit_code, now)
                 state = archive.site_state(site.name) or {}
                 self._log_outcome(site, outcome, exit_code, seconds, crawl, state, health)
-                self.results.append({"site": site.name, "outcome": outcome, "exit": exit_code})
+                self.failures += classify(outcome) == "failure"
                 if not self.stopping:
                     self._deliver(archive, site)
         except Exception as error:  # watch keeps going whatever one site does
@@ -289,7 +288,7 @@ class Watcher:
             reason = error or f"crashed (exit {exit_code})"
             record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
             return reason, None, health
-        return "no crawl recorded", None, health
+        return "skipped", None, health  # exit 0 and no crawl: the crawl command skipped it
 
     def _log_outcome(
         self, site: SiteSchedule, outcome: str, exit_code: int | None, seconds: float,
