@@ -88,14 +88,24 @@ class Delivery:
         return self.error is None
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib would turn a redirected POST into a bodiless GET and report success."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None  # the 3xx then raises HTTPError: the event stays pending, the log says why
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def post_json(url: str, payload: Any, *, timeout: float = 10.0) -> None:
-    """POST `payload` as JSON; raise on anything but a 2xx answer."""
+    """POST `payload` as JSON; raise on anything but a 2xx answer (redirects included)."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         url, data=data, method="POST",
         headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT},
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (user URL)
+    with _OPENER.open(request, timeout=timeout) as response:
         if not 200 <= response.status < 300:
             raise urllib.error.HTTPError(url, response.status, "not 2xx", response.headers, None)
 

@@ -111,6 +111,7 @@ class Receiver:
         self.statuses = list(statuses or [])
         self.requests: list[dict[str, Any]] = []
         self.attempts = 0
+        self.gets = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,6 +123,14 @@ class Receiver:
                 if status == 200:
                     receiver.requests.append(json.loads(body))
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802 (a followed redirect would land here)
+                receiver.gets += 1
+                self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -109,3 +109,12 @@ def test_delivery_state_lives_in_the_archive_file(tmp_path):
         events = [e for r in hook.requests for e in r["events"]]
         assert [e["kind"] for e in events] == ["new", "health"]
         assert events[0]["title"] == "通知" and events[1]["detail"].startswith("3 crawls")
+
+
+def test_a_redirect_is_not_a_delivery(tmp_path):
+    archive = MemoryArchive()
+    archive.add_event("gov")
+    with receiver([302]) as hook:
+        result = deliver(archive, tmp_path / "a.db", Sink(hook.url), retries=1, sleep=no_sleep)
+        assert not result.ok and result.error == "HTTP 302"
+        assert hook.gets == 0 and result.pending == 1
