@@ -663,13 +663,19 @@ class Archive:
                                health_kind=kind, detail=detail)
 
     def pending_deliveries(self, sink: str, *, site: str | None = None,
-                           kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Events not yet delivered to ``sink``, oldest first."""
-        where, params = _event_filters(site=site, kinds=kinds)
+                           kinds: Iterable[str] | None = None,
+                           since: datetime | date | str | None = None,
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """Events not yet delivered to ``sink``, oldest first (``since``: event time bound)."""
+        where, params = _event_filters(since=since, site=site, kinds=kinds)
         where += (" AND " if where else " WHERE ")
         where += "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)"
         params.append(sink)
-        return list(rows(self.conn, EVENT_SELECT + where + " ORDER BY e.id", params))
+        sql = EVENT_SELECT + where + " ORDER BY e.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return list(rows(self.conn, sql, params))
 
     def mark_delivered(self, sink: str, event_ids: Iterable[int], *, now: datetime | None = None) -> None:
         """Record that ``event_ids`` were delivered to ``sink`` (idempotent)."""

@@ -43,3 +43,8 @@ def test_site_state_defaults_and_updates(archive):
     assert (state["failures"], state["last_outcome"], state["streak_note"]) == (2, "failed", "x")
     archive.set_site_state("example", failures=0)
     assert archive.site_state("example")["backoff_until"] == "2026-11-02T00:00:00+00:00"
+
+
+def test_pending_since_and_limit(archive):
+    assert [e["document_id"] for e in archive.pending_deliveries("feed", since=at(2))] == [2]
+    assert len(archive.pending_deliveries("feed", limit=1)) == 1
