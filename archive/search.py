@@ -134,8 +134,9 @@ def _ranked_short(conn: sqlite3.Connection, terms: list[str], where: str, params
         )
         for row in conn.execute(sql, [match, *params, RANK_WINDOW]):
             found[row[0]] = row
-    extra = _pending(conn, terms) | _title_tails(conn, terms)
-    for row in _recent_first(conn, extra, where, params):
+    for row in _recent_first(conn, _pending(conn, terms), where, params):
+        found.setdefault(row[0], row)
+    for row in _title_tails(conn, terms, where, params):
         found.setdefault(row[0], row)
     return _title_then_newest(found.values(), terms, limit)
 
@@ -169,14 +170,22 @@ def _pending(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     return {vid for vid, title, body in conn.execute(sql) if _contains(title, body, terms)}
 
 
-def _title_tails(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+def _title_tails(conn: sqlite3.Connection, terms: list[str], where: str,
+                 params: list[Any]) -> list[tuple[int, str, str | None]]:
     """Documents whose title ends with a 2-character term (no trigram starts there)."""
-    found = set()
+    found = []
     for term in (t for t in terms if len(t) == _TAIL):
-        sql = ("SELECT v.id, v.title, v.body FROM documents d JOIN versions v ON v.id = d.current_version_id"
-               " WHERE lower(substr(d.title, -2)) = ?")
-        found |= {vid for vid, title, body in conn.execute(sql, (term,)) if _contains(title, body, terms)}
+        sql = ("SELECT d.id, d.title, d.published, d.current_version_id FROM documents d"
+               f" WHERE lower(substr(d.title, -2)) = ?{where}"
+               " ORDER BY d.current_version_id DESC LIMIT ?")
+        for doc_id, title, published, version_id in conn.execute(sql, [term, *params, RANK_WINDOW]):
+            if len(terms) == 1 or _contains(title, _body(conn, version_id), terms):
+                found.append((doc_id, title, published))
     return found
+
+
+def _body(conn: sqlite3.Connection, version_id: int) -> str:
+    return str(conn.execute("SELECT body FROM versions WHERE id = ?", (version_id,)).fetchone()[0])
 
 
 def _contains(title: str, body: str, terms: list[str]) -> bool:

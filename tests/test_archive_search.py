@@ -160,3 +160,8 @@ def test_filters_apply_before_the_rank_window(archive, monkeypatch):
     monkeypatch.setattr(search, "RANK_WINDOW", 1)
     assert ids(archive.search("法治", site="county")) == [4]
     assert ids(archive.search("执法人员", site="county")) == [4]
+
+
+def test_title_tail_term_combined_with_other_terms(archive):
+    assert ids(archive.search("执法 通告")) == [4]
+    assert ids(archive.search("通告 税务")) == []
