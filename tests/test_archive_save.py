@@ -186,3 +186,20 @@ def test_capture_codecs_roundtrip(codec):
 
     raw = "<html>法治政府建设</html>".encode() * 100
     assert decompress(compress(raw, codec), codec) == raw
+
+
+def test_save_many_is_save_per_item(archive, crawl):
+    results = archive.save_many("example", [(record(1), None), (record(1), None), (record(2), None)],
+                                crawl_id=crawl)
+    assert [r.outcome for r in results] == ["new", "unchanged", "new"]
+
+
+def test_record_without_url_is_refused(archive, crawl):
+    with pytest.raises(ValueError, match="without a url"):
+        archive.save("example", {"title": "t"}, crawl_id=crawl)
+
+
+def test_sites_and_base_url(archive):
+    archive.ensure_site("example", base_url="http://www.example.gov.cn/")
+    assert [(s["name"], s["base_url"]) for s in archive.sites()] == [
+        ("example", "http://www.example.gov.cn/")]
