@@ -215,7 +215,7 @@ def health_rows(
     return rows
 
 
-def _status(last: Mapping | None, state: Mapping, latest: Mapping | None) -> str:
+def _status(last: Mapping[str, Any] | None, state: Mapping[str, Any], latest: Mapping[str, Any] | None) -> str:
     if last is None:
         return "never crawled"
     if int(state.get("failures") or 0):

@@ -136,7 +136,7 @@ def last_counted_crawl(archive: Any, site: str, *, look_back: int = 20) -> dict[
     """
     for crawl in archive.crawls(site=site, limit=look_back):
         if crawl.get("finished_at") and crawl.get("outcome") not in NEUTRAL_OUTCOMES:
-            return crawl
+            return dict(crawl)
     return None
 
 
@@ -182,7 +182,8 @@ def backoff_delay(
         return timedelta(0)
     cap = max(every, max_backoff)
     exponent = min(failures - 1, 32)  # avoids overflow; the cap applies long before
-    return min(every * (2**exponent), cap)
+    delay: timedelta = every * (2**exponent)
+    return min(delay, cap)
 
 
 def classify(outcome: str | None) -> str:

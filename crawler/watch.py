@@ -89,7 +89,7 @@ class Running:
     """A crawl in progress."""
 
     site: SiteSchedule
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     lock: locks.FileLock
     started: float  # time.monotonic()
     previous_crawl: int | None  # the site's last finished crawl id before this one
@@ -114,7 +114,7 @@ class Watcher:
         self.running: dict[str, Running] = {}
         self.not_before: dict[str, datetime] = {}
         self.failures = 0  # failed attempts since start (the --once exit status)
-        self.failed_sinks: set[str] = set()
+        self.failed_sinks: set[alerts.Sink] = set()
         self._stop_signal: int | None = None
         self._force = False
 
@@ -210,9 +210,11 @@ class Watcher:
                 last = archive.last_finished_crawl(site.name)
             argv = list(cfg.crawl_argv(site))
             log_file = self._open_log(site)
-            env = {**os.environ, locks.HELD_LOCKS_ENV: f"{site.name}={lock.fd}"}
+            fd = lock.fd
+            assert fd is not None
+            env = {**os.environ, locks.HELD_LOCKS_ENV: f"{site.name}={fd}"}
             process = subprocess.Popen(
-                argv, env=env, pass_fds=(lock.fd,), start_new_session=True,
+                argv, env=env, pass_fds=(fd,), start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
                 stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
             )
@@ -353,7 +355,7 @@ class Watcher:
         self._reap()
 
 
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
     """Signal the crawl and anything it started (it leads its own process group)."""
     try:
         os.killpg(process.pid, sig)
