@@ -79,12 +79,15 @@ class FixtureServer:
                 etag = page_headers.get("ETag")
                 if status == 200 and etag and headers.get("if-none-match") == etag:
                     status, body = 304, b""
-                self.send_response(status)
-                for k, v in page_headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for k, v in page_headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the crawler was killed
+                    self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from helpers_crawl import (
     FIXTURES,
     ROOT,
@@ -177,7 +179,8 @@ def test_unreachable_site_and_unwritable_archive_exit_1(tmp_path: Path) -> None:
     assert "archive not writable" in proc.stderr
 
 
-def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path, sig: int) -> None:
     db = tmp_path / "a.db"
     with serve(build_trs_site(24, 4)) as srv:
         srv.delay = 0.05
@@ -188,8 +191,10 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path) -> No
         deadline = time.monotonic() + 30
         while srv.hits("/tzgg/202401/") < 8 and time.monotonic() < deadline:
             time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+        if sig == signal.SIGINT:  # graceful: Scrapy keeps its queue in the JOBDIR
+            assert (tmp_path / "a.db.state" / "jobs" / SITE / "requests.queue").exists()
         saved_before = len(versions(db)) if db.exists() else 0
         assert saved_before < 24
         srv.delay = 0
