@@ -106,3 +106,14 @@ def test_short_article_with_404_in_footer_number_is_an_article() -> None:
                  "http://x.gov.cn/a/1.html")
     assert ex.page_class == "article"
     assert ex.body == "现将有关事项通知如下，请认真执行。"
+
+
+def test_last_list_page_with_two_rows_and_a_trs_pager_is_a_list() -> None:
+    rows = "".join(f"<li><a href='./202610/t202610{d}_1.html'>关于印发某某工作方案的通知第{d}号文件</a>"
+                   f"<span class='date'>2026-10-{d}</span></li>" for d in (23, 27))
+    raw = ("<html><head><meta name='ColumnName' content='政策文件'><title>政策文件_某市人民政府</title></head><body>"
+           f"<div class='crumb'>当前位置：<a href='/'>首页</a> &gt; 政策文件</div><ul class='list'>{rows}</ul>"
+           "<div class='page'><script>var currentPage = 2; var countPage = 3;"
+           "createPageHTML(3, 2, 'index', 'html');</script></div>"
+           "<div class='footer'>主办：某市人民政府办公室。</div></body></html>").encode("utf-8")
+    assert extract(raw, "http://www.example.gov.cn/zcwj/index_2.html").page_class == "list"

@@ -22,7 +22,8 @@ _SOFT404 = re.compile(
 )
 _BARE_404 = re.compile(r"(?<![\d\w])404(?![\d\w])")
 _CHROME = re.compile(r"Copyright|版权|ICP|公网安备|地址|电话|邮编|传真|标识码|主办|承办|技术支持", re.I)
-_DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}-\d{1,2}\b")
+PAGER = re.compile(r"createPageHTML|countPage|m_nRecordCount|pageCount\s*=|totalPage")
+_DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|(?<![\d-])[01]?\d-[0-3]?\d(?![\d-])")
 _SPA_ROOT = etree.XPath("//body//*[@id='app' or @id='root' or @id='__nuxt' or @id='__next' or @ng-app or @ng-view]")
 
 
@@ -51,6 +52,12 @@ def _dated_items(root: etree._Element) -> int:
     return count
 
 
+def _looks_listed(root, prose_punct: int, pager: bool) -> bool:
+    """Rows of dated links (fewer needed on a short last page that runs a list pager)."""
+    need = (1 if pager else 3) if prose_punct < 4 else 5
+    return _dated_items(root) >= need
+
+
 def _looks_missing(ex, root, stats, body_el) -> bool:
     """A "page not found / deleted" message on a page with little else to read."""
     title_tag = " ".join(root.xpath("(//title)[1]//text()"))
@@ -76,7 +83,9 @@ class _Lazy:
         return self._value
 
 
-def page_class(ex, root, stats, container, verdict: str | None, shell_hint, status: int) -> str:
+def page_class(ex, root, stats, container, verdict: str | None, shell_hint, status: int, *,
+               pager: bool = False) -> str:
+    """One of PAGE_CLASSES; `pager` says the page runs a list pager script (TRS createPageHTML ...)."""
     shell = _Lazy(shell_hint)
     body_len = len("".join(ex.body.split()))
     prose_punct = sum(ex.body.count(p) for p in "，。；")
@@ -98,19 +107,22 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
     longest = max((len(line) for line in ex.body.split("\n") if not _CHROME.search(line)), default=0)
     weak = prose_punct < 2 and longest < 40
     if weak and not has_article_meta and not ex.published:
-        if _dated_items(root) >= 5:
+        if _looks_listed(root, prose_punct, pager):
             return "list"
         if shell:
             return "js_shell"
         return "antibot" if verdict == "antibot-marker" else "empty"
     if body_len < 200 and prose_punct < 2 and not has_article_meta:
-        items = _dated_items(root)
-        if items >= 5:
+        if _looks_listed(root, prose_punct, pager):
             return "list"
         if shell:
             return "js_shell"
         if not ex.attachments:
             return "empty"
+    if not has_article_meta and prose_punct < 10 and ex.date_source not in ("visible", "meta", "disclosure_block"):
+        # no sentences and no date of its own, but rows of dated links: a column page
+        if _looks_listed(root, prose_punct, pager):
+            return "list"
     if not has_article_meta and prose_punct < 10 and container is not None:
         cst = stats.get(container)
         if cst is not None and cst.link > 0.4 * max(cst.text, 1) and _dated_items(root) >= 8:

@@ -42,7 +42,9 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
     root = parse(text)
     verdict = classify.challenge(text, status)
-    script_links = att.script_links([s.text or "" for s in root.iter("script")])  # before scripts go
+    scripts = [s.text or "" for s in root.iter("script")]
+    script_links = att.script_links(scripts)  # before scripts go
+    pager = any(classify.PAGER.search(code) for code in scripts if code)
     meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
     prune(root)
 
@@ -81,7 +83,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     ex.attachments = att.collect(_attachment_scope(container), script_links, base, url)
     ex.metadata = {k: v for k, v in meta.items() if v}
     ex.page_class = classify.page_class(ex, root, stats, container, verdict,
-                                        lambda: classify.shell_hint(root, text), status)
+                                        lambda: classify.shell_hint(root, text), status, pager=pager)
     return ex
 
 
