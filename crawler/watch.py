@@ -385,17 +385,17 @@ def _group_db(ctx: click.Context) -> str:
 
 def setup_logging(verbose: bool = False) -> None:
     """Timestamped UTC log lines on stderr (journald and cron mail keep them)."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S+00:00")
+    formatter.converter = time.gmtime
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_gov_archive", False)]:
+        root.removeHandler(old)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    logging.Formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler._gov_archive = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     for name in ("gov-archive.watch", "crawler.alerts", "crawler.schedule"):
-        logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if getattr(h, "_gov_archive", False)]:
-            logger.removeHandler(old)
-        handler._gov_archive = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-        logger.propagate = False
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 @click.command("watch")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
+from helpers_watch import receiver
 
 from archive import Archive
 from crawler.demo.server import DemoServer
@@ -46,14 +47,26 @@ def test_missing_db_folder_is_an_error_not_a_traceback(sites, tmp_path):
     assert result.exit_code == 1 and "Error: folder" in result.output
 
 
-def test_once_crawls_the_due_site_with_the_groups_db(sites, tmp_path, monkeypatch):
+def test_once_crawls_the_demo_site_and_delivers_its_events(sites, tmp_path, monkeypatch):
+    """The real `crawl` in a child process, the group's --db, and the --webhook sink."""
     monkeypatch.chdir(tmp_path)
     site = demo_site()
-    with DemoServer(site) as server:
+    with DemoServer(site) as server, receiver() as hook:
         (sites / "demo.toml").write_text(
             f'name = "demo"\nevery = "1d"\nstart_urls = ["{server.url("/tzgg/index.html")}"]\n'
             '[politeness]\ndownload_delay = 0\nautothrottle = false\n', encoding="utf-8")
-        result = run("--db", "gov.db", "watch", "demo", "--sites", str(sites), "--once")
+        command = ("--db", "gov.db", "watch", "demo", "--sites", str(sites), "--once",
+                   "--webhook", hook.url)
+        result = run(*command)
         assert result.exit_code == 0, result.output
         with Archive(tmp_path / "gov.db") as archive:
-            assert [c["outcome"] for c in archive.crawls(site="demo")] == ["finished"]
+            crawls = archive.crawls(site="demo")
+            new = archive.events(kinds=["new"], site="demo")
+            assert [c["outcome"] for c in crawls] == ["finished"]
+            assert archive.site_state("demo")["last_crawl_id"] == crawls[0]["id"]
+        assert len(new) >= 10
+        assert sorted(hook.event_ids) == [e["id"] for e in new]
+        assert run(*command).exit_code == 0  # not due again for a day: nothing crawled or sent
+        with Archive(tmp_path / "gov.db") as archive:
+            assert len(archive.crawls(site="demo")) == 1
+        assert len(hook.event_ids) == len(new)

@@ -10,16 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_watch import receiver
 
 from archive import Archive
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
 from crawler.locks import is_locked
-from crawler.schedule import load_schedules
-from crawler.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
-
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 
 DRIVER = r'''
 import logging, sys
@@ -47,28 +42,6 @@ def demo(tmp_path):
         (sites / "demo.toml").write_text(f'name = "demo"\nevery = "1h"\nstart_urls = [{urls}]\n',
                                          encoding="utf-8")
         yield sites
-
-
-def test_watch_once_crawls_the_demo_site_and_delivers_its_events(tmp_path, demo):
-    db = tmp_path / "gov.db"
-    with receiver() as hook:
-        config = WatchConfig(
-            db_path=db, sites=lambda: load_schedules(demo, ["demo"]),
-            crawl_argv=crawl_argv_for(db, sites_dir=str(demo), extra=FAST),
-            open_archive=open_archive_for(db), webhooks=(hook.url,), poll=0.05,
-        )
-        assert Watcher(config).run(once=True) == 0
-        with Archive(db) as archive:
-            crawls = archive.crawls(site="demo")
-            new = archive.events(kinds=["new"], site="demo")
-            assert [c["outcome"] for c in crawls] == ["finished"]
-            assert archive.site_state("demo")["last_crawl_id"] == crawls[0]["id"]
-        assert len(new) >= 20
-        assert sorted(hook.event_ids) == [e["id"] for e in new]
-        assert Watcher(config).run(once=True) == 0  # not due again for an hour
-        with Archive(db) as archive:
-            assert len(archive.crawls(site="demo")) == 1
-        assert len(hook.event_ids) == len(new)
 
 
 def test_sigterm_during_a_real_crawl(tmp_path, demo):

@@ -76,7 +76,7 @@ def test_failing_site_backs_off_exponentially_and_others_keep_running(tmp_path):
     runs: dict[str, list[int]] = {"bad": [], "good": []}
     for hour in range(8):
         before = {s: fake.runs(s) for s in runs}
-        config = fake_watch_config(tmp_path, ["bad", "good"], clock=clock, max_parallel=1)
+        config = fake_watch_config(tmp_path, ["bad", "good"], clock=clock, max_parallel=2)
         Watcher(config).run(once=True)
         for site in runs:
             if fake.runs(site) > before[site]:
