@@ -7,6 +7,7 @@ a ``CrawlSummary``; ``assess()`` turns a crawl's stats into an outcome and a hea
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -195,6 +196,17 @@ class ProgressReporter:
 # ---------------------------------------------------------------- the crawl
 
 
+NETWORK_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry",
+                   "scrapy.core.downloader")
+
+
+def _drop_tracebacks(record: logging.LogRecord) -> bool:
+    """Network errors: the message, not the traceback (a refused connection is not a bug)."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
 def crawl(db_path: str | os.PathLike[str], *, sites: Iterable[str] = (), urls: Iterable[str] = (),
           full: bool = False, settings: Mapping[str, Any] | None = None,
           sites_dir: str | os.PathLike[str] | None = None, all_sites: bool = False,
@@ -226,6 +238,9 @@ def _run(db: str, chosen: list[SiteDef], overrides: dict[str, Any], *, verbose: 
 
     started = time.monotonic()
     process = AsyncCrawlerProcess(project_settings(overrides, verbose=verbose))
+    if not verbose:
+        for name in NETWORK_LOGGERS:
+            logging.getLogger(name).addFilter(_drop_tracebacks)
     crawlers: list[tuple[SiteDef, Crawler]] = []
     for site in chosen:
         cls: type[GovSpider] = GenericSpider if site.generic else spider_class(site)

@@ -170,6 +170,7 @@ def test_unreachable_site_and_unwritable_archive_exit_1(tmp_path: Path) -> None:
     proc = run_crawl(tmp_path / "a.db", "--url", url)  # server closed: connection refused
     assert proc.returncode == 1
     assert summary(proc)["sites"][0]["outcome"] == "failed"
+    assert "Traceback" not in proc.stderr
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
