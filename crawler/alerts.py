@@ -149,7 +149,7 @@ def deliver(
     *,
     now: datetime | None = None,
     retries: int = DEFAULT_RETRIES,
-    backoff: float = 1.0,
+    backoff: float = 0.5,
     timeout: float = 10.0,
     batch_size: int = DEFAULT_BATCH,
     lock_timeout: float = 60.0,

@@ -464,3 +464,48 @@ def watch_command(
     )
     ctx.exit(Watcher(config).run(once=once))
 
+
+
+@click.command("notify")
+@click.argument("sites", nargs=-1)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Archive database file (default: the group's --db).")
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
+              help="Extra folder of site definitions (*.toml).")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST events of all sites to URL as JSON (repeatable).")
+@click.pass_context
+def notify_command(
+    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    webhooks: tuple[str, ...],
+) -> None:
+    """Book-keep finished crawls and deliver pending events, without crawling.
+
+    For crawls that ran outside `crawl` and `watch` (Scrapyd, `scrapy crawl`): updates the
+    back-off state, raises health events, and sends undelivered events to the webhooks
+    (``--webhook`` and each site's ``[alerts] webhook``). Also retries deliveries that
+    failed earlier. Each event is delivered once, however often this runs.
+
+    \b
+    Example (crontab, next to Scrapyd):
+      */10 * * * * gov-archive --db /srv/gov/archive.db notify --webhook https://hooks.example/gov
+    """
+    from crawler.schedule import post_crawl
+    from crawler.sitedefs import SiteDefError, load_sites
+
+    path = Path(db_path or _group_db(ctx))
+    if not path.exists():
+        raise click.ClickException(f"archive {path} does not exist")
+    try:
+        defined = load_sites(sites_dir)
+    except SiteDefError as error:
+        raise click.ClickException(str(error)) from None
+    unknown = [name for name in sites if name not in defined]
+    if unknown:
+        raise click.BadParameter(f"unknown site(s): {', '.join(unknown)}", param_hint="SITES")
+    chosen = [defined[name] for name in (sites or sorted(defined))]
+    report = post_crawl(path, chosen, webhooks=webhooks)
+    for line in report.lines():
+        click.echo(line, err=True)
+    failed = any(d.error for d in report.deliveries) or report.errors
+    ctx.exit(1 if failed else 0)

@@ -10,7 +10,7 @@ from helpers_watch import receiver
 from archive import Archive
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
-from crawler.watch import watch_command
+from crawler.watch import notify_command, watch_command
 
 
 @click.group()
@@ -21,6 +21,7 @@ def group(ctx: click.Context, db_path: str) -> None:
 
 
 group.add_command(watch_command)
+group.add_command(notify_command)
 
 
 @pytest.fixture
@@ -70,3 +71,24 @@ def test_once_crawls_the_demo_site_and_delivers_its_events(sites, tmp_path, monk
         with Archive(tmp_path / "gov.db") as archive:
             assert len(archive.crawls(site="demo")) == 1
         assert len(hook.event_ids) == len(new)
+
+
+def test_notify_books_outside_crawls_and_delivers_once(sites, tmp_path):
+    db = tmp_path / "gov.db"
+    (sites / "demo.toml").write_text('name = "demo"\nstart_urls = ["http://127.0.0.1:9/tzgg/"]\n',
+                                     encoding="utf-8")
+    with Archive(db, create=True) as archive:  # a crawl that ran under Scrapyd
+        crawl_id = archive.start_crawl("demo")
+        archive.finish_crawl(crawl_id, "blocked", {"pages/antibot": 3})
+    with receiver([500, 500, 500]) as hook:
+        args = ("--db", str(db), "notify", "demo", "--sites", str(sites), "--webhook", hook.url)
+        first = run(*args)
+        assert first.exit_code == 1 and "kept for the next run" in first.output
+        assert "health alert (blocked)" in first.output
+        second = run(*args)
+        assert second.exit_code == 0 and "delivered 1 event(s)" in second.output
+        assert run(*args).exit_code == 0
+        assert [e["kind"] for r in hook.requests for e in r["events"]] == ["health"]
+    with Archive(db) as archive:
+        assert archive.site_state("demo")["failures"] == 1
+    assert run("--db", str(tmp_path / "none.db"), "notify").exit_code == 1
