@@ -81,3 +81,14 @@ def test_find_dates_positions_in_order() -> None:
 ])
 def test_date_from_url(url: str, expected: str | None) -> None:
     assert date_from_url(url) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2023-02-28T10:30:00+08:00", "2023-02-28T10:30:00+08:00"),
+    ("2023-02-28T02:30:00Z", "2023-02-28T10:30:00+08:00"),
+    ("2023-02-27T20:30:00-06:00", "2023-02-28T10:30:00+08:00"),
+    ("2023-02-28 10:30:00.0", "2023-02-28T10:30:00+08:00"),
+    ("2023-02-28 09:00-12:00", "2023-02-28T09:00:00+08:00"),  # a time range, not a UTC offset
+])
+def test_iso_forms_and_offsets(text: str, expected: str) -> None:
+    assert parse_date(text) == expected

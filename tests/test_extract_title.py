@@ -61,3 +61,10 @@ def test_section_headings_inside_text_are_not_titles() -> None:
             "<p>ZC13080020210163</p><span class='title'>二、项目名称</span><p>某某电脑采购项目，现公告如下。</p></div>")
     ex = extract(_page("<title>中标公告详细页面</title>", body), "http://x.gov.cn/a.html")
     assert ex.title == "某某项目中标公告"
+
+
+def test_heading_set_as_two_sibling_lines_matching_meta() -> None:
+    body = "<div class='hd'><h1>关于做好2023年</h1><h1>防汛工作的通知</h1></div>" + TEXT
+    ex = extract(_page("<meta name='ArticleTitle' content='关于做好2023年防汛工作的通知'><title>某市</title>", body),
+                 "http://x.gov.cn/a.html")
+    assert ex.title == "关于做好2023年防汛工作的通知"

@@ -17,7 +17,7 @@ NUM_DT = re.compile(
     r"\s*(?:日|号)?"
     r"(?:\s*(?:[（(]?星期[一二三四五六日天][)）]?|[（(]?周[一二三四五六日天][)）]?))?"
     r"(?:\s*(?:T|上午|下午|晚上)?\s*(?P<H>[01]?\d|2[0-3])\s*(?:[:：]|时|点)\s*(?P<M>[0-5]?\d)"
-    r"(?:\s*(?:[:：]|分)\s*(?P<S>[0-5]?\d))?)?"
+    r"(?:\s*(?:[:：]|分)\s*(?P<S>[0-5]?\d))?(?:\.\d+)?(?P<Z>Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?)?"
 )
 CN_DT = re.compile(
     r"(?P<y>[〇○◯零OoＯ0一二三四五六七八九]{4})\s*年\s*(?P<m>元|正|[一二三四五六七八九十]{1,3})\s*月"
@@ -84,10 +84,28 @@ def _num_match(m: re.Match[str]) -> str | None:
     if m.group("s1") != "年" and m.group("s1") != m.group("s2"):
         return None
     hh = m.group("H")
-    return _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")),
-                int(hh) if hh is not None else None,
-                int(m.group("M")) if hh is not None else None,
-                int(m.group("S")) if m.group("S") is not None else None)
+    iso = _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")),
+               int(hh) if hh is not None else None,
+               int(m.group("M")) if hh is not None else None,
+               int(m.group("S")) if m.group("S") is not None else None)
+    zone = m.group("Z") if "T" in m.group(0) else None  # offsets only in ISO form, not "9:00-12:00"
+    if iso and zone and zone not in ("+08:00", "+0800"):
+        return _to_beijing(iso[:19], zone)
+    return iso
+
+
+def _to_beijing(local: str, zone: str) -> str:
+    """'2023-02-28T02:30:00' at zone 'Z'/'+00:00' -> Beijing time ISO string."""
+    from datetime import timedelta, timezone
+
+    if zone == "Z":
+        offset = timedelta(0)
+    else:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    dt = datetime.fromisoformat(local).replace(tzinfo=timezone(offset))
+    return dt.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
 
 
 def _cn_match(m: re.Match[str]) -> str | None:

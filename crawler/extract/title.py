@@ -115,7 +115,11 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         if st is not None and not 4 <= st.text <= 400:
             continue
         bonus = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
-        consider(el, text_of(el), bonus)
+        text = text_of(el)
+        consider(el, text, bonus)
+        nxt = el.getnext()
+        if ref_keys and nxt is not None and nxt.tag == el.tag and nxt.get("class") == el.get("class"):
+            consider(el, text + "\n" + text_of(nxt), bonus)  # a heading set as two sibling lines
     if best is None or best[0] < 95:
         for el in _EMPHASIS(root):
             st = stats.get(el)
