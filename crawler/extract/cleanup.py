@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from .containers import Stats
-from .dom import compact, drop, text_of
+from .dom import compact, drop, text_of, within
 
 # Noise inside a container: class/id tokens starting with these.
 _NOISE_PREFIXES = (
@@ -58,28 +58,22 @@ def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -
 def drop_disclosure_block(container: etree._Element, holders: list[etree._Element],
                           stats: dict[etree._Element, Stats]) -> None:
     """Remove a 信息公开 metadata table that sits inside the text container."""
-    inside = [h for h in holders if _within(h, container)]
+    inside = [h for h in holders if within(h, container)]
     if not inside:
         return
     block = inside[0]
     for h in inside[1:]:
-        while block is not None and not _within(h, block):
+        while block is not None and not within(h, block):
             block = block.getparent()
     while block is not None and block.tag in ("td", "th", "tr", "tbody", "span", "strong", "b", "label", "font"):
         block = block.getparent()  # widen a cell to its table
-    if block is None or block is container or not _within(block, container):
+    if block is None or block is container or not within(block, container):
         return
     st, total = stats.get(block), stats.get(container)
     if st is not None and total is not None and st.text <= 0.5 * total.text:
         drop(block)
 
 
-def _within(el: etree._Element, anc: etree._Element) -> bool:
-    while el is not None:
-        if el is anc:
-            return True
-        el = el.getparent()
-    return False
 
 
 _LEADING = re.compile(

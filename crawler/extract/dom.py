@@ -89,6 +89,15 @@ def drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
+def within(el: etree._Element | None, ancestor: etree._Element | None) -> bool:
+    """Is `el` the ancestor itself or inside it?"""
+    while el is not None:
+        if el is ancestor:
+            return True
+        el = el.getparent()
+    return False
+
+
 def plain_text(el: etree._Element) -> str:
     """All text of an element (like text_content())."""
     return "".join(el.itertext())

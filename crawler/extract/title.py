@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .dom import compact, head_lines, text_of
+from .dom import compact, head_lines, text_of, within
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -192,7 +192,7 @@ def _proximity(el: etree._Element, container: etree._Element | None, cpos: int,
     if container is None or cpos >= 10**9:
         return 0.0
     pos = order.get(el, 0)
-    if _inside(el, container):
+    if within(el, container):
         if pos - cpos <= 15:
             return 30.0
         return 10.0 if pos < text_pos else -10.0  # a heading below the text is a caption
@@ -225,7 +225,7 @@ _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
 def _line_above(container, cpos, elements, site_keys, consider) -> None:
     """Offer the emphasised first line of the text, and the nearest short line above it, as titles."""
     for el in elements[cpos + 1:cpos + 8]:
-        if not _inside(el, container):
+        if not within(el, container):
             break
         emphasised = el.tag in ("strong", "b", "font", "h1", "h2", "h3", "center") or el.get("align") == "center" \
             or _CENTERED.search(el.get("style") or "")
@@ -259,13 +259,6 @@ def _in_listing(el: etree._Element) -> bool:
     return bool(_LISTING(el))
 
 
-def _inside(el: etree._Element, container: etree._Element) -> bool:
-    parent = el
-    while parent is not None:
-        if parent is container:
-            return True
-        parent = parent.getparent()
-    return False
 
 
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:

@@ -1,0 +1,176 @@
+"""When was it published: the date the page shows next to the heading, else the fallbacks.
+
+Order: a labelled/bracketed date between the heading and the text (or an explicit 发布日期 just
+below the text), the 发布日期 of the 信息公开 block, the PubDate meta, the URL, the signature date.
+Dates in sidebars, related lists, header clocks and footers are never used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .dates import date_from_url, find_dates, nfkc, parse_date
+from .dom import compact, inline_text, squash, within
+from .model import Extraction
+
+_DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
+INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
+_VISIBLE_LABEL = re.compile(
+    r"(?:发布日期|发布时间|发文日期|公开日期|信息提供日期|发表时间|发表日期|上传时间|发稿时间|"
+    r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
+)
+_NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
+_TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间")
+_INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
+_BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
+
+
+def _holder(node: etree._Element) -> etree._Element | None:
+    """The element whose one-line text contains this text node (climbing out of inline tags)."""
+    el = node.getparent()
+    if getattr(node, "is_tail", False):
+        el = el.getparent() if el is not None else None
+    for _ in range(2):
+        if el is not None and el.tag in INLINE and el.getparent() is not None:
+            el = el.getparent()
+    return el
+
+
+def _zone_text_nodes(elements, ranges):
+    for lo, hi in ranges:
+        for el in elements[max(lo, 0):max(hi, 0)]:
+            if el.text and _DIGITISH.search(el.text):
+                yield el.xpath("text()")[0] if el.text else None
+            for child in el:
+                if child.tail and _DIGITISH.search(child.tail):
+                    yield child.xpath("following-sibling::text()[1]")[0]
+
+
+def visible_date(elements, title_el, container, order) -> tuple[str | None, str | None, str | None]:
+    """The labelled (or bracketed) date shown next to the title, never from lists or chrome."""
+    cpos = order.get(container, None) if container is not None else None
+    tpos = order.get(title_el, None) if title_el is not None else None
+    if cpos is None and tpos is None:
+        return None, None, None
+    lo = tpos if tpos is not None else (cpos - 120)
+    hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
+    end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
+                        if container is not None else hi)
+    title_in = title_el is not None and container is not None and within(title_el, container)
+    if title_in:
+        hi = _text_start(elements, title_el, tpos) - 1  # between the heading and the first sentence
+    best: tuple[int, str, str, str] | None = None
+    seen: set[int] = set()
+    ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
+    for node in _zone_text_nodes(elements, ranges):
+        el = _holder(node)
+        if el is None:
+            continue
+        own = node.getparent()
+        if getattr(node, "is_tail", False) and own is not None:
+            own = own.getparent()
+        lines = []
+        if id(el) not in seen:
+            seen.add(id(el))
+            lines.append(inline_text(el))
+        if own is not None and own is not el and own.tag in INLINE and id(own) not in seen:
+            seen.add(id(own))
+            lines.append(inline_text(own))  # <div class=title><h1>..</h1><span>2023-02-28</span></div>
+        lines = [ln for ln in lines if len(ln) <= 200]
+        if not lines:
+            continue
+        pos = order.get(el, -1)
+        if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or \
+                pos > max(hi + 1, end_of_container + 40):
+            continue
+        inside = container is not None and within(el, container)
+        edge = False
+        if inside and not (title_in and pos <= hi):
+            edge = cpos is not None and (pos - cpos <= 12 or end_of_container - pos <= 12)
+            if not edge:
+                continue
+        after_body = container is not None and end_of_container < pos <= end_of_container + 40
+        before_title = tpos is not None and tpos - 40 <= pos < lo - 2
+        if not (lo - 2 <= pos <= hi + 1 or after_body or before_title):
+            continue
+        if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
+            continue
+        for line, (rank, iso, shown) in ((ln, d) for ln in lines for d in _line_dates(ln)):
+            strict = lo - 2 <= pos <= hi + 1
+            if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:
+                continue
+            if (edge or after_body and not before_title and not strict) and \
+                    not (rank == 0 and _PUBLISH_WORD.search(shown)):
+                continue  # in or below the text only an explicit 发布日期 counts (会议时间, list dates)
+            score = rank + (5 if edge else 0 if strict else 3 if before_title else 5)
+            if best is None or score < best[0]:
+                best = (score, iso, shown, line)
+    if best is None:
+        return None, None, None
+    return best[1], best[2], best[3]
+
+
+_SENTENCE = re.compile(r"[，。；]")
+
+
+def _text_start(elements, title_el, tpos: int) -> int:
+    """Position of the first element after the heading that holds a real sentence."""
+    for i in range(tpos + 1, min(tpos + 60, len(elements))):
+        el = elements[i]
+        own = (el.text or "").strip() + " ".join((c.tail or "").strip() for c in el)
+        if (len(own) >= 40 or len(own) >= 12 and _SENTENCE.search(own)) and not within(el, title_el):
+            return i
+    return tpos + 60
+
+
+def _line_dates(line: str):
+    """(rank, iso, shown text) for dates in a line: 0 labelled 发布..., 1 bracketed, 2 bare on a short line."""
+    s = nfkc(line)
+    if _TODAY.search(s):
+        return  # 今天是2026年11月25日: the header clock
+    for f in find_dates(s, normalized=True):
+        before = s[max(0, f.start - 12):f.start]
+        shown = s[f.start:f.end].strip()
+        if _NOT_PUBLISHED_LABEL.search(before):
+            continue
+        label = _VISIBLE_LABEL.search(before)
+        if label:
+            yield 0, f.iso, (label.group(0) + shown).strip()
+        elif _BRACKET_BEFORE.search(before) and s[f.end:f.end + 1] in ("]", "】", ")", "）"):
+            yield 1, f.iso, shown
+        elif len(s) <= 80:
+            rest = s[:f.start] + s[f.end:]
+            if len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
+                yield 2, f.iso, shown
+
+
+def pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,
+               visible_raw: str | None, url: str) -> None:
+    meta_date = parse_date(meta.get("pub_date_meta"))
+    block = parse_date(fields.get("published_visible"))
+    if visible_raw:
+        meta["published_visible"] = squash(visible_raw)
+    elif fields.get("published_visible"):
+        meta["published_visible"] = fields["published_visible"]
+    chosen = [(visible, "visible"), (block, "disclosure_block"), (meta_date, "meta"),
+              (date_from_url(url), "url"), (_signature_date(ex.body), "signature")]
+    for iso, source in chosen:
+        if iso:
+            ex.published, ex.date_source = iso, source
+            return
+
+
+_SIGNATURE_SKIP = re.compile(r"施行|实施|起|至|截止|前|以前|之前")
+
+
+def _signature_date(body: str) -> str | None:
+    for line in reversed(body.split("\n")[-6:]):
+        s = nfkc(line).strip()
+        for f in find_dates(s, normalized=True):
+            rest = compact(s[:f.start] + s[f.end:])
+            if len(rest) <= 4 and not _SIGNATURE_SKIP.search(rest):
+                return f.iso[:10]
+    return None
