@@ -416,12 +416,15 @@ def setup_logging(verbose: bool = False) -> None:
 @click.option("--max-backoff", default="1d", show_default=True, callback=_interval,
               help="Longest wait imposed on a failing site (never shorter than its interval).")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Scrapy setting passed to every crawl, e.g. -s DOWNLOAD_DELAY=2; repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
 @click.pass_context
 def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
-    stop_timeout: float, max_backoff: timedelta, log_dir: str | None, verbose: bool,
+    stop_timeout: float, max_backoff: timedelta, log_dir: str | None,
+    setting_pairs: tuple[str, ...], verbose: bool,
 ) -> None:
     """Keep crawling the sites that are due, each in its own process.
 
@@ -434,9 +437,13 @@ def watch_command(
       gov-archive watch --db gov.db
       gov-archive watch --db gov.db --max-parallel 4 --webhook https://hooks.example/gov
       gov-archive watch --db gov.db --once        # one pass, e.g. from cron
+      gov-archive watch nmpa cmse -s DOWNLOAD_DELAY=3 --log-dir logs
     """
     from crawler.sitedefs import SiteDefError
 
+    for pair in setting_pairs:
+        if "=" not in pair or not pair.partition("=")[0].strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
     try:
         chosen = load_schedules(sites_dir, sites)
     except KeyError as error:
@@ -453,7 +460,9 @@ def watch_command(
     config = WatchConfig(
         db_path=db,
         sites=lambda: load_schedules(sites_dir, names if sites else ()),
-        crawl_argv=crawl_argv_for(db, sites_dir=sites_dir),
+        crawl_argv=crawl_argv_for(
+            db, sites_dir=sites_dir, extra=[arg for pair in setting_pairs for arg in ("-s", pair)]
+        ),
         open_archive=open_archive_for(db),
         max_parallel=max_parallel,
         interval=interval.total_seconds(),

@@ -41,6 +41,7 @@ def test_usage_errors_exit_2(sites):
     result = run("watch", "--interval", "often", "--sites", str(sites))
     assert result.exit_code == 2 and "bad interval" in result.output
     assert run("watch", "--max-parallel", "0").exit_code == 2
+    assert run("watch", "-s", "DOWNLOAD_DELAY").exit_code == 2
 
 
 def test_missing_db_folder_is_an_error_not_a_traceback(sites, tmp_path):
@@ -54,10 +55,10 @@ def test_once_crawls_the_demo_site_and_delivers_its_events(sites, tmp_path, monk
     site = demo_site()
     with DemoServer(site) as server, receiver() as hook:
         (sites / "demo.toml").write_text(
-            f'name = "demo"\nevery = "1d"\nstart_urls = ["{server.url("/tzgg/index.html")}"]\n'
-            '[politeness]\ndownload_delay = 0\nautothrottle = false\n', encoding="utf-8")
+            f'name = "demo"\nevery = "1d"\nstart_urls = ["{server.url("/tzgg/index.html")}"]\n',
+            encoding="utf-8")
         command = ("--db", "gov.db", "watch", "demo", "--sites", str(sites), "--once",
-                   "--webhook", hook.url)
+                   "--webhook", hook.url, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
         result = run(*command)
         assert result.exit_code == 0, result.output
         with Archive(tmp_path / "gov.db") as archive:
