@@ -74,8 +74,6 @@ def drop_disclosure_block(container: etree._Element, holders: list[etree._Elemen
         drop(block)
 
 
-
-
 _LEADING = re.compile(
     r"^(当前位置|您的位置|您现在的位置|你的位置|所在位置|位置)\s*[:：]|"
     r"^(发布|来源|作者|浏览|阅读|点击|时间|日期|字号|文章来源|信息来源|【字体|【字号|字体)"

@@ -72,7 +72,6 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
     return meta, titles
 
 
-
 def disclosure_block(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:
     """Fields of the 信息公开 block (table, label/value spans, or one inline line).
 

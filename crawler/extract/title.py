@@ -259,8 +259,6 @@ def _in_listing(el: etree._Element) -> bool:
     return bool(_LISTING(el))
 
 
-
-
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
     score = 0.0
     for rk, src in ref_keys:
