@@ -25,6 +25,8 @@ _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|�
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
 _TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
+_LINKED_ROW = etree.XPath("boolean(.//a[string-length(normalize-space(.)) > 6])")
+_INFO_BLOCK = etree.XPath("boolean(ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')])")
 _BRACKET_BEFORE = re.compile(r"[\[【(（]\s*$")
 
 
@@ -96,8 +98,8 @@ def visible_date(elements, title_el, container, order) -> tuple[str | None, str 
         before_title = tpos is not None and tpos - 40 <= pos < lo - 2
         if not (lo - 2 <= pos <= hi + 1 or after_body or before_title):
             continue
-        if el.xpath(".//a[string-length(normalize-space(.)) > 6]") and not el.xpath("ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')]"):
-            continue
+        if _LINKED_ROW(el) and not _INFO_BLOCK(el):
+            continue  # a related-list row: a long link next to its date
         for line, (rank, iso, shown) in ((ln, d) for ln in lines for d in _line_dates(ln)):
             strict = lo - 2 <= pos <= hi + 1
             if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:

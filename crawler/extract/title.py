@@ -86,7 +86,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     stats = stats or {}
     title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
     site_keys = {key(n) for n in site_names}
-    meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title") if meta_titles.get(n)]
+    meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
+                 if meta_titles.get(n)]
     segs = title_segments(title_tag)
     good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g)]
     refs = [(r, "meta") for r in meta_refs] + [(title_tag, "title_tag")] + [(g, "title_tag") for g in good]
