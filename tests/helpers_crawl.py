@@ -105,7 +105,7 @@ def serve(pages: dict[str, Page] | None = None) -> Iterator[FixtureServer]:
 
 
 def crawl_cmd(db: Path, *args: str, fast: bool = True) -> list[str]:
-    return [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *args, *(FAST if fast else [])]
+    return [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *(FAST if fast else []), *args]
 
 
 def run_crawl(db: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None,

@@ -172,6 +172,16 @@ def test_unreachable_site_and_unwritable_archive_exit_1(tmp_path: Path) -> None:
     assert summary(proc)["sites"][0]["outcome"] == "failed"
     assert "Traceback" not in proc.stderr
 
+    with serve(build_trs_site(2, 2)) as srv:  # timeouts and 5xx are errors, never withdrawals
+        db = tmp_path / "t.db"
+        assert run_crawl(db, "--url", srv.url("/tzgg/index.html")).returncode == 0
+        srv.delay = 1.0
+        srv.pages[article_path(1)] = (503, {}, b"busy")
+        slow = run_crawl(db, "--url", srv.url("/tzgg/index.html"), "--full",
+                         "-s", "DOWNLOAD_TIMEOUT=0.3", "-s", "RETRY_TIMES=0")
+        assert slow.returncode == 1
+        assert set(statuses(db).values()) == {"live"}
+
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with serve(build_trs_site(1, 1)) as srv:
