@@ -154,8 +154,28 @@ def make_page(record: dict, shell: tuple[str, str], rng: random.Random, titles: 
 
 # -- measurements -------------------------------------------------------------------------------
 
-def baseline_ingest(path: str, records: list[dict]) -> float:
-    started = time.perf_counter()
+class Clock:
+    """Wall-clock and CPU seconds of a block (CPU time is less sensitive to other load)."""
+
+    def __enter__(self) -> "Clock":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def baseline_ingest(path: str, records: list[dict]) -> Clock:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    with Clock() as clock:
+        _baseline_ingest(path, records)
+    return clock
+
+
+def _baseline_ingest(path: str, records: list[dict]) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = wal")
     conn.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, site TEXT, url TEXT, title TEXT, "
@@ -171,17 +191,17 @@ def baseline_ingest(path: str, records: list[dict]) -> float:
     conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return time.perf_counter() - started
 
 
-def archive_ingest(archive: Archive, records: list[dict], crawl: int, minute: int) -> tuple[float, dict]:
+def archive_ingest(archive: Archive, records: list[dict], crawl: int, minute: int) -> tuple[Clock, dict]:
     now = T0 + timedelta(minutes=minute)
     outcomes: dict[str, int] = {}
-    started = time.perf_counter()
-    for i, rec in enumerate(records):
-        outcome = archive.save(site_of(i), rec, crawl_id=crawl, now=now).outcome
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return time.perf_counter() - started, outcomes
+    with Clock() as clock:
+        for i, rec in enumerate(records):
+            outcome = archive.save(site_of(i), rec, crawl_id=crawl, now=now).outcome
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        archive.index_pending()  # the last partial batch belongs to this ingest
+    return clock, outcomes
 
 
 def latencies(fn, queries: list[str]) -> tuple[float, float, float]:
@@ -242,21 +262,31 @@ def main() -> None:
     raw_text = sum(len(r["title"].encode()) + len(r["body"].encode()) for r in records)
     print(f"  raw title+body text: {raw_text / 1e6:.1f} MB, mean body {raw_text / args.n / 1e3:.1f} KB\n")
 
-    base_time = baseline_ingest(base_path, records)
-    print(f"baseline ingest: {base_time:.1f} s", flush=True)
-
+    # The baseline runs before and after the archive's first ingest and the two are averaged,
+    # so that load from other processes drifting during the run affects both sides alike.
+    base1 = baseline_ingest(base_path, records)
+    print(f"baseline ingest (1): {base1.wall:.1f} s wall, {base1.cpu:.1f} s CPU", flush=True)
     archive = Archive(arch_path, create=True)
     crawl = archive.start_crawl("bench")
-    first, outcomes1 = archive_ingest(archive, records, crawl, 1)
-    print(f"first ingest: {first:.1f} s {outcomes1}", flush=True)
-    again, outcomes2 = archive_ingest(archive, records, crawl, 2)
-    print(f"unchanged re-ingest: {again:.1f} s {outcomes2}", flush=True)
+    clock1, outcomes1 = archive_ingest(archive, records, crawl, 1)
+    print(f"first ingest: {clock1.wall:.1f} s wall, {clock1.cpu:.1f} s CPU {outcomes1}", flush=True)
+    base2 = baseline_ingest(base_path + ".2", records)
+    print(f"baseline ingest (2): {base2.wall:.1f} s wall, {base2.cpu:.1f} s CPU", flush=True)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(base_path + ".2" + suffix):
+            os.remove(base_path + ".2" + suffix)
+    base_time, base_cpu = (base1.wall + base2.wall) / 2, (base1.cpu + base2.cpu) / 2
+    first, first_cpu = clock1.wall, clock1.cpu
+    clock2, outcomes2 = archive_ingest(archive, records, crawl, 2)
+    again = clock2.wall
+    print(f"unchanged re-ingest: {again:.1f} s wall, {clock2.cpu:.1f} s CPU {outcomes2}", flush=True)
     rng = random.Random(11)
     changed = [dict(r) for r in records]
     for i in rng.sample(range(args.n), max(1, args.n // 100)):
         changed[i]["body"] = changed[i]["body"] + "\n（本文已于近日更正。）"
-    third, outcomes3 = archive_ingest(archive, changed, crawl, 3)
-    print(f"1% changed re-ingest: {third:.1f} s {outcomes3}\n", flush=True)
+    clock3, outcomes3 = archive_ingest(archive, changed, crawl, 3)
+    third = clock3.wall
+    print(f"1% changed re-ingest: {third:.1f} s wall {outcomes3}\n", flush=True)
 
     base_conn = sqlite3.connect(base_path)
     search_rows = []
@@ -275,7 +305,9 @@ def main() -> None:
     cap_raw, cap_stored, cap_time = capture_test(cap_path, records, args.pages)
 
     print(f"{'figure':<34} {'gov-archive':>14} {'baseline':>14} {'ratio':>10}  target")
-    row("first ingest (s)", f"{first:.1f}", f"{base_time:.1f}", f"{first / base_time:.2f}x",
+    row("first ingest (s wall)", f"{first:.1f}", f"{base_time:.1f}", f"{first / base_time:.2f}x",
+        f"<= {TARGETS['first_ingest_vs_baseline']}x baseline")
+    row("first ingest (s CPU)", f"{first_cpu:.1f}", f"{base_cpu:.1f}", f"{first_cpu / base_cpu:.2f}x",
         f"<= {TARGETS['first_ingest_vs_baseline']}x baseline")
     row("unchanged re-ingest (s)", f"{again:.1f}", f"{first:.1f} (1st)", f"{first / again:.1f}x faster",
         f">= {TARGETS['reingest_speedup']}x faster than first")
