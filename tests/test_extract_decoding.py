@@ -81,3 +81,15 @@ def test_corpus_page_reencoded_as_gbk_with_gb2312_label() -> None:
     assert title_ok(ex.title, truth)
     assert ex.published == truth["published"]
     assert bigram_f1(ex.body, truth["body"]) >= 0.95
+
+
+def test_stored_gbk_fixture_of_a_corpus_page() -> None:
+    """tests/fixtures/extract/corpus/016.gbk.html: corpus page 016 re-encoded as GBK, declared gb2312."""
+    from helpers_extract import CORPUS
+
+    _, truth = corpus_page("016")
+    ex = extract((CORPUS / "016.gbk.html").read_bytes(), truth["url"])
+    assert (ex.encoding, ex.declared_encoding) == ("gb18030", "gb2312")
+    assert title_ok(ex.title, truth)
+    assert ex.published == truth["published"]
+    assert bigram_f1(ex.body, truth["body"]) >= 0.95
