@@ -13,8 +13,9 @@ holding only current versions. A query is split on whitespace into terms that mu
 
 Ranking: with only long terms, bm25 (title weighted 5x); with a short term, title matches first,
 then the newest publication date. Ranking looks at the ``RANK_WINDOW`` most recently archived
-matching documents (after filters), so a term found in most of a large archive still answers
-in milliseconds; below that many matches the ranking is exact.
+matching documents (after filters; for one-character terms the newest by publication date), so
+a term found in most of a large archive still answers in milliseconds; below that many matches
+the ranking is exact.
 
 Index updates are applied in batches (``search_queue``); queued versions are found by scanning
 them, so results are always complete (queued hits of a long query rank after bm25 ones).
