@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers_extract import bigram_f1, corpus_ids, corpus_page, title_ok
 
@@ -42,3 +44,15 @@ def test_meta_tags_become_stable_keys() -> None:
     assert ex.metadata["column_name"] == "投资运行"
     assert ex.metadata["pub_date_meta"] == "2016-11-22 09:53"
     assert ex.metadata["content_source"] == "省发改委"
+
+
+@pytest.mark.parametrize("page_id", corpus_ids())
+def test_corpus_page_without_the_gov_meta_tags(page_id: str) -> None:
+    """Siblings on sites without ArticleTitle/PubDate must work from the visible page alone."""
+    raw, truth = corpus_page(page_id)
+    html = re.sub(r"<meta[^>]+name=\"?(ArticleTitle|PubDate|ContentSource)[^>]*>", "", raw.decode("utf-8"), flags=re.I)
+    ex = extract(html.encode("utf-8"), truth.get("url") or "")
+    assert ex.page_class == "article"
+    assert title_ok(ex.title, truth), ex.title
+    assert (ex.published or "")[:10] == (truth["published"] or "")
+    assert bigram_f1(ex.body, truth["body"]) >= 0.95

@@ -112,14 +112,15 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
         if shell:
             return "js_shell"
         return "antibot" if verdict == "antibot-marker" else "empty"
-    if body_len < 200 and prose_punct < 2 and not has_article_meta:
+    own_date = ex.date_source in ("visible", "meta", "disclosure_block")
+    if body_len < 200 and prose_punct < 2 and not has_article_meta and not own_date:
         if _looks_listed(root, prose_punct, pager):
             return "list"
         if shell:
             return "js_shell"
         if not ex.attachments:
             return "empty"
-    if not has_article_meta and prose_punct < 10 and ex.date_source not in ("visible", "meta", "disclosure_block"):
+    if not has_article_meta and prose_punct < 10 and not own_date:
         # no sentences and no date of its own, but rows of dated links: a column page
         if _looks_listed(root, prose_punct, pager):
             return "list"
