@@ -259,7 +259,7 @@ class GovSpider(scrapy.Spider):
             return
         if response.status != 200:
             stats.inc_value("pages/error")
-            stats.inc_value(f"pages/error/{response.status}")
+            stats.inc_value(f"errors/http_{response.status}")
             return
         self._antibot_streak = 0
         stats.inc_value("pages/list")
@@ -327,7 +327,7 @@ class GovSpider(scrapy.Spider):
             return
         if response.status != 200:
             self.crawler.stats.inc_value("pages/error")
-            self.crawler.stats.inc_value(f"pages/error/{response.status}")
+            self.crawler.stats.inc_value(f"errors/http_{response.status}")
             return
         if not host_allowed(response.url, self.site.allowed_domains):
             self.crawler.stats.inc_value("pages/offsite_redirect")  # neither content nor withdrawal
@@ -433,7 +433,7 @@ class GovSpider(scrapy.Spider):
             stats.inc_value("pages/ignored")
             return
         stats.inc_value("pages/failed")
-        stats.inc_value(f"pages/failed/{failure.type.__name__}")
+        stats.inc_value(f"errors/{failure.type.__name__}")
         request = getattr(failure, "request", None)
         logger.warning("Request failed (%s): %s", failure.type.__name__,
                        request.url if request is not None else "?")
