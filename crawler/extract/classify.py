@@ -20,6 +20,7 @@ _SOFT404 = re.compile(
     r"error\s*404|not\s+found|访问的页面.{0,10}(?:不存在|删除|移除)",
     re.I,
 )
+_SOFT404_HINTS = ("不存在", "删除", "404", "ot found", "OT FOUND", "下线", "撤销", "失效", "未找到", "找不到")
 _BARE_404 = re.compile(r"(?<![\d\w])404(?![\d\w])")
 _CHROME = re.compile(r"Copyright|版权|ICP|公网安备|地址|电话|邮编|传真|标识码|主办|承办|技术支持", re.I)
 PAGER = re.compile(r"createPageHTML|countPage|m_nRecordCount|pageCount\s*=|totalPage")
@@ -67,7 +68,8 @@ def _looks_missing(ex, root, stats, body_el) -> bool:
         return True
     st = stats.get(body_el) if body_el is not None else None
     if st is not None and st.text - st.link < 1500:
-        return bool(_SOFT404.search("".join(body_el.itertext())))
+        text = "".join(body_el.itertext())
+        return any(k in text for k in _SOFT404_HINTS) and bool(_SOFT404.search(text))
     return False
 
 

@@ -126,11 +126,13 @@ def head_lines(el: etree._Element, n: int) -> list[str]:
     return [ln for ln in _tidy("".join(out)).split("\n") if ln][:n]
 
 
-_BLANK_RUN = re.compile(r"[^\S\n]*\n\s*")
+# Two linear passes (a single "[^\S\n]*\n\s*" backtracks quadratically on long space runs).
+_HSPACE = re.compile(r"[^\S\n]+")
+_NEWLINE_RUN = re.compile(r" ?\n[ \n]*")
 
 
 def _tidy(raw: str) -> str:
-    raw = _BLANK_RUN.sub("\n", raw)
+    raw = _NEWLINE_RUN.sub("\n", _HSPACE.sub(" ", raw))
     lines = (squash(line).replace(f" {CELL} ", "\t").replace(CELL, "\t") for line in raw.split("\n"))
     return "\n".join(line for line in lines if line.strip("\t"))
 
