@@ -277,7 +277,7 @@ class GovSpider(scrapy.Spider):
             doc = self._known.get(canonical(item.url))
             if doc is not None and doc.get("status") != "gone":
                 continue  # known: revisited on its own schedule
-            fresh += 1
+            fresh += doc is None  # a gone page listed again is re-checked, but is not news
             request = self._article_request(item.url, doc=doc, item=item,
                                             page=response.meta.get("list_page", 1))
             if request is not None:
