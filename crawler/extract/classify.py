@@ -68,8 +68,18 @@ def _looks_missing(ex, root, stats, body_el) -> bool:
         return True
     st = stats.get(body_el) if body_el is not None else None
     if st is not None and st.text - st.link < 1500:
-        text = "".join(body_el.itertext())
-        return any(k in text for k in _SOFT404_HINTS) and bool(_SOFT404.search(text))
+        return _mentions_missing("".join(body_el.itertext()))
+    return False
+
+
+def _mentions_missing(text: str) -> bool:
+    """_SOFT404 anywhere in a long text, checked only around cheap substring hits."""
+    for hint in _SOFT404_HINTS:
+        start = text.find(hint)
+        while start != -1:
+            if _SOFT404.search(text, max(0, start - 20), start + len(hint) + 20):
+                return True
+            start = text.find(hint, start + 1)
     return False
 
 

@@ -249,15 +249,19 @@ def _page_key(root: etree._Element) -> str:
     return key("".join(body.itertext())) if body is not None else ""
 
 
-_LISTING = etree.XPath(
-    "ancestor::li or ancestor::ul or ancestor::*[contains(@class,'list') or contains(@class,'List') "
-    "or contains(@class,'side') or contains(@class,'menu') or contains(@class,'nav') "
-    "or contains(@class,'related') or contains(@class,'xgwz') or contains(@class,'footer')]"
-)
+_LISTING_CLASS = re.compile(r"list|side|menu|nav|related|xgwz|footer", re.I)
+_LISTING_TAGS = frozenset(("li", "ul"))
 
 
 def _in_listing(el: etree._Element) -> bool:
-    return bool(_LISTING(el))
+    """Inside a list, menu, sidebar, related block or footer (where other pages' titles live)."""
+    for anc in el.iterancestors():
+        if anc.tag in _LISTING_TAGS:
+            return True
+        cls = anc.get("class")
+        if cls and _LISTING_CLASS.search(cls):
+            return True
+    return False
 
 
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
