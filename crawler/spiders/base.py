@@ -375,7 +375,7 @@ class GovSpider(scrapy.Spider):
     def _note_antibot(self, url: str) -> None:
         self.crawler.stats.inc_value("pages/antibot")
         self._antibot_streak += 1
-        logger.warning("Anti-bot challenge instead of content: %s", url)
+        logger.info("Anti-bot challenge instead of content: %s", url)
         if self._antibot_streak >= ANTIBOT_CLOSE_AFTER:
             raise CloseSpider("antibot")
 
@@ -435,5 +435,5 @@ class GovSpider(scrapy.Spider):
         stats.inc_value("pages/failed")
         stats.inc_value(f"errors/{failure.type.__name__}")
         request = getattr(failure, "request", None)
-        logger.warning("Request failed (%s): %s", failure.type.__name__,
+        logger.info("Request failed (%s): %s", failure.type.__name__,
                        request.url if request is not None else "?")
