@@ -317,12 +317,22 @@ def _current_number(root: lxml.html.HtmlElement, base_url: str) -> int:
     return (idx + 1) if idx is not None else 1
 
 
+def _same_list(url: str, base_url: str) -> bool:
+    """A sibling page of the list: same folder, or the same path with another page parameter."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    if a.netloc != b.netloc:
+        return False
+    if a.path.rsplit("/", 1)[0] == b.path.rsplit("/", 1)[0]:
+        return True
+    return any(k.lower() in PAGE_PARAMS for k, _ in parse_qsl(a.query))
+
+
 def _numbered_next(root: lxml.html.HtmlElement, base_url: str) -> str | None:
     page = urlsplit(base_url)._replace(fragment="").geturl()
     numbered: dict[int, str] = {}
     for text, url, _a in _pager_links(root, base_url):
         t = text.strip("[]【】")
-        if t.isdigit() and 1 <= int(t) <= 100000 and url != page:
+        if t.isdigit() and 1 <= int(t) <= 100000 and url != page and _same_list(url, base_url):
             numbered.setdefault(int(t), url)
     if not numbered:
         return None

@@ -85,6 +85,13 @@ def test_numbered_page_links() -> None:
     assert page.items[0].date == "2024-01-05"
 
 
+def test_numbered_links_elsewhere_are_not_pages() -> None:
+    items = [("/news/2024/0105/c123.html?id=88812", "市政府召开常务会议研究部署工作", "2024年1月5日")]
+    calendar = '<a href="/calendar/2024/01/02/">2</a><a href="/calendar/2024/01/03/">3</a>'
+    page = parse_list(list_html(items, calendar), "http://www.example.gov.cn/news/list_1.html")
+    assert page.next_url is None
+
+
 def test_hanweb_dataproxy_xml() -> None:
     xml = """<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>5</totalrecord>
     <totalpage>3</totalpage><recordset>
