@@ -2,8 +2,8 @@
 
 `FixtureServer.pages` maps a path (with its query string) to ``(status, headers, body)``;
 tests mutate it between crawls (edit, withdraw, restore). Requests are logged in
-`FixtureServer.log`. An ETag header on a page makes the server answer 304 to a matching
-If-None-Match. Crawls run in a subprocess (`run_crawl`), one Scrapy crawl per process.
+`FixtureServer.log`. An ETag (Last-Modified) header on a page makes the server answer 304 to
+a matching If-None-Match (If-Modified-Since). Crawls run in a subprocess (`run_crawl`), one Scrapy crawl per process.
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ class FixtureServer:
                 status, page_headers, body = server.pages.get(
                     self.path, (404, {"Content-Type": "text/html; charset=utf-8"},
                                 "<html><body><h1>404 Not Found</h1></body></html>".encode()))
-                etag = page_headers.get("ETag")
-                if status == 200 and etag and headers.get("if-none-match") == etag:
+                etag, modified = page_headers.get("ETag"), page_headers.get("Last-Modified")
+                if status == 200 and ((etag and headers.get("if-none-match") == etag) or (
+                        modified and headers.get("if-modified-since") == modified)):
                     status, body = 304, b""
                 try:
                     self.send_response(status)

@@ -48,9 +48,12 @@ def statuses(db: Path) -> dict[str, str]:
 def test_first_crawl_unchanged_edit_withdraw_restore(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     pages = build_trs_site(9, 3)
-    for n in (2, 4, 6, 8):  # half the articles support conditional requests
+    for n in (2, 4, 6, 8):  # most articles support conditional requests
         status, headers, body = pages[article_path(n)]
         pages[article_path(n)] = (status, {**headers, "ETag": f'"v1-{n}"'}, body)
+    for n in (7, 9):
+        status, headers, body = pages[article_path(n)]
+        pages[article_path(n)] = (status, {**headers, "Last-Modified": "Mon, 08 Jan 2024 01:00:00 GMT"}, body)
     with serve(pages) as srv:
         column = srv.url("/tzgg/index.html")
         first = run_crawl(db, "--url", column)
@@ -83,8 +86,8 @@ def test_first_crawl_unchanged_edit_withdraw_restore(tmp_path: Path) -> None:
         assert full.returncode == 0, full.stderr[-2000:]
         t = totals(full)
         assert (t["archive/new"], t["archive/changed"], t["archive/gone"]) == (1, 1, 2)
-        assert t["archive/not_modified"] == 3  # ETag pages 2, 6, 8 answered 304
-        assert t["archive/unchanged"] == 3  # identical bytes, skipped without extraction
+        assert t["archive/not_modified"] == 5  # 2, 6, 8 (ETag) and 7, 9 (Last-Modified): 304
+        assert t["archive/unchanged"] == 1  # #1: identical bytes, skipped without extraction
         assert versions(db)[srv.url(article_path(5))] == 2
         gone = {u for u, s in statuses(db).items() if s == "gone"}
         assert gone == {srv.url(article_path(4)), srv.url(article_path(3))}
