@@ -73,3 +73,20 @@ def test_breadcrumb_trail() -> None:
            "<li><a href='/b'>行政处罚</a></li></ul><h1>关于某事的公示</h1><div id='zoom'><p>现将有关情况公示如下，"
            "请监督。</p></div></body></html>").encode("utf-8")
     assert extract(raw, "http://x.gov.cn/a.html").metadata["breadcrumb"] == "首页 > 政务信息 > 行政处罚"
+
+
+def test_gkmlpt_style_table_with_名称_row() -> None:
+    raw = ("<html><head><title>广州市某局</title></head><body><div class='classify'><table><tbody>"
+           "<tr><td class='first'>索引号：</td><td>114401000000000000-2/2023-00123</td><td class='first'>分类：</td>"
+           "<td>其他</td></tr><tr><td class='first'>发布机构：</td><td>广州市某局</td><td class='first'>成文日期：</td>"
+           "<td>2023-02-27</td></tr><tr><td class='first'>名称：</td><td colspan='3'>广州市某局关于做好某项工作的通知</td></tr>"
+           "<tr><td class='first'>文号：</td><td>穗某〔2023〕1号</td><td class='first'>发布日期：</td><td>2023-02-28</td></tr>"
+           "</tbody></table></div><div class='content'><h1 class='title document-number'>广州市某局关于做好某项工作的通知"
+           "</h1><div class='article-content'><p>各区某局：</p><p>现将有关事项通知如下，请认真贯彻落实。</p>"
+           "<p>广州市某局</p><p>2023年2月27日</p></div></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://www.gz.gov.cn/gkmlpt/content/8/8812/post_8812345.html")
+    assert ex.title == "广州市某局关于做好某项工作的通知"
+    assert ex.published == "2023-02-28"
+    assert ex.metadata["written_date"] == "2023-02-27"
+    assert ex.metadata["doc_no"] == "穗某〔2023〕1号"
+    assert ex.body.startswith("各区某局：") and "索引号" not in ex.body

@@ -37,7 +37,7 @@ DISCLOSURE_LABELS = {
     "发文字号": "doc_no", "文号": "doc_no", "文件编号": "doc_no", "发布文号": "doc_no",
     "主题分类": "topic", "主题词": "subject_terms", "信息分类": "topic", "所属类别": "topic",
     "有效性": "validity", "效力状态": "validity", "时效性": "validity",
-    "公文名称": "doc_title", "标题": "doc_title",
+    "公文名称": "doc_title", "标题": "doc_title", "名称": "doc_title",
 }
 _LABEL_ORDER = sorted(DISCLOSURE_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile("(" + "|".join(
