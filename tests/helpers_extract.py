@@ -54,3 +54,27 @@ def synthetic_page(name: str) -> tuple[bytes, dict]:
     spec = json.loads((SYNTHETIC / f"{name}.json").read_text(encoding="utf-8"))
     html = (SYNTHETIC / f"{name}.html").read_text(encoding="utf-8")
     return html.encode(spec.get("encode", "utf-8")), spec
+
+
+_KEEP_TOKENS = frozenset(("ng-hide", "hide", "hidden", "d-none"))
+
+
+def scramble_names(html: str) -> str:
+    """Replace every class/id token by a meaningless hash (hiding classes kept): no layout hints left."""
+    import hashlib
+
+    def token(t: str) -> str:
+        return t if t in _KEEP_TOKENS else "q" + hashlib.md5(t.encode()).hexdigest()[:6]
+
+    return re.sub(r'\b(class|id)="([^"]*)"',
+                  lambda m: f'{m.group(1)}="' + " ".join(token(t) for t in m.group(2).split()) + '"', html)
+
+
+def strip_gov_meta(html: str) -> str:
+    """Drop the per-article meta tags (ArticleTitle, PubDate, ContentSource, og:title)."""
+    return re.sub(r"<meta[^>]+name=\"?(ArticleTitle|PubDate|ContentSource|og:title)[^>]*>", "", html, flags=re.I)
+
+
+def site_only_title(html: str) -> str:
+    """<title> reduced to a site name."""
+    return re.sub(r"<title>.*?</title>", "<title>某某网站</title>", html, count=1, flags=re.S | re.I)

@@ -56,7 +56,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     if trail:
         meta["breadcrumb"] = trail
 
-    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order)
+    block_rows = _block_rows(holders)
+    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, block_rows)
     if container is not None:
         cleanup.strip_noise(container, stats)
         cleanup.drop_disclosure_block(container, holders, stats)
@@ -72,6 +73,19 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     ex.page_class = classify.page_class(ex, root, stats, container, verdict,
                                         lambda: classify.shell_hint(root, text), status, pager=pager)
     return ex
+
+
+def _block_rows(holders) -> frozenset:
+    """The 信息公开 label holders, widened to their cell and table row."""
+    rows = set(holders)
+    for h in holders:
+        el = h
+        while el.tag in INLINE and el.getparent() is not None:
+            el = el.getparent()
+            rows.add(el)
+        if el.tag in ("td", "th") and el.getparent() is not None:
+            rows.add(el.getparent())
+    return frozenset(rows)
 
 
 def _locate(root, stats, order, elements, meta_titles, site_names):

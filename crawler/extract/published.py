@@ -51,8 +51,13 @@ def _zone_text_nodes(elements, ranges):
                     yield child.xpath("following-sibling::text()[1]")[0]
 
 
-def visible_date(elements, title_el, container, order) -> tuple[str | None, str | None, str | None]:
-    """The labelled (or bracketed) date shown next to the title, never from lists or chrome."""
+def visible_date(elements, title_el, container, order,
+                 block_rows: frozenset = frozenset()) -> tuple[str | None, str | None, str | None]:
+    """The labelled (or bracketed) date shown next to the title, never from lists or chrome.
+
+    `block_rows`: elements holding 信息公开 fields (and their parents); their 发布日期 is the
+    block's, reported as such by the caller.
+    """
     cpos = order.get(container, None) if container is not None else None
     tpos = order.get(title_el, None) if title_el is not None else None
     if cpos is None and tpos is None:
@@ -69,7 +74,7 @@ def visible_date(elements, title_el, container, order) -> tuple[str | None, str 
     ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
     for node in _zone_text_nodes(elements, ranges):
         el = _holder(node)
-        if el is None:
+        if el is None or el in block_rows or el.getparent() in block_rows:
             continue
         own = node.getparent()
         if getattr(node, "is_tail", False) and own is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .dom import compact, head_lines, text_of, within
+from .dom import compact, head_lines, plain_text, text_of, within
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -130,6 +130,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
             if _match_score(key(text), ref_keys) >= 95:
                 consider(el, text, 0)
                 break
+    if (best is None or best[0] < 95) and ref_keys:
+        _matching_lines(root, stats, ref_keys, consider)
     if best is not None and best[0] >= 70:
         return best[1]
     top = _top_lines(container, ref_keys)
@@ -264,11 +266,36 @@ def _in_listing(el: etree._Element) -> bool:
     return False
 
 
+_DOC_NO_TAIL = re.compile(r"^[（(〔\[【]?[^（()）]{0,20}?(?:\d{4}|〔\d{4}〕|\[\d{4}\])[^（()）]{0,12}号[）)\]】]?$")
+
+
+def _matching_lines(root: etree._Element, stats: dict, ref_keys: list[tuple[str, str]], consider) -> None:
+    """Offer every short unlinked element whose text spells a reference title (any class/id)."""
+    body = root.find("body")
+    if body is None:
+        return
+    lo = min(len(rk) for rk, _ in ref_keys) // 2
+    hi = max(len(rk) for rk, _ in ref_keys) + 10
+    for el in body.iter(etree.Element):
+        st = stats.get(el)
+        if st is None or st.link or not lo <= st.text <= hi or el.tag in ("a", "title", "option", "li"):
+            continue
+        prev = el.getprevious()
+        if prev is not None and key(plain_text(prev)).endswith((":", "：")):
+            continue  # the value of a "标题：" field, not a heading
+        text = text_of(el)
+        if _match_score(key(text), ref_keys) >= 85:
+            consider(el, text, 0)
+
+
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
     score = 0.0
     for rk, src in ref_keys:
         if k == rk:
             score = max(score, 100 if src == "meta" else 95)
+        elif len(k) >= 6 and rk.startswith(k) and _DOC_NO_TAIL.match(rk[len(k):]):
+            # the page shows the title without the 文号 that the CMS appended: "…公开表" + "(金罚决字〔2024〕36号)"
+            score = max(score, 96 if src == "meta" else 94)
         elif len(k) >= 6 and (k in rk or rk in k):
             ratio = min(len(k), len(rk)) / max(len(k), len(rk))
             if rk.startswith(k) or k.startswith(rk):
