@@ -57,6 +57,10 @@ TRS_CALL_RE = re.compile(
 TRS_VAR_RE = r"var\s+{name}\s*=\s*['\"]?(\d+)"
 PAGE_PARAMS = ("page", "pagenum", "pageno", "pageindex", "p", "pn", "curpage", "currentpage")
 DATAPROXY_RE = re.compile(r"""["']?((?:[\w./:-]*/)?dataproxy\.jsp\?[^"'\s<>]*)""", re.I)
+HANWEB_POST_RE = re.compile(r"""["']((?:[\w./:-]*/)?dataproxy\.jsp)["']""", re.I)
+HANWEB_PARAM_RE = re.compile(
+    r"""\b(col|appid|webid|path|columnid|unitid|webname|permissiontype|sourceContentType)"""
+    r"""["']?\s*[:=]\s*(["']?)([^"',}&\s]*)\2""")
 DATASTORE_RE = re.compile(r"<datastore>.*?</datastore>", re.S | re.I)
 RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 MIN_SCORE = 3
@@ -79,6 +83,7 @@ class ListPage:
     next_url: str | None = None
     pagination: str = "none"  # next | trs | numbered | hanweb | none
     total_pages: int | None = None
+    next_form: dict[str, str] | None = None  # POST body for the next page (newer Hanweb form)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -394,14 +399,30 @@ def hanweb_next(url: str, total_pages: int | None, item_count: int) -> str | Non
     return _set_query(url, page=page + 1)
 
 
-def _hanweb_first(html: str, base_url: str) -> str | None:
+def _hanweb_first(html: str, base_url: str) -> tuple[str | None, dict[str, str] | None]:
+    """The first dataproxy.jsp request of a Hanweb column page: (url, POST form or None)."""
     for m in DATAPROXY_RE.finditer(html):
         url = urljoin(base_url, m.group(1).replace("&amp;", "&"))
         query = {k.lower() for k, _ in parse_qsl(urlsplit(url).query)}
         if "startrecord" in query:
-            return url
-        return _set_query(url, page=1)
-    return None
+            return url, _hanweb_params(html)
+        return _set_query(url, page=1), None
+    proxy = HANWEB_POST_RE.search(html)
+    params = _hanweb_params(html)
+    if proxy and params:
+        # Newer JCMS: POST ?startrecord=&endrecord=&perpage= with the column ids in the body;
+        # one answer holds three display pages (docs/govsites.md §2.3).
+        per = re.search(r"perpage\s*[:=]\s*['\"]?(\d+)", html, re.I)
+        size = int(per.group(1)) if per else 15
+        url = urljoin(base_url, proxy.group(1)) + f"?startrecord=1&endrecord={3 * size}&perpage={size}"
+        return url, params
+    return None, None
+
+
+def _hanweb_params(html: str) -> dict[str, str] | None:
+    """Column parameters of a Hanweb list (columnid, unitid, webid ...) from the page's script."""
+    params = {k: v for k, _q, v in HANWEB_PARAM_RE.findall(html)}
+    return params if "columnid" in params else None
 
 
 def is_datastore(text: str) -> bool:
@@ -417,13 +438,17 @@ def parse_list(
     *,
     rules: ListRules | None = None,
     allowed_domains: Iterable[str] = (),
+    form: dict[str, str] | None = None,
 ) -> ListPage:
-    """Items and pagination of a list page (HTML, or a Hanweb dataproxy.jsp XML answer)."""
+    """Items and pagination of a list page (HTML, or a Hanweb dataproxy.jsp XML answer).
+
+    `form`: the POST body that fetched this page (newer Hanweb), reused for the next one.
+    """
     rules = rules or ListRules()
     if is_datastore(html):
         items, total = parse_datastore(html, url, rules=rules, allowed_domains=allowed_domains)
         nxt = hanweb_next(url, total, len(items)) if rules.pagination in ("auto", "hanweb") else None
-        return ListPage(items, nxt, "hanweb", total)
+        return ListPage(items, nxt, "hanweb", total_pages=total, next_form=form if nxt else None)
     root = _parse_html(html)
     if root is None:
         return ListPage()
@@ -458,9 +483,9 @@ def _paginate(page: ListPage, root: lxml.html.HtmlElement, html: str, url: str,
             page.next_url, page.pagination = nxt, "numbered"
             return
     if kind in ("auto", "hanweb"):
-        nxt = _hanweb_first(html, url)
+        nxt, form = _hanweb_first(html, url)
         if nxt:
-            page.next_url, page.pagination = nxt, "hanweb"
+            page.next_url, page.pagination, page.next_form = nxt, "hanweb", form
 
 
 def looks_like_antibot(body: bytes, status: int = 200) -> bool:

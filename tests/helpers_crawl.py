@@ -68,9 +68,16 @@ class FixtureServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", "replace")
+                self.do_GET(method="POST", form=body)
+
+            def do_GET(self, method: str = "GET", form: str = "") -> None:  # noqa: N802
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                server.log.append(("GET", self.path, headers))
+                if form:
+                    headers["_form"] = form
+                server.log.append((method, self.path, headers))
                 if server.delay and self.path != "/robots.txt":
                     threading.Event().wait(server.delay)
                 status, page_headers, body = server.pages.get(
@@ -255,5 +262,32 @@ def build_hanweb_site(n: int = 5, per_page: int = 2) -> dict[str, Page]:
                f"<totalpage>{len(chunks)}</totalpage><recordset>{records(chunk)}</recordset></datastore>")
         pages[f"{proxy}?page={i}&{query}"] = (200, {"Content-Type": "text/xml; charset=utf-8"},
                                               xml.encode())
+    _articles(pages, paths)
+    return pages
+
+
+def build_hanweb_post_site(n: int = 5, per_page: int = 1) -> dict[str, Page]:
+    """Newer Hanweb: the column page configures jpage; groups come from POST dataproxy.jsp."""
+    pages: dict[str, Page] = {}
+    paths = [(k, f"/art/2024/3/{k}/art_77_{5000 + k}.html") for k in range(n, 0, -1)]
+    group = 3 * per_page
+
+    def records(chunk: Sequence[tuple[int, str]]) -> str:
+        return "".join(f'<record><![CDATA[<li><a href="{p}">关于第{k}项工作的通知</a>'
+                       f"<span>2024-03-{k:02d}</span></li>]]></record>" for k, p in chunk)
+
+    pages["/col/col77/index.html"] = html_page(
+        f'<html><body><div id="55"><script type="text/xml"><datastore><recordset>'
+        f"{records(paths[:group])}</recordset></datastore></script></div>"
+        f"<script>$('#55').jpage({{url: '/module/web/jpage/dataproxy.jsp', perPage: {per_page}, "
+        f"params: {{col: 1, appid: 1, webid: 1, path: '/', columnid: 77, unitid: 55, "
+        f"webname: 'demo', permissiontype: 0}}}});</script></body></html>")
+    for start in range(1, n + 1, group):
+        chunk = paths[start - 1:start - 1 + group]
+        xml = (f"<datastore><totalrecord>{n}</totalrecord><recordset>{records(chunk)}"
+               f"</recordset></datastore>")
+        query = f"startrecord={start}&endrecord={start + group - 1}&perpage={per_page}"
+        pages[f"/module/web/jpage/dataproxy.jsp?{query}"] = (
+            200, {"Content-Type": "text/xml; charset=utf-8"}, xml.encode())
     _articles(pages, paths)
     return pages

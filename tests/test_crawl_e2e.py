@@ -17,6 +17,7 @@ from helpers_crawl import (
     article_html,
     article_path,
     article_text,
+    build_hanweb_post_site,
     build_hanweb_site,
     build_next_link_site,
     build_numbered_site,
@@ -108,18 +109,20 @@ def test_first_crawl_unchanged_edit_withdraw_restore(tmp_path: Path) -> None:
 def test_pagination_forms_and_gbk(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     pages = {**build_next_link_site(), **build_numbered_site(), **build_hanweb_site(),
-             **build_trs_site(4, 2, folder="/gbk", charset="gbk")}
+             **build_hanweb_post_site(), **build_trs_site(4, 2, folder="/gbk", charset="gbk")}
     with serve(pages) as srv:
         columns = ["/xwdt/list.jsp?page=1", "/gsgg/list_1.html", "/col/col88/index.html",
-                   "/gbk/index.html"]
+                   "/col/col77/index.html", "/gbk/index.html"]
         args = [a for c in columns for a in ("--url", srv.url(c))]
         proc = run_crawl(db, *args)
         assert proc.returncode == 0, proc.stderr[-2000:]
         t = totals(proc)
-        assert t["archive/new"] == 5 + 5 + 5 + 4
+        assert t["archive/new"] == 5 + 5 + 5 + 5 + 4
         fetched = {p for _m, p, _h in srv.log}
         assert {"/xwdt/list.jsp?page=3", "/gsgg/list_3.html", "/gbk/index_1.html"} <= fetched
         assert any("dataproxy.jsp?page=3" in p for p in fetched)
+        posts = [h["_form"] for m, p, h in srv.log if m == "POST"]
+        assert len(posts) == 2 and all("columnid=77" in f and "unitid=55" in f for f in posts)
         with Archive(db) as a:
             doc = a.document(srv.url(article_path(3, "/gbk")))
         assert doc["title"] == "关于第3项工作的通知"

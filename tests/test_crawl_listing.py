@@ -121,6 +121,25 @@ def test_hanweb_column_page_embeds_records_and_pager() -> None:
     assert page.next_url.startswith("http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=1")
 
 
+def test_hanweb_post_form_from_jpage_config() -> None:
+    html = """<html><body><div id="55"></div><script>$('#55').jpage({
+      url: '/module/web/jpage/dataproxy.jsp', perPage: 15,
+      params: {col: 1, appid: 1, webid: 3185, path: '/', columnid: 1621004, unitid: 4588,
+               webname: 'zj', permissiontype: 0}});</script></body></html>"""
+    page = parse_list(html, "http://fgw.zj.gov.cn/col/col1621004/index.html")
+    assert page.pagination == "hanweb"
+    assert page.next_url == ("http://fgw.zj.gov.cn/module/web/jpage/dataproxy.jsp"
+                             "?startrecord=1&endrecord=45&perpage=15")
+    assert page.next_form is not None
+    assert page.next_form["columnid"] == "1621004" and page.next_form["unitid"] == "4588"
+    xml = "<datastore><recordset>" + "".join(
+        f'<record><![CDATA[<li><a href="/art/2024/1/{i}/art_1621004_{i}.html">通知{i}</a></li>]]></record>'
+        for i in range(1, 46)) + "</recordset></datastore>"
+    answer = parse_list(xml, page.next_url, form=page.next_form)
+    assert len(answer.items) == 45 and "startrecord=46" in (answer.next_url or "")
+    assert answer.next_form == page.next_form
+
+
 def test_hanweb_startrecord_form_steps_by_group() -> None:
     url = "http://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15"
     nxt = hanweb_next(url, None, 45)

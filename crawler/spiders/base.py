@@ -225,12 +225,16 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _list_request(self, url: str, *, column: int, page: int) -> scrapy.Request:
+    def _list_request(self, url: str, *, column: int, page: int,
+                      form: dict[str, str] | None = None) -> scrapy.Request:
         self._list_seen.add(url)
+        meta = {"column": column, "list_page": page, "known_streak": 0, "hanweb_form": form}
+        if form:  # newer Hanweb dataproxy.jsp: POST with the column ids in the body
+            return scrapy.FormRequest(url, formdata=form, callback=self.parse_list,
+                                      dont_filter=True, priority=list_priority(page), meta=meta,
+                                      errback=self.on_error)
         return scrapy.Request(url, callback=self.parse_list, dont_filter=True,
-                              priority=list_priority(page),
-                              meta={"column": column, "list_page": page, "known_streak": 0},
-                              errback=self.on_error)
+                              priority=list_priority(page), meta=meta, errback=self.on_error)
 
     def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
                          item: ListItem | None = None, page: int = 0) -> scrapy.Request | None:
@@ -267,7 +271,8 @@ class GovSpider(scrapy.Spider):
         if text is None:
             text = response.body.decode("utf-8", "replace")
         page = parse_list(text, response.url, rules=self.site.listing,
-                          allowed_domains=self.site.allowed_domains)
+                          allowed_domains=self.site.allowed_domains,
+                          form=response.meta.get("hanweb_form"))
         stats.inc_value("list/items", len(page.items))
         if not page.items:
             stats.inc_value("list/no_items")
@@ -282,12 +287,13 @@ class GovSpider(scrapy.Spider):
                                             page=response.meta.get("list_page", 1))
             if request is not None:
                 yield request
-        next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0)
+        next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0,
+                                               page.next_form)
         if next_request is not None:
             yield next_request
 
-    def _next_list_request(self, response: Response, next_url: str | None,
-                           all_known: bool) -> scrapy.Request | None:
+    def _next_list_request(self, response: Response, next_url: str | None, all_known: bool,
+                           form: dict[str, str] | None = None) -> scrapy.Request | None:
         stats = self.crawler.stats
         meta = response.meta
         if not next_url or next_url in self._list_seen:
@@ -305,7 +311,7 @@ class GovSpider(scrapy.Spider):
         if cap and page > cap:
             stats.inc_value("list/stopped_cap")
             return None
-        request = self._list_request(next_url, column=meta.get("column", 0), page=page)
+        request = self._list_request(next_url, column=meta.get("column", 0), page=page, form=form)
         request.meta["known_streak"] = streak
         return request
 
