@@ -87,6 +87,10 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     if jobdir:
         if len(site_names) + len(urls) > 1 or all_sites:
             raise click.UsageError("--jobdir needs exactly one site or --url")
+        try:
+            os.makedirs(jobdir, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot use --jobdir {jobdir}: {exc}") from None
         settings["JOBDIR"] = jobdir
     try:
         chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)

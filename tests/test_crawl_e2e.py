@@ -114,8 +114,9 @@ def test_pagination_forms_and_gbk(tmp_path: Path) -> None:
         columns = ["/xwdt/list.jsp?page=1", "/gsgg/list_1.html", "/col/col88/index.html",
                    "/col/col77/index.html", "/gbk/index.html"]
         args = [a for c in columns for a in ("--url", srv.url(c))]
-        proc = run_crawl(db, *args)
+        proc = run_crawl(db, *args, "--jobdir", str(tmp_path / "job"))  # one host: one site
         assert proc.returncode == 0, proc.stderr[-2000:]
+        assert (tmp_path / "job" / "FINISHED").exists()
         t = totals(proc)
         assert t["archive/new"] == 5 + 5 + 5 + 5 + 4
         fetched = {p for _m, p, _h in srv.log}
