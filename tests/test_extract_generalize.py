@@ -4,7 +4,8 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import bigram_f1, corpus_ids, corpus_page, scramble_names, title_ok
+from helpers_extract import (bigram_f1, corpus_ids, corpus_page, scramble_names, site_only_title, strip_gov_meta,
+                             title_ok)
 
 from crawler.extract import extract
 
@@ -31,3 +32,20 @@ def test_visible_title_without_the_appended_doc_number_beats_meta() -> None:
     ex = _check(scramble_names(raw.decode("utf-8")), truth)
     assert ex.title == "国家金融监督管理总局行政处罚信息公开表"
     assert ex.title_source == "visible"
+
+
+@pytest.mark.parametrize("page_id", corpus_ids())
+def test_no_names_no_meta_and_a_site_only_title(page_id: str) -> None:
+    """Nothing but the visible page: heading above (or right after) the labelled date line, or the
+    emphasised first lines of the text; the footer does not compete with a short text."""
+    raw, truth = corpus_page(page_id)
+    _check(site_only_title(strip_gov_meta(scramble_names(raw.decode("utf-8")))), truth)
+
+
+@pytest.mark.parametrize("page_id", ["007", "008"])
+def test_short_table_page_without_names_or_meta(page_id: str) -> None:
+    """A table-only text below a date line: the heading after the date line, the table as the body."""
+    raw, truth = corpus_page(page_id)
+    ex = _check(strip_gov_meta(scramble_names(raw.decode("utf-8"))), truth)
+    assert ex.date_source == "visible"
+    assert "主要职责" not in ex.body and "版权与免责声明" not in ex.body

@@ -161,10 +161,22 @@ def density_container(root: etree._Element, stats: dict[etree._Element, Stats],
         if not children or score <= 0:
             return node
         best = max(children, key=lambda c: stats[c].prose)
+        if stats[best].prose < share * score:
+            score -= sum(stats[c].prose for c in children if c is not best and is_chrome(c))
         if stats[best].prose >= share * score and best.tag not in ("a", "p", "br", "strong", "b", "font"):
             node = best
         else:
             return node
+
+
+_CHROME_MARKERS = ("ICP", "公网安备", "版权所有", "Copyright", "copyright", "主办单位", "承办单位", "网站标识码",
+                   "技术支持", "联系我们", "网站地图", "主办：", "承办：", "备案号")
+
+
+def is_chrome(el: etree._Element) -> bool:
+    """A page footer/header block: it names two or more of ICP/版权所有/主办单位/网站标识码 ..."""
+    text = "".join(el.itertext())
+    return sum(1 for m in _CHROME_MARKERS if m in text) >= 2
 
 
 def anchored_container(title_el: etree._Element,

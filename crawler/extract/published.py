@@ -154,6 +154,14 @@ def _line_dates(line: str):
                 yield 2, f.iso, shown
 
 
+def labelled_date(line: str) -> str | None:
+    """The date of a line that labels it as the publication date (发布日期：/ 发布时间：/ 时间：...)."""
+    for rank, iso, _ in _line_dates(line):
+        if rank == 0:
+            return iso
+    return None
+
+
 def pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,
                visible_raw: str | None, url: str) -> None:
     meta_date = parse_date(meta.get("pub_date_meta"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .dom import compact, head_lines, plain_text, text_of, within
+from .dom import compact, head_lines, inline_text, plain_text, text_of, within
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -139,6 +139,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         return TitleChoice(top, "visible")
     if meta_refs:
         return TitleChoice(meta_refs[0], "meta")
+    if (best is None or best[0] < 30) and elements:
+        _around_date_line(elements, stats, site_keys, consider)
     if (best is None or best[0] < 30) and container is not None and elements:
         _line_above(container, cpos, elements, site_keys, consider)
     page = _page_key(root)
@@ -244,6 +246,82 @@ def _line_above(container, cpos, elements, site_keys, consider) -> None:
             continue
         consider(el, text_of(el), -2)
         return
+
+
+_DATE_LABEL_WORDS = ("发布", "日期", "时间")
+_NOT_HEADING_HOLDERS = frozenset(("a", "li", "td", "th", "option", "dt", "dd"))
+
+
+def date_line(elements: list, start: int = 0, stop: int | None = None) -> int | None:
+    """Index of the first labelled publication-date line (发布日期：2023-02-28 ...) outside lists and tables."""
+    from .published import labelled_date  # published imports nothing from here; keep the import local
+
+    for i in range(start, len(elements) if stop is None else min(stop, len(elements))):
+        el = elements[i]
+        own = el.text
+        if not own or not any(w in own for w in _DATE_LABEL_WORDS) or el.tag in _NOT_HEADING_HOLDERS:
+            continue
+        line = inline_text(el)
+        if len(line) <= 80 and labelled_date(line) and not _IN_HOLDER(el):
+            return i
+    return None
+
+
+_IN_HOLDER = etree.XPath("boolean(ancestor::a or ancestor::li or ancestor::td or ancestor::th)")
+
+
+def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
+    """The element's text if it reads like a heading line: short, not a sentence, not chrome or a link."""
+    if el.tag in _NOT_HEADING_HOLDERS or el.tag in ("title", "br", "img") or _IN_HOLDER(el):
+        return None
+    own = (el.text or "").strip()
+    if not own:
+        return None
+    text = text_of(el)
+    k = key(text)
+    if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4:
+        return None
+    if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_TITLE.search(text):
+        return None
+    if k in site_keys or _SITEISH.search(text.strip()):
+        return None
+    return text
+
+
+def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider) -> None:
+    """No reference title: the heading is the short line right above the labelled date line, or
+    (date line first) the short line right after it that leads into the text."""
+    i = date_line(elements)
+    if i is None:
+        return
+    line_el = elements[i]
+    for el in reversed(elements[max(0, i - 8):i]):
+        if within(line_el, el):
+            continue  # a wrapper of heading + date line
+        text = _heading_like(el, site_keys)
+        if text:
+            consider(el, text, 40)
+            return
+    for j in range(i + 1, min(i + 40, len(elements))):
+        el = elements[j]
+        if within(el, line_el):
+            continue
+        text = _heading_like(el, site_keys)
+        if text and _leads_into_text(elements, j, el, stats):
+            consider(el, text, 35)
+            return
+
+
+def _leads_into_text(elements: list, j: int, el: etree._Element, stats: dict) -> bool:
+    """The next element after `el` (outside it) holds real text: a paragraph or a data table."""
+    for nxt in elements[j + 1:j + 12]:
+        if within(nxt, el):
+            continue
+        st = stats.get(nxt)
+        if st is None or st.text - st.link < 20:
+            continue
+        return st.prose >= 60
+    return False
 
 
 def _page_key(root: etree._Element) -> str:
