@@ -84,14 +84,6 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     if not (site_names or urls or all_sites):
         raise click.UsageError("name a SITE, give --url URL, or use --all")
     settings: dict[str, Any] = _parse_settings(setting_pairs)
-    if jobdir:
-        if len(site_names) + len(urls) > 1 or all_sites:
-            raise click.UsageError("--jobdir needs exactly one site or --url")
-        try:
-            os.makedirs(jobdir, exist_ok=True)
-        except OSError as exc:
-            raise click.ClickException(f"cannot use --jobdir {jobdir}: {exc}") from None
-        settings["JOBDIR"] = jobdir
     try:
         chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)
     except runner.UnknownSite as exc:
@@ -100,6 +92,14 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         raise click.ClickException(str(exc)) from None
     if not chosen:
         raise click.ClickException("no site to crawl")
+    if jobdir and len(chosen) > 1:
+        raise click.UsageError("--jobdir needs exactly one site (the --url columns of one host)")
+    if jobdir:
+        try:
+            os.makedirs(jobdir, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot use --jobdir {jobdir}: {exc}") from None
+        settings["JOBDIR"] = jobdir
     path = _db_path(ctx, db)
     if due:
         from crawler.schedule import select_due
