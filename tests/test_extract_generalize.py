@@ -49,3 +49,20 @@ def test_short_table_page_without_names_or_meta(page_id: str) -> None:
     ex = _check(strip_gov_meta(scramble_names(raw.decode("utf-8"))), truth)
     assert ex.date_source == "visible"
     assert "主要职责" not in ex.body and "版权与免责声明" not in ex.body
+
+
+_RELATED = ('<div class="{cls}"><h4>相关文章</h4><ul>' + "".join(
+    f'<li><a href="/a/{i}.html">关于开展第{i}批某某专项检查工作的通知公告</a><span>2023-0{i}-1{i}</span></li>'
+    for i in range(1, 6)) + "</ul></div>")
+
+
+@pytest.mark.parametrize("cls", ["xgwz", "q1234"])
+def test_related_list_larger_than_a_short_text_is_dropped(cls: str) -> None:
+    """A 相关文章 list inside the container of a short table text (more text than the table itself)."""
+    raw, truth = corpus_page("007")
+    html = raw.decode("utf-8")
+    start = html.index('id="wenzhang-content"')
+    end = html.index("</table>", start) + len("</table>")
+    html = html[:end] + _RELATED.format(cls=cls) + html[end:]
+    ex = _check(html, truth)
+    assert "相关文章" not in ex.body and "专项检查" not in ex.body

@@ -36,23 +36,49 @@ _NOISE_XPATH = etree.XPath(".//*[@class or @id]")
 
 
 def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -> None:
-    """Remove share/print/related/prev-next blocks and link lists inside the container (only small ones)."""
+    """Remove share/print/related/prev-next blocks and link lists inside the container.
+
+    Blocks that are mostly links go whatever their size when their class/id or their heading says
+    related/nav/share (a long 相关文章 list under a short text); other link lists, and mostly-text
+    blocks with a noise name, only when small next to the text.
+    """
     total = max(stats[container].text, 1)
     for el in list(container.iter(*_LINK_LIST_TAGS)):
         st = stats.get(el)
-        if el is container or st is None or st.text < 20 or st.text > 0.3 * total or st.link < 0.7 * st.text:
+        if el is container or st is None or st.text < 20 or st.link < 0.7 * st.text:
+            continue
+        if st.text > 0.3 * total and not (_noise_attrs(el) or _related_heading(el)):
             continue
         links = el.findall(".//a")
         if len(links) >= 3 and not any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in links):
             drop(el)
     for el in _NOISE_XPATH(container):
-        attrs = f"{el.get('class', '')} {el.get('id', '')}"
-        if "TRS_Editor" in attrs or "content" in attrs.lower():
+        if el.getparent() is None or not _noise_attrs(el):
             continue
-        if _noisy(attrs):
-            st = stats.get(el)
-            if st is not None and st.text <= 0.3 * total and el.getparent() is not None:
-                drop(el)
+        st = stats.get(el)
+        if st is not None and (st.text <= 0.3 * total or st.link > 0.5 * st.text) and \
+                not _holds_attachments(el):
+            drop(el)
+
+
+def _noise_attrs(el: etree._Element) -> bool:
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if "TRS_Editor" in attrs or "content" in attrs.lower():
+        return False
+    return _noisy(attrs)
+
+
+def _related_heading(el: etree._Element) -> bool:
+    """The block opens with a 相关文章 / 相关链接 ... heading."""
+    for chunk in el.itertext():
+        chunk = chunk.strip()
+        if chunk:
+            return bool(_RELATED_HEAD.match(chunk))
+    return False
+
+
+def _holds_attachments(el: etree._Element) -> bool:
+    return any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in el.iter("a"))
 
 
 def drop_disclosure_block(container: etree._Element, holders: list[etree._Element],
