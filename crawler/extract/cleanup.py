@@ -45,9 +45,10 @@ def strip_noise(container: etree._Element, stats: dict[etree._Element, Stats]) -
     total = max(stats[container].text, 1)
     for el in list(container.iter(*_LINK_LIST_TAGS)):
         st = stats.get(el)
-        if el is container or st is None or st.text < 20 or st.link < 0.7 * st.text:
+        if el is container or st is None or st.text < 20 or st.link <= 0.5 * st.text:
             continue
-        if st.text > 0.3 * total and not (_noise_attrs(el) or _related_heading(el)):
+        named = _noise_attrs(el) or _related_heading(el)
+        if not named and (st.link < 0.7 * st.text or st.text > 0.3 * total):
             continue
         links = el.findall(".//a")
         if len(links) >= 3 and not any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in links):
