@@ -66,3 +66,32 @@ def test_related_list_larger_than_a_short_text_is_dropped(cls: str) -> None:
     html = html[:end] + _RELATED.format(cls=cls) + html[end:]
     ex = _check(html, truth)
     assert "相关文章" not in ex.body and "专项检查" not in ex.body
+
+
+_APP_PAGE = """<html ng-app="app"><head><title>某某监管局</title></head><body>
+<div class="nav"><a href="/">首页</a><a href="/a">机构概况</a><a href="/b">政务信息</a></div>
+<div ng-view>{inner}</div><div class="foot">网站标识码：bm00000001 京ICP备00000000号</div></body></html>"""
+_RENDERED = """<div class="t1">某某监管局行政处罚信息公开表（某罚决字〔2024〕7号）</div>
+<div class="t2"><span>发布时间：2024-05-06</span> <span>来源：某某监管局</span></div>
+<div class="t3"><table><tr><td>序号</td><td>当事人名称</td><td>处罚内容</td></tr>
+<tr><td>1</td><td>某某保险股份有限公司某某分公司</td><td>罚款30万元</td></tr>
+<tr><td>2</td><td>张某（时任某某分公司总经理）</td><td>警告并罚款5万元</td></tr></table></div>"""
+_UNRENDERED = """<div class="t1">{{doc.title}}</div><div class="t2">发布时间：{{doc.date}}</div>
+<div class="t3" ng-bind-html="doc.body">{{doc.body}}</div>"""
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_rendered_app_page_with_a_short_table_is_an_article(dated: bool) -> None:
+    """ng-app, no meta, a 3-row table without punctuation under a heading: an article, not a JS shell
+    (table rows count like sentences; a JS shell is only a page that never rendered)."""
+    inner = _RENDERED if dated else _RENDERED.replace("发布时间：2024-05-06", "")
+    ex = extract(_APP_PAGE.format(inner=inner).encode("utf-8"), "https://www.example.gov.cn/view?docId=1")
+    assert ex.page_class == "article"
+    assert ex.title == "某某监管局行政处罚信息公开表（某罚决字〔2024〕7号）"
+    assert (ex.published, ex.date_source) == (("2024-05-06", "visible") if dated else (None, None))
+    assert ex.body.startswith("序号\t当事人名称\t处罚内容") and ex.body.endswith("警告并罚款5万元")
+
+
+def test_unrendered_app_page_is_a_js_shell() -> None:
+    ex = extract(_APP_PAGE.format(inner=_UNRENDERED).encode("utf-8"), "https://www.example.gov.cn/view?docId=1")
+    assert ex.page_class == "js_shell"

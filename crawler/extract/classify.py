@@ -83,6 +83,11 @@ def _mentions_missing(text: str) -> bool:
     return False
 
 
+def _empty_app_root(root: etree._Element) -> bool:
+    """The single-page-app mount point (#app, ng-view ...) holds next to no text."""
+    return any(len("".join(el.itertext()).strip()) < 20 for el in _SPA_ROOT(root))
+
+
 class _Lazy:
     """A boolean computed on first use."""
 
@@ -98,9 +103,11 @@ class _Lazy:
 def page_class(ex, root, stats, container, verdict: str | None, shell_hint, status: int, *,
                pager: bool = False) -> str:
     """One of PAGE_CLASSES; `pager` says the page runs a list pager script (TRS createPageHTML ...)."""
-    shell = _Lazy(shell_hint)
     body_len = len("".join(ex.body.split()))
-    prose_punct = sum(ex.body.count(p) for p in "，。；")
+    # table rows (tab-separated lines) are structure, like sentences
+    prose_punct = sum(ex.body.count(p) for p in "，。；") + sum(1 for ln in ex.body.split("\n") if "\t" in ln)
+    # a JS shell is a page whose content never rendered: an empty body or {{…}} placeholders
+    shell = _Lazy(lambda: shell_hint() and (body_len == 0 or "{{" in ex.body or _empty_app_root(root)))
     if verdict == "antibot":
         return "antibot"
     body_el = root.find("body")
@@ -115,6 +122,8 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
         if ex.title and ex.published and ex.attachments:
             return "article"  # a notice that is only its attachment
         return "js_shell" if shell else "empty"
+    if ex.title_source == "visible" and ex.date_source == "visible" and "{{" not in ex.body:
+        return "article"  # its own heading and labelled date above rendered text, however short
     has_article_meta = "articletitle" in {m.get("name", "").lower() for m in root.xpath("//meta[@name]")}
     longest = max((len(line) for line in ex.body.split("\n") if not _CHROME.search(line)), default=0)
     weak = prose_punct < 2 and longest < 40
