@@ -95,3 +95,22 @@ def test_rendered_app_page_with_a_short_table_is_an_article(dated: bool) -> None
 def test_unrendered_app_page_is_a_js_shell() -> None:
     ex = extract(_APP_PAGE.format(inner=_UNRENDERED).encode("utf-8"), "https://www.example.gov.cn/view?docId=1")
     assert ex.page_class == "js_shell"
+
+
+@pytest.mark.parametrize("hidden", ['style="display:none"', 'class="hide"'])
+def test_text_folded_behind_expand_toggle_is_kept(hidden: str) -> None:
+    raw = ("<html><head><title>关于做好冬季安全生产工作的通知_某市应急管理局</title></head><body>"
+           "<h1>关于做好冬季安全生产工作的通知</h1><div class='info'>发布日期：2023-11-20</div>"
+           "<div class='TRS_Editor'><div class='part'><p>各县区应急管理局：入冬以来，我市气温持续走低，"
+           "为切实做好冬季安全生产工作，现将有关事项通知如下。</p></div>"
+           f"<div {hidden}><p>一、强化风险排查，对重点行业领域开展拉网式检查，确保不留死角。</p>"
+           "<p>二、压实企业主体责任，督促企业落实全员安全生产责任制。</p><p>某市应急管理局</p>"
+           "<p>2023年11月18日</p></div><div class='zhankai'><a href='javascript:;'>展开全文</a></div></div>"
+           "<div class='print-hidden' style='display:none'>本页为打印预览，内容同上，已隐藏，请勿重复阅读。</div>"
+           "</body></html>").encode("utf-8")
+    ex = extract(raw, "http://yjj.example.gov.cn/a/202311/t20231120_1.html")
+    assert ex.title == "关于做好冬季安全生产工作的通知"
+    assert ex.published == "2023-11-20"
+    assert ex.body.startswith("各县区应急管理局：") and ex.body.endswith("2023年11月18日")
+    assert "二、压实企业主体责任" in ex.body
+    assert "展开全文" not in ex.body and "打印预览" not in ex.body

@@ -43,10 +43,33 @@ def prune(root: etree._Element) -> None:
         style, cls = el.get("style"), el.get("class")
         if (style and ("none" in style or "hidden" in style)) or \
                 (cls and ("hide" in cls or "hidden" in cls or "d-none" in cls)) or el.get("hidden") is not None:
-            if is_hidden(el):
+            if is_hidden(el) and not _collapsed_text(el):
                 doomed.append(el)
     for el in doomed:
         drop(el)
+
+
+_EXPAND = re.compile(r"展开(?:阅读)?全文|(?:阅读|查看|显示)(?:全文|全部)|展开全部|点击展开|阅读更多|查看更多|展开更多")
+_EXPAND_NAMES = re.compile(r"zhankai|expand|unfold|showall|show-all|readmore|read-more", re.I)
+
+
+def _collapsed_text(el: etree._Element) -> bool:
+    """Hidden only to be folded: article text next to a 展开全文 / 阅读全文 toggle."""
+    text = "".join(el.itertext())
+    if len(text) < 50 or sum(text.count(p) for p in "，。；") < 2:
+        return False
+    node = el
+    for _ in range(3):
+        for sib in (*node.itersiblings(), *node.itersiblings(preceding=True)):
+            if sib.tag in ("script", "style") or not isinstance(sib.tag, str):
+                continue
+            names = f"{sib.get('class') or ''} {sib.get('id') or ''}"
+            if _EXPAND_NAMES.search(names) or _EXPAND.search("".join(sib.itertext())[:200]):
+                return True
+        node = node.getparent()
+        if node is None or node.tag == "body":
+            return False
+    return False
 
 
 def parse(text: str) -> etree._Element:
