@@ -115,6 +115,10 @@ def test_withdrawals_only_for_known_articles(tmp_path: Path) -> None:
                             redirected_from=url, body=b"<html><body>home</body></html>")
     assert [w.reason for w in collect(spider.parse_article(home))] == ["redirect_home"]
     assert collect(spider.parse_article(article_response(url, 404, doc=None))) == []
+    notfound = article_response("http://www.example.gov.cn/404.html", 200, doc=doc, redirected_from=url,
+                                body="<html><head><title>404</title></head><body><h1>页面不存在</h1>"
+                                     "<p>对不起，您访问的页面不存在或已被删除！</p></body></html>".encode())
+    assert [w.reason for w in collect(spider.parse_article(notfound))] == ["redirect_notfound"]
     away = article_response("http://mp.weixin.qq.com/s/abc", 200, doc=doc, redirected_from=url,
                             body=b"<html><body>elsewhere</body></html>")
     assert collect(spider.parse_article(away)) == []

@@ -179,7 +179,10 @@ class GovSpider(scrapy.Spider):
     def archive_pipeline(self) -> Any:
         from crawler.pipelines import ArchivePipeline
 
-        return self.crawler.get_item_pipeline(ArchivePipeline)
+        try:
+            return self.crawler.get_item_pipeline(ArchivePipeline)
+        except RuntimeError:  # no engine: callbacks driven by hand (tests)
+            return None
 
     async def _load_state(self) -> None:
         settings = self.crawler.settings
@@ -347,8 +350,11 @@ class GovSpider(scrapy.Spider):
             yield Unchanged(self.site.name, url, "same_bytes")
             return
         item = self._extract(response, url)
-        if item is not None:
+        if isinstance(item, Announcement):
             yield item
+        elif item == "soft404" and doc is not None and response.meta.get("redirect_urls"):
+            # Redirected to a "page not found" page (302 -> /404.html answering 200): withdrawn.
+            yield Withdrawn(self.site.name, url, response.status, "redirect_notfound")
 
     def _requested_url(self, response: Response) -> str:
         redirects = response.meta.get("redirect_urls") or []
@@ -385,7 +391,8 @@ class GovSpider(scrapy.Spider):
         if self._antibot_streak >= ANTIBOT_CLOSE_AFTER:
             raise CloseSpider("antibot")
 
-    def _extract(self, response: Response, url: str) -> Announcement | None:
+    def _extract(self, response: Response, url: str) -> Announcement | str:
+        """The announcement on an article page, else the page class (antibot, soft404 ...)."""
         from crawler.extract import extract
 
         stats = self.crawler.stats
@@ -393,11 +400,11 @@ class GovSpider(scrapy.Spider):
         ex = extract(response.body, response.url, headers, response.status)
         if ex.page_class == "antibot":
             self._note_antibot(response.url)
-            return None
+            return ex.page_class
         stats.inc_value(f"pages/{ex.page_class}")
         if not ex.is_archivable:
             logger.info("Not archived (%s): %s", ex.page_class, response.url)
-            return None
+            return ex.page_class
         item = Announcement(
             site=self.site.name, url=url, title=ex.title, published=ex.published, body=ex.body,
             metadata=dict(ex.metadata), attachments=[dict(a) for a in ex.attachments],
