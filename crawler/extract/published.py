@@ -23,7 +23,7 @@ _VISIBLE_LABEL = re.compile(
 )
 _NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
-_TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间")
+_TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间|农历")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
 _LINKED_ROW = etree.XPath("boolean(.//a[string-length(normalize-space(.)) > 6])")
 _INFO_BLOCK = etree.XPath("boolean(ancestor-or-self::*[contains(@class,'info') or contains(@class,'date')])")

@@ -90,7 +90,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
                  if meta_titles.get(n)]
     segs = title_segments(title_tag)
     good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g)]
-    refs = [(r, "meta") for r in meta_refs] + [(title_tag, "title_tag")] + [(g, "title_tag") for g in good]
+    whole = [] if _SITEISH.search(title_tag) and len(segs) <= 1 else [(title_tag, "title_tag")]  # <title>某某县人民政府
+    refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
     ref_keys = [(key(r), src) for r, src in refs if len(key(r)) >= 4]
     cpos = order.get(container, 10**9) if container is not None else 10**9
 
