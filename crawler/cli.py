@@ -1,4 +1,4 @@
-"""Console entry point: the archive's query commands plus crawl, sites, extract and demo.
+"""Console entry point: the archive's query commands plus crawl, sites, extract, demo, watch, notify.
 
 Scrapy is imported only inside `crawl`, so the query commands stay fast.
 """
@@ -17,6 +17,7 @@ import click
 from archive.cli import CliState, cli
 from crawler.demo.command import demo
 from crawler.extract.command import extract_command
+from crawler.watch import notify_command, watch_command
 
 __all__ = ["cli"]
 
@@ -238,3 +239,5 @@ def _last_crawls(db_path: str, names: list[str]) -> dict[str, dict[str, Any]]:
 
 cli.add_command(extract_command)
 cli.add_command(demo)
+cli.add_command(watch_command, "watch")
+cli.add_command(notify_command, "notify")
