@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 
 from lxml import etree
@@ -44,8 +44,25 @@ def script_links(scripts: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+_FILE_PARAM = re.compile(r"[?&](?:file|url|src|path)=([^&#]+)", re.I)
+
+
+def embedded_links(root: etree._Element) -> list[tuple[str, str]]:
+    """(href, text) of documents shown in an embedded viewer: <iframe src=viewer.html?file=x.pdf>,
+    <embed src=x.pdf>, <object data=x.pdf> (read before those tags are pruned)."""
+    out = []
+    for el in root.iter("iframe", "embed", "object"):
+        src = (el.get("src") or el.get("data") or "").strip()
+        m = _FILE_PARAM.search(src)
+        if m:  # pdf.js resolves ?file= against the viewer's own URL
+            src = urljoin(src, unquote(m.group(1)))
+        if is_attachment_href(src):
+            out.append((src, squash(el.get("title") or "")))
+    return out
+
+
 def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base: str,
-            page_url: str) -> list[dict[str, str]]:
+            page_url: str, embedded: list[tuple[str, str]] = ()) -> list[dict[str, str]]:
     """Absolute, de-duplicated attachment links (script links only from the page's own host)."""
     seen: set[str] = set()
     out: list[dict[str, str]] = []
@@ -67,6 +84,8 @@ def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base
             text = squash(plain_text(a)) or squash(a.get("title"))
             if is_attachment_href(href, text):
                 add(href, text, same_host_only=False)
+    for href, text in embedded:
+        add(href, text, same_host_only=False)
     for href, text in scripts:
         add(href, text, same_host_only=True)
     return out

@@ -31,6 +31,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     verdict = classify.challenge(text, status)
     scripts = [s.text or "" for s in root.iter("script")]
     script_links = att.script_links(scripts)  # before scripts go
+    embedded = att.embedded_links(root)  # before iframes/embeds go
     pager = any(classify.PAGER.search(code) for code in scripts if code)
     meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
     prune(root)
@@ -68,7 +69,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
 
     base_href = root.xpath("string(//base/@href)").strip()
     base = urljoin(url, base_href) if base_href else url
-    ex.attachments = att.collect(_attachment_scope(container), script_links, base, url)
+    ex.attachments = att.collect(_attachment_scope(container), script_links, base, url, embedded)
     ex.metadata = {k: v for k, v in meta.items() if v}
     ex.page_class = classify.page_class(ex, root, stats, container, verdict,
                                         lambda: classify.shell_hint(root, text), status, pager=pager)
@@ -122,11 +123,10 @@ _INFO_RE = re.compile(
 
 def _info_bar(root, title_el, container, order) -> dict[str, str]:
     """来源/作者 from the info line between the title and the text."""
-    if title_el is None or container is None:
+    if title_el is None:
         return {}
-    lo, hi = order.get(title_el, 0), order.get(container, 0)
-    if hi <= lo:
-        hi = lo + 15
+    lo, hi = order.get(title_el, 0), order.get(container, 0) if container is not None else 0
+    hi = max(hi, lo + 15)  # the info line may open the chosen block (a short page's only text)
     if hi - lo > 80:
         return {}
     out: dict[str, str] = {}
