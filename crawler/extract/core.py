@@ -141,10 +141,20 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
             if el.tag in INLINE and not _INFO_RE.search(line):
                 line = nfkc(inline_text(el.getparent()))  # <span><i>来源：</i>山西日报</span>
             for m in _INFO_RE.finditer(line):
-                value = m.group(2).strip()
+                value = _unbracket(m.group(2).strip())
                 if value and len(value) <= 60:
                     out.setdefault(_INFO_LABELS[m.group(1)], value)
     return out
+
+
+_PAIRS = {"】": "【", "]": "[", "）": "（", ")": "("}
+
+
+def _unbracket(value: str) -> str:
+    """【来源：县应急管理局】 -> 县应急管理局 (a closing bracket whose opener is outside the value)."""
+    while value and value[-1] in _PAIRS and _PAIRS[value[-1]] not in value:
+        value = value[:-1].rstrip()
+    return value
 
 
 def _attachment_scope(container):
