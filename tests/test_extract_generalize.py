@@ -4,8 +4,8 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import (bigram_f1, corpus_ids, corpus_page, scramble_names, site_only_title, strip_gov_meta,
-                             title_ok)
+from helpers_extract import (bigram_f1, corpus_ids, corpus_page, norm, scramble_names, site_only_title, strip_gov_meta,
+                             synthetic_names, synthetic_page, title_ok)
 
 from crawler.extract import extract
 
@@ -114,3 +114,22 @@ def test_text_folded_behind_expand_toggle_is_kept(hidden: str) -> None:
     assert ex.body.startswith("各县区应急管理局：") and ex.body.endswith("2023年11月18日")
     assert "二、压实企业主体责任" in ex.body
     assert "展开全文" not in ex.body and "打印预览" not in ex.body
+
+
+@pytest.mark.parametrize("name", synthetic_names())
+def test_synthetic_layouts_without_names_or_meta(name: str) -> None:
+    """Every synthetic layout with its class/id names scrambled and its per-article meta tags removed."""
+    raw, spec = synthetic_page(name)
+    encoding = spec.get("encode", "utf-8")
+    html = strip_gov_meta(scramble_names(raw.decode(encoding)))
+    ex = extract(html.encode(encoding), spec["url"])
+    assert ex.page_class == spec.get("page_class", "article")
+    if ex.page_class != "article":
+        return
+    assert norm(ex.title) == norm(spec["title"])
+    if spec.get("date_source") != "meta":
+        assert (ex.published or "")[:10] == (spec["published"] or "")[:10]
+    if "body" in spec:
+        assert bigram_f1(ex.body, spec["body"]) >= 0.95
+    else:
+        assert ex.body.startswith(spec["body_starts"])

@@ -162,6 +162,21 @@ def labelled_date(line: str) -> str | None:
     return None
 
 
+_ARTICLE_INFO = re.compile(r"来源|作者|浏览|点击|阅读|访问|发布者|发布人|编辑")
+
+
+def info_line_date(line: str) -> str | None:
+    """The date of an article info line without a date label: "2023-05-12 09:00 来源：大气环境科 阅读：88"."""
+    s = nfkc(line)
+    if _TODAY.search(s):
+        return None
+    for f in find_dates(s, normalized=True):
+        rest = s[:f.start] + s[f.end:]
+        if _ARTICLE_INFO.search(rest) and len(compact(s[:f.start])) <= 4:
+            return f.iso
+    return None
+
+
 def pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], visible: str | None,
                visible_raw: str | None, url: str) -> None:
     meta_date = parse_date(meta.get("pub_date_meta"))

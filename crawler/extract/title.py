@@ -107,7 +107,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         score = match + base + _proximity(el, container, cpos, order, text_pos)
         if match < 95 and sum(1 for c in el if c.tag in _BLOCKISH and (c.text or len(c))) >= 2:
             score -= 10  # a wrapper around heading + subtitle
-        if score > 0 and _in_listing(el):
+        if score > 0 and (_in_listing(el) or _captions_links(el, stats)):
             score -= 40
         if score > 0 and (best is None or score > best[0]):
             best = (score, TitleChoice(_trim_to_ref(join_lines(text), refs), "visible", el))
@@ -221,6 +221,8 @@ def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]
     return None
 
 
+# "2023年4月环境空气质量状况" is a heading; a full day date is an info line
+_NOT_A_HEADING = re.compile(r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d|打印|关闭|字号|分享|首页")
 _NOT_A_TITLE = re.compile(r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d|打印|关闭|字号|分享|首页")
 
 
@@ -253,19 +255,30 @@ _DATE_LABEL_WORDS = ("发布", "日期", "时间")
 _NOT_HEADING_HOLDERS = frozenset(("a", "li", "td", "th", "option", "dt", "dd"))
 
 
-def date_line(elements: list, start: int = 0, stop: int | None = None) -> int | None:
-    """Index of the first labelled publication-date line (发布日期：2023-02-28 ...) outside lists and tables."""
-    from .published import labelled_date  # published imports nothing from here; keep the import local
+def date_line(elements: list) -> int | None:
+    """Index of the first labelled publication-date line (发布日期：2023-02-28 ...) outside lists and
+    tables; failing that, of the first article info line that opens with a date (2023-05-12 来源：...)."""
+    from .published import info_line_date, labelled_date  # published imports nothing from here
 
-    for i in range(start, len(elements) if stop is None else min(stop, len(elements))):
-        el = elements[i]
+    fallback = None
+    for i, el in enumerate(elements):
         own = el.text
-        if not own or not any(w in own for w in _DATE_LABEL_WORDS) or el.tag in _NOT_HEADING_HOLDERS:
+        if not own or el.tag in _NOT_HEADING_HOLDERS:
+            continue
+        labelled = any(w in own for w in _DATE_LABEL_WORDS)
+        if not labelled and (fallback is not None or not _DIGIT_START.match(own)):
             continue
         line = inline_text(el)
-        if len(line) <= 80 and labelled_date(line) and not _IN_HOLDER(el):
+        if len(line) > 80 or _IN_HOLDER(el):
+            continue
+        if labelled and labelled_date(line):
             return i
-    return None
+        if fallback is None and info_line_date(line):
+            fallback = i
+    return fallback
+
+
+_DIGIT_START = re.compile(r"\s*[\[【(（]?\s*(?:19|20)\d\d")
 
 
 _IN_HOLDER = etree.XPath("boolean(ancestor::a or ancestor::li or ancestor::td or ancestor::th)")
@@ -282,7 +295,7 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
     k = key(text)
     if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4:
         return None
-    if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_TITLE.search(text):
+    if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_HEADING.search(text):
         return None
     if k in site_keys or _SITEISH.search(text.strip()):
         return None
@@ -332,6 +345,22 @@ def _page_key(root: etree._Element) -> str:
 
 _LISTING_CLASS = re.compile(r"list|side|menu|nav|related|xgwz|footer", re.I)
 _LISTING_TAGS = frozenset(("li", "ul"))
+
+
+def _captions_links(el: etree._Element, stats: dict) -> bool:
+    """A heading over a list of links (栏目导航, 通知公告 + rows): a list caption, not the title."""
+    nxt = el.getnext()
+    if nxt is None:
+        return False
+    if nxt.tag == "a":
+        links = [nxt, nxt.getnext()]
+    else:
+        st = stats.get(nxt)
+        if st is None or st.link <= 0.5 * st.text:
+            return False
+        links = nxt.findall(".//a")
+    # entries are named links, not a toolbar (大 中 小 打印)
+    return sum(1 for a in links if a is not None and a.tag == "a" and len(key(plain_text(a))) >= 4) >= 2
 
 
 def _in_listing(el: etree._Element) -> bool:
