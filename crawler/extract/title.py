@@ -391,9 +391,8 @@ def _matching_lines(root: etree._Element, stats: dict, ref_keys: list[tuple[str,
         prev = el.getprevious()
         if prev is not None and key(plain_text(prev)).endswith((":", "：")):
             continue  # the value of a "标题：" field, not a heading
-        text = text_of(el)
-        if _match_score(key(text), ref_keys) >= 85:
-            consider(el, text, 0)
+        if _match_score(key(plain_text(el)), ref_keys) >= 85:  # cheap text first; render only matches
+            consider(el, text_of(el), 0)
 
 
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
