@@ -133,3 +133,20 @@ def test_synthetic_layouts_without_names_or_meta(name: str) -> None:
         assert bigram_f1(ex.body, spec["body"]) >= 0.95
     else:
         assert ex.body.startswith(spec["body_starts"])
+
+
+def test_body_starts_after_the_heading_inside_an_unnamed_block() -> None:
+    """Column captions above the heading in the same unnamed block are not text."""
+    raw = ("<html><head><title>某某区人民政府</title></head><body><div class='a1'><div class='a2'>"
+           "<div class='a3'>政务公开专栏</div><div class='a4'>重点领域信息公开</div>"
+           "<div class='a5'>某某区2023年第二批建设项目环境影响评价文件审批公告</div>"
+           "<div class='a6'>发布时间：2023-08-15 来源：区生态环境分局</div>"
+           "<p>根据建设项目环境影响评价审批程序的有关规定，经审查，我局决定对下列建设项目环境影响评价文件作出审批意见，"
+           "现予以公告。</p><p>一、某某食品有限公司年产5000吨调味品项目，同意建设。</p><p>二、某某物流园仓储项目，同意建设。</p>"
+           "<p>某某区生态环境分局</p><p>2023年8月15日</p></div></div>"
+           "<div class='f'>版权所有：某某区人民政府 ICP备00000000号 网站标识码：1100000001</div></body></html>").encode()
+    ex = extract(raw, "http://www.example.gov.cn/xxgk/show.aspx?id=3")
+    assert ex.title == "某某区2023年第二批建设项目环境影响评价文件审批公告"
+    assert (ex.published, ex.date_source) == ("2023-08-15", "visible")
+    assert ex.metadata["content_source"] == "区生态环境分局"
+    assert ex.body.startswith("根据建设项目环境影响评价审批程序") and ex.body.endswith("2023年8月15日")

@@ -110,6 +110,8 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
             parent, after = anchored
             if container is parent or not (within(container, parent) and stats[container].prose >= 0.7 * after):
                 container, after_title = parent, True
+    if title_el is not None and container is not None and within(title_el, container):
+        after_title = True  # the body starts after the heading line
     return container, choice, after_title
 
 
