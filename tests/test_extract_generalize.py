@@ -150,3 +150,17 @@ def test_body_starts_after_the_heading_inside_an_unnamed_block() -> None:
     assert (ex.published, ex.date_source) == ("2023-08-15", "visible")
     assert ex.metadata["content_source"] == "区生态环境分局"
     assert ex.body.startswith("根据建设项目环境影响评价审批程序") and ex.body.endswith("2023年8月15日")
+
+
+def test_column_name_in_title_tag_and_as_heading_is_not_the_title() -> None:
+    """<title>通知公告_某某市人民政府</title> with an h2 通知公告 caption above the real h3 heading."""
+    raw = ("<html><head><title>通知公告_某某市人民政府</title></head><body><h1>某某市人民政府门户网站</h1>"
+           "<div class='n'><a href='/'>首页</a><a href='/a'>政务公开</a><a href='/b'>政务服务</a></div>"
+           "<div class='m'><h2>通知公告</h2><h3>关于规范政务服务事项办理的通知</h3><div class='i'>日期：2023-03-02 点击：12</div>"
+           "<div class='c'><p>为进一步规范全市政务服务事项办理，提升群众满意度，根据有关规定，现就有关事项通知如下。</p>"
+           "<p>一、各单位要按照统一标准梳理事项清单，确保要素完整、准确。</p><p>某某市政务服务管理局</p><p>2023年3月1日</p>"
+           "</div></div><div class='f'>版权所有 某某市人民政府 ICP备1号</div></body></html>").encode()
+    ex = extract(raw, "http://www.example.gov.cn/tzgg/show.aspx?id=1")
+    assert ex.title == "关于规范政务服务事项办理的通知"
+    assert (ex.published, ex.date_source) == ("2023-03-02", "visible")
+    assert ex.body.startswith("为进一步规范") and ex.body.endswith("2023年3月1日")

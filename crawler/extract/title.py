@@ -140,7 +140,7 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
         return TitleChoice(top, "visible")
     if meta_refs:
         return TitleChoice(meta_refs[0], "meta")
-    if (best is None or best[0] < 30) and elements:
+    if (best is None or best[0] < 70) and elements:
         _around_date_line(elements, stats, site_keys, consider)
     if (best is None or best[0] < 30) and container is not None and elements:
         _line_above(container, cpos, elements, site_keys, consider)
@@ -399,7 +399,8 @@ def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
     score = 0.0
     for rk, src in ref_keys:
         if k == rk:
-            score = max(score, 100 if src == "meta" else 95)
+            # a <title> part of a few characters is a column name (通知公告_某某市人民政府), not a title
+            score = max(score, 100 if src == "meta" else 95 if len(rk) > 6 else 0)
         elif len(k) >= 6 and rk.startswith(k) and _DOC_NO_TAIL.match(rk[len(k):]):
             # the page shows the title without the 文号 that the CMS appended: "…公开表" + "(金罚决字〔2024〕36号)"
             score = max(score, 96 if src == "meta" else 94)
