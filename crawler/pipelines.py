@@ -127,16 +127,6 @@ class ArchivePipeline:
     def _known(self) -> list[dict[str, Any]]:
         return self.archive.known_documents(self.site) if self.archive else []
 
-    async def last_capture_sha(self, doc: dict[str, Any]) -> str | None:
-        """The sha256 of the raw bytes behind the document's current version."""
-        return await self.call(self._last_capture_sha, doc["id"])
-
-    def _last_capture_sha(self, doc_id: int) -> str | None:
-        if self.archive is None:
-            return None
-        history = self.archive.history(doc_id)
-        return history[-1].get("capture_sha") if history else None
-
     # ------------------------------------------------------------ items
 
     async def process_item(self, item: Any) -> Any:

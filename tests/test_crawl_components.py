@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_reactor_settings
 
-from crawler.items import Withdrawn
+from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
 from crawler.runner import assess, project_settings
 from crawler.sitedefs import Column, Incremental, Politeness, SiteDef
@@ -126,6 +127,20 @@ def test_withdrawals_only_for_known_articles(tmp_path: Path) -> None:
     for status in (500, 503, 403):  # errors are never withdrawals
         assert collect(spider.parse_article(article_response(url, status, doc=doc))) == []
     assert crawler.stats.get_value("pages/error") == 3
+
+
+def test_identical_bytes_of_a_known_article_are_unchanged_without_a_query(tmp_path: Path) -> None:
+    spider, _ = make_spider(tmp_path)
+    url = "http://www.example.gov.cn/tzgg/202401/t20240101_1.html"
+    body = "<html><body><h1>关于开展检查工作的通知</h1><p>正文</p></body></html>".encode()
+    doc = {"id": 1, "url": url, "status": "live", "capture_sha": hashlib.sha256(body).hexdigest()}
+    assert collect(spider.parse_article(article_response(url, 200, doc=doc, body=body))) == [
+        Unchanged("city", url, "same_bytes")]
+    edited = article_response(url, 200, doc=doc, body=body.replace("正文".encode(), "修改".encode()))
+    assert not any(isinstance(i, Unchanged) for i in collect(spider.parse_article(edited)))
+    gone = {**doc, "status": "gone"}  # a withdrawn page that is back must be saved to restore it
+    assert not any(isinstance(i, Unchanged)
+                   for i in collect(spider.parse_article(article_response(url, 200, doc=gone, body=body))))
 
 
 def test_backoff_grows_and_honours_retry_after(tmp_path: Path) -> None:

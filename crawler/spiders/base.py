@@ -346,7 +346,7 @@ class GovSpider(scrapy.Spider):
             if doc is not None:
                 yield Withdrawn(self.site.name, url, response.status, "redirect_home")
             return
-        if doc is not None and doc.get("status") != "gone" and await self._same_bytes(doc, response.body):
+        if doc is not None and doc.get("status") != "gone" and self._same_bytes(doc, response.body):
             yield Unchanged(self.site.name, url, "same_bytes")
             return
         item = self._extract(response, url)
@@ -370,11 +370,10 @@ class GovSpider(scrapy.Spider):
         return (host_allowed(response.url, self.site.allowed_domains)
                 and not parts.query and bool(HOME_PATH_RE.match(parts.path)))
 
-    async def _same_bytes(self, doc: dict[str, Any], body: bytes) -> bool:
-        pipeline = self.archive_pipeline
+    @staticmethod
+    def _same_bytes(doc: dict[str, Any], body: bytes) -> bool:
+        """True if `body` is the capture behind the current version (sha256 from known_documents)."""
         sha = doc.get("capture_sha")
-        if not sha and pipeline is not None and pipeline.archive is not None:
-            sha = await pipeline.last_capture_sha(doc)
         return bool(sha) and hashlib.sha256(body).hexdigest() == sha
 
     def _blocked(self, response: Response) -> bool:
