@@ -7,7 +7,8 @@ every crawl while it lasts):
   announcements.
 - ``extraction``: titles, dates or bodies are missing on most pages of this crawl
   while the site's previous comparable crawl had them: a redesign broke the definition.
-- ``blocked``: the site answers with anti-bot pages (or the crawl ended "blocked").
+- ``blocked``: the crawl ended "blocked", or anti-bot pages were at least half of the pages
+  that answered (unchanged and 304 pages count as answers).
 
 Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missing_*``.
 """
@@ -82,16 +83,32 @@ def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str,
     }
 
 
+# Pages that answered with something other than a challenge (see crawler.runner.assess).
+OTHER_ANSWERS = ("pages/list", "pages/notfound", "pages/redirect_home", "pages/soft404",
+                 "pages/empty", "pages/js_shell")
+
+
+def answers(stats: Mapping[str, Any]) -> int:
+    """Pages that answered with real content: articles, unchanged pages, lists, 404s ...
+
+    304s and identical bytes are not extracted, so they count in ``archive/*`` only; articles
+    saved unchanged count in both ``pages/article`` and ``archive/unchanged``.
+    """
+    content = (_n(stats, "pages/article") + _n(stats, "archive/same_bytes")
+               + _n(stats, "archive/not_modified"))
+    return max(content, announcements(stats)) + sum(_n(stats, key) for key in OTHER_ANSWERS)
+
+
 def is_blocked(crawl: Mapping[str, Any], *, ratio: float = 0.5) -> bool:
-    """True if the crawl ended blocked or most of its pages were anti-bot answers."""
+    """True if the crawl ended "blocked" or anti-bot pages were `ratio` (half) of the answers.
+
+    One challenge page among many 304s on an unchanged re-crawl is not a block.
+    """
     if crawl.get("outcome") == "blocked":
         return True
     stats = crawl.get("stats") or {}
     antibot = _n(stats, "pages/antibot")
-    if not antibot:
-        return False
-    total = sum(_n(stats, key) for key in stats if str(key).startswith("pages/"))
-    return antibot / max(total, 1) >= ratio or _n(stats, "pages/article") == 0
+    return antibot > 0 and antibot >= ratio * (antibot + answers(stats))
 
 
 def _judged(crawls: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

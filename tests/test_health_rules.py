@@ -7,7 +7,8 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
 
-from crawler.health import HealthConfig, check_site, evaluate, format_health, health_rows
+from crawler.health import (HealthConfig, check_site, evaluate, format_health, health_rows,
+                            is_blocked)
 from crawler.schedule import SiteSchedule, after_crawl, parse_interval
 
 
@@ -131,3 +132,33 @@ def test_empty_runs_from_the_environment():
     assert HealthConfig.from_env({"GOV_ARCHIVE_EMPTY_RUNS": "5"}).empty_runs == 5
     assert HealthConfig.from_env({"GOV_ARCHIVE_EMPTY_RUNS": "zero"}).empty_runs == 3
     assert HealthConfig.from_env({}).empty_runs == 3
+
+
+def recrawl_stats(*, not_modified: int, antibot: int, same_bytes: int = 0) -> dict[str, int]:
+    """An unchanged re-crawl: 304s and identical bytes, a list page, no article extracted."""
+    return {"archive/not_modified": not_modified, "archive/unchanged": same_bytes,
+            "archive/same_bytes": same_bytes, "pages/list": 1, "pages/antibot": antibot}
+
+
+def test_one_antibot_page_in_an_unchanged_recrawl_is_not_blocked(archive):
+    clock = Clock()
+    crawl(archive, clock, "gov", articles=40)
+    cid = archive.start_crawl("gov", now=clock())
+    archive.finish_crawl(cid, "finished", recrawl_stats(not_modified=30, same_bytes=9, antibot=1),
+                         now=clock())
+    assert check_site(archive, "gov", now=clock()) == []
+    assert not is_blocked({"outcome": "finished", "stats": recrawl_stats(not_modified=40, antibot=1)})
+
+
+def test_antibot_pages_that_are_most_answers_block_even_with_304s(archive):
+    clock = Clock()
+    crawl(archive, clock, "waf", articles=40)
+    cid = archive.start_crawl("waf", now=clock())
+    archive.finish_crawl(cid, "finished", recrawl_stats(not_modified=3, antibot=8), now=clock())
+    assert kinds(check_site(archive, "waf", now=clock())) == ["blocked"]
+    assert is_blocked({"outcome": "finished", "stats": recrawl_stats(not_modified=1, antibot=2)})
+
+
+def test_blocked_outcome_alone_is_blocked():
+    assert is_blocked({"outcome": "blocked", "stats": {}})
+    assert not is_blocked({"outcome": "finished", "stats": {"pages/failed": 9}})
