@@ -164,3 +164,41 @@ def test_column_name_in_title_tag_and_as_heading_is_not_the_title() -> None:
     assert ex.title == "关于规范政务服务事项办理的通知"
     assert (ex.published, ex.date_source) == ("2023-03-02", "visible")
     assert ex.body.startswith("为进一步规范") and ex.body.endswith("2023年3月1日")
+
+
+_TEXT = ("<p>为进一步规范全市政务服务事项办理，提升群众满意度，根据有关规定，现就有关事项通知如下。</p>"
+         "<p>一、各单位要按照统一标准梳理事项清单，确保要素完整、准确。</p><p>二、各单位要加强窗口人员培训，提高服务水平。</p>"
+         "<p>某某市政务服务管理局</p><p>2023年3月1日</p>")
+_SIDE = ("<table><tr><td>领导信息</td></tr><tr><td>张三，男，汉族，1970年生，研究生学历，现任某某市政务服务管理局局长，"
+         "主持全面工作，负责财务、审计工作。</td></tr><tr><td>李四，女，汉族，1975年生，大学学历，现任副局长，"
+         "负责政务服务窗口管理、效能监督工作。</td></tr></table>")
+
+
+def _text_ok(ex) -> None:
+    assert ex.title == "关于规范政务服务事项办理的通知"
+    assert ex.body.startswith("为进一步规范全市政务服务事项办理") and ex.body.endswith("2023年3月1日")
+    assert "领导信息" not in ex.body
+
+
+def test_nested_table_layout_with_an_agency_name_title_and_a_bare_date_cell() -> None:
+    """<title> is the agency's name (not a title reference), the heading and a bare date sit in
+    one-cell layout rows, a prose sidebar sits in the next column."""
+    raw = ("<html><head><title>某某市政务服务管理局</title></head><body><table width='1000'><tr><td>"
+           "<table><tr><td><a href='/'>首页</a> <a href='/x'>机构设置</a> <a href='/y'>政务公开</a></td></tr></table>"
+           f"<table><tr><td width='250' valign='top'>{_SIDE}</td><td valign='top'><table width='100%'>"
+           "<tr><td class='biaoti' align='center'><b>关于规范政务服务事项办理的通知</b></td></tr>"
+           "<tr><td class='fbsj' align='center'>2023-03-02</td></tr>"
+           f"<tr><td class='nr'>{_TEXT}</td></tr></table></td></tr></table></td></tr></table>"
+           "<table><tr><td>版权所有：某某市政务服务管理局 技术支持：某某公司 ICP备0000号</td></tr></table></body></html>")
+    ex = extract(raw.encode("utf-8"), "http://zwfw.example.gov.cn/show.asp?id=8")
+    _text_ok(ex)
+    assert (ex.published, ex.date_source) == ("2023-03-02", "visible")
+
+
+def test_document_number_line_under_a_two_line_heading_is_not_the_title() -> None:
+    raw = ("<html><head><title>某某市人民政府</title></head><body><div class='head'>某某市人民政府</div>"
+           "<h1>某某市人民政府关于印发<br>某某市优化营商环境若干措施的通知</h1><div class='sub'>某政发〔2023〕2号</div>"
+           f"<div class='tm'>发布时间：2023-01-10</div><div class='zz'>{_TEXT}</div></body></html>")
+    ex = extract(raw.encode("utf-8"), "http://www.example.gov.cn/show.asp?id=9")
+    assert ex.title == "某某市人民政府关于印发某某市优化营商环境若干措施的通知"
+    assert (ex.published, ex.date_source) == ("2023-01-10", "visible")

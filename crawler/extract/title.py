@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .containers import is_chrome
 from .dom import compact, head_lines, inline_text, plain_text, text_of, within
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
@@ -89,8 +90,9 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
                  if meta_titles.get(n)]
     segs = title_segments(title_tag)
-    good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g)]
-    whole = [] if _SITEISH.search(title_tag) and len(segs) <= 1 else [(title_tag, "title_tag")]  # <title>某某县人民政府
+    good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g) and not _org_name(g)]
+    whole = [] if (_SITEISH.search(title_tag) or _org_name(title_tag)) and len(segs) <= 1 \
+        else [(title_tag, "title_tag")]  # <title>某某县人民政府 / 某某市政务服务管理局
     refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
     ref_keys = [(key(r), src) for r, src in refs if len(key(r)) >= 4]
     cpos = order.get(container, 10**9) if container is not None else 10**9
@@ -157,6 +159,15 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
     if segs:
         return TitleChoice(max(segs, key=lambda g: len(key(g))), "title_tag")
     return None
+
+
+_ORG_SUFFIX = re.compile(r"(?:人民政府|政府|委员会|管理局|总局|局|厅|委|办公室|办|中心|院|署|部)$")
+
+
+def _org_name(text: str) -> bool:
+    """"某某市政务服务管理局": a bare agency name (a site name), not an announcement title."""
+    k = key(text)
+    return len(k) <= 24 and bool(_ORG_SUFFIX.search(k)) and not any(w in k for w in ("关于", "公告", "通知", "决定"))
 
 
 _BLOCKISH = frozenset("h1 h2 h3 h4 h5 h6 p div li table section".split())
@@ -252,10 +263,10 @@ def _line_above(container, cpos, elements, site_keys, consider) -> None:
 
 
 _DATE_LABEL_WORDS = ("发布", "日期", "时间")
-_NOT_HEADING_HOLDERS = frozenset(("a", "li", "td", "th", "option", "dt", "dd"))
+_NOT_HEADING_HOLDERS = frozenset(("a", "li", "option", "dt", "dd"))
 
 
-def date_line(elements: list) -> int | None:
+def date_line(elements: list, stats: dict | None = None) -> int | None:
     """Index of the first labelled publication-date line (发布日期：2023-02-28 ...) outside lists and
     tables; failing that, of the first article info line that opens with a date (2023-05-12 来源：...)."""
     from .published import info_line_date, labelled_date  # published imports nothing from here
@@ -273,20 +284,52 @@ def date_line(elements: list) -> int | None:
             continue
         if labelled and labelled_date(line):
             return i
-        if fallback is None and info_line_date(line):
+        if fallback is None and (info_line_date(line) or
+                                 _bare_date(line, el) and stats is not None and _leads_into_text(elements, i, el, stats)):
             fallback = i
     return fallback
 
 
+def _bare_date(line: str, el: etree._Element) -> bool:
+    """A line that is only a date (2023-03-02), not next to a link (a list row)."""
+    from .dates import find_dates, nfkc
+
+    s = nfkc(line)
+    if _WEEKDAY.search(s):
+        return False  # 2026年11月25日 星期三: the header clock
+    found = list(find_dates(s, normalized=True))
+    if len(found) != 1 or key(s[:found[0].start] + s[found[0].end:]).strip("[]【】()（）"):
+        return False
+    parent = el.getparent()
+    return parent is None or not any(len(key(plain_text(a))) > 6 for a in parent.iter("a"))
+
+
+_WEEKDAY = re.compile(r"星期|礼拜|周[一二三四五六日天]")
+_DOC_NO_LINE = re.compile(r"^[\u4e00-\u9fff]{1,14}[〔\[（(【]\d{4}[〕\]）)】]第?\d+号$")  # 某政发〔2023〕2号
 _DIGIT_START = re.compile(r"\s*[\[【(（]?\s*(?:19|20)\d\d")
 
 
-_IN_HOLDER = etree.XPath("boolean(ancestor::a or ancestor::li or ancestor::td or ancestor::th)")
+_IN_LINK_OR_ITEM = etree.XPath("boolean(ancestor::a or ancestor::li)")
+
+
+def _IN_HOLDER(el: etree._Element) -> bool:
+    """Inside a link, a list item, or a cell of a table row with several cells (a grid, not layout)."""
+    if _IN_LINK_OR_ITEM(el):
+        return True
+    for anc in el.iterancestors("td", "th"):
+        row = anc.getparent()
+        return row is not None and sum(1 for c in row if c.tag in ("td", "th")) >= 2
+    return False
+
+
+def _in_grid_cell(el: etree._Element) -> bool:
+    row = el.getparent()
+    return el.tag in ("td", "th") and (row is None or sum(1 for c in row if c.tag in ("td", "th")) >= 2)
 
 
 def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
     """The element's text if it reads like a heading line: short, not a sentence, not chrome or a link."""
-    if el.tag in _NOT_HEADING_HOLDERS or el.tag in ("title", "br", "img") or _IN_HOLDER(el):
+    if el.tag in _NOT_HEADING_HOLDERS or el.tag in ("title", "br", "img") or _in_grid_cell(el) or _IN_HOLDER(el):
         return None
     own = (el.text or "").strip()
     if not own:
@@ -297,7 +340,7 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
         return None
     if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_HEADING.search(text):
         return None
-    if k in site_keys or _SITEISH.search(text.strip()):
+    if k in site_keys or _SITEISH.search(text.strip()) or _DOC_NO_LINE.match(k):
         return None
     return text
 
@@ -305,7 +348,7 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
 def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider) -> None:
     """No reference title: the heading is the short line right above the labelled date line, or
     (date line first) the short line right after it that leads into the text."""
-    i = date_line(elements)
+    i = date_line(elements, stats)
     if i is None:
         return
     line_el = elements[i]
@@ -334,7 +377,7 @@ def _leads_into_text(elements: list, j: int, el: etree._Element, stats: dict) ->
         st = stats.get(nxt)
         if st is None or st.text - st.link < 20:
             continue
-        return st.prose >= 60
+        return st.prose >= 60 and not is_chrome(nxt)
     return False
 
 
