@@ -202,3 +202,16 @@ def test_document_number_line_under_a_two_line_heading_is_not_the_title() -> Non
     ex = extract(raw.encode("utf-8"), "http://www.example.gov.cn/show.asp?id=9")
     assert ex.title == "某某市人民政府关于印发某某市优化营商环境若干措施的通知"
     assert (ex.published, ex.date_source) == ("2023-01-10", "visible")
+
+
+@pytest.mark.parametrize("names", [("content", "content-left", "content-right"), ("w1", "w2", "w3")])
+def test_prose_sidebar_next_to_a_shorter_text_is_not_the_body(names) -> None:
+    """A leaders' sidebar with more prose than the article, in the heading's neighbouring column:
+    the text is taken from the heading's own branch of the page."""
+    outer, left, right = names
+    raw = (f"<html><head><title>某某市人民政府</title><meta name='ArticleTitle' content='关于规范政务服务事项办理的通知'>"
+           f"</head><body><div class='{outer}'><div class='{left}'><h2>关于规范政务服务事项办理的通知</h2>"
+           f"<div>发布时间：2023-03-02</div>{_TEXT}</div><div class='{right}'>{_SIDE}{_SIDE}</div></div></body></html>")
+    ex = extract(raw.encode("utf-8"), "http://zwfw.example.gov.cn/show.asp?id=10")
+    _text_ok(ex)
+    assert (ex.published, ex.date_source) == ("2023-03-02", "visible")

@@ -138,6 +138,11 @@ def known_container(root: etree._Element,
     return best
 
 
+def is_generic(el: etree._Element) -> bool:
+    """No specific CMS container name (#content, .article ... or none at all)."""
+    return _is_generic(el)
+
+
 def _is_generic(el: etree._Element) -> bool:
     names = {f"#{el.get('id')}"} | {f".{c}" for c in (el.get("class") or "").split()}
     specific = {n for n in names if n in _RANK and n not in GENERIC}
@@ -179,9 +184,9 @@ def is_chrome(el: etree._Element) -> bool:
     return sum(1 for m in _CHROME_MARKERS if m in text) >= 2
 
 
-def anchored_container(title_el: etree._Element,
-                       stats: dict[etree._Element, Stats]) -> tuple[etree._Element, float] | None:
-    """The lowest ancestor of the title whose content after the title holds real text.
+def anchored_container(title_el: etree._Element, stats: dict[etree._Element, Stats],
+                       need: float = 40) -> tuple[etree._Element, float] | None:
+    """The lowest ancestor of the title whose content after the title holds real text (`need` prose).
 
     Returns (ancestor, prose after the title). Used when no known container exists.
     """
@@ -198,7 +203,7 @@ def anchored_container(title_el: etree._Element,
                 after += st.prose
             if sib.tail:
                 after += _strlen(sib.tail) + 8 * _punct(sib.tail)
-        if after >= 40:
+        if after >= need:
             return parent, after
         if parent.tag == "body":
             return None

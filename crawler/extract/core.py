@@ -101,6 +101,10 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
                           order, stats, elements)
     title_el = choice.element if choice is not None else None
     if container is not None:
+        if title_el is not None and not within(title_el, container) and containers.is_generic(container):
+            section = _title_section(title_el, container, stats)
+            if section is not None:
+                return section, choice, True
         return container, choice, title_el is not None and within(title_el, container)
     container, after_title = density, False
     if title_el is not None and container is not None and \
@@ -110,9 +114,28 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
             parent, after = anchored
             if container is parent or not (within(container, parent) and stats[container].prose >= 0.7 * after):
                 container, after_title = parent, True
+    elif title_el is not None and container is not None:
+        section = _title_section(title_el, container, stats)
+        if section is not None:
+            container, after_title = section, True
     if title_el is not None and container is not None and within(title_el, container):
         after_title = True  # the body starts after the heading line
     return container, choice, after_title
+
+
+def _title_section(title_el, container, stats):
+    """The block reading on from the heading, when the chosen block lies outside it (a prose sidebar
+    next to a short text): never take text from another branch of the page than the heading's."""
+    need = 40.0
+    while True:
+        anchored = containers.anchored_container(title_el, stats, need=need)
+        if anchored is None or within(container, anchored[0]):
+            return None
+        parent, after = anchored
+        text = "".join(parent.itertext())
+        if sum(text.count(p) for p in "，。；") >= 3:  # sentences, not just the 发布日期/来源 bar
+            return parent if after >= 0.25 * stats[container].prose else None
+        need = after + 1
 
 
 _INFO_LABELS = {"来源": "content_source", "信息来源": "content_source", "文章来源": "content_source",
