@@ -215,3 +215,22 @@ def test_prose_sidebar_next_to_a_shorter_text_is_not_the_body(names) -> None:
     ex = extract(raw.encode("utf-8"), "http://zwfw.example.gov.cn/show.asp?id=10")
     _text_ok(ex)
     assert (ex.published, ex.date_source) == ("2023-03-02", "visible")
+
+
+@pytest.mark.parametrize("layout", ["li", "table", "div"])
+def test_column_pages_in_list_table_and_div_rows_are_lists(layout: str) -> None:
+    """Table rows count as text structure for short articles, but a table of dated links is a list."""
+    n = range(12)
+    rows = {
+        "li": "<ul>" + "".join(f"<li><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a>"
+                               f"<span>发布时间：2023-06-{10 + i}</span></li>" for i in n) + "</ul>",
+        "table": "<table><tr><th>序号</th><th>标题</th><th>发布时间</th></tr>" + "".join(
+            f"<tr><td>{i}</td><td><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a></td><td>2023-06-{10 + i}</td></tr>"
+            for i in n) + "</table>",
+        "div": "".join(f"<div class='row'><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a> <em>[2023-06-{10 + i}]</em></div>"
+                       for i in n),
+    }[layout]
+    raw = (f"<html><head><title>通知公告-某某市</title></head><body><div class='top'><a href='/'>首页</a></div>"
+           f"<h2 class='lm'>通知公告</h2><div class='date'>更新时间：2023-06-22</div><div class='list'>{rows}</div>"
+           "<div class='pages'>共12条 第1页</div></body></html>")
+    assert extract(raw.encode("utf-8"), "http://www.example.gov.cn/tzgg/index.html").page_class == "list"

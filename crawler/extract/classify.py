@@ -104,15 +104,17 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
                pager: bool = False) -> str:
     """One of PAGE_CLASSES; `pager` says the page runs a list pager script (TRS createPageHTML ...)."""
     body_len = len("".join(ex.body.split()))
-    # table rows (tab-separated lines) are structure, like sentences
-    prose_punct = sum(ex.body.count(p) for p in "，。；") + sum(1 for ln in ex.body.split("\n") if "\t" in ln)
+    prose_punct = sum(ex.body.count(p) for p in "，。；")
+    # table rows (tab-separated lines) are structure like sentences: a short table is not "no text"
+    # (the list tests below keep to sentences: a table of dated links is still a list)
+    structure = prose_punct + sum(1 for ln in ex.body.split("\n") if "\t" in ln)
     # a JS shell is a page whose content never rendered: an empty body or {{…}} placeholders
     shell = _Lazy(lambda: shell_hint() and (body_len == 0 or "{{" in ex.body or _empty_app_root(root)))
     if verdict == "antibot":
         return "antibot"
     body_el = root.find("body")
     visible = stats[body_el].text if body_el is not None and body_el in stats else 0
-    if verdict == "antibot-marker" and (visible < 300 or body_len < 80 and prose_punct < 3):
+    if verdict == "antibot-marker" and (visible < 300 or body_len < 80 and structure < 3):
         return "js_shell" if shell else "antibot"
     if status in (404, 410):
         return "soft404"
@@ -126,7 +128,7 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
         return "article"  # its own heading and labelled date above rendered text, however short
     has_article_meta = "articletitle" in {m.get("name", "").lower() for m in root.xpath("//meta[@name]")}
     longest = max((len(line) for line in ex.body.split("\n") if not _CHROME.search(line)), default=0)
-    weak = prose_punct < 2 and longest < 40
+    weak = structure < 2 and longest < 40
     if weak and not has_article_meta and not ex.published:
         if _looks_listed(root, prose_punct, pager):
             return "list"
@@ -134,7 +136,7 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
             return "js_shell"
         return "antibot" if verdict == "antibot-marker" else "empty"
     own_date = ex.date_source in ("visible", "meta", "disclosure_block")
-    if body_len < 200 and prose_punct < 2 and not has_article_meta and not own_date:
+    if body_len < 200 and structure < 2 and not has_article_meta and not own_date:
         if _looks_listed(root, prose_punct, pager):
             return "list"
         if shell:
