@@ -133,6 +133,8 @@ def test_synthetic_layouts_without_names_or_meta(name: str) -> None:
         assert bigram_f1(ex.body, spec["body"]) >= 0.95
     else:
         assert ex.body.startswith(spec["body_starts"])
+    if "attachments" in spec:  # a related block's files are not this page's, whatever its class
+        assert sorted(a["url"] for a in ex.attachments) == sorted(a["url"] for a in spec["attachments"])
 
 
 def test_body_starts_after_the_heading_inside_an_unnamed_block() -> None:
@@ -234,3 +236,12 @@ def test_column_pages_in_list_table_and_div_rows_are_lists(layout: str) -> None:
            f"<h2 class='lm'>通知公告</h2><div class='date'>更新时间：2023-06-22</div><div class='list'>{rows}</div>"
            "<div class='pages'>共12条 第1页</div></body></html>")
     assert extract(raw.encode("utf-8"), "http://www.example.gov.cn/tzgg/index.html").page_class == "list"
+
+
+@pytest.mark.parametrize("footer", ["<div>网站标识码：1304000009 冀ICP备00000001号</div>",
+                                    "<div><span>网站标识码：</span><span>bm01000001</span></div>"])
+def test_site_code_from_the_footer_when_no_meta_tag(footer: str) -> None:
+    raw = (f"<html><body><h1>关于某事的通知</h1><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>{footer}"
+           "</body></html>").encode("utf-8")
+    code = "1304000009" if "1304" in footer else "bm01000001"
+    assert extract(raw, "http://x.gov.cn/a.html").metadata["site_id_code"] == code

@@ -24,8 +24,9 @@ _TOKEN_SPLIT = re.compile(r"[\s_-]+")
 
 
 def is_noise_block(el: etree._Element) -> bool:
-    """Related lists, sidebars, share bars ... judged by class/id."""
-    return _noisy(f"{el.get('class') or ''} {el.get('id') or ''}") or el.tag in ("aside", "nav", "footer")
+    """Related lists, sidebars, share bars ... judged by class/id, tag, or a 相关… heading."""
+    return _noisy(f"{el.get('class') or ''} {el.get('id') or ''}") or el.tag in ("aside", "nav", "footer") \
+        or _related_heading(el)
 
 
 def _noisy(attrs: str) -> bool:

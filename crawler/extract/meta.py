@@ -67,9 +67,30 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
         code = root.xpath('string(//script[@id="_jiucuo_"]/@sitecode)')
         if code:
             meta["site_id_code"] = code.strip()
+        else:
+            code = _footer_site_code(root)
+            if code:
+                meta["site_id_code"] = code
     if "site_domain" in meta and "://" in meta["site_domain"]:
         meta["site_domain"] = urlsplit(meta["site_domain"]).netloc or meta["site_domain"]
     return meta, titles
+
+
+_SITE_CODE = re.compile(r"(?:网站|政府网站)?标识码\s*[:：]?\s*((?:bm)?\d{2,10})", re.I)
+
+
+_CODE_TEXT = etree.XPath("//body//text()[contains(., '标识码')]")
+
+
+def _footer_site_code(root: etree._Element) -> str | None:
+    """网站标识码 1304000009 in the page footer (the last mention on the page)."""
+    for node in reversed(_CODE_TEXT(root)):
+        parent = node.getparent()
+        after = parent.getnext() if parent is not None and not node.is_tail else None
+        m = _SITE_CODE.search(str(node) + " " + ("".join(after.itertext()) if after is not None else ""))
+        if m:
+            return m.group(1)
+    return None
 
 
 def disclosure_block(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:
