@@ -107,6 +107,7 @@ _LEADING = re.compile(
     r"^(发布(?:时间|日期|者|单位|机构)?|来源|作者|浏览|阅读|点击|字号|文章来源|信息来源|【字体|【字号|字体)\s*[:：]|"
     r"^(?:时间|日期)\s*[:：]\s*\S{8,20}\s+(?:来源|作者|浏览|阅读|点击|字号)"  # 时间：2023-02-28 来源：本站
 )
+_DATEISH_INFO = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}")
 _TOOLBAR_WORDS = re.compile(
     r"^(?:[【\[（(]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回顶部|返回|收藏|分享(?:到)?|保存|"
     r"字号|字体|大|中|小|默认|放大|缩小|正常|加大|减小|纠错|我要纠错|扫一扫|在手机打开|微信|微博|QQ空间|"
@@ -156,6 +157,11 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
     while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
                      (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
         lines.pop(0)
+    # an info bar under a subtitle or 文号 line: 发改电〔2023〕56号 / 发布时间：2023/02/28 来源：…
+    for i in range(1, min(3, len(lines))):
+        if _LEADING.match(lines[i]) and len(lines[i]) < 120 and _DATEISH_INFO.search(lines[i]):
+            del lines[i]
+            break
     for i in range(max(1, len(lines) * 2 // 3), len(lines)):
         if _RELATED_HEAD.match(lines[i]):
             lines = lines[:i]

@@ -84,8 +84,8 @@ def _block_rows(holders) -> frozenset:
         while el.tag in INLINE and el.getparent() is not None:
             el = el.getparent()
             rows.add(el)
-        if el.tag in ("td", "th") and el.getparent() is not None:
-            rows.add(el.getparent())
+        if el.tag in ("td", "th", "dt", "dd") and el.getparent() is not None:
+            rows.add(el.getparent())  # the table row, or the <dl> of dt/dd pairs
     return frozenset(rows)
 
 
