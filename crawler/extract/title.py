@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .containers import is_chrome
+from .dates import find_dates, nfkc
 from .dom import compact, head_lines, inline_text, plain_text, text_of, within
+from .published import info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -269,8 +271,6 @@ _NOT_HEADING_HOLDERS = frozenset(("a", "li", "option", "dt", "dd"))
 def date_line(elements: list, stats: dict | None = None) -> int | None:
     """Index of the first labelled publication-date line (发布日期：2023-02-28 ...) outside lists and
     tables; failing that, of the first article info line that opens with a date (2023-05-12 来源：...)."""
-    from .published import info_line_date, labelled_date  # published imports nothing from here
-
     fallback = None
     for i, el in enumerate(elements):
         own = el.text
@@ -280,7 +280,7 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
         if not labelled and (fallback is not None or not _DIGIT_START.match(own)):
             continue
         line = inline_text(el)
-        if len(line) > 80 or _IN_HOLDER(el):
+        if len(line) > 80 or _in_list_or_grid(el):
             continue
         if labelled and labelled_date(line):
             return i
@@ -292,8 +292,6 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
 
 def _bare_date(line: str, el: etree._Element) -> bool:
     """A line that is only a date (2023-03-02), not next to a link (a list row)."""
-    from .dates import find_dates, nfkc
-
     s = nfkc(line)
     if _WEEKDAY.search(s):
         return False  # 2026年11月25日 星期三: the header clock
@@ -312,7 +310,7 @@ _DIGIT_START = re.compile(r"\s*[\[【(（]?\s*(?:19|20)\d\d")
 _IN_LINK_OR_ITEM = etree.XPath("boolean(ancestor::a or ancestor::li)")
 
 
-def _IN_HOLDER(el: etree._Element) -> bool:
+def _in_list_or_grid(el: etree._Element) -> bool:
     """Inside a link, a list item, or a cell of a table row with several cells (a grid, not layout)."""
     if _IN_LINK_OR_ITEM(el):
         return True
@@ -329,7 +327,7 @@ def _in_grid_cell(el: etree._Element) -> bool:
 
 def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
     """The element's text if it reads like a heading line: short, not a sentence, not chrome or a link."""
-    if el.tag in _NOT_HEADING_HOLDERS or el.tag in ("title", "br", "img") or _in_grid_cell(el) or _IN_HOLDER(el):
+    if el.tag in _NOT_HEADING_HOLDERS or el.tag in ("title", "br", "img") or _in_grid_cell(el) or _in_list_or_grid(el):
         return None
     own = (el.text or "").strip()
     if not own:
