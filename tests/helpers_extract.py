@@ -78,3 +78,14 @@ def strip_gov_meta(html: str) -> str:
 def site_only_title(html: str) -> str:
     """<title> reduced to a site name."""
     return re.sub(r"<title>.*?</title>", "<title>某某网站</title>", html, count=1, flags=re.S | re.I)
+
+
+def unlabel_dates(html: str) -> str:
+    """Remove the 发布日期：/发布时间：/时间：/日期： labels: dates stand bare or in an info line."""
+    return re.sub(r"(发布日期|发布时间|时间|日期)\s*[:：]", "", html)
+
+
+def add_header_clock(html: str) -> str:
+    """A header clock (today's date with its weekday) at the top of the page."""
+    return re.sub(r"(<body[^>]*>)", r"\1<div class='topclock'>2026年11月25日 星期三</div><div>欢迎访问本网站</div>", html,
+                  count=1, flags=re.I)

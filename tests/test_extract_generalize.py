@@ -4,8 +4,8 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import (bigram_f1, corpus_ids, corpus_page, norm, scramble_names, site_only_title, strip_gov_meta,
-                             synthetic_names, synthetic_page, title_ok)
+from helpers_extract import (add_header_clock, bigram_f1, corpus_ids, corpus_page, norm, scramble_names, site_only_title,
+                             strip_gov_meta, synthetic_names, synthetic_page, title_ok, unlabel_dates)
 
 from crawler.extract import extract
 
@@ -245,3 +245,11 @@ def test_site_code_from_the_footer_when_no_meta_tag(footer: str) -> None:
            "</body></html>").encode("utf-8")
     code = "1304000009" if "1304" in footer else "bm01000001"
     assert extract(raw, "http://x.gov.cn/a.html").metadata["site_id_code"] == code
+
+
+@pytest.mark.parametrize("page_id", corpus_ids())
+def test_unlabelled_dates_and_a_header_clock(page_id: str) -> None:
+    """Dates without 发布日期： (a bare date cell, or "2025-06-03 来源：…") next to the heading still
+    count; the header clock never does; the heading is found from the date line (layout rows allowed)."""
+    raw, truth = corpus_page(page_id)
+    _check(add_header_clock(unlabel_dates(strip_gov_meta(scramble_names(raw.decode("utf-8"))))), truth)

@@ -150,7 +150,9 @@ def _line_dates(line: str):
             yield 1, f.iso, shown
         elif len(s) <= 80:
             rest = s[:f.start] + s[f.end:]
-            if len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
+            if _ARTICLE_INFO.search(rest) and not _INFO_WORDS_CLOCK.search(rest):
+                yield 1, f.iso, shown  # 2023-05-12 来源：… 作者：…: the article's own info line
+            elif len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
                 yield 2, f.iso, shown
 
 
@@ -163,6 +165,7 @@ def labelled_date(line: str) -> str | None:
 
 
 _ARTICLE_INFO = re.compile(r"来源|作者|浏览|点击|阅读|访问|发布者|发布人|编辑")
+_INFO_WORDS_CLOCK = re.compile(r"星期|周[一二三四五六日]|农历")
 
 
 def info_line_date(line: str) -> str | None:

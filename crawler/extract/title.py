@@ -11,7 +11,7 @@ from lxml import etree
 from .containers import is_chrome
 from .dates import find_dates, nfkc
 from .dom import compact, head_lines, inline_text, plain_text, text_of, within
-from .published import info_line_date, labelled_date
+from .published import INLINE, info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -280,6 +280,8 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
         if not labelled and (fallback is not None or not _DIGIT_START.match(own)):
             continue
         line = inline_text(el)
+        if el.tag in INLINE and el.getparent() is not None:  # <div><span>2023-05-12</span><span>来源：…</span></div>
+            line = inline_text(el.getparent())
         if len(line) > 80 or _in_list_or_grid(el):
             continue
         if labelled and labelled_date(line):
@@ -334,8 +336,8 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
         return None
     text = text_of(el)
     k = key(text)
-    if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4:
-        return None
+    if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4 or len(_CJK.findall(k)) < 4:
+        return None  # too short or long, a paragraph, or a code (ZC130800202101632)
     if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_HEADING.search(text):
         return None
     if k in site_keys or _SITEISH.search(text.strip()) or _DOC_NO_LINE.match(k):
@@ -350,7 +352,7 @@ def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider
     if i is None:
         return
     line_el = elements[i]
-    for el in reversed(elements[max(0, i - 8):i]):
+    for el in reversed(elements[max(0, i - 15):i]):  # layout tables put empty rows in between
         if within(line_el, el):
             continue  # a wrapper of heading + date line
         text = _heading_like(el, site_keys)
