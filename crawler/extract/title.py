@@ -282,7 +282,7 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
         line = inline_text(el)
         if el.tag in INLINE and el.getparent() is not None:  # <div><span>2023-05-12</span><span>来源：…</span></div>
             line = inline_text(el.getparent())
-        if len(line) > 80 or _in_list_or_grid(el):
+        if len(line) > 80 or _in_link_row(el):
             continue
         if labelled and labelled_date(line):
             return i
@@ -322,6 +322,21 @@ def _in_list_or_grid(el: etree._Element) -> bool:
     return False
 
 
+def _in_link_row(el: etree._Element) -> bool:
+    """In a link, a grid cell, or a list item that carries a named link (a list row with its date);
+    an info bar written as <ul><li>时间：…</li><li>来源：…</li></ul> is not one."""
+    if el.xpath("boolean(ancestor::a)"):
+        return True
+    for li in el.iterancestors("li"):
+        if any(len(key(plain_text(a))) > 6 for a in li.iter("a")):
+            return True
+        break
+    for anc in el.iterancestors("td", "th"):
+        row = anc.getparent()
+        return row is not None and sum(1 for c in row if c.tag in ("td", "th")) >= 2
+    return False
+
+
 def _in_grid_cell(el: etree._Element) -> bool:
     row = el.getparent()
     return el.tag in ("td", "th") and (row is None or sum(1 for c in row if c.tag in ("td", "th")) >= 2)
@@ -352,13 +367,23 @@ def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider
     if i is None:
         return
     line_el = elements[i]
+    stacked: list[tuple[etree._Element, str]] = []  # title + subtitle (or kicker) lines, bottom up
     for el in reversed(elements[max(0, i - 15):i]):  # layout tables put empty rows in between
-        if within(line_el, el):
+        if within(line_el, el) or any(within(c, el) for c, _ in stacked):
             continue  # a wrapper of heading + date line
         text = _heading_like(el, site_keys)
         if text:
-            consider(el, text, 40)
-            return
+            stacked.append((el, text))
+            if len(stacked) == 3:
+                break
+        elif stacked and (el.text or "").strip():
+            break
+    if stacked:
+        # the most prominent line (h1 before h3, bigger type); when nothing tells them apart, the one
+        # right above the date (a column caption above the heading is commoner than a subtitle below it)
+        el, text = min(stacked, key=lambda c: _prominence(c[0]))
+        consider(el, text, 40)
+        return
     for j in range(i + 1, min(i + 40, len(elements))):
         el = elements[j]
         if within(el, line_el):
@@ -367,6 +392,26 @@ def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider
         if text and _leads_into_text(elements, j, el, stats):
             consider(el, text, 35)
             return
+
+
+_HEADING_RANK = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 5}
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)?", re.I)
+
+
+def _prominence(el: etree._Element) -> tuple[int, float]:
+    """Sort key, smaller is more prominent: heading level (of the line or its wrapper), then type size."""
+    rank, size = 9, 0.0
+    for node in (el, el.getparent(), *el.iterchildren()):
+        if node is None or not isinstance(node.tag, str):
+            continue
+        rank = min(rank, _HEADING_RANK.get(node.tag, 9))
+        m = _FONT_SIZE.search(node.get("style") or "")
+        if m:
+            value = float(m.group(1)) * {"pt": 1.33, "em": 16, "rem": 16}.get((m.group(2) or "px").lower(), 1)
+            size = max(size, value)
+        if node.tag == "font" and (node.get("size") or "").isdigit():
+            size = max(size, 8 + 3 * int(node.get("size")))
+    return rank, -size
 
 
 def _leads_into_text(elements: list, j: int, el: etree._Element, stats: dict) -> bool:
