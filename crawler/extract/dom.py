@@ -36,30 +36,33 @@ def is_hidden(el: etree._Element) -> bool:
 
 
 def prune(root: etree._Element) -> None:
-    """Drop scripts, styles, comments and hidden elements (keeping tails)."""
+    """Drop scripts, styles, comments and hidden elements (keeping tails); hidden article text
+    next to an expand toggle (展开全文) is kept."""
     doomed = [el for el in root.iter(*_REMOVED_TAGS)]
     body = root.find("body")
-    toggle = None
     for el in (body.iter(etree.Element) if body is not None else ()):
         style, cls = el.get("style"), el.get("class")
         if (style and ("none" in style or "hidden" in style)) or \
                 (cls and ("hide" in cls or "hidden" in cls or "d-none" in cls)) or el.get("hidden") is not None:
-            if not is_hidden(el):
-                continue
-            if toggle is None:
-                toggle = bool(_ANY_TOGGLE(root))  # once per page: most pages fold nothing
-            if not (toggle and _collapsed_text(el)):
+            if is_hidden(el) and not _collapsed_text(el):
                 doomed.append(el)
     for el in doomed:
         drop(el)
 
 
-_ANY_TOGGLE = etree.XPath(
-    "boolean(//body//text()[contains(., '全文') or contains(., '展开') or contains(., '更多')] | "
-    "//body//*[contains(@class, 'zhankai') or contains(@class, 'expand') or contains(@class, 'unfold') or "
-    "contains(@id, 'zhankai') or contains(@class, 'more')])")
 _EXPAND = re.compile(r"展开(?:阅读)?全文|(?:阅读|查看|显示)(?:全文|全部)|展开全部|点击展开|阅读更多|查看更多|展开更多")
 _EXPAND_NAMES = re.compile(r"zhankai|expand|unfold|showall|show-all|readmore|read-more", re.I)
+
+
+def _head_text(el: etree._Element, n: int) -> str:
+    """About the first `n` characters of an element's text (without joining all of it)."""
+    out, size = [], 0
+    for chunk in el.itertext():
+        out.append(chunk)
+        size += len(chunk)
+        if size >= n:
+            break
+    return "".join(out)
 
 
 def _collapsed_text(el: etree._Element) -> bool:
@@ -73,7 +76,7 @@ def _collapsed_text(el: etree._Element) -> bool:
             if sib.tag in ("script", "style") or not isinstance(sib.tag, str):
                 continue
             names = f"{sib.get('class') or ''} {sib.get('id') or ''}"
-            if _EXPAND_NAMES.search(names) or _EXPAND.search("".join(sib.itertext())[:200]):
+            if _EXPAND_NAMES.search(names) or _EXPAND.search(_head_text(sib, 200)):
                 return True
         node = node.getparent()
         if node is None or node.tag == "body":
