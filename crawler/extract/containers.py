@@ -167,7 +167,8 @@ def density_container(root: etree._Element, stats: dict[etree._Element, Stats],
             return node
         best = max(children, key=lambda c: stats[c].prose)
         if stats[best].prose < share * score:
-            score -= sum(stats[c].prose for c in children if c is not best and is_chrome(c))
+            score -= sum(stats[c].prose for c in children
+                         if c is not best and stats[c].prose > 0.1 * score and is_chrome(c))
         if stats[best].prose >= share * score and best.tag not in ("a", "p", "br", "strong", "b", "font"):
             node = best
         else:

@@ -472,9 +472,13 @@ def _matching_lines(root: etree._Element, stats: dict, ref_keys: list[tuple[str,
         return
     lo = min(len(rk) for rk, _ in ref_keys) // 2
     hi = max(len(rk) for rk, _ in ref_keys) + 10
+    firsts = {rk[0] for rk, _ in ref_keys}
     for el in body.iter(etree.Element):
         st = stats.get(el)
         if st is None or st.link or not lo <= st.text <= hi or el.tag in ("a", "title", "option", "li"):
+            continue
+        head = next((chunk for chunk in el.itertext() if chunk.strip()), "")
+        if key(head[:4])[:1] not in firsts:
             continue
         prev = el.getprevious()
         if prev is not None and key(plain_text(prev)).endswith((":", "：")):
