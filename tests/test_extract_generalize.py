@@ -253,3 +253,15 @@ def test_unlabelled_dates_and_a_header_clock(page_id: str) -> None:
     count; the header clock never does; the heading is found from the date line (layout rows allowed)."""
     raw, truth = corpus_page(page_id)
     _check(add_header_clock(unlabel_dates(strip_gov_meta(scramble_names(raw.decode("utf-8"))))), truth)
+
+
+def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
+    """"更多>>" opens a column page; it does not unfold text, so a hidden tab panel stays out."""
+    raw = ("<html><head><title>关于某事的通知_某市</title></head><body><h1>关于某事的通知</h1>"
+           "<div class='d'>发布日期：2023-02-28</div><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>"
+           "<div class='side'><div class='tab'>要闻</div><div class='tab'>公告</div>"
+           "<div class='panel' style='display:none'><p>市长主持召开常务会议，研究部署近期重点工作，强调要狠抓落实。</p></div>"
+           "<a href='/news/'>更多&gt;&gt;</a></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert ex.body == "现将有关事项通知如下，请遵照执行。"
+    assert "常务会议" not in "".join(ex.metadata.values())

@@ -50,8 +50,9 @@ def prune(root: etree._Element) -> None:
         drop(el)
 
 
-_EXPAND = re.compile(r"展开(?:阅读)?全文|(?:阅读|查看|显示)(?:全文|全部)|展开全部|点击展开|阅读更多|查看更多|展开更多")
-_EXPAND_NAMES = re.compile(r"zhankai|expand|unfold|showall|show-all|readmore|read-more", re.I)
+# toggles that unfold the text itself ("更多>>" links of sidebar tabs are not among them)
+_EXPAND = re.compile(r"展开(?:阅读)?全文|(?:阅读|查看|显示)全文|展开全部|点击展开|展开更多")
+_EXPAND_NAMES = re.compile(r"zhankai|expand|unfold|showall|show-all", re.I)
 
 
 def _head_text(el: etree._Element, n: int) -> str:
