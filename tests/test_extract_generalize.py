@@ -265,3 +265,9 @@ def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.body == "现将有关事项通知如下，请遵照执行。"
     assert "常务会议" not in "".join(ex.metadata.values())
+
+
+def test_a_source_phrase_in_the_text_is_not_the_content_source() -> None:
+    raw = ("<html><head><title>关于下达资金的通知_某市</title></head><body><h1>关于下达资金的通知</h1><div id='zoom'>"
+           "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode("utf-8")
+    assert "content_source" not in extract(raw, "http://x.gov.cn/a.html").metadata

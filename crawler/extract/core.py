@@ -138,6 +138,7 @@ def _title_section(title_el, container, stats):
         need = after + 1
 
 
+_INFO_START = re.compile(r"^[\s\[【(（]*(?:(?:19|20)\d\d[-/.年]\S*\s*)?(?:信息来源|文章来源|来源|作者|发布)")
 _INFO_LABELS = {"来源": "content_source", "信息来源": "content_source", "文章来源": "content_source",
                 "作者": "author", "发布机构": "issuer"}
 _INFO_RE = re.compile(
@@ -150,8 +151,8 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
     """来源/作者 from the info line between the title and the text."""
     if title_el is None:
         return {}
-    lo, hi = order.get(title_el, 0), order.get(container, 0) if container is not None else 0
-    hi = max(hi, lo + 15)  # the info line may open the chosen block (a short page's only text)
+    lo, cpos = order.get(title_el, 0), order.get(container, 0) if container is not None else 0
+    hi = max(cpos, lo + 15)  # the info line may also open the chosen block (a short page's only text)
     if hi - lo > 80:
         return {}
     out: dict[str, str] = {}
@@ -165,6 +166,8 @@ def _info_bar(root, title_el, container, order) -> dict[str, str]:
             line = nfkc(inline_text(el))
             if el.tag in INLINE and not _INFO_RE.search(line):
                 line = nfkc(inline_text(el.getparent()))  # <span><i>来源：</i>山西日报</span>
+            if pos >= cpos > lo and not _INFO_START.match(line):
+                continue  # inside the text only a line that opens with the label ("资金来源：…" is text)
             for m in _INFO_RE.finditer(line):
                 value = _unbracket(m.group(2).strip())
                 if value and len(value) <= 60:
