@@ -271,3 +271,15 @@ def test_a_source_phrase_in_the_text_is_not_the_content_source() -> None:
     raw = ("<html><head><title>关于下达资金的通知_某市</title></head><body><h1>关于下达资金的通知</h1><div id='zoom'>"
            "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode("utf-8")
     assert "content_source" not in extract(raw, "http://x.gov.cn/a.html").metadata
+
+
+def test_dated_rows_of_a_sidebar_before_the_heading_do_not_anchor_it() -> None:
+    side = "".join(f"<div class='it'><a href='/n/{i}.html'>某某县召开第{i}次全体会议部署重点工作</a>"
+                   f"<span>发布时间：2023-01-0{i}</span></div>" for i in range(1, 5))
+    raw = ("<html><head><title>某某县人民政府</title></head><body><div class='l'>" + side + "</div><div class='r'>"
+           "<div class='t'>关于开展春季植树造林活动的通知</div><div class='s'>发布时间：2023-03-05</div><div class='c'>"
+           "<p>各乡镇：为进一步改善生态环境，决定开展春季植树造林活动，现将有关事项通知如下。</p><p>一、时间安排：3月12日前完成。</p>"
+           "</div></div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert ex.title == "关于开展春季植树造林活动的通知"
+    assert (ex.published, ex.date_source) == ("2023-03-05", "visible")

@@ -279,11 +279,10 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
         labelled = any(w in own for w in _DATE_LABEL_WORDS)
         if not labelled and (fallback is not None or not _DIGIT_START.match(own)):
             continue
-        line = inline_text(el)
-        if el.tag in INLINE and el.getparent() is not None:  # <div><span>2023-05-12</span><span>来源：…</span></div>
-            line = inline_text(el.getparent())
-        if len(line) > 80 or _in_link_row(el):
-            continue
+        holder = el.getparent() if el.tag in INLINE and el.getparent() is not None else el
+        line = inline_text(holder)  # <div><span>2023-05-12</span><span>来源：…</span></div>
+        if len(line) > 80 or _in_link_row(el) or any(len(key(plain_text(a))) > 6 for a in holder.iter("a")):
+            continue  # a list row: another page's title next to its date
         if labelled and labelled_date(line):
             return i
         if fallback is None and (info_line_date(line) or
