@@ -188,6 +188,24 @@ def test_capture_codecs_roundtrip(codec):
     assert decompress(compress(raw, codec), codec) == raw
 
 
+def test_blobs_of_an_older_codec_stay_readable(archive, crawl, monkeypatch):
+    import archive.db as db
+    from archive.captures import DEFAULT_CODEC, compress
+
+    old = "<html>旧的 xz 快照</html>".encode() * 50
+    # an archive written before zlib became the default
+    monkeypatch.setattr(db, "DEFAULT_CODEC", "xz")
+    monkeypatch.setattr(db, "compress", lambda data: compress(data, "xz"))
+    archive.save("example", record(1), crawl_id=crawl, capture=Capture(old))
+    monkeypatch.undo()
+    new = "<html>新的快照</html>".encode() * 50
+    archive.save("example", record(2), crawl_id=crawl, capture=Capture(new))
+    codecs = dict(archive.conn.execute("SELECT size, codec FROM capture_blobs"))
+    assert codecs == {len(old): "xz", len(new): DEFAULT_CODEC} and DEFAULT_CODEC == "zlib"
+    shas = [archive.history(n)[0]["capture_sha"] for n in (1, 2)]
+    assert [archive.capture_bytes(sha) for sha in shas] == [old, new]
+
+
 def test_save_many_is_save_per_item(archive, crawl):
     results = archive.save_many("example", [(record(1), None), (record(1), None), (record(2), None)],
                                 crawl_id=crawl)
