@@ -4,8 +4,8 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import (add_header_clock, bigram_f1, corpus_ids, corpus_page, norm, scramble_names, site_only_title,
-                             strip_gov_meta, synthetic_names, synthetic_page, title_ok, unlabel_dates)
+from helpers_extract import (OTHER, add_header_clock, bigram_f1, corpus_ids, corpus_page, norm, scramble_names,
+                             site_only_title, strip_gov_meta, synthetic_names, synthetic_page, title_ok, unlabel_dates)
 
 from crawler.extract import extract
 
@@ -283,3 +283,13 @@ def test_dated_rows_of_a_sidebar_before_the_heading_do_not_anchor_it() -> None:
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.title == "关于开展春季植树造林活动的通知"
     assert (ex.published, ex.date_source) == ("2023-03-05", "visible")
+
+
+@pytest.mark.parametrize("name,page_class", [("019.html", "list"), ("020.html", "list"), ("021.html", "js_shell"),
+                                             ("022.html", "js_shell"), ("C01.html", "antibot"), ("C02.html", "antibot")])
+def test_non_articles_keep_their_class_with_a_header_clock_and_no_names(name: str, page_class: str) -> None:
+    """The clock line (2026年11月25日 星期三) is neither a signature date nor text that renders a shell."""
+    html = (OTHER / name).read_bytes().decode("utf-8", "replace")
+    ex = extract(add_header_clock(scramble_names(html)).encode("utf-8"), "http://x.gov.cn/a/index.html")
+    assert ex.page_class == page_class
+    assert ex.published is None

@@ -108,8 +108,8 @@ def page_class(ex, root, stats, container, verdict: str | None, shell_hint, stat
     # table rows (tab-separated lines) are structure like sentences: a short table is not "no text"
     # (the list tests below keep to sentences: a table of dated links is still a list)
     structure = prose_punct + sum(1 for ln in ex.body.split("\n") if "\t" in ln)
-    # a JS shell is a page whose content never rendered: an empty body or {{…}} placeholders
-    shell = _Lazy(lambda: shell_hint() and (body_len == 0 or "{{" in ex.body or _empty_app_root(root)))
+    # a JS shell is a page whose content never rendered: a (next to) empty body or {{…}} placeholders
+    shell = _Lazy(lambda: shell_hint() and (body_len < 50 or "{{" in ex.body or _empty_app_root(root)))
     if verdict == "antibot":
         return "antibot"
     body_el = root.find("body")

@@ -202,6 +202,8 @@ _SIGNATURE_SKIP = re.compile(r"施行|实施|起|至|截止|前|以前|之前")
 def _signature_date(body: str) -> str | None:
     for line in reversed(body.split("\n")[-6:]):
         s = nfkc(line).strip()
+        if _TODAY.search(s) or _INFO_WORDS_CLOCK.search(s):
+            continue  # 2026年11月25日 星期三: a clock, not a signature
         for f in find_dates(s, normalized=True):
             rest = compact(s[:f.start] + s[f.end:])
             if len(rest) <= 4 and not _SIGNATURE_SKIP.search(rest):
