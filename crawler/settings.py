@@ -66,6 +66,10 @@ REVISIT_INTERVAL = ""  # e.g. "1d"; empty: the site's [incremental] revisit (def
 REVISIT_MAX = -1  # scheduled revisits per crawl; -1: the site's revisit_max
 STOP_AFTER_KNOWN_PAGES = -1  # -1: the site's stop_after_known_pages
 MAX_LIST_PAGES = 0  # per column; 0: the site's max_list_pages (0 = no cap)
+# Off on purpose: the first crawl of a site walks its whole back catalogue and may
+# legitimately take many hours. `watch --crawl-timeout` bounds a crawl's wall-clock time
+# (and counts an overrun as a failure); -s CLOSESPIDER_TIMEOUT=SECONDS caps one crawl.
+CLOSESPIDER_TIMEOUT = 0
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

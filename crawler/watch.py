@@ -6,6 +6,9 @@ it to the child (inherited descriptor), so a site is never crawled twice at the 
 also across `watch` and a manual or cron `crawl`. After each crawl it updates the site's
 back-off state, evaluates the health rules and delivers pending events to the webhooks.
 
+A crawl that runs longer than ``crawl_timeout`` (6h) gets SIGTERM, and SIGKILL if it is still
+running ``--stop-timeout`` seconds later; it counts as a failure of the site (back-off).
+
 SIGTERM / SIGINT: stop starting crawls, forward SIGTERM to the running crawls (Scrapy
 then closes them gracefully), wait up to ``--stop-timeout`` seconds, kill what is left,
 and exit. A second signal kills the crawls at once. Every save is one transaction, so even
@@ -36,6 +39,10 @@ from crawler.schedule import (
 )
 
 log = logging.getLogger("gov-archive.watch")
+
+#: Longest a single crawl may run by default. A timed-out crawl is stopped gracefully first,
+#: so its JOBDIR lets the next attempt resume a long first crawl where it stopped.
+DEFAULT_CRAWL_TIMEOUT = timedelta(hours=6)
 
 CrawlArgv = Callable[[SiteSchedule], Sequence[str]]
 
@@ -76,6 +83,7 @@ class WatchConfig:
     max_parallel: int = 2
     interval: float = 60.0  # seconds between scheduling passes
     stop_timeout: float = 30.0
+    crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT.total_seconds()  # seconds; 0 = no limit
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF
     webhooks: tuple[str, ...] = ()
     clock: Callable[[], datetime] = utcnow
@@ -94,6 +102,8 @@ class Running:
     started: float  # time.monotonic()
     previous_crawl: int | None  # the site's last finished crawl id before this one
     log_file: Any = None
+    timed_out: float | None = None  # time.monotonic() when the crawl timeout stopped it
+    killed: bool = False
 
 
 def _die_with_parent() -> None:
@@ -235,11 +245,33 @@ class Watcher:
         return open(self.config.log_dir / f"{site.name}.log", "ab")  # noqa: SIM115 (closed in _finish)
 
     def _reap(self) -> bool:
-        """Book-keep every crawl that ended; True if any did."""
+        """Stop crawls over their time limit, book-keep every crawl that ended; True if any did."""
+        self._enforce_timeout()
         done = [r for r in self.running.values() if r.process.poll() is not None]
         for run in done:
             self._finish(run)
         return bool(done)
+
+    def _enforce_timeout(self) -> None:
+        """SIGTERM crawls running longer than crawl_timeout; SIGKILL them stop_timeout later."""
+        limit = self.config.crawl_timeout
+        if limit <= 0:
+            return
+        now = time.monotonic()
+        for run in self.running.values():
+            if run.process.poll() is not None:
+                continue
+            if run.timed_out is None and now - run.started >= limit:
+                log.warning("timeout %s (pid %d): still running after %s, stopping it",
+                            run.site.name, run.process.pid, _seconds(limit))
+                run.timed_out = now
+                _signal_group(run.process, signal.SIGTERM)
+            elif (run.timed_out is not None and not run.killed
+                  and now - run.timed_out >= self.config.stop_timeout):
+                log.warning("kill %s (pid %d): did not stop %s after its timeout",
+                            run.site.name, run.process.pid, _seconds(self.config.stop_timeout))
+                run.killed = True
+                _signal_group(run.process, signal.SIGKILL)
 
     def _finish(self, run: Running) -> None:
         del self.running[run.site.name]
@@ -282,6 +314,11 @@ class Watcher:
         # The crawl command may have done this already; after_crawl is idempotent.
         result = after_crawl(archive, site, now=now, max_backoff=cfg.max_backoff)
         health = result.health if result else ()
+        if run is not None and run.timed_out is not None:
+            # Whatever the stopped crawl recorded ("interrupted" is neutral), it overran: a failure.
+            reason = f"timed out after {_seconds(cfg.crawl_timeout)}"
+            record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
+            return reason, last if crawled else None, health
         if crawled:
             return str(last.get("outcome")), last, health
         if self.stopping:
@@ -353,6 +390,11 @@ class Watcher:
             _signal_group(run.process, signal.SIGKILL)
             run.process.wait()
         self._reap()
+
+
+def _seconds(value: float) -> str:
+    """A duration for log lines: ``6h``, ``1h30m``, or ``0.5s`` below a minute."""
+    return format_interval(timedelta(seconds=value)) if value >= 60 else f"{value:g}s"
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
@@ -429,8 +471,8 @@ def watch_command(
     """Keep crawling the sites that are due, each in its own process.
 
     A site is due when its interval (`every` in its definition, default 6h) has passed since
-    its last finished crawl. Failing or blocked sites back off exponentially. Stop with
-    SIGTERM or Ctrl-C; running crawls are closed cleanly.
+    its last finished crawl. Failing, blocked or overrunning (a crawl may run 6h at most) sites
+    back off exponentially. Stop with SIGTERM or Ctrl-C; running crawls are closed cleanly.
 
     \b
     Examples:
@@ -467,6 +509,7 @@ def watch_command(
         max_parallel=max_parallel,
         interval=interval.total_seconds(),
         stop_timeout=stop_timeout,
+        crawl_timeout=DEFAULT_CRAWL_TIMEOUT.total_seconds(),
         max_backoff=max_backoff,
         webhooks=webhooks,
         log_dir=Path(log_dir) if log_dir else None,
