@@ -298,3 +298,15 @@ def test_non_articles_keep_their_class_with_a_header_clock_and_no_names(name: st
     ex = extract(add_header_clock(scramble_names(html)).encode("utf-8"), "http://x.gov.cn/a/index.html")
     assert ex.page_class == page_class
     assert ex.published is None
+
+
+@pytest.mark.parametrize("style", ["font-size:22px", "font-weight:bold;text-align:center"])
+def test_of_two_lines_above_the_date_the_emphasised_one_is_the_title(style: str) -> None:
+    raw = ("<html><head><title>某某市人民政府</title></head><body><div class='w'>"
+           f"<div class='a' style='{style}'>全市重点项目建设推进会召开</div>"
+           "<div class='b'>聚焦项目建设 推动高质量发展</div><div class='c'>发布时间：2023-02-28</div>"
+           "<div class='d'><p>2月27日，全市重点项目建设推进会召开，会议通报了重点项目计划安排情况，部署推进项目建设工作。</p></div>"
+           "</div></body></html>").encode("utf-8")
+    ex = extract(raw, "http://x.gov.cn/a.html")
+    assert ex.title == "全市重点项目建设推进会召开"
+    assert ex.body.startswith("2月27日")

@@ -397,20 +397,25 @@ _HEADING_RANK = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 5}
 _FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)?", re.I)
 
 
-def _prominence(el: etree._Element) -> tuple[int, float]:
-    """Sort key, smaller is more prominent: heading level (of the line or its wrapper), then type size."""
-    rank, size = 9, 0.0
+def _prominence(el: etree._Element) -> tuple[int, float, int]:
+    """Sort key, smaller is more prominent: heading level (of the line or its wrapper), type size,
+    then bold or centred."""
+    rank, size, marked = 9, 0.0, 0
     for node in (el, el.getparent(), *el.iterchildren()):
         if node is None or not isinstance(node.tag, str):
             continue
         rank = min(rank, _HEADING_RANK.get(node.tag, 9))
+        style = node.get("style") or ""
+        if node.tag in ("b", "strong", "center") or node.get("align") == "center" or \
+                _CENTERED.search(style) or "bold" in style:
+            marked = 1
         m = _FONT_SIZE.search(node.get("style") or "")
         if m:
             value = float(m.group(1)) * {"pt": 1.33, "em": 16, "rem": 16}.get((m.group(2) or "px").lower(), 1)
             size = max(size, value)
         if node.tag == "font" and (node.get("size") or "").isdigit():
             size = max(size, 8 + 3 * int(node.get("size")))
-    return rank, -size
+    return rank, -size, -marked
 
 
 def _leads_into_text(elements: list, j: int, el: etree._Element, stats: dict) -> bool:
