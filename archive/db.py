@@ -703,15 +703,37 @@ class Archive:
     def set_site_state(self, site: str, **fields: Any) -> None:
         """Update scheduler state; unknown keys are kept in a JSON column and returned too."""
         site_id = self.ensure_site(site)
+        with self._write() as c:
+            self._update_site_state(c, site_id, fields)
+
+    def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
+                            health: Iterable[tuple[str, str, int | None]] = (),
+                            now: datetime | None = None) -> list[int]:
+        """Record health events and update the site's scheduler state in one transaction.
+
+        The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
+        a crawl are never raised twice. ``health`` items are ``(kind, detail, crawl_id)``;
+        ``state`` is as for :meth:`set_site_state`. Returns the ids of the health events.
+        """
+        site_id = self.ensure_site(site)
+        t = iso(now or utcnow())
+        with self._write() as c:
+            ids = [self._event(c, "health", t, site_id, crawl_id, None, None,
+                               health_kind=kind, detail=detail)
+                   for kind, detail, crawl_id in health]
+            self._update_site_state(c, site_id, state)
+        return ids
+
+    def _update_site_state(self, c: sqlite3.Connection, site_id: int,
+                           fields: Mapping[str, Any]) -> None:
         known = {k: v for k, v in fields.items() if k in SITE_STATE_COLUMNS}
         extra = {k: v for k, v in fields.items() if k not in SITE_STATE_COLUMNS and k != "site"}
-        with self._write() as c:
-            c.execute("INSERT OR IGNORE INTO site_state (site_id) VALUES (?)", (site_id,))
-            for name, value in known.items():  # names come from SITE_STATE_COLUMNS only
-                c.execute(f"UPDATE site_state SET {name} = ? WHERE site_id = ?", (value, site_id))
-            if extra:
-                c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
-                          (json.dumps(extra, ensure_ascii=False, default=str), site_id))
+        c.execute("INSERT OR IGNORE INTO site_state (site_id) VALUES (?)", (site_id,))
+        for name, value in known.items():  # names come from SITE_STATE_COLUMNS only
+            c.execute(f"UPDATE site_state SET {name} = ? WHERE site_id = ?", (value, site_id))
+        if extra:
+            c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
+                      (json.dumps(extra, ensure_ascii=False, default=str), site_id))
 
 
 def _as_dict(record: Any) -> dict[str, Any]:

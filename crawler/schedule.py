@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -215,8 +215,13 @@ def record_outcome(
     crawl_id: int | None = None,
     now: datetime | None = None,
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+    health: Sequence[Any] = (),
 ) -> CrawlResult:
-    """Update the site's failure count and back-off after an attempt that ended in `outcome`."""
+    """Update the site's failure count and back-off after an attempt that ended in `outcome`.
+
+    `health` issues (``crawler.health.HealthIssue``) are recorded as health events in the
+    same transaction as the state, so a crash in between cannot raise them twice.
+    """
     now = now or utcnow()
     state = dict(archive.site_state(site.name) or {})
     failures = int(state.get("failures") or 0)
@@ -240,13 +245,15 @@ def record_outcome(
         fields["next_due_at"] = backoff_until or iso(now + site.every)
     if crawl_id is not None:
         fields["last_crawl_id"] = crawl_id
-    archive.set_site_state(site.name, **fields)
+    archive.record_site_outcome(
+        site.name, fields, health=[(i.kind, i.detail, i.crawl_id) for i in health], now=now,
+    )
     if kind == "failure":
         log.warning(
             "site %s: %s (%d in a row); backing off until %s",
             site.name, outcome, failures, backoff_until,
         )
-    return CrawlResult(site.name, crawl_id, outcome, failures, backoff_until)
+    return CrawlResult(site.name, crawl_id, outcome, failures, backoff_until, tuple(health))
 
 
 def after_crawl(
@@ -270,14 +277,11 @@ def after_crawl(
     state = archive.site_state(site.name) or {}
     if state.get("last_crawl_id") == last["id"]:
         return None
-    issues = health.check_site(archive, site.name, config=health_config, now=now)
-    result = record_outcome(
+    config = health_config or health.HealthConfig.from_env()
+    issues = health.evaluate(archive.crawls(site=site.name, limit=config.window), config)
+    return record_outcome(
         archive, site, str(last.get("outcome") or "unknown"),
-        crawl_id=last["id"], now=now, max_backoff=max_backoff,
-    )
-    return CrawlResult(
-        result.site, result.crawl_id, result.outcome, result.failures,
-        result.backoff_until, tuple(issues),
+        crawl_id=last["id"], now=now, max_backoff=max_backoff, health=issues,
     )
 
 

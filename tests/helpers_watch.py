@@ -88,6 +88,12 @@ class MemoryArchive:
     def set_site_state(self, site: str, **fields: Any) -> None:
         self._state.setdefault(site, {}).update(fields)
 
+    def record_site_outcome(self, site, state, *, health=(), now=None) -> list[int]:
+        ids = [self.record_health(site, kind, detail, crawl_id=crawl_id, now=now)
+               for kind, detail, crawl_id in health]
+        self.set_site_state(site, **state)
+        return ids
+
 
 def crawl_stats(
     articles: int = 10, *, new: int | None = None, missing_title: int = 0,

@@ -48,3 +48,25 @@ def test_site_state_defaults_and_updates(archive):
 def test_pending_since_and_limit(archive):
     assert [e["document_id"] for e in archive.pending_deliveries("feed", since=at(2))] == [2]
     assert len(archive.pending_deliveries("feed", limit=1)) == 1
+
+
+def test_health_events_and_site_state_in_one_transaction(archive, monkeypatch):
+    crawl = archive.crawls()[0]["id"]
+    ids = archive.record_site_outcome(
+        "example", {"failures": 1, "last_crawl_id": crawl, "note": "x"},
+        health=[("blocked", "403 everywhere", crawl), ("empty", "nothing found", crawl)], now=at(6))
+    events = archive.events(kinds=["health"])
+    assert [e["id"] for e in events] == ids and [e["health_kind"] for e in events] == ["blocked", "empty"]
+    assert {e["crawl_id"] for e in events} == {crawl}
+    state = archive.site_state("example")
+    assert (state["failures"], state["last_crawl_id"], state["note"]) == (1, crawl, "x")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(type(archive), "_update_site_state", crash)
+    with pytest.raises(RuntimeError):
+        archive.record_site_outcome("example", {"failures": 2}, health=[("blocked", "again", crawl)])
+    # neither half stayed: no health event without its state
+    assert len(archive.events(kinds=["health"])) == 2
+    assert archive.site_state("example")["failures"] == 1
