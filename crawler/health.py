@@ -3,8 +3,9 @@
 Three rules, each raising a `health` event once, when the condition starts (not on
 every crawl while it lasts):
 
-- ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found zero
-  announcements.
+- ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found nothing:
+  no announcement answered and the list pages showed no items. A quiet incremental crawl
+  that sees only already-known list items is not empty.
 - ``extraction``: titles, dates or bodies are missing on most pages of this crawl
   while the site's previous comparable crawl had them: a redesign broke the definition.
 - ``blocked``: the crawl ended "blocked", or anti-bot pages were at least half of the pages
@@ -67,6 +68,15 @@ def announcements(stats: Mapping[str, Any]) -> int:
     return max(saved, _n(stats, "pages/article"))
 
 
+def is_empty(stats: Mapping[str, Any]) -> bool:
+    """True if the crawl found nothing: no article answered and list pages showed no items.
+
+    An incremental crawl of a quiet site stops at already-known list items and fetches no
+    article at all; its ``list/items`` show the site is alive.
+    """
+    return announcements(stats) == 0 and _n(stats, "list/items") == 0
+
+
 def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str, float] | None:
     """Share of extracted pages missing each field; None if too few pages to judge.
 
@@ -124,7 +134,7 @@ def _empty_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> Healt
         return None  # the blocked rule explains it
     streak = 0
     for crawl in crawls:
-        if announcements(crawl.get("stats") or {}):
+        if not is_empty(crawl.get("stats") or {}):
             break
         streak += 1
     if streak != config.empty_runs:
@@ -132,7 +142,8 @@ def _empty_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> Healt
     outcomes = ", ".join(str(c.get("outcome")) for c in crawls[:streak])
     return HealthIssue(
         "empty",
-        f"{streak} crawls in a row found no announcements (outcomes: {outcomes})",
+        f"{streak} crawls in a row found no announcements and no list items "
+        f"(outcomes: {outcomes})",
         crawls[0].get("id"),
     )
 
