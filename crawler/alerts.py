@@ -6,6 +6,11 @@ marked delivered only after the receiver answered 2xx, so an event is never lost
 the receiver is down: it stays pending and goes out on the next run. A per-sink file lock
 keeps two processes (cron + watch) from sending the same pending events at once.
 
+Before each POST a rolled-back write probe checks that the archive can record the delivery:
+a busy or read-only archive sends nothing (instead of sending the same events on every run).
+The write lock is not held across the POST: that would stall a concurrent crawl's saves for
+up to retries × timeout. Archive errors become a one-line ``Delivery.error``, never a raise.
+
 Payload (one POST per batch, ``Content-Type: application/json``)::
 
     {"source": "gov-archive", "sink": "webhook:https://…", "events": [<event>, …]}
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.errors import ArchiveError
 from crawler import locks
 from crawler.schedule import SiteSchedule
 
@@ -159,30 +166,86 @@ def deliver(
     """Send the sink's pending events in batches; stop at the first batch that keeps failing."""
     result = Delivery(sink)
     lock = locks.FileLock(locks.lock_path(db_path, "deliver-" + _digest(sink.name)))
-    if not lock.acquire(timeout=lock_timeout):
+    try:
+        acquired = lock.acquire(timeout=lock_timeout)
+    except OSError as exc:  # read-only folder: we could not record deliveries either
+        result.error = f"cannot take the delivery lock {lock.path}: {exc.strerror or exc}"
+        _log_result(result)
+        return result
+    if not acquired:
         result.error = "another process is delivering to this sink"
         return result
     with lock:
-        pending = archive.pending_deliveries(
-            sink.name, site=sink.site, kinds=list(sink.kinds) if sink.kinds else None
-        )
-        pending.sort(key=lambda event: event["id"])
-        for start in range(0, len(pending), max(batch_size, 1)):
-            batch = pending[start:start + batch_size]
-            payload = {"source": "gov-archive", "sink": redact(sink.url), "events": batch}
-            result.error = _post_with_retries(
-                sink.url, payload, retries=retries, backoff=backoff,
-                timeout=timeout, sleep=sleep, post=post,
-            )
-            if result.error:
-                result.pending = len(pending) - start
-                break
-            ids = [event["id"] for event in batch]
-            archive.mark_delivered(sink.name, ids, now=now)
-            result.delivered += len(ids)
-            result.event_ids += ids
+        try:
+            _send_pending(archive, sink, result, now=now, batch_size=batch_size,
+                          retries=retries, backoff=backoff, timeout=timeout, sleep=sleep, post=post)
+        except (ArchiveError, sqlite3.Error) as exc:
+            result.error = f"archive error: {_one_line(exc)}"
     _log_result(result)
     return result
+
+
+def _send_pending(
+    archive: Any, sink: Sink, result: Delivery, *, now: datetime | None, batch_size: int,
+    **post_options: Any,
+) -> None:
+    """POST pending events batch by batch, each only once the archive can record it."""
+    pending = archive.pending_deliveries(
+        sink.name, site=sink.site, kinds=list(sink.kinds) if sink.kinds else None
+    )
+    pending.sort(key=lambda event: event["id"])
+    for start in range(0, len(pending), max(batch_size, 1)):
+        batch = pending[start:start + batch_size]
+        result.pending = len(pending) - start
+        problem = writable_problem(archive)
+        if problem:
+            result.error = f"{problem}; nothing sent"
+            return
+        payload = {"source": "gov-archive", "sink": redact(sink.url), "events": batch}
+        result.error = _post_with_retries(sink.url, payload, **post_options)
+        if result.error:
+            return
+        ids = [event["id"] for event in batch]
+        try:
+            archive.mark_delivered(sink.name, ids, now=now)
+        except (ArchiveError, sqlite3.Error) as exc:
+            result.error = (f"{len(ids)} event(s) sent but not recorded as delivered "
+                            f"({_one_line(exc)}); they will be sent again")
+            return
+        result.delivered += len(ids)
+        result.event_ids += ids
+    result.pending = 0
+
+
+def writable_problem(archive: Any) -> str | None:
+    """Why the archive cannot record a delivery right now (busy, read-only ...), or None.
+
+    A real write (user_version set to itself) inside an IMMEDIATE transaction, rolled back:
+    BEGIN IMMEDIATE alone succeeds on a read-only file. Stand-ins without ``conn`` pass.
+    """
+    conn = getattr(archive, "conn", None)
+    if conn is None or conn.in_transaction:
+        return None
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {version}")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
+            return "archive is busy (another process is writing); try again later"
+        if name.startswith("SQLITE_READONLY"):
+            return "archive is read-only: deliveries cannot be recorded"
+        return f"archive cannot record deliveries: {_one_line(exc)}"
+    return None
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _digest(text: str) -> str:
