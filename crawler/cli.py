@@ -84,7 +84,10 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         all_sites = True
     if not (site_names or urls or all_sites):
         raise click.UsageError("name a SITE, give --url URL, or use --all")
-    settings: dict[str, Any] = _parse_settings(setting_pairs)
+    try:
+        settings: dict[str, Any] = runner.check_settings(_parse_settings(setting_pairs))
+    except runner.BadSetting as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)
     except runner.UnknownSite as exc:
@@ -136,9 +139,18 @@ def _site_locks(db_path: str, names: list[str]) -> Iterator[list[str]]:
 
 def _after_crawl(db_path: str, chosen: list[Any], webhooks: Sequence[str]) -> None:
     """Back-off state, health rules and webhook delivery (crawler/schedule.py)."""
+    import sqlite3
+
+    from archive import ArchiveError
     from crawler.schedule import post_crawl
 
-    report = post_crawl(db_path, chosen, webhooks=webhooks)
+    try:
+        report = post_crawl(db_path, chosen, webhooks=webhooks)
+    except (ArchiveError, OSError, sqlite3.Error) as exc:
+        message = " ".join(str(exc).split())
+        click.echo(f"after the crawl: could not update schedule state or alerts: {message}",
+                   err=True)
+        return
     for line in report.lines():
         click.echo(line, err=True)
 
@@ -196,18 +208,19 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) 
     except SiteDefError as exc:
         raise click.ClickException(str(exc)) from None
     if health:
-        from crawler.health import format_health, site_health
-
-        rows_h = site_health(_db_path(ctx, None), sorted(defined.values(), key=lambda d: d.name))
-        click.echo(json.dumps(rows_h, ensure_ascii=False, indent=2, default=str) if json_
-                   else format_health(rows_h))
+        _sites_health(_db_path(ctx, None), list(defined.values()), json_)
         return
-    last = _last_crawls(_db_path(ctx, None), list(defined))
+    last, undefined = _last_crawls(_db_path(ctx, None), list(defined))
     rows: list[dict[str, Any]] = [{
         "name": site.name, "title": site.title, "every": format_interval(site.every),
         "columns": [{"name": c.name, "url": c.url} for c in site.columns],
-        "source": site.source, "last_crawl": last.get(site.name),
+        "source": site.source, "generic": False, "last_crawl": last.get(site.name),
     } for site in sorted(defined.values(), key=lambda d: d.name)]
+    rows += [{
+        "name": site["name"], "title": GENERIC_TITLE, "every": None,
+        "columns": [{"name": None, "url": site["base_url"]}] if site.get("base_url") else [],
+        "source": None, "generic": True, "last_crawl": last.get(site["name"]),
+    } for site in undefined]
     if json_:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -220,21 +233,44 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) 
             click.echo(f"    {col['name'] or '-'}  {col['url']}")
 
 
-def _last_crawls(db_path: str, names: list[str]) -> dict[str, dict[str, Any]]:
+GENERIC_TITLE = "(generic)"  # a site crawled with --url: no definition
+
+
+def _sites_health(db_path: str, defined: list[Any], json_: bool) -> None:
+    """`sites --health`: defined sites plus the archive's generic ones; needs the archive."""
+    import sqlite3
+
+    from archive import ArchiveError
+    from crawler.health import format_health, site_health
+
     if not os.path.exists(db_path):
-        return {}
+        raise click.ClickException(f"no archive at {db_path}")
+    try:
+        rows = site_health(db_path, sorted(defined, key=lambda d: d.name), archive_sites=True)
+    except (ArchiveError, sqlite3.Error) as exc:
+        raise click.ClickException(" ".join(str(exc).split())) from None
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str) if json_
+               else format_health(rows))
+
+
+def _last_crawls(db_path: str, names: list[str]) -> tuple[dict[str, dict[str, Any]],
+                                                          list[dict[str, Any]]]:
+    """Each site's latest crawl, and the archive's sites without a definition."""
+    if not os.path.exists(db_path):
+        return {}, []
     from archive import Archive, ArchiveError
 
     try:
         with Archive(db_path) as a:
+            undefined = [s for s in a.sites() if s["name"] not in set(names)]
             out = {}
-            for name in names:
+            for name in names + [s["name"] for s in undefined]:
                 rows = a.crawls(site=name, limit=1)
                 if rows:
                     out[name] = {k: rows[0].get(k) for k in ("started_at", "finished_at", "outcome")}
-            return out
+            return out, undefined
     except ArchiveError:
-        return {}
+        return {}, []
 
 
 cli.add_command(extract_command)

@@ -259,7 +259,7 @@ def format_health(rows: list[dict[str, Any]]) -> str:
     lines = [header]
     for row in rows:
         lines.append((
-            row["site"], row["health"], row["last_crawl"] or "-", row["last_outcome"] or "-",
+            row["site"] + (" (generic)" if row.get("generic") else ""), row["health"], row["last_crawl"] or "-", row["last_outcome"] or "-",
             "-" if row["announcements"] is None else str(row["announcements"]),
             "now" if row["due"] else (row["next_due"] or "-"),
         ))
@@ -281,10 +281,13 @@ def _event_text(event: Mapping[str, Any]) -> str:
     return str(event.get("kind"))
 
 
-def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None) -> list[dict[str, Any]]:
+def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None,
+                archive_sites: bool = False) -> list[dict[str, Any]]:
     """`health_rows` for site definitions (``SiteDef``), reading the archive at `db_path`.
 
-    A missing archive gives "never crawled" rows; the file is never created here.
+    `archive_sites`: also a row (``"generic": True``) for each site the archive knows with no
+    definition (``crawl --url`` crawls). A missing archive gives "never crawled" rows; the
+    file is never created here.
     """
     from archive import Archive
     from crawler.schedule import schedule_for
@@ -293,12 +296,24 @@ def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None 
     if not os.path.exists(db_path):
         return [_never_crawled(s) for s in schedules]
     with Archive(db_path) as archive:
-        return health_rows(archive, schedules, now=now)
+        defined = {s.name for s in schedules}
+        extra = [SiteSchedule(name) for name in undefined_sites(archive, defined)] \
+            if archive_sites else []
+        rows = health_rows(archive, schedules + extra, now=now)
+    for row in rows:
+        row["generic"] = row["site"] not in defined
+    return rows
+
+
+def undefined_sites(archive: Any, defined: Iterable[str]) -> list[str]:
+    """Names of the archive's sites that have no definition (generic ``--url`` crawls)."""
+    known = set(defined)
+    return sorted(s["name"] for s in archive.sites() if s["name"] not in known)
 
 
 def _never_crawled(site: SiteSchedule) -> dict[str, Any]:
     return {
         "site": site.name, "last_crawl": None, "last_outcome": None, "announcements": None,
         "failures": 0, "backoff_until": None, "next_due": None, "due": True,
-        "health": "never crawled", "last_health_event": None,
+        "health": "never crawled", "last_health_event": None, "generic": False,
     }

@@ -64,8 +64,12 @@ class CrawlSummary:
     def healthy(self) -> bool:
         return bool(self.sites) and all(s.healthy for s in self.sites)
 
+    interrupted: bool = False  # Ctrl-C / SIGTERM stopped the crawl
+
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130  # the shell convention for a run stopped by SIGINT
         return 0 if self.healthy else 1
 
     def totals(self) -> dict[str, int]:
@@ -77,6 +81,7 @@ class CrawlSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"db": self.db, "healthy": self.healthy, "exit_code": self.exit_code,
+                "interrupted": self.interrupted,
                 "seconds": round(self.seconds, 2), "totals": self.totals(),
                 "sites": [asdict(s) for s in self.sites]}
 
@@ -117,12 +122,77 @@ def assess(stats: Mapping[str, Any]) -> Health:
         problems.append(f"{_n(stats, 'pages/failed') + _n(stats, 'pages/error')} failed requests")
     if reason == "finished":
         return Health("finished", True, problems)
-    if reason in ("shutdown", "cancelled"):
+    if reason in ("shutdown", "cancelled", "interrupted"):
         return Health("interrupted", True, problems + ["interrupted before the end"])
+    if not reason:
+        return Health("interrupted", True,
+                      problems + ["stopped before the end without closing (killed?)"])
     return Health("partial", True, problems + [f"stopped early ({reason})"])
 
 
 # ---------------------------------------------------------------- settings and sites
+
+
+# Scrapy reads these with getfloat although their default is an int: 0.5 is a valid value.
+FLOAT_SETTINGS = frozenset({"DNS_TIMEOUT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT"})
+
+
+class BadSetting(ValueError):
+    """A ``-s NAME=VALUE`` whose value does not fit the setting's type."""
+
+
+def _default_value(name: str) -> Any:
+    """The project's value of a setting, else Scrapy's default (None if unknown)."""
+    import importlib
+
+    from scrapy.settings import default_settings
+
+    project = importlib.import_module("crawler.settings")
+    return getattr(project, name, getattr(default_settings, name, None))
+
+
+def check_setting(name: str, value: Any) -> Any:
+    """Validate a ``-s`` value against the type of the setting's default; return it (normalized).
+
+    bool: Settings.getbool spellings (1/0, true/false); int and float: numbers; LOG_LEVEL:
+    a logging level name. Unknown settings and other types pass through unchecked.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if name == "LOG_LEVEL":
+        level = text.upper()
+        if level in logging.getLevelNamesMapping() or level.isdigit():
+            return level
+        names = ", ".join(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+        raise BadSetting(f"-s LOG_LEVEL: {value!r} is not a log level ({names})")
+    default = _default_value(name)
+    if isinstance(default, bool):
+        from scrapy.settings import BaseSettings
+
+        try:
+            BaseSettings({name: text}).getbool(name)
+        except ValueError:
+            raise BadSetting(f"-s {name}: {value!r} is not a boolean (1/0, true/false)") from None
+        return text
+    if isinstance(default, float) or (isinstance(default, int) and name in FLOAT_SETTINGS):
+        try:
+            float(text)
+        except ValueError:
+            raise BadSetting(f"-s {name}: {value!r} is not a number") from None
+        return text
+    if isinstance(default, int):
+        try:
+            int(text)
+        except ValueError:
+            raise BadSetting(f"-s {name}: {value!r} is not a whole number") from None
+        return text
+    return value
+
+
+def check_settings(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """`check_setting` for each override (raises BadSetting on the first bad one)."""
+    return {name: check_setting(name, value) for name, value in overrides.items()}
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None, *, verbose: bool = False) -> Any:
@@ -247,16 +317,82 @@ def _run(db: str, chosen: list[SiteDef], overrides: dict[str, Any], *, verbose: 
         crawler = process.create_crawler(cls)
         process.crawl(crawler, site_def=site)
         crawlers.append((site, crawler))
+    signals = _count_shutdown_signals(process)
+    started_at = _utc_now_iso()
     process.start()
     if progress:
         sys.stderr.write("\r\x1b[K")
-    summary = CrawlSummary(db=db, seconds=time.monotonic() - started)
+    summary = CrawlSummary(db=db, seconds=time.monotonic() - started,
+                           interrupted=bool(signals))
     for site, crawler in crawlers:
         stats = dict(crawler.stats.get_stats()) if crawler._stats is not None else {}
         if not stats:
             stats = {"finish_reason": "bootstrap_failed"}
+        if signals and stats.get("finish_reason") in (None, "", "finished"):
+            stats["finish_reason"] = "interrupted"  # a second Ctrl-C skips the spider's close
         health = assess(stats)
+        if signals:
+            health.problems[:] = [p for p in health.problems if "before the end" not in p]
+            health.problems.append(f"interrupted ({signals[-1]}) before the end; "
+                                   "the next crawl resumes where this one stopped")
+            _finish_orphan_crawl(db, site.name, started_at, stats)
         clean = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}
         summary.sites.append(SiteResult(site.name, health.outcome, health.healthy,
                                         health.problems, clean))
     return summary
+
+
+def _count_shutdown_signals(process: Any) -> list[str]:
+    """Record the names of shutdown signals (SIGINT, SIGTERM) Scrapy's handlers receive.
+
+    Scrapy installs its handlers when the process starts, looking the methods up on the
+    instance, so wrapping them here sees every Ctrl-C (graceful stop, then forced kill).
+    """
+    import signal as signal_module
+
+    received: list[str] = []
+    names = ("_signal_shutdown", "_signal_kill",
+             "_signal_shutdown_reactorless", "_signal_kill_reactorless")
+    for name in names:
+        original = getattr(process, name, None)
+        if original is None:
+            continue
+
+        def wrapper(signum: int, frame: Any, _original: Any = original) -> Any:
+            try:
+                received.append(signal_module.Signals(signum).name)
+            except ValueError:
+                received.append(str(signum))
+            return _original(signum, frame)
+
+        setattr(process, name, wrapper)
+    return received
+
+
+def _utc_now_iso() -> str:
+    from archive.timeutil import iso, utcnow
+
+    return iso(utcnow().replace(microsecond=0))
+
+
+def _finish_orphan_crawl(db: str, site: str, started_at: str, stats: Mapping[str, Any]) -> None:
+    """Close the crawl row a forced stop left open (outcome "interrupted").
+
+    The pipeline finishes the row when the spider closes; a second Ctrl-C stops the reactor
+    before that. The site's crawl lock (crawler/locks.py) means the newest unfinished row
+    started since `started_at` is ours. Best effort: an archive error is only logged.
+    """
+    import sqlite3
+
+    from archive import Archive, ArchiveError
+
+    try:
+        with Archive(db) as archive:
+            rows = archive.crawls(site=site, limit=1)
+            if rows and not rows[0].get("finished_at") and str(rows[0].get("started_at")) >= started_at:
+                clean = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                         for k, v in stats.items()}
+                archive.finish_crawl(rows[0]["id"], "interrupted", clean)
+    except (ArchiveError, OSError, sqlite3.Error) as exc:
+        logging.getLogger(__name__).warning("could not close the interrupted crawl of %s: %s",
+                                            site, exc)
