@@ -38,7 +38,10 @@ def title_ok(got: str, truth: dict) -> bool:
 
 
 def corpus_ids() -> list[str]:
-    return sorted(p.stem for p in CORPUS.glob("*.json"))
+    """Ids of the corpus pages; an empty corpus is an error, not zero passing tests."""
+    ids = sorted(p.stem for p in CORPUS.glob("*.json"))
+    assert ids, f"no corpus fixtures (*.json) in {CORPUS}"
+    return ids
 
 
 def corpus_page(page_id: str) -> tuple[bytes, dict]:
@@ -47,7 +50,10 @@ def corpus_page(page_id: str) -> tuple[bytes, dict]:
 
 
 def synthetic_names() -> list[str]:
-    return sorted(p.stem for p in SYNTHETIC.glob("*.json"))
+    """Names of the synthetic layouts; none is an error, not zero passing tests."""
+    names = sorted(p.stem for p in SYNTHETIC.glob("*.json"))
+    assert names, f"no synthetic fixtures (*.json) in {SYNTHETIC}"
+    return names
 
 
 def synthetic_page(name: str) -> tuple[bytes, dict]:

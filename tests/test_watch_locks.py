@@ -36,13 +36,13 @@ def test_lock_files_live_next_to_the_db(tmp_path):
 
 def test_second_holder_is_refused_until_the_first_dies(tmp_path):
     db = tmp_path / "gov.db"
-    first = holder(db, "site", "wait")
-    assert first.stdout.readline().strip() == "got"
-    assert is_locked(db, "site") and not is_locked(db, "other")
-    second = holder(db, "site")
-    assert second.communicate(timeout=10)[0].strip() == "busy"
-    first.kill()  # no clean-up code runs: the kernel drops the lock
-    first.wait(timeout=10)
+    with holder(db, "site", "wait") as first:
+        assert first.stdout.readline().strip() == "got"
+        assert is_locked(db, "site") and not is_locked(db, "other")
+        second = holder(db, "site")
+        assert second.communicate(timeout=10)[0].strip() == "busy"
+        first.kill()  # no clean-up code runs: the kernel drops the lock
+        first.wait(timeout=10)
     assert not is_locked(db, "site")
 
 
@@ -72,13 +72,13 @@ def test_parent_hands_its_lock_to_a_child(tmp_path):
     parent = site_lock(db, "a", environ={})
     assert parent.acquire()
     env = {**os.environ, HELD_LOCKS_ENV: f"a={parent.fd}"}
-    child = holder(db, "a", "wait", env=env, pass_fds=(parent.fd,))
-    assert child.stdout.readline().strip() == "got"  # adopted, not refused
-    parent.release()
-    assert is_locked(db, "a")  # the child still holds it
-    child.stdin.write("\n")
-    child.stdin.flush()
-    child.wait(timeout=10)
+    with holder(db, "a", "wait", env=env, pass_fds=(parent.fd,)) as child:
+        assert child.stdout.readline().strip() == "got"  # adopted, not refused
+        parent.release()
+        assert is_locked(db, "a")  # the child still holds it
+        child.stdin.write("\n")
+        child.stdin.flush()
+        child.wait(timeout=10)
     assert not is_locked(db, "a")
 
 
