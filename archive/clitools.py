@@ -8,63 +8,54 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
+
+from .timeutil import is_relative_interval, parse_interval, parse_iso
 
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 #: Timezone assumed for a date-only `published` value when it must become a datetime (Atom):
 #: the archived sites are Chinese government sites, whose pages carry Beijing dates.
-PAGE_UTC_OFFSET = "+08:00"
+PAGE_TZ = timezone(timedelta(hours=8))
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: Namespace for the fields Atom has no element for (our first-seen time, the event kind).
 GA_NS = "https://github.com/gov-archive/gov-archive/ns/feed"
 
-_RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
 def parse_since(text: str, *, now: datetime | None = None) -> datetime:
-    """Parse `30m`, `12h`, `2d`, `1w`, `2026-11-01` or an ISO datetime into an aware UTC datetime.
+    """Parse `30m`, `12h`, `1h30m`, `2d`, `1w`, `2026-11-01` or an ISO datetime (aware, UTC).
 
-    Relative values count back from `now`. A date means midnight UTC; a datetime without an
-    offset is taken as UTC. Raises ValueError with a short, user-facing message.
+    Relative values (the interval grammar of ``archive.timeutil``, units required) count
+    back from `now`. A date means midnight UTC; a datetime without an offset is taken as UTC.
+    Raises ValueError with a short, user-facing message.
     """
     value = text.strip()
-    match = _RELATIVE.match(value)
-    if match:
-        amount, unit = int(match[1]), match[2].lower()
-        return (now or datetime.now(UTC)).astimezone(UTC) - timedelta(**{_UNITS[unit]: amount})
+    if value and is_relative_interval(value):
+        return (now or datetime.now(UTC)).astimezone(UTC) - parse_interval(value, allow_zero=True)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        parsed = parse_iso(value)
     except ValueError:
         parsed = None
     if parsed is None:
         raise ValueError(
-            f"{text!r} is not a time: use 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO datetime"
+            f"{text!r} is not a time: use 30m, 12h, 1h30m, 2d, 1w, YYYY-MM-DD or an ISO datetime"
         )
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
 
 
 def parse_stored_time(value: str | None) -> datetime | None:
-    """Parse a stored time or a page's `published` value; date-only values use PAGE_UTC_OFFSET."""
-    if not value:
-        return None
-    text = value.strip()
-    if len(text) == 10:
-        text += "T00:00:00" + PAGE_UTC_OFFSET
+    """Parse a stored time or a page's `published` value; None if it is not ISO 8601.
+
+    Date-only values are midnight in PAGE_TZ (Beijing), other values without an offset UTC.
+    """
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(value, date_tz=PAGE_TZ)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def is_backdated(published: str | None, first_seen: str | None, *, site_known: bool) -> bool:

@@ -1,8 +1,19 @@
-"""UTC timestamps stored as ISO 8601 strings with an explicit offset."""
+"""Time in one place: UTC timestamps stored as ISO 8601 strings with an explicit offset,
+and the interval grammar (``30m``, ``6h``, ``1d``, ``1h30m``) shared by every command and
+site definition.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+
+#: Seconds per interval unit (``min`` is an alias of ``m``).
+INTERVAL_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+INTERVAL_HINT = "use e.g. 30m, 6h, 1d, 1h30m or a number of seconds"
+_INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(min|[smhdw])")
+_INTERVAL = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:min|[smhdw])\s*)+")
+_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 
 def utcnow() -> datetime:
@@ -48,3 +59,96 @@ def as_date(value: datetime | date | str | None) -> str | None:
     except ValueError:
         raise ValueError(f"not a YYYY-MM-DD date: {value!r}") from None
     return text
+
+
+# --- intervals ------------------------------------------------------------------------------
+
+
+class IntervalError(ValueError):
+    """A value that is not an interval; the message names it."""
+
+    def __init__(self, value: object, problem: str) -> None:
+        super().__init__(f"invalid interval {value!r}: {problem}")
+        self.value, self.problem = value, problem
+
+
+def parse_interval(value: str | int | float | timedelta, *, allow_zero: bool = False) -> timedelta:
+    """``"30m"``, ``"6h"``, ``"1d"``, ``"2w"``, ``"1h30m"``, ``"90min"`` or seconds -> timedelta.
+
+    Units s, m (or min), h, d, w, combinable, case-insensitive; a plain number (str, int or
+    float) is seconds. Zero is refused unless `allow_zero`. Raises IntervalError (a ValueError).
+    """
+    if isinstance(value, timedelta):
+        delta = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        delta = timedelta(seconds=value)
+    else:
+        delta = _parse_interval_text(value)
+    if delta < timedelta(0) or (delta == timedelta(0) and not allow_zero):
+        raise IntervalError(value, "must be longer than zero")
+    return delta
+
+
+def _parse_interval_text(value: object) -> timedelta:
+    spec = str(value).strip().lower()
+    if _SECONDS.fullmatch(spec):
+        return timedelta(seconds=float(spec))
+    if not _INTERVAL.fullmatch(spec):
+        raise IntervalError(value, INTERVAL_HINT)
+    return timedelta(seconds=sum(float(n) * INTERVAL_UNITS[u] for n, u in _INTERVAL_PART.findall(spec)))
+
+
+def is_relative_interval(text: str) -> bool:
+    """True if `text` is an interval spelled with units (``1h30m``), not a bare number."""
+    return bool(_INTERVAL.fullmatch(text.strip().lower()))
+
+
+def format_interval(value: timedelta | None) -> str:
+    """The ``1d6h`` spelling of `value` (whole seconds) that parse_interval reads back.
+
+    ``"0s"`` for zero or less, ``""`` for None.
+    """
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit in ("w", "d", "h", "m", "s"):
+        count, seconds = divmod(seconds, INTERVAL_UNITS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+# --- stored times ---------------------------------------------------------------------------
+
+
+def parse_iso(value: str | datetime | None, *, date_tz: tzinfo = timezone.utc) -> datetime | None:
+    """A stored ISO 8601 time (or a datetime) as an aware datetime; None for None or "".
+
+    A value without an offset is UTC; a date alone (``2026-11-25``) is midnight in `date_tz`.
+    Raises ValueError naming a value that is not ISO 8601.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date or time: {value!r}") from None
+    if parsed.tzinfo is not None:
+        return parsed
+    return parsed.replace(tzinfo=date_tz if _is_date(text) else timezone.utc)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

@@ -11,12 +11,14 @@ backoff_until, last outcome, last processed crawl) lives in the archive
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+# Re-exported: watch, health and the tests use them from here.
+from archive.timeutil import format_interval, iso, parse_interval, parse_iso, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,63 +28,6 @@ DEFAULT_MAX_BACKOFF = timedelta(days=1)
 SUCCESS_OUTCOMES = frozenset({"finished", "partial"})
 # Outcomes that say nothing about the site's health (we stopped it, or it did not run).
 NEUTRAL_OUTCOMES = frozenset({"interrupted", "shutdown", "cancelled", "skipped", "stopped"})
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_INTERVAL = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
-
-
-def parse_interval(text: str | int | float | timedelta) -> timedelta:
-    """Parse ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` or plain seconds into a timedelta."""
-    if isinstance(text, timedelta):
-        value = text
-    elif isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = timedelta(seconds=text)
-    else:
-        value = _parse_interval_text(str(text))
-    if value <= timedelta(0):
-        raise ValueError(f"interval must be positive: {text!r}")
-    return value
-
-
-def _parse_interval_text(text: str) -> timedelta:
-    spec = text.strip().lower()
-    if re.fullmatch(r"\d+(?:\.\d+)?", spec):
-        return timedelta(seconds=float(spec))
-    if not spec or _INTERVAL.sub("", spec).strip():
-        raise ValueError(f"bad interval {text!r}: use e.g. 30m, 6h, 1d or 1h30m")
-    seconds = sum(float(n) * _UNITS[u] for n, u in _INTERVAL.findall(spec))
-    return timedelta(seconds=seconds)
-
-
-def format_interval(value: timedelta) -> str:
-    """The shortest ``1d6h``-style spelling of `value` (whole seconds)."""
-    seconds = int(value.total_seconds())
-    if seconds <= 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def iso(value: datetime) -> str:
-    """ISO 8601 in UTC with an explicit offset, as the archive stores times."""
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def parse_time(value: str | datetime | None) -> datetime | None:
-    """A stored ISO time (or datetime) as an aware datetime; naive values are UTC."""
-    if value is None or value == "":
-        return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
 
 @dataclass(frozen=True)
 class SiteSchedule:
@@ -143,9 +88,9 @@ def last_counted_crawl(archive: Any, site: str, *, look_back: int = 20) -> dict[
 def next_due(archive: Any, site: SiteSchedule) -> datetime | None:
     """When `site` is next due; None means now (never crawled, no back-off)."""
     last = last_counted_crawl(archive, site.name)
-    finished = parse_time(last.get("finished_at")) if last else None
+    finished = parse_iso(last.get("finished_at")) if last else None
     candidates = [finished + site.every] if finished else []
-    backoff = parse_time(archive.site_state(site.name).get("backoff_until"))
+    backoff = parse_iso(archive.site_state(site.name).get("backoff_until"))
     if backoff:
         candidates.append(backoff)
     return max(candidates) if candidates else None

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive import timeutil
+from archive.timeutil import format_interval  # re-exported: one spelling of intervals everywhere
+
 BUNDLED_DIR = Path(__file__).parent / "sites"
 SITES_ENV = "GOV_ARCHIVE_SITES"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-INTERVAL_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
-INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 PAGINATION_KINDS = ("auto", "next", "trs", "numbered", "hanweb", "none")
 
 
@@ -117,24 +118,13 @@ class SiteDef:
         return f"{parts.scheme}://{parts.netloc}/"
 
 
-def parse_interval(text: str) -> timedelta:
-    """'30m', '6h', '1d', '1h30m', '90s' -> timedelta; ValueError otherwise."""
-    spec = str(text).strip().lower()
-    if not spec or INTERVAL_RE.sub("", spec).strip():
-        raise ValueError(f"invalid interval {text!r} (use e.g. 30m, 6h, 1d, 1h30m)")
-    return timedelta(seconds=sum(float(n) * INTERVAL_UNITS[u] for n, u in INTERVAL_RE.findall(spec)))
+def parse_interval(text: str | int | float) -> timedelta:
+    """'30m', '6h', '1d', '1h30m', '90s' or seconds -> timedelta; ValueError otherwise.
 
-
-def format_interval(delta: timedelta | None) -> str:
-    """The shortest exact form of `delta` ('6h', '90m', '1d'); '' for None."""
-    if delta is None:
-        return ""
-    secs = int(delta.total_seconds())
-    for unit in ("w", "d", "h", "m"):
-        size = INTERVAL_UNITS[unit]
-        if secs and secs % size == 0:
-            return f"{secs // size}{unit}"
-    return f"{secs}s"
+    The grammar of ``archive.timeutil.parse_interval``; zero is allowed here
+    (``-s REVISIT_INTERVAL=0s`` re-checks every known article).
+    """
+    return timeutil.parse_interval(text, allow_zero=True)
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -190,12 +180,9 @@ class _Reader:
         if value is None:
             return default
         try:
-            delta = parse_interval(str(value) + ("s" if isinstance(value, int) else ""))
+            return timeutil.parse_interval(value)
         except ValueError as exc:
             raise self.fail(name, str(exc)) from None
-        if delta.total_seconds() <= 0:
-            raise self.fail(name, "must be longer than zero")
-        return delta
 
     def regex(self, name: str) -> str:
         value = self.text(name)

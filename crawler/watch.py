@@ -32,10 +32,11 @@ from typing import Any, ContextManager
 
 import click
 
+from archive.timeutil import IntervalError, format_interval, parse_interval, utcnow
 from crawler import alerts, locks
 from crawler.schedule import (
-    DEFAULT_MAX_BACKOFF, SiteSchedule, after_crawl, classify, due_sites, format_interval,
-    load_schedules, parse_interval, record_outcome, utcnow,
+    DEFAULT_MAX_BACKOFF, SiteSchedule, after_crawl, classify, due_sites, load_schedules,
+    record_outcome,
 )
 
 log = logging.getLogger("gov-archive.watch")
@@ -414,8 +415,8 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return None
     try:
         return parse_interval(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+    except IntervalError as error:
+        raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
 
 
 def _group_db(ctx: click.Context) -> str:

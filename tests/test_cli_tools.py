@@ -32,6 +32,21 @@ def test_parse_since_relative(text: str, delta: timedelta) -> None:
     assert parse_since(text, now=NOW) == NOW - delta
 
 
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [("1h30m", timedelta(minutes=90)), ("90s", timedelta(seconds=90)), ("1.5h", timedelta(minutes=90)),
+     ("1d 12h", timedelta(hours=36)), ("0m", timedelta(0))],
+)
+def test_parse_since_takes_the_interval_grammar(text: str, delta: timedelta) -> None:
+    assert parse_since(text, now=NOW) == NOW - delta  # the same grammar as `every = "1h30m"`
+
+
+def test_parse_since_bare_numbers_stay_dates_or_errors() -> None:
+    assert parse_since("20261101") == datetime(2026, 11, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="'3600' is not a time"):
+        parse_since("3600")
+
+
 def test_parse_since_date_is_utc_midnight() -> None:
     assert parse_since("2026-11-01") == datetime(2026, 11, 1, tzinfo=UTC)
 
