@@ -372,12 +372,56 @@ def _diff_lines(result: Row) -> Iterator[str]:
         if name == "body":
             continue
         yield f"{name}:"
-        yield click.style(f"  - {_field_text(change.get('old'))}", fg="red")
-        yield click.style(f"  + {_field_text(change.get('new'))}", fg="green")
+        yield from _field_change_lines(change.get("old"), change.get("new"))
     body_diff = result.get("body_diff") or ""
     if body_diff:
         yield ""
         yield from (_color_diff_line(line) for line in body_diff.rstrip("\n").splitlines())
+
+
+def _field_change_lines(old: object, new: object) -> Iterator[str]:
+    """One line per changed key (dicts) or added/removed item (lists); else old and new."""
+    if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
+        yield from _dict_change_lines(old or {}, new or {})
+    elif isinstance(old, list | None) and isinstance(new, list | None) and (old or new):
+        yield from _list_change_lines(old or [], new or [])
+    else:
+        yield click.style(f"  - {_field_text(old)}", fg="red")
+        yield click.style(f"  + {_field_text(new)}", fg="green")
+
+
+def _dict_change_lines(old: dict, new: dict) -> Iterator[str]:
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            yield click.style(f"  - {key}: {_field_text(old[key])} (removed)", fg="red")
+        elif key not in old:
+            yield click.style(f"  + {key}: {_field_text(new[key])} (added)", fg="green")
+        elif old[key] != new[key]:
+            yield f"  ~ {key}: {_field_text(old[key])} \u2192 {_field_text(new[key])}"
+
+
+def _list_change_lines(old: list, new: list) -> Iterator[str]:
+    old_keys, new_keys = [_item_key(i) for i in old], [_item_key(i) for i in new]
+    removed = [i for i, k in zip(old, old_keys) if k not in new_keys]
+    added = [i for i, k in zip(new, new_keys) if k not in old_keys]
+    for item in removed:
+        yield click.style(f"  - {_item_text(item)} (removed)", fg="red")
+    for item in added:
+        yield click.style(f"  + {_item_text(item)} (added)", fg="green")
+    if not removed and not added:
+        yield "  ~ same items, new order" if sorted(old_keys) == sorted(new_keys) \
+            else "  ~ duplicates changed"
+
+
+def _item_key(item: object) -> str:
+    return clitools.to_json(item) if isinstance(item, dict | list) else str(item)
+
+
+def _item_text(item: object) -> str:
+    """An attachment as ``text  url``; other items as compact text."""
+    if isinstance(item, dict) and set(item) <= {"url", "text"}:
+        return "  ".join(str(item[k]) for k in ("text", "url") if item.get(k))
+    return _field_text(item)
 
 
 def _field_text(value: object) -> str:
