@@ -18,9 +18,11 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import lxml.etree
 import lxml.html
 
+from crawler.extract.classify import challenge
+from crawler.extract.dates import parse_date
+from crawler.extract.decoding import decode_html
 from crawler.sitedefs import ListRules
 
-DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 ARTICLE_URL_RE = re.compile(
     r"""(
       /t\d{8}_\d+\.\w+$                     # TRS: /202302/t20230228_123.html
@@ -94,12 +96,12 @@ def clean_text(text: str | None) -> str:
 
 
 def find_date(text: str) -> str | None:
-    """The first plausible YYYY-MM-DD date in `text`."""
-    for m in DATE_RE.finditer(text):
-        y, mo, d = (int(g) for g in m.groups())
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
+    """The item's YYYY-MM-DD date in `text` (``crawler.extract.dates.parse_date``, day only).
+
+    parse_date prefers a labelled date (发布日期：…) and checks the calendar (no 2月30日).
+    """
+    found = parse_date(text) if text else None
+    return found[:10] if found else None
 
 
 def host_allowed(url: str, domains: Iterable[str]) -> bool:
@@ -489,12 +491,35 @@ def _paginate(page: ListPage, root: lxml.html.HtmlElement, html: str, url: str,
 
 
 def looks_like_antibot(body: bytes, status: int = 200) -> bool:
-    """A WAF challenge (瑞数 412, 加速乐 521, WZWS ...) rather than a real page."""
+    """A WAF challenge (瑞数 412, 加速乐 521, WZWS ...) rather than a real page.
+
+    A challenge marker (``crawler.extract.classify.challenge``) alone is not enough: Ruishu
+    sites put ``$_ts`` on real pages too. A page with announcement-like links or readable
+    text is real; a challenge shell has scripts and next to nothing visible.
+    """
     if status in (412, 521):
         return True
-    head = body[:20000]
-    markers = (b"$_ts", b"$_ss", b"__jsluid", b"__jsl_clearance", b"wzwsquestion", b"WZWS_",
-               "请开启JavaScript并刷新".encode(), "请开启JavaScript并刷新".encode("gb18030"))
-    if any(m in head for m in markers):
+    text = decode_html(body[:SNIFF_BYTES], {})[0]
+    if challenge(text, status) is None:
+        return False
+    return not _has_visible_content(text)
+
+
+SNIFF_BYTES = 200_000
+SHELL_MAX_LINKS = 3  # a shell has at most a couple of links; a list page has many
+SHELL_MAX_TEXT = 300  # visible characters
+
+
+def _has_visible_content(text: str) -> bool:
+    """Real links (titles of 4+ characters) or readable text outside scripts and styles."""
+    root = _parse_html(text)
+    if root is None:
+        return False
+    for el in root.xpath("//script | //style | //noscript | //template"):
+        el.drop_tree()
+    links = [a for a in root.iter("a")
+             if len(_link_title(a)) >= 4
+             and not (a.get("href") or "").strip().lower().startswith(("javascript:", "#"))]
+    if len(links) >= SHELL_MAX_LINKS:
         return True
-    return b'r="m"' in head and b"<meta content=" in head and len(body) < 20000
+    return len(clean_text(root.text_content())) >= SHELL_MAX_TEXT
