@@ -237,7 +237,7 @@ def writable_problem(archive: Any) -> str | None:
     except sqlite3.Error as exc:
         name = getattr(exc, "sqlite_errorname", "") or ""
         if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
-            return "archive is busy (another process is writing); try again later"
+            return "archive is busy (another process is writing)"
         if name.startswith("SQLITE_READONLY"):
             return "archive is read-only: deliveries cannot be recorded"
         return f"archive cannot record deliveries: {_one_line(exc)}"

@@ -78,7 +78,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
       gov-archive crawl --all --full -s DOWNLOAD_DELAY=0.5
     """
     from crawler import runner
-    from crawler.sitedefs import SiteDefError
+    from crawler.sitedefs import SiteDefError, generic_sites
 
     if due and not (site_names or urls):
         all_sites = True
@@ -87,6 +87,10 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     try:
         settings: dict[str, Any] = runner.check_settings(_parse_settings(setting_pairs))
     except runner.BadSetting as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        generic_sites(urls)
+    except SiteDefError as exc:  # a malformed --url is a usage error, like a bad -s
         raise click.UsageError(str(exc)) from None
     try:
         chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)

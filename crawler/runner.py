@@ -59,17 +59,17 @@ class CrawlSummary:
     db: str
     sites: list[SiteResult] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C / SIGTERM stopped the crawl
+    signal: int | None = None  # the first shutdown signal received
 
     @property
     def healthy(self) -> bool:
         return bool(self.sites) and all(s.healthy for s in self.sites)
 
-    interrupted: bool = False  # Ctrl-C / SIGTERM stopped the crawl
-
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130  # the shell convention for a run stopped by SIGINT
+            return 128 + (self.signal or 2)  # shell convention: 130 after Ctrl-C, 143 SIGTERM
         return 0 if self.healthy else 1
 
     def totals(self) -> dict[str, int]:
@@ -323,17 +323,17 @@ def _run(db: str, chosen: list[SiteDef], overrides: dict[str, Any], *, verbose: 
     if progress:
         sys.stderr.write("\r\x1b[K")
     summary = CrawlSummary(db=db, seconds=time.monotonic() - started,
-                           interrupted=bool(signals))
+                           interrupted=bool(signals), signal=signals[0] if signals else None)
     for site, crawler in crawlers:
         stats = dict(crawler.stats.get_stats()) if crawler._stats is not None else {}
         if not stats:
             stats = {"finish_reason": "bootstrap_failed"}
-        if signals and stats.get("finish_reason") in (None, "", "finished"):
+        if signals and stats.get("finish_reason") in (None, ""):
             stats["finish_reason"] = "interrupted"  # a second Ctrl-C skips the spider's close
         health = assess(stats)
         if signals:
             health.problems[:] = [p for p in health.problems if "before the end" not in p]
-            health.problems.append(f"interrupted ({signals[-1]}) before the end; "
+            health.problems.append(f"interrupted ({_signal_name(signals[-1])}) before the end; "
                                    "the next crawl resumes where this one stopped")
             _finish_orphan_crawl(db, site.name, started_at, stats)
         clean = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}
@@ -342,15 +342,13 @@ def _run(db: str, chosen: list[SiteDef], overrides: dict[str, Any], *, verbose: 
     return summary
 
 
-def _count_shutdown_signals(process: Any) -> list[str]:
-    """Record the names of shutdown signals (SIGINT, SIGTERM) Scrapy's handlers receive.
+def _count_shutdown_signals(process: Any) -> list[int]:
+    """Record the shutdown signals (SIGINT, SIGTERM) Scrapy's handlers receive.
 
     Scrapy installs its handlers when the process starts, looking the methods up on the
     instance, so wrapping them here sees every Ctrl-C (graceful stop, then forced kill).
     """
-    import signal as signal_module
-
-    received: list[str] = []
+    received: list[int] = []
     names = ("_signal_shutdown", "_signal_kill",
              "_signal_shutdown_reactorless", "_signal_kill_reactorless")
     for name in names:
@@ -359,14 +357,20 @@ def _count_shutdown_signals(process: Any) -> list[str]:
             continue
 
         def wrapper(signum: int, frame: Any, _original: Any = original) -> Any:
-            try:
-                received.append(signal_module.Signals(signum).name)
-            except ValueError:
-                received.append(str(signum))
+            received.append(int(signum))
             return _original(signum, frame)
 
         setattr(process, name, wrapper)
     return received
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 def _utc_now_iso() -> str:
