@@ -478,32 +478,40 @@ class Archive:
     def mark_checked(self, site: str, url: str, *, crawl_id: int | None,
                      now: datetime | None = None) -> bool:
         """A cheap re-check (e.g. HTTP 304): bump last_seen/last_checked. False if unknown."""
-        site_id = self._find_site(site)
-        if site_id is None:
-            return False
         t = iso(now or utcnow())
-        with self._write() as c:
-            current = self._current(site_id, canonical_url(url))
-            if current is None:
+        with self._locate(site, url) as found:
+            if found is None:
                 return False
+            c, site_id, current = found
             self._touch(c, current, site_id, crawl_id, None, t)
         return True
 
     def mark_gone(self, site: str, url: str, *, crawl_id: int | None,
                   now: datetime | None = None) -> bool:
         """Mark a live document gone (writes a "gone" event). True if its status changed."""
-        site_id = self._find_site(site)
-        if site_id is None:
-            return False
         t = iso(now or utcnow())
-        with self._write() as c:
-            current = self._current(site_id, canonical_url(url))
-            if current is None or current.status == "gone":
+        with self._locate(site, url) as found:
+            if found is None or found[2].status == "gone":
                 return False
+            c, site_id, current = found
             c.execute("UPDATE documents SET status = 'gone', gone_at = ?, last_checked = ? WHERE id = ?",
                       (t, t, current.id))
             self._event(c, "gone", t, site_id, crawl_id, current.id, current.version)
         return True
+
+    @contextmanager
+    def _locate(self, site: str, url: str) -> Iterator[tuple[sqlite3.Connection, int, _Current] | None]:
+        """A write transaction holding `url`'s document on `site`: (conn, site_id, current).
+
+        Yields None, without a transaction, for an unknown site; inside one for an unknown URL.
+        """
+        site_id = self._find_site(site)
+        if site_id is None:
+            yield None
+            return
+        with self._write() as c:
+            current = self._current(site_id, canonical_url(url))
+            yield (c, site_id, current) if current is not None else None
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 TRACKED_FIELDS = ("title", "published", "body", "metadata", "attachments")
@@ -31,19 +31,20 @@ def normalize_body(body: str | None) -> str:
     return "\n".join(kept) + "\n" if kept else ""
 
 
-def _normalize_value(value: Any) -> Any:
+def _canonical(value: Any, text: Callable[[str], str]) -> Any:
+    """`value` with `text` applied to every string; mappings get sorted str keys, no empties."""
     if isinstance(value, str):
-        return collapse(value)
+        return text(value)
     if isinstance(value, Mapping):
-        return _normalize_mapping(value)
+        items = ((str(k), _canonical(v, text)) for k, v in value.items())
+        return {k: v for k, v in sorted(items) if v not in (None, "", [], {})}
     if isinstance(value, (list, tuple)):
-        return [_normalize_value(v) for v in value]
+        return [_canonical(v, text) for v in value]
     return value
 
 
-def _normalize_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
-    items = ((str(k), _normalize_value(v)) for k, v in value.items())
-    return {k: v for k, v in sorted(items) if v not in (None, "", [], {})}
+def _no_spaces(text: str) -> str:
+    return _SPACES.sub("", text)
 
 
 def normalize_record(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,24 +56,14 @@ def normalize_record(record: Mapping[str, Any]) -> dict[str, Any]:
         "title": collapse(record.get("title") or ""),
         "published": published or None,
         "body": normalize_body(record.get("body")),
-        "metadata": _normalize_mapping(record.get("metadata") or {}),
-        "attachments": [_normalize_value(dict(a)) for a in attachments],
+        "metadata": _canonical(record.get("metadata") or {}, collapse),
+        "attachments": [_canonical(dict(a), collapse) for a in attachments],
     }
-
-
-def _strip_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return _SPACES.sub("", value)
-    if isinstance(value, dict):
-        return {k: _strip_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip_all(v) for v in value]
-    return value
 
 
 def field_key(value: Any) -> str:
     """Whitespace-insensitive canonical JSON of one normalized field value."""
-    return json.dumps(_strip_all(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return to_json(_canonical(value, _no_spaces))
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:
@@ -87,35 +78,16 @@ def record_hash(record: Mapping[str, Any]) -> str:
     This is the hot path of re-crawls, where most records turn out unchanged.
     """
     published = record.get("published")
-    published = _SPACES.sub("", str(published)) if published is not None else None
+    published = _no_spaces(str(published)) if published is not None else None
     view = {
-        "title": _SPACES.sub("", record.get("title") or ""),
+        "title": _no_spaces(record.get("title") or ""),
         "published": published or None,
-        "body": _SPACES.sub("", record.get("body") or ""),
-        "metadata": _strip_mapping(record.get("metadata") or {}),
-        "attachments": [_strip_mapping(a) for a in record.get("attachments") or []],
+        "body": _no_spaces(record.get("body") or ""),
+        "metadata": _canonical(record.get("metadata") or {}, _no_spaces),
+        "attachments": [_canonical(a, _no_spaces) for a in record.get("attachments") or []],
     }
-    key = "\x1f".join(_dumps(view[name]) for name in TRACKED_FIELDS)
+    key = "\x1f".join(to_json(view[name]) for name in TRACKED_FIELDS)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def _strip_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return _SPACES.sub("", value)
-    if isinstance(value, Mapping):
-        return _strip_mapping(value)
-    if isinstance(value, (list, tuple)):
-        return [_strip_value(v) for v in value]
-    return value
-
-
-def _strip_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
-    items = ((str(k), _strip_value(v)) for k, v in value.items())
-    return {k: v for k, v in items if v not in (None, "", [], {})}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
@@ -124,5 +96,5 @@ def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def to_json(value: Any) -> str:
-    """Compact, key-sorted, UTF-8 JSON as stored in the database."""
+    """Compact, key-sorted, UTF-8 JSON as stored in the database (and hashed)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

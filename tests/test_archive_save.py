@@ -221,3 +221,33 @@ def test_sites_and_base_url(archive):
     archive.ensure_site("example", base_url="http://www.example.gov.cn/")
     assert [(s["name"], s["base_url"]) for s in archive.sites()] == [
         ("example", "http://www.example.gov.cn/")]
+
+
+def test_mark_checked_and_gone_on_unknown_site_or_url(archive, crawl):
+    archive.save("example", record(), crawl_id=crawl, now=at(1))
+    for mark in (archive.mark_checked, archive.mark_gone):
+        assert mark("nosuchsite", record()["url"], crawl_id=crawl) is False
+        assert mark("example", "http://www.example.gov.cn/unknown.html", crawl_id=crawl) is False
+    assert archive.events(kinds=["gone"]) == []
+    # both canonicalize the URL (the fragment is dropped)
+    assert archive.mark_gone("example", record()["url"] + "#top", crawl_id=crawl, now=at(2)) is True
+    assert archive.mark_checked("example", record()["url"] + "#top", crawl_id=crawl, now=at(3)) is True
+    assert [e["kind"] for e in archive.events()] == ["new", "gone", "restored"]
+
+
+def test_marking_on_an_unknown_site_takes_no_write_lock(tmp_path):
+    import sqlite3
+
+    from archive import Archive
+
+    path = tmp_path / "a.db"
+    Archive(path, create=True).close()
+    blocker = sqlite3.connect(path)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        with Archive(path, busy_timeout=0.1) as archive:
+            assert archive.mark_checked("nosuchsite", "http://x/", crawl_id=None) is False
+            assert archive.mark_gone("nosuchsite", "http://x/", crawl_id=None) is False
+    finally:
+        blocker.rollback()
+        blocker.close()
