@@ -778,24 +778,21 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
 
 
 def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, dict[str, Any]] = {}
-    for name in ("title", "published", "metadata", "attachments"):
-        before = old[name] if old else None
-        if before != new[name]:
-            fields[name] = {"old": before, "new": new[name]}
-    old_body = old["body"] if old else ""
-    body_diff = "".join(difflib.unified_diff(
-        old_body.splitlines(keepends=True), new["body"].splitlines(keepends=True),
+    """Changed fields (whitespace-insensitive, as a version's changed_fields) and a body diff."""
+    before = old or {"body": ""}  # against nothing: an empty body is no change
+    changed = changed_fields(before, new)
+    fields = {name: {"old": before.get(name), "new": new[name]}
+              for name in changed if name != "body"}
+    body_diff = "" if "body" not in changed else "".join(difflib.unified_diff(
+        (before.get("body") or "").splitlines(keepends=True), new["body"].splitlines(keepends=True),
         fromfile=f"version {old['version']}" if old else "(none)",
         tofile=f"version {new['version']}",
     ))
-    changed = list(fields) + (["body"] if old_body != new["body"] else [])
     return {
         "url": url,
         "from": old["version"] if old else None,
         "to": new["version"],
         "fields": fields,
-        "changed_fields": [n for n in ("title", "published", "body", "metadata", "attachments")
-                           if n in changed],
+        "changed_fields": changed,
         "body_diff": body_diff,
     }

@@ -111,3 +111,24 @@ def test_stats_counts(archive):
     assert (stats["documents"], stats["live"], stats["gone"], stats["versions"], stats["events"]) == (
         2, 1, 1, 3, 4)
     assert stats["schema_version"] == 1
+
+
+def test_diff_ignores_whitespace_like_history(tmp_path):
+    from archive import Archive
+
+    with Archive(tmp_path / "a.db", create=True) as a:
+        crawl = a.start_crawl("example", now=at(0))
+        a.save("example", record(1, title="关于 印发 通知", body="第一段 内容\n第二段"), crawl_id=crawl, now=at(1))
+        # the title loses a space (whitespace only) while the metadata really changes
+        a.save("example", record(1, title="关于印发 通知", body="第一段内容\n第二段",
+                                 metadata={"issuer": "市司法局"}), crawl_id=crawl, now=at(2))
+        history = a.history(1)
+        diff = a.diff(1)
+        assert history[-1]["changed_fields"] == ["metadata"]
+        assert diff["changed_fields"] == history[-1]["changed_fields"]
+        assert list(diff["fields"]) == ["metadata"]
+        assert diff["body_diff"] == ""  # the bodies differ only by whitespace
+        first = a.diff(1, to_version=1)  # against nothing: an empty body is no change
+        assert first["changed_fields"] == history[0]["changed_fields"]
+        a.save("example", record(2, body=""), crawl_id=crawl, now=at(3))
+        assert "body" not in a.diff(2)["changed_fields"]
