@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 # Re-exported: watch, health and the tests use them from here.
-from archive.timeutil import format_interval, iso, parse_interval, parse_iso, utcnow
+from archive.timeutil import format_interval, iso, parse_interval, parse_iso, utcnow  # noqa: F401
 
 log = logging.getLogger(__name__)
 

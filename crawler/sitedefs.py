@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import timeutil
-from archive.timeutil import format_interval  # re-exported: one spelling of intervals everywhere
+from archive.timeutil import format_interval  # noqa: F401 (re-exported: one spelling everywhere)
 
 BUNDLED_DIR = Path(__file__).parent / "sites"
 SITES_ENV = "GOV_ARCHIVE_SITES"

@@ -256,7 +256,7 @@ class Watcher:
     def _enforce_timeout(self) -> None:
         """SIGTERM crawls running longer than crawl_timeout; SIGKILL them stop_timeout later."""
         limit = self.config.crawl_timeout
-        if limit <= 0:
+        if limit <= 0 or self.stopping:  # when stopping, _shutdown has its own deadline
             return
         now = time.monotonic()
         for run in self.running.values():
