@@ -8,13 +8,26 @@ the spider closes. See https://docs.scrapy.org/en/latest/topics/item-pipeline.ht
 All archive calls run on one dedicated thread that owns the SQLite connection: compressing
 captures and committing overlap with downloading and extracting instead of stalling the
 event loop, and the single thread keeps writes in order.
+
+A briefly busy archive (another process writing: a query, ``notify``, a parallel crawl of
+another site) is not fatal: a write that times out with ``ArchiveBusy`` is retried with
+back-off for up to ``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer
+than that, closes the spider (once, reason ``archive_error``).
+
+The crawl row always gets an end: ``spider_closed`` records it (a Ctrl-C: "interrupted");
+when a second Ctrl-C stops the process before Scrapy closes the spider, an exit hook records
+"interrupted"; and a crawl killed outright (SIGKILL, power loss) is closed as "interrupted"
+by the next crawl of the site, once no process holds the site's crawl lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -35,6 +48,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+BUSY_TIMEOUT = 10.0  # seconds one write waits for another writer (ARCHIVE_BUSY_TIMEOUT)
+BUSY_RETRY_SECONDS = 60.0  # total time an item keeps retrying a busy archive (ARCHIVE_BUSY_RETRY_SECONDS)
+BUSY_BACKOFF_FIRST = 0.5  # first pause between attempts; doubles, at most BUSY_BACKOFF_MAX
+BUSY_BACKOFF_MAX = 8.0
+STALE_LOOKBACK = 20  # newest crawl rows of a site checked for a killed crawl's open row
+
 
 class ArchivePipeline:
     """Writes items into the archive at ``ARCHIVE_DB_PATH`` (one transaction per item)."""
@@ -44,8 +63,17 @@ class ArchivePipeline:
         self.db_path = db_path
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
-        self.previous_outcome: str | None = None
+        self.previous_crawl: dict[str, Any] | None = None  # the site's newest crawl before this one
+        self.busy_timeout = crawler.settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT)
+        self.busy_retry_seconds = crawler.settings.getfloat("ARCHIVE_BUSY_RETRY_SECONDS",
+                                                            BUSY_RETRY_SECONDS)
+        self._close_task: asyncio.Task[Any] | None = None  # the one close for an archive error
+        self._finished = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+
+    @property
+    def previous_outcome(self) -> str | None:
+        return self.previous_crawl.get("outcome") if self.previous_crawl else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -85,11 +113,13 @@ class ArchivePipeline:
         from archive import Archive
 
         Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
-        self.archive = Archive(self.db_path, create=True)
+        self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
         self.archive.ensure_site(self.site, base_url=home_url)
         previous = self.archive.crawls(site=self.site, limit=1)
-        self.previous_outcome = previous[0]["outcome"] if previous else None
+        self.previous_crawl = previous[0] if previous else None
+        close_stale_crawls(self.archive, self.db_path, self.site)
         self.crawl_id = self.archive.start_crawl(self.site)
+        atexit.register(self._finish_at_exit)
 
     def _archive_failed(self, exc: BaseException) -> None:
         self.crawler.stats.inc_value("archive/errors")
@@ -100,24 +130,53 @@ class ArchivePipeline:
         from crawler.runner import assess
 
         if self.archive is not None:
-            stats = dict(self.crawler.stats.get_stats())
-            stats["finish_reason"] = reason
+            stats = self._stats(reason)
             outcome = assess(stats).outcome
-            stats = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
             try:
                 self.run(self._finish, outcome, stats)
             except Exception as exc:  # the crawl is over; report, don't crash the shutdown
                 self._archive_failed(exc)
         self._thread.shutdown(wait=True)
 
+    def _stats(self, reason: str) -> dict[str, Any]:
+        """The crawl stats as stored with the crawl row (JSON-ready)."""
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
+
     def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
         assert self.archive is not None
         try:
             if self.crawl_id is not None:
-                self.archive.finish_crawl(self.crawl_id, outcome, stats)
+                self._finish_row(self.archive, outcome, stats)
         finally:
             self.archive.close()
             self.archive = None
+
+    def _finish_row(self, archive: Archive, outcome: str, stats: dict[str, Any]) -> None:
+        """Record the end of our crawl row unless someone (the runner) already did."""
+        assert self.crawl_id is not None
+        row = archive.crawl(self.crawl_id)
+        if row is None or not row.get("finished_at"):
+            archive.finish_crawl(self.crawl_id, outcome, stats)
+        self._finished = True
+        atexit.unregister(self._finish_at_exit)
+
+    def _finish_at_exit(self) -> None:
+        """A second Ctrl-C stops the reactor before spider_closed: close the row as interrupted.
+
+        Runs at interpreter exit on a connection of its own (the archive thread is gone by
+        then); SQLite's busy timeout covers a write still being committed elsewhere.
+        """
+        from archive import Archive, ArchiveError
+
+        if self._finished or self.crawl_id is None:
+            return
+        try:
+            with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
+                self._finish_row(archive, "interrupted", self._stats("interrupted"))
+        except (ArchiveError, OSError, sqlite3.Error) as exc:
+            logger.warning("Could not record the end of crawl %s: %s", self.crawl_id, exc)
 
     # ------------------------------------------------------------ reads for the spider
 
@@ -136,17 +195,43 @@ class ArchivePipeline:
             raise DropItem("archive not open")
         if not isinstance(item, (Announcement, Unchanged, Withdrawn)):
             raise DropItem(f"unknown item type {type(item).__name__}")
+        if self._close_task is not None:
+            raise DropItem("not archived: the crawl is closing after an archive error")
         try:
-            key = await self.call(self._write, item)
+            key = await self._write_retrying(item)
         except (ArchiveError, sqlite3.Error, OSError) as exc:
             self._archive_failed(exc)
-            # An archive that cannot be written makes the rest of the crawl pointless.
-            asyncio.get_event_loop().create_task(
-                self.crawler.engine.close_spider_async(reason="archive_error"))
+            self._close_spider()
             raise DropItem(f"not archived: {exc}") from None
         for name in key:
             self.crawler.stats.inc_value(name)
         return item
+
+    async def _write_retrying(self, item: Any) -> list[str]:
+        """`_write`, retried with back-off while the archive is busy (bounded in time)."""
+        from archive import ArchiveBusy
+
+        deadline = time.monotonic() + self.busy_retry_seconds
+        pause = BUSY_BACKOFF_FIRST
+        while True:
+            try:
+                return await self.call(self._write, item)
+            except ArchiveBusy as exc:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._close_task is not None:
+                    raise
+                self.crawler.stats.inc_value("archive/busy_retries")
+                logger.info("Archive busy, retrying in %.1fs: %s", min(pause, left), exc)
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, BUSY_BACKOFF_MAX)
+
+    def _close_spider(self) -> None:
+        """Close the spider (once): an archive that cannot be written makes the crawl pointless."""
+        if self._close_task is not None:
+            return
+        engine = self.crawler.engine
+        assert engine is not None
+        self._close_task = asyncio.ensure_future(engine.close_spider_async(reason="archive_error"))
 
     def _write(self, item: Any) -> list[str]:
         """One archive transaction; returns the stats keys to count."""
@@ -171,3 +256,36 @@ class ArchivePipeline:
         if a.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
             return ["archive/gone"]
         return ["archive/still_gone"]
+
+
+def close_stale_crawls(archive: Archive, db_path: str, site: str) -> list[int]:
+    """Close the site's crawl rows left unfinished by a killed process, as "interrupted".
+
+    Only when no other process holds the site's crawl lock (crawler/locks.py): under
+    ``gov-archive crawl`` / ``watch`` this process (or its ``watch`` parent) holds it, so an
+    unfinished row is a dead crawl's. Returns the ids closed.
+    """
+    if not _no_other_crawl(db_path, site):
+        return []
+    closed = []
+    for row in archive.crawls(site=site, limit=STALE_LOOKBACK):
+        if row.get("finished_at"):
+            continue
+        stats = dict(row.get("stats") or {})
+        stats["finish_reason"] = "killed"
+        archive.finish_crawl(row["id"], "interrupted", stats)
+        closed.append(row["id"])
+        logger.info("Crawl %s of %s never finished (killed?): recorded as interrupted",
+                    row["id"], site)
+    return closed
+
+
+def _no_other_crawl(db_path: str, site: str) -> bool:
+    """True if the site's crawl lock is free or held by us (this process or its parent)."""
+    from crawler.locks import FileLock, lock_path
+
+    probe = FileLock(lock_path(db_path, site))
+    if probe.acquire():
+        probe.release()
+        return True
+    return probe.owner_pid() in (os.getpid(), os.getppid())

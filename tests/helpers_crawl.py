@@ -291,3 +291,52 @@ def build_hanweb_post_site(n: int = 5, per_page: int = 1) -> dict[str, Page]:
             200, {"Content-Type": "text/xml; charset=utf-8"}, xml.encode())
     _articles(pages, paths)
     return pages
+
+
+# ---------------------------------------------------------------- review regressions
+
+RUISHU_SCRIPT = (b'<meta content="smwqIICc8EJXTaZztj79" r="m">'
+                 b"<script type=\"text/javascript\" r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
+                 b'$_ts.nsd=20587;$_ts.cd="qxJDrrAlt19qxGEbqSAotAqbq13DmqQNqc3u";</script>'
+                 b'<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/c.FxJzG50F.js" r="m">'
+                 b"</script>")
+
+
+def with_ruishu(body: bytes) -> bytes:
+    """A real page as a Ruishu-protected site serves it: its ``$_ts`` scripts in the head."""
+    return body.replace(b"</head>", RUISHU_SCRIPT + b"</head>", 1)
+
+
+def build_endless_site(n_pages: int = 60, folder: str = "/endless") -> dict[str, Page]:
+    """A broken pager: list.jsp?page=N always shows the same two items and 下一页 to N+1."""
+    paths = [(k, f"{folder}/content/post_{7000 + k}.html") for k in (2, 1)]
+    items = [(p, f"关于第{k}项工作的通知", f"2024-02-{k + 1:02d}") for k, p in paths]
+    pages: dict[str, Page] = {}
+    for i in range(1, n_pages + 1):
+        pager = f'<a href="list.jsp?page=1">首页</a><a href="list.jsp?page={i + 1}">下一页</a>'
+        pages[f"{folder}/list.jsp?page={i}"] = html_page(list_html(items, pager))
+    _articles(pages, paths)
+    return pages
+
+
+def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    """A GovSpider for a fixed example site, wired to a Crawler but not crawling (callbacks by hand)."""
+    from scrapy.crawler import Crawler
+    from scrapy.utils.test import get_reactor_settings
+
+    from crawler.runner import project_settings
+    from crawler.sitedefs import Column, Incremental, Politeness, SiteDef
+    from crawler.spiders.sites import spider_class
+
+    site = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
+                   allowed_domains=("www.example.gov.cn",),
+                   politeness=Politeness(download_delay=4.0, concurrency=2),
+                   incremental=Incremental(stop_after_known_pages=1), max_pages=50)
+    settings = project_settings({"ARCHIVE_DB_PATH": str(tmp_path / "a.db"),
+                                 **get_reactor_settings(), **(overrides or {})})
+    cls = spider_class(site)
+    crawler = Crawler(cls, settings)
+    spider = cls.from_crawler(crawler, site_def=site)
+    crawler.spider = spider
+    crawler._apply_settings()
+    return spider, crawler

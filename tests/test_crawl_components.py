@@ -8,33 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_crawl import make_spider
 from scrapy import Request
-from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_reactor_settings
 
 from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
-from crawler.runner import assess, project_settings
-from crawler.sitedefs import Column, Incremental, Politeness, SiteDef
-from crawler.spiders.base import GovSpider, with_contact
-from crawler.spiders.sites import spider_class
-
-SITE = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
-               allowed_domains=("www.example.gov.cn",),
-               politeness=Politeness(download_delay=4.0, concurrency=2),
-               incremental=Incremental(stop_after_known_pages=1), max_pages=50)
-
-
-def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[GovSpider, Crawler]:
-    settings = project_settings({"ARCHIVE_DB_PATH": str(tmp_path / "a.db"),
-                                 **get_reactor_settings(), **(overrides or {})})
-    cls = spider_class(SITE)
-    crawler = Crawler(cls, settings)
-    spider = cls.from_crawler(crawler, site_def=SITE)
-    crawler.spider = spider
-    crawler._apply_settings()
-    return spider, crawler
+from crawler.runner import assess
+from crawler.spiders.base import with_contact
 
 
 def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:

@@ -6,11 +6,15 @@ A crawl of a site (see crawler/sitedefs.py):
    revisit (conditional requests with the stored ETag / Last-Modified).
 2. ``parse_list`` finds the announcement links and the next list page (crawler/listing.py).
    Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
-   items are all known, unless the crawl is ``--full`` or the previous crawl did not finish.
+   items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
+   (killed or interrupted). Whatever the mode, paging also stops when list pages keep
+   repeating items this run has already seen, and after ``GOV_ARCHIVE_MAX_LIST_PAGES`` pages
+   of a column (default 1000) when the site sets no cap.
 3. ``parse_article`` classifies the answer: an article is extracted and handed to the
    archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
    page of a *known* article -> withdrawn; anti-bot shells, soft 404s and empty pages are
-   only counted (``pages/*`` stats).
+   only counted (``pages/*`` stats). Whether an article answer is an anti-bot shell is the
+   extractor's call (``page_class``): Ruishu sites put ``$_ts`` scripts on real pages too.
 
 Requests bypass Scrapy's duplicate filter (``dont_filter``): the spider de-duplicates per run
 itself, so a resumed JOBDIR never drops a page that was scheduled but not fetched.
@@ -53,6 +57,12 @@ def list_priority(page: int) -> int:
 HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521, 522, 524]
 HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
+ANTIBOT_STATUSES = (412, 521)  # Ruishu / Jiasule challenge answers, whatever their body
+DEFAULT_MAX_LIST_PAGES = 1000  # per column, when neither the site nor -s sets a cap
+# List pages in a row that add no item unseen in this run (or no item at all: the empty
+# pages some pagers serve past the end) before paging stops. Two, not one: a Hanweb column
+# page embeds the records its first dataproxy.jsp answer repeats.
+REPEAT_PAGES_STOP = 2
 
 
 def canonical(url: str) -> str:
@@ -77,6 +87,18 @@ def with_contact(user_agent: str, contact: str) -> str:
     if user_agent.endswith(")"):
         return f"{user_agent[:-1]}; contact: {contact})"
     return f"{user_agent} (contact: {contact})"
+
+
+def cut_short(previous: dict[str, Any] | None) -> bool:
+    """The site's previous crawl was killed (never finished) or interrupted (Ctrl-C, SIGTERM).
+
+    Only then does the next crawl walk every list page again ("recovery"): a first crawl has
+    nothing to recover, and a crawl capped by max_pages ("partial"), blocked or failed ended
+    on its own terms; the next one is an ordinary incremental crawl.
+    """
+    if not previous:
+        return False
+    return not previous.get("finished_at") or previous.get("outcome") == "interrupted"
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -104,6 +126,7 @@ class GovSpider(scrapy.Spider):
         self._known: dict[str, dict[str, Any]] = {}
         self._requested: set[str] = set()
         self._list_seen: set[str] = set()
+        self._listed: dict[int, set[str]] = {}  # column -> canonical item URLs listed this run
         self._antibot_streak = 0
         self.full = False
         self.recover = False
@@ -192,9 +215,8 @@ class GovSpider(scrapy.Spider):
             return
         for doc in await pipeline.known_documents():
             self._known[canonical(doc["url"])] = doc
-        previous = pipeline.previous_outcome
-        if previous != "finished":
-            self.recover = True  # first crawl, or the last one was cut short: walk everything
+        if cut_short(pipeline.previous_crawl):
+            self.recover = True  # the last crawl was killed or interrupted: walk everything
         if self.recover:
             self.crawler.stats.set_value("crawl/recovery", True)
 
@@ -231,7 +253,8 @@ class GovSpider(scrapy.Spider):
     def _list_request(self, url: str, *, column: int, page: int,
                       form: dict[str, str] | None = None) -> scrapy.Request:
         self._list_seen.add(url)
-        meta = {"column": column, "list_page": page, "known_streak": 0, "hanweb_form": form}
+        meta = {"column": column, "list_page": page, "known_streak": 0, "repeat_streak": 0,
+                "hanweb_form": form}
         if form:  # newer Hanweb dataproxy.jsp: POST with the column ids in the body
             return scrapy.FormRequest(url, formdata=form, callback=self.parse_list,
                                       dont_filter=True, priority=list_priority(page), meta=meta,
@@ -280,9 +303,14 @@ class GovSpider(scrapy.Spider):
         if not page.items:
             stats.inc_value("list/no_items")
             logger.warning("No announcement links found on list page %s", response.url)
-        fresh = 0
+        listed = self._listed.setdefault(response.meta.get("column", 0), set())
+        fresh = unseen = 0
         for item in page.items:
-            doc = self._known.get(canonical(item.url))
+            key = canonical(item.url)
+            if key not in listed:  # else on an earlier list page of this run
+                listed.add(key)
+                unseen += 1
+            doc = self._known.get(key)
             if doc is not None and doc.get("status") != "gone":
                 continue  # known: revisited on its own schedule
             fresh += doc is None  # a gone page listed again is re-checked, but is not news
@@ -291,17 +319,24 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
         next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0,
-                                               page.next_form)
+                                               page.next_form, repeated=not unseen)
         if next_request is not None:
             yield next_request
 
     def _next_list_request(self, response: Response, next_url: str | None, all_known: bool,
-                           form: dict[str, str] | None = None) -> scrapy.Request | None:
+                           form: dict[str, str] | None = None, *,
+                           repeated: bool = False) -> scrapy.Request | None:
         stats = self.crawler.stats
         meta = response.meta
         if not next_url or next_url in self._list_seen:
             return None
         if not host_allowed(next_url, self.site.allowed_domains):
+            return None
+        repeats = meta.get("repeat_streak", 0) + 1 if repeated else 0
+        if repeats >= REPEAT_PAGES_STOP:
+            stats.inc_value("list/stopped_repeat")
+            logger.info("List pages keep repeating items already seen; paging stops at %s",
+                        response.url)
             return None
         streak = meta.get("known_streak", 0) + 1 if all_known else 0
         stop_after = self._setting_or_site("STOP_AFTER_KNOWN_PAGES",
@@ -309,23 +344,34 @@ class GovSpider(scrapy.Spider):
         if stop_after and streak >= stop_after and not (self.full or self.recover):
             stats.inc_value("list/stopped_known")
             return None
-        cap = self.crawler.settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
         page = meta.get("list_page", 1) + 1
+        cap = self._list_page_cap()
         if cap and page > cap:
             stats.inc_value("list/stopped_cap")
             return None
         request = self._list_request(next_url, column=meta.get("column", 0), page=page, form=form)
         request.meta["known_streak"] = streak
+        request.meta["repeat_streak"] = repeats
         return request
+
+    def _list_page_cap(self) -> int:
+        """List pages per column: -s MAX_LIST_PAGES, else the site's, else the default cap."""
+        settings = self.crawler.settings
+        configured = settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
+        if configured:
+            return configured
+        return settings.getint("GOV_ARCHIVE_MAX_LIST_PAGES", DEFAULT_MAX_LIST_PAGES)  # 0: no cap
 
     # ------------------------------------------------------------ articles
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         doc = response.meta.get("doc")
         url = self._requested_url(response)
-        if self._blocked(response):
+        if self._article_challenge(response):
+            self._note_antibot(response.url)
             return
-        self._antibot_streak = 0
+        if response.status != 200:
+            self._antibot_streak = 0  # a real answer (a 200 is judged by the extractor below)
         if response.status == 304 and doc is not None and doc.get("status") != "gone":
             yield Unchanged(self.site.name, url, "not_modified")
             return
@@ -377,11 +423,30 @@ class GovSpider(scrapy.Spider):
         return bool(sha) and hashlib.sha256(body).hexdigest() == sha
 
     def _blocked(self, response: Response) -> bool:
-        """Count an anti-bot challenge; give up on the site after a streak of them."""
+        """A list page answered by an anti-bot challenge: count it (see `_note_antibot`)."""
         if not looks_like_antibot(response.body, response.status):
             return False
         self._note_antibot(response.url)
         return True
+
+    @staticmethod
+    def _article_challenge(response: Response) -> bool:
+        """An article request answered by a challenge rather than by the site.
+
+        412/521 are challenges by status. A 200 is left to `_extract` (the extractor's
+        page_class), never to a marker test: Ruishu sites carry ``$_ts`` on real articles.
+        Other statuses with a body (403, 404, 5xx ...) are classified by the extractor here,
+        so a challenge is never taken for a withdrawal.
+        """
+        status = response.status
+        if status in ANTIBOT_STATUSES:
+            return True
+        if status in (200, 304) or not response.body.strip():
+            return False
+        from crawler.extract import extract
+
+        ex = extract(response.body, response.url, response_headers(response), status)
+        return ex.page_class == "antibot"
 
     def _note_antibot(self, url: str) -> None:
         self.crawler.stats.inc_value("pages/antibot")
@@ -400,6 +465,7 @@ class GovSpider(scrapy.Spider):
         if ex.page_class == "antibot":
             self._note_antibot(response.url)
             return ex.page_class
+        self._antibot_streak = 0
         stats.inc_value(f"pages/{ex.page_class}")
         if not ex.is_archivable:
             logger.info("Not archived (%s): %s", ex.page_class, response.url)
@@ -420,7 +486,8 @@ class GovSpider(scrapy.Spider):
         rules = self.site.article
         if not (rules.title or rules.published or rules.body):
             return
-        from crawler.listing import clean_text, find_date
+        from crawler.extract.dates import parse_date
+        from crawler.listing import clean_text
 
         def text(css: str, sep: str = " ") -> str:
             parts = response.css(css).xpath("string(.)").getall()
@@ -428,7 +495,9 @@ class GovSpider(scrapy.Spider):
 
         if rules.title and (title := text(rules.title)):
             item.title = title
-        if rules.published and (date := find_date(text(rules.published))):
+        # parse_date: the labelled (发布日期：…) or else the first full date in the text, checked
+        # against the calendar, with its time (+08:00) and in Chinese numerals too
+        if rules.published and (date := parse_date(text(rules.published))):
             item.published = date
         if rules.body:
             nodes = response.css(rules.body)

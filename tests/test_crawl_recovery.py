@@ -1,0 +1,104 @@
+"""Recovery (walk every list page) only after a killed or interrupted crawl; stale rows get closed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, summary
+
+from archive import Archive
+from crawler.pipelines import close_stale_crawls
+
+SITE = "127.0.0.1"
+
+
+def _set_last_outcome(db: Path, outcome: str) -> None:
+    with Archive(db) as a:
+        last = a.crawls(site=SITE, limit=1)[0]
+        a.finish_crawl(last["id"], outcome, last["stats"] or {})
+
+
+def _recrawl(srv, db: Path) -> tuple[dict, int]:
+    srv.log.clear()
+    proc = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return summary(proc)["sites"][0]["stats"], srv.hits("/tzgg/index_")
+
+
+def test_only_a_killed_or_interrupted_crawl_triggers_recovery(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(9, 3)) as srv:
+        assert run_crawl(db, "--url", srv.url("/tzgg/index.html")).returncode == 0
+        for outcome in ("partial", "blocked", "failed"):  # ended on their own terms
+            _set_last_outcome(db, outcome)
+            stats, later_pages = _recrawl(srv, db)
+            assert not stats.get("crawl/recovery") and later_pages == 0, outcome
+            assert stats["list/stopped_known"] == 1
+
+        _set_last_outcome(db, "interrupted")
+        stats, later_pages = _recrawl(srv, db)
+        assert stats["crawl/recovery"] is True and later_pages == 2  # index_1, index_2
+
+        with Archive(db) as a:  # a crawl killed outright: its row never got an end
+            killed = a.start_crawl(SITE)
+        stats, later_pages = _recrawl(srv, db)
+        assert stats["crawl/recovery"] is True and later_pages == 2
+        with Archive(db) as a:
+            row = a.crawl(killed)
+            assert row["outcome"] == "interrupted" and row["finished_at"]
+            assert all(c["finished_at"] for c in a.crawls(site=SITE))
+
+        stats, later_pages = _recrawl(srv, db)  # recovered: incremental again
+        assert not stats.get("crawl/recovery") and later_pages == 0
+
+
+def test_a_row_of_a_crawl_holding_the_site_lock_is_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as a:
+        live = a.start_crawl(SITE)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from crawler.locks import site_lock;"
+         f"l = site_lock({str(db)!r}, {SITE!r}); l.acquire(); print('held', flush=True);"
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Archive(db) as a:
+            assert close_stale_crawls(a, str(db), SITE) == []
+            assert a.crawl(live)["finished_at"] is None
+    finally:
+        holder.communicate("", timeout=10)
+    with Archive(db) as a:
+        assert close_stale_crawls(a, str(db), SITE) == [live]
+        assert a.crawl(live)["outcome"] == "interrupted"
+
+
+def test_two_ctrl_c_under_scrapy_crawl_still_close_the_row(tmp_path: Path) -> None:
+    """Bare ``scrapy crawl`` (no gov-archive runner): the pipeline's own exit hook ends the row."""
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(24, 4)) as srv:
+        srv.delay = 0.3
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("GOV_ARCHIVE_SITES", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"url={srv.url('/tzgg/index.html')}",
+             "-s", f"ARCHIVE_DB_PATH={db}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+        deadline = time.monotonic() + 30
+        while srv.hits("/tzgg/202401/") < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for _ in range(2):
+            os.killpg(proc.pid, signal.SIGINT)
+            time.sleep(0.1)
+        _out, err = proc.communicate(timeout=30)
+    with Archive(db) as a:
+        rows = a.crawls(site=SITE)
+    assert len(rows) == 1, err[-2000:]
+    assert rows[0]["outcome"] == "interrupted" and rows[0]["finished_at"], err[-2000:]
