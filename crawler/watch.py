@@ -419,6 +419,14 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
 
 
+def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """``--crawl-timeout``: an interval, or 0 for no limit, in seconds."""
+    try:
+        return parse_interval(value, allow_zero=True).total_seconds()
+    except IntervalError as error:
+        raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
+
+
 def _group_db(ctx: click.Context) -> str:
     """The ``gov-archive --db`` value (or $GOV_ARCHIVE_DB, or archive.db)."""
     state = getattr(ctx, "obj", None)
@@ -456,6 +464,10 @@ def setup_logging(verbose: bool = False) -> None:
               help="POST events of all sites to URL as JSON (repeatable).")
 @click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
               help="Seconds to wait for crawls after SIGTERM before killing them.")
+@click.option("--crawl-timeout", default=format_interval(DEFAULT_CRAWL_TIMEOUT), show_default=True,
+              callback=_timeout, metavar="INTERVAL",
+              help="Longest one crawl may run (30m, 6h ...; 0: no limit); then it is stopped "
+                   "(SIGTERM, SIGKILL after --stop-timeout) and counts as a failure.")
 @click.option("--max-backoff", default="1d", show_default=True, callback=_interval,
               help="Longest wait imposed on a failing site (never shorter than its interval).")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
@@ -466,14 +478,14 @@ def setup_logging(verbose: bool = False) -> None:
 def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
-    stop_timeout: float, max_backoff: timedelta, log_dir: str | None,
+    stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
     setting_pairs: tuple[str, ...], verbose: bool,
 ) -> None:
     """Keep crawling the sites that are due, each in its own process.
 
     A site is due when its interval (`every` in its definition, default 6h) has passed since
-    its last finished crawl. Failing, blocked or overrunning (a crawl may run 6h at most) sites
-    back off exponentially. Stop with SIGTERM or Ctrl-C; running crawls are closed cleanly.
+    its last finished crawl. Failing, blocked or overrunning (--crawl-timeout) sites back
+    off exponentially. Stop with SIGTERM or Ctrl-C; running crawls are closed cleanly.
 
     \b
     Examples:
@@ -510,7 +522,7 @@ def watch_command(
         max_parallel=max_parallel,
         interval=interval.total_seconds(),
         stop_timeout=stop_timeout,
-        crawl_timeout=DEFAULT_CRAWL_TIMEOUT.total_seconds(),
+        crawl_timeout=crawl_timeout,
         max_backoff=max_backoff,
         webhooks=webhooks,
         log_dir=Path(log_dir) if log_dir else None,

@@ -87,3 +87,18 @@ def test_watch_applies_the_default_limit(tmp_path, monkeypatch):
     result = CliRunner().invoke(watch_command, ["--db", str(tmp_path / "gov.db"), "--sites", str(sites)])
     assert result.exit_code == 0, result.output
     assert seen == [DEFAULT_CRAWL_TIMEOUT.total_seconds()]
+
+
+def test_the_crawl_timeout_option(tmp_path, monkeypatch):
+    seen: list[float] = []
+    monkeypatch.setattr(Watcher, "run", lambda self, once=False: seen.append(self.config.crawl_timeout) or 0)
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "x.toml").write_text('name = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n', encoding="utf-8")
+    base = ["--db", str(tmp_path / "gov.db"), "--sites", str(sites)]
+    for value, seconds in (("2h", 7200.0), ("0", 0.0), ("1h30m", 5400.0)):
+        result = CliRunner().invoke(watch_command, [*base, "--crawl-timeout", value])
+        assert result.exit_code == 0, result.output
+        assert seen[-1] == seconds
+    result = CliRunner().invoke(watch_command, [*base, "--crawl-timeout", "soon"])
+    assert result.exit_code == 2 and "bad interval 'soon'" in result.output
