@@ -29,12 +29,12 @@ def _documents(db: Path) -> int:
 def test_write_lock_held_by_another_process_is_waited_out(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with serve(build_trs_site(8, 4)) as srv:
-        srv.delay = 0.05
+        srv.delay = 0.1  # one request at a time: items keep arriving while the lock is held
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("GOV_ARCHIVE_SITES", None)
         proc = subprocess.Popen(
             crawl_cmd(db, "--url", srv.url("/tzgg/index.html"), "-s", "ARCHIVE_BUSY_TIMEOUT=0.1",
-                      "--json"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "--json"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             cwd=tmp_path)
         deadline = time.monotonic() + 30
         while _documents(db) < 1 and time.monotonic() < deadline:
