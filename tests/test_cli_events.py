@@ -163,7 +163,8 @@ def test_export_to_file(populated, tmp_path: Path) -> None:
     result = run(db, "export", "--csv", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 4
+    with out.open(encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == 4
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temp file left
 
 
