@@ -7,6 +7,7 @@ import difflib
 import json
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,8 +106,9 @@ class Archive:
             raise ArchiveMissing(f"archive {self.path} does not exist")
         if os.path.isdir(self.path):
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        self.read_only = not create and not _writable(self.path)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+            self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
             raise ArchiveWriteError(f"cannot open archive {self.path}: {e}") from None
         self._site_ids: dict[str, int] = {}
@@ -132,6 +134,10 @@ class Archive:
         # One transaction per saved item: checkpoint (and fsync) every ~40 MB of WAL, not 4 MB.
         self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
         if not initialized or migrations.needs_migration(self.db):
+            if self.read_only:
+                raise ArchiveWriteError(
+                    f"{self.path} needs a schema upgrade but is read-only for this user"
+                )
             try:
                 if self.db.journal_mode != "wal":
                     self.db.enable_wal()
@@ -796,3 +802,25 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "changed_fields": changed,
         "body_diff": body_diff,
     }
+
+
+def _writable(path: str) -> bool:
+    """Can this process write ``path`` and create its -wal/-shm files beside it?"""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(path):
+        return os.access(folder, os.W_OK)
+    return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+
+
+def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
+    """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
+
+    A WAL database needs its -shm file to be read: when the folder is read-only and no writer
+    has left one, the file can only be opened as immutable (no writer can be active then).
+    """
+    if not read_only:
+        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    if not os.path.exists(path + "-shm"):
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)

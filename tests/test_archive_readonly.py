@@ -1,0 +1,50 @@
+"""An archive this user cannot write (a service's file, a read-only folder) can still be queried."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers_archive import record
+
+import archive.db
+from archive import Archive
+from archive.errors import ArchiveWriteError
+
+
+@pytest.fixture
+def saved_archive(tmp_path: Path) -> Path:
+    path = tmp_path / "archive.db"
+    with Archive(path, create=True) as a:
+        crawl = a.start_crawl("city")
+        a.save("city", record(1), crawl_id=crawl)
+    assert not (tmp_path / "archive.db-shm").exists()  # the last close removes WAL files
+    return path
+
+
+@pytest.fixture
+def not_writable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root ignores file modes, so the permission check itself is replaced.
+    monkeypatch.setattr(archive.db, "_writable", lambda path: False)
+
+
+@pytest.mark.usefixtures("not_writable")
+def test_query_works_without_write_access(saved_archive: Path) -> None:
+    with Archive(saved_archive) as a:
+        assert a.read_only
+        assert [d["title"] for d in a.export()] == [record(1)["title"]]
+        assert a.search(record(1)["title"][:4])
+    assert not saved_archive.with_name("archive.db-shm").exists()
+
+
+@pytest.mark.usefixtures("not_writable")
+def test_writes_fail_cleanly_and_change_nothing(saved_archive: Path) -> None:
+    before = saved_archive.read_bytes()
+    with Archive(saved_archive) as a, pytest.raises(ArchiveWriteError, match="readonly"):
+        a.start_crawl("city")
+    assert saved_archive.read_bytes() == before
+
+
+def test_writable_archive_is_not_read_only(saved_archive: Path) -> None:
+    with Archive(saved_archive) as a:
+        assert not a.read_only
