@@ -34,17 +34,20 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     Raises ValueError with a short, user-facing message.
     """
     value = text.strip()
-    if value and is_relative_interval(value):
-        return (now or datetime.now(UTC)).astimezone(UTC) - parse_interval(value, allow_zero=True)
     try:
+        if value and is_relative_interval(value):
+            since = (now or datetime.now(UTC)).astimezone(UTC)
+            return since - parse_interval(value, allow_zero=True)
         parsed = parse_iso(value)
+        if parsed is not None:
+            return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of dates") from None
     except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValueError(
-            f"{text!r} is not a time: use 30m, 12h, 1h30m, 2d, 1w, YYYY-MM-DD or an ISO datetime"
-        )
-    return parsed.astimezone(UTC)
+        pass
+    raise ValueError(
+        f"{text!r} is not a time: use 30m, 12h, 1h30m, 2d, 1w, YYYY-MM-DD or an ISO datetime"
+    )
 
 
 def parse_stored_time(value: str | None) -> datetime | None:

@@ -120,3 +120,11 @@ def test_short_published_keeps_the_pages_own_clock() -> None:
     assert short_published("2026-11-24T16:30:00+08:00") == "2026-11-24 16:30"
     assert short_published("2026-11-24") == "2026-11-24"
     assert short_published(None) == ""
+
+
+@pytest.mark.parametrize(
+    "value", ["99999999d", "1000000w", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"]
+)
+def test_since_out_of_range_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ValueError, match="out of the range of dates"):
+        parse_since(value, now=datetime(2026, 11, 25, tzinfo=UTC))
