@@ -313,13 +313,23 @@ def post_crawl(
             try:
                 report.results[site.name] = after_crawl(archive, site, now=now, max_backoff=max_backoff)
             except Exception as error:  # the crawl is done; one site's book-keeping must not stop the rest
-                log.exception("book-keeping of %s failed", site.name)
+                log_failure(error, "book-keeping of %s failed", site.name)
                 report.errors.append(f"{site.name}: could not update its schedule state: {error}")
         sinks = alerts.sinks_for(webhooks, schedules)
         for sink in sinks:
             try:
                 report.deliveries += alerts.deliver_all(archive, db_path, [sink], now=now, **delivery_options)
             except Exception as error:
-                log.exception("webhook delivery failed")
+                log_failure(error, "webhook delivery failed")
                 report.errors.append(f"webhook {alerts.redact(sink.url)}: delivery failed: {error}")
     return report
+
+
+def log_failure(error: Exception, message: str, *args: object) -> None:
+    """Log an expected archive failure in one line; anything else with its traceback."""
+    from archive import ArchiveError
+
+    if isinstance(error, ArchiveError):
+        log.warning(message + ": %s", *args, error)
+    else:
+        log.exception(message, *args)

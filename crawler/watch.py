@@ -32,11 +32,12 @@ from typing import Any, ContextManager
 
 import click
 
+from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval, utcnow
 from crawler import alerts, locks
 from crawler.schedule import (
-    DEFAULT_MAX_BACKOFF, SiteSchedule, after_crawl, classify, due_sites, load_schedules,
-    record_outcome,
+    DEFAULT_MAX_BACKOFF, SiteSchedule, log_failure, after_crawl, classify, due_sites,
+    load_schedules, record_outcome,
 )
 
 log = logging.getLogger("gov-archive.watch")
@@ -302,7 +303,7 @@ class Watcher:
                 if not self.stopping:
                     self._deliver(archive, site)
         except Exception as error:  # watch keeps going whatever one site does
-            log.exception("book-keeping of %s failed: %s", site.name, error)
+            log_failure(error, "book-keeping of %s failed", site.name)
 
     def _conclude(
         self, archive: Any, site: SiteSchedule, run: Running | None, error: str | None,
@@ -560,7 +561,7 @@ def notify_command(
 
     path = Path(db_path or _group_db(ctx))
     if not path.exists():
-        raise click.ClickException(f"archive {path} does not exist")
+        raise click.ClickException(f"no archive at {path}")
     try:
         defined = load_sites(sites_dir)
     except SiteDefError as error:
@@ -569,7 +570,10 @@ def notify_command(
     if unknown:
         raise click.BadParameter(f"unknown site(s): {', '.join(unknown)}", param_hint="SITES")
     chosen = [defined[name] for name in (sites or sorted(defined))]
-    report = post_crawl(path, chosen, webhooks=webhooks)
+    try:
+        report = post_crawl(path, chosen, webhooks=webhooks)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
     for line in report.lines():
         click.echo(line, err=True)
     failed = any(d.error for d in report.deliveries) or report.errors
