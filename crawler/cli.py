@@ -94,8 +94,8 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         raise click.UsageError(str(exc)) from None
     try:
         chosen = runner.select_sites(site_names, urls, all_sites=all_sites, sites_dir=sites_dir)
-    except runner.UnknownSite as exc:
-        raise click.ClickException(str(exc).replace("'", "", 2)) from None
+    except runner.UnknownSite as exc:  # a name the user typed: a usage error, like watch's
+        raise click.BadParameter(str(exc), param_hint="SITE") from None
     except SiteDefError as exc:
         raise click.ClickException(str(exc)) from None
     if not chosen:

@@ -160,8 +160,8 @@ def test_cli_reports_malformed_definition(tmp_path: Path) -> None:
 
 def test_cli_unknown_site_and_usage(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["crawl", "no-such-site", "--db", str(tmp_path / "a.db")])
-    assert result.exit_code == 1
-    assert result.output.startswith("Error: unknown site no-such-site")
+    assert result.exit_code == 2
+    assert "Error: Invalid value for SITE: unknown site 'no-such-site'" in result.output
     assert CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "a.db")]).exit_code == 2
     assert not (tmp_path / "a.db").exists()
 
