@@ -13,7 +13,7 @@ REAL = "/tzgg/202302/t20230228_1.html"
 
 
 def test_real_article_with_ruishu_script_is_archived_and_shells_are_not(tmp_path: Path) -> None:
-    real = with_ruishu((FIXTURES / "article_002.html").read_bytes())
+    real = with_ruishu((FIXTURES / "corpus/002.html").read_bytes())
     assert b"$_ts" in real
     paths = {REAL: real,
              "/tzgg/202302/t20230227_2.html": (SHELLS / "C01.html").read_bytes(),
@@ -36,7 +36,7 @@ def test_real_article_with_ruishu_script_is_archived_and_shells_are_not(tmp_path
 def test_challenge_status_and_challenge_body_on_an_error_are_not_withdrawals(tmp_path: Path) -> None:
     """412 is a challenge by status; a 404 whose body is a challenge shell is no withdrawal."""
     db = tmp_path / "a.db"
-    real = with_ruishu((FIXTURES / "article_004.html").read_bytes())
+    real = with_ruishu((FIXTURES / "corpus/004.html").read_bytes())
     other = "/tzgg/202302/t20230227_2.html"
     pages = {REAL: html_page(real), other: html_page(real.replace(b"2022", b"2021")),
              "/tzgg/index.html": html_page(list_html([(REAL, "关于第一项工作的通知", "2023-02-28"),

@@ -13,9 +13,9 @@ from crawler.sitedefs import BUNDLED_DIR, load_sites
 
 # Real article pages (shared/corpus/pages, copied) and their ground-truth titles.
 ARTICLES = {
-    "article_002.html": "山西品牌丝路行（南美站）正式启动",
-    "article_004.html": "载人航天工程全线备战空间站建造任务",
-    "article_016.html": "2021年村级信息资源共享支中心电脑采购项目中标公告",
+    "corpus/002.html": "山西品牌丝路行（南美站）正式启动",
+    "corpus/004.html": "载人航天工程全线备战空间站建造任务",
+    "corpus/016.html": "2021年村级信息资源共享支中心电脑采购项目中标公告",
 }
 
 
@@ -23,12 +23,12 @@ def nmpa_site(base: str) -> dict[str, tuple[int, dict[str, str], bytes]]:
     """NMPA's two saved list pages as one column (019 -> index_1 = 020), real articles behind."""
     html_type = {"Content-Type": "text/html; charset=utf-8"}
     pages = {
-        "/yaopin/ypggtg/index.html": (200, html_type, (FIXTURES / "019.html").read_bytes()),
-        "/yaopin/ypggtg/index_1.html": (200, html_type, (FIXTURES / "020.html").read_bytes()),
+        "/yaopin/ypggtg/index.html": (200, html_type, (FIXTURES / "other/019.html").read_bytes()),
+        "/yaopin/ypggtg/index_1.html": (200, html_type, (FIXTURES / "other/020.html").read_bytes()),
     }
     bodies = [(FIXTURES / name).read_bytes() for name in ARTICLES]
     links: list[str] = []
-    for name in ("019.html", "020.html"):
+    for name in ("other/019.html", "other/020.html"):
         text = (FIXTURES / name).read_text(encoding="utf-8")
         links += re.findall(r'href="\.\./\.\.(/(?:xxgk|zhuanti|yaowen|yaopin)/[^"]+/\d{17}\.html)"', text)
     for i, path in enumerate(dict.fromkeys(links)):

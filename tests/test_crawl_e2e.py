@@ -131,7 +131,7 @@ def test_pagination_forms_and_gbk(tmp_path: Path) -> None:
 
 
 def test_antibot_answers_are_never_archived(tmp_path: Path) -> None:
-    shell = (FIXTURES / "antibot_ruishu.html").read_bytes()
+    shell = (FIXTURES / "other/C02.html").read_bytes()
     jsl = b"<script>document.cookie=('__jsl_clearance_s=1');location.href=location.pathname</script>"
     for status, body in ((412, shell), (521, jsl), (200, shell)):
         db = tmp_path / f"{status}.db"

@@ -17,7 +17,7 @@ def corpus(name: str) -> str:
 
 
 def test_nmpa_announcements_list_019() -> None:
-    page = parse_list(corpus("019.html"), NMPA_GG, allowed_domains=["www.nmpa.gov.cn"])
+    page = parse_list(corpus("other/019.html"), NMPA_GG, allowed_domains=["www.nmpa.gov.cn"])
     assert len(page.items) == 20
     first = page.items[0]
     assert first.url == ("https://www.nmpa.gov.cn/xxgk/ggtg/ypggtg/ypshmshxdgg/"
@@ -32,7 +32,7 @@ def test_nmpa_announcements_list_019() -> None:
 
 
 def test_nmpa_news_list_020() -> None:
-    page = parse_list(corpus("020.html"), NMPA_DT, allowed_domains=["www.nmpa.gov.cn"])
+    page = parse_list(corpus("other/020.html"), NMPA_DT, allowed_domains=["www.nmpa.gov.cn"])
     assert len(page.items) == 20
     assert all(i.date and i.title for i in page.items)
     assert page.items[0].title == "国家药监局批准莫米司特片上市"
@@ -41,8 +41,8 @@ def test_nmpa_news_list_020() -> None:
 
 def test_site_item_selector_gives_the_same_items() -> None:
     rules = ListRules(item_selector="div.yp-child-list div.list li")
-    auto = parse_list(corpus("019.html"), NMPA_GG)
-    chosen = parse_list(corpus("019.html"), NMPA_GG, rules=rules)
+    auto = parse_list(corpus("other/019.html"), NMPA_GG)
+    chosen = parse_list(corpus("other/019.html"), NMPA_GG, rules=rules)
     assert [i.url for i in chosen.items] == [i.url for i in auto.items]
 
 
@@ -171,8 +171,8 @@ def test_find_date_forms() -> None:
 
 
 def test_antibot_detection() -> None:
-    shell = (FIXTURES / "antibot_ruishu.html").read_bytes()
+    shell = (FIXTURES / "other/C02.html").read_bytes()
     assert looks_like_antibot(shell, 200)
     assert looks_like_antibot(b"<html></html>", 412)
     assert looks_like_antibot(b"<script>document.cookie='__jsl_clearance=1'</script>", 521)
-    assert not looks_like_antibot((FIXTURES / "019.html").read_bytes(), 200)
+    assert not looks_like_antibot((FIXTURES / "other/019.html").read_bytes(), 200)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from crawler.listing import find_date, looks_like_antibot, parse_list
 
-FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 RUISHU_HEAD = ('<meta content="abc" r="m"><script r="m">$_ts=window["$_ts"];'
                '$_ts.nsd=1;$_ts.cd="qEkrr";</script>')
 
@@ -29,7 +29,7 @@ def test_ruishu_shell_is_a_challenge():
     shell = (f'<html><head>{RUISHU_HEAD}<script src="/abc.js" r="m"></script></head>'
              '<body></body></html>').encode()
     assert looks_like_antibot(shell, 200)
-    assert looks_like_antibot((FIXTURES / "antibot_ruishu.html").read_bytes(), 200)
+    assert looks_like_antibot((FIXTURES / "other/C02.html").read_bytes(), 200)
     assert looks_like_antibot(b"<html></html>", 412)
 
 
