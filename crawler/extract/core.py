@@ -10,6 +10,7 @@ from lxml import etree
 
 from . import attachments as att
 from . import classify, cleanup, containers
+from . import embedded as records
 from .dates import nfkc
 from .decoding import decode_html
 from .dom import inline_text, parse, prune, within
@@ -73,6 +74,35 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     ex.metadata = {k: v for k, v in meta.items() if v}
     ex.page_class = classify.page_class(ex, root, stats, container, verdict,
                                         lambda: classify.shell_hint(root, text), status, pager=pager)
+    if verdict is None and any("DETAIL" in code for code in scripts):
+        record = records.find_record(scripts)
+        if record is not None and _record_is_better(ex, record):
+            return _from_record(ex, record, base, headers, status)
+    return ex
+
+
+def _record_is_better(ex: Extraction, record: records.Record) -> bool:
+    """Use the embedded record when the HTML gave no article, or much less text than the record holds."""
+    if ex.page_class != "article":
+        return True
+    record_text = "".join(parse(record.content).itertext())
+    return len("".join(ex.body.split())) < 0.5 * len("".join(record_text.split()))
+
+
+def _from_record(page: Extraction, record: records.Record, base: str, headers, status: int) -> Extraction:
+    """The extraction of the embedded record, with the page's own site metadata and encoding."""
+    ex = extract(records.as_html(record).encode("utf-8"), page.url, None, status)
+    ex.encoding, ex.declared_encoding = page.encoding, page.declared_encoding
+    ex.metadata = {**{k: v for k, v in page.metadata.items() if k != "published_visible"}, **ex.metadata}
+    if ex.date_source == "visible":
+        ex.date_source = "embedded"
+        ex.metadata["published_visible"] = record.date
+    known = {a["url"] for a in ex.attachments}
+    for href, name in record.attachments:
+        absolute = urljoin(base, href)
+        if absolute not in known:
+            known.add(absolute)
+            ex.attachments.append({"url": absolute, "text": name})
     return ex
 
 

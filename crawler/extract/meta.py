@@ -22,7 +22,15 @@ META_KEYS = {
     "author": "author",
     "description": "description",
     "pubdate": "pub_date_meta",
+    "firstpublishedtime": "first_published",
 }
+# Other spellings of PubDate (and the Open Graph / Dublin Core publication time): used only when
+# there is no PubDate. Not `firstpublishedtime`: on gov.cn (UCAP) pages it is the CMS's web-release
+# stamp (a 2007 gazette page carries its 2007-08-20 upload time), kept as metadata only.
+PUB_DATE_ALIASES = frozenset((
+    "publishdate", "publish_date", "publishtime", "publish_time", "pubtime", "pub_time",
+    "article:published_time", "og:article:published_time", "dc.date.issued", "dcterms.issued",
+))
 # Meta names whose values are read but not stored under these names.
 TITLE_META = ("articletitle", "og:title", "twitter:title")
 
@@ -50,6 +58,7 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
     """(metadata from standard meta tags, raw title-ish meta values keyed by lower-cased name)."""
     meta: dict[str, str] = {}
     titles: dict[str, str] = {}
+    alias_date = ""
     for m in root.xpath("//meta[(@name or @property) and @content]"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
         value = squash(m.get("content"))
@@ -59,10 +68,14 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
             meta.setdefault(META_KEYS[name], value)
         elif name in TITLE_META:
             titles.setdefault(name, value)
+        elif name in PUB_DATE_ALIASES:
+            alias_date = alias_date or value
         elif name in ("og:site_name",):
             meta.setdefault("site_name", value)
         elif name in ("og:description",):
             meta.setdefault("description", value)
+    if alias_date:
+        meta.setdefault("pub_date_meta", alias_date)
     if "site_id_code" not in meta:
         code = root.xpath('string(//script[@id="_jiucuo_"]/@sitecode)')
         if code:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .cleanup import is_toolbar
 from .containers import is_chrome
 from .dates import find_dates, nfkc
 from .dom import compact, head_lines, inline_text, plain_text, text_of, within
@@ -452,7 +453,8 @@ def _captions_links(el: etree._Element, stats: dict) -> bool:
             return False
         links = nxt.findall(".//a")
     # entries are named links, not a toolbar (大 中 小 打印)
-    return sum(1 for a in links if a is not None and a.tag == "a" and len(key(plain_text(a))) >= 4) >= 2
+    return sum(1 for a in links if a is not None and a.tag == "a" and len(key(plain_text(a))) >= 4
+               and not is_toolbar(key(plain_text(a)))) >= 2
 
 
 def _in_listing(el: etree._Element) -> bool:
