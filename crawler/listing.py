@@ -56,16 +56,23 @@ TRS_CALL_RE = re.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?([\w.]+)\s*,\s*([\w.]+)\s*,\s*"
     r"['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
-TRS_VAR_RE = r"var\s+{name}\s*=\s*['\"]?(\d+)"
+TRS_VAR_RE = r"(?<![\w.$]){name}\s*=\s*['\"]?(\d+)"
 PAGE_PARAMS = ("page", "pagenum", "pageno", "pageindex", "p", "pn", "curpage", "currentpage")
 DATAPROXY_RE = re.compile(r"""["']?((?:[\w./:-]*/)?dataproxy\.jsp\?[^"'\s<>]*)""", re.I)
 HANWEB_POST_RE = re.compile(r"""["']((?:[\w./:-]*/)?dataproxy\.jsp)["']""", re.I)
 HANWEB_PARAM_RE = re.compile(
     r"""\b(col|appid|webid|path|columnid|unitid|webname|permissiontype|sourceContentType)"""
     r"""["']?\s*[:=]\s*(["']?)([^"',}&\s]*)\2""")
-DATASTORE_RE = re.compile(r"<datastore>.*?</datastore>", re.S | re.I)
+DATASTORE_RE = re.compile(r"<datastore>.*?</datastore>|<recordset>.*?</recordset>", re.S | re.I)
 RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 MIN_SCORE = 3
+PINNED_RE = re.compile(r"^\s*[\[【(（]?\s*(?:置顶|顶|top)\s*[\]】)）]?\s*[:：]?\s*", re.I)
+PAGE_COUNT_RE = re.compile(r"页次\s*[:：]?\s*\d+\s*/\s*(\d+)|共\s*(\d+)\s*页|第\s*\d+\s*页\s*/\s*共?\s*(\d+)\s*页?")
+SIDE_RE = re.compile(
+    r"(?:^|[-_\s])(?:side\w*|aside|left|right|hot\w*|rd\w*|rank\w*|tj|tuijian|recommend\w*|related|xg\w*)"
+    r"(?:$|[-_\s\d])", re.I)
+# Second-level suffixes under which a site's own domain has three labels (www.hd.gov.cn -> hd.gov.cn).
+SHARED_SUFFIXES = ("gov.cn", "com.cn", "org.cn", "net.cn", "edu.cn", "ac.cn")
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class ListItem:
     url: str
     title: str = ""
     date: str | None = None  # YYYY-MM-DD when the list shows one
+    pinned: bool = False  # marked 置顶 (kept at the top whatever its date)
 
 
 @dataclass
@@ -102,6 +110,16 @@ def find_date(text: str) -> str | None:
     """
     found = parse_date(text) if text else None
     return found[:10] if found else None
+
+
+def site_domain(url: str) -> str:
+    """The gov site's own domain: www.example.gov.cn and xxgk.example.gov.cn -> example.gov.cn."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    if len(labels) < 3 or host.replace(".", "").isdigit():
+        return host
+    n = 3 if ".".join(labels[-2:]) in SHARED_SUFFIXES else 2
+    return ".".join(labels[-n:])
 
 
 def host_allowed(url: str, domains: Iterable[str]) -> bool:
@@ -158,8 +176,8 @@ def _item_element(a: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 
 
 def _link_title(a: lxml.html.HtmlElement) -> str:
-    text = clean_text(a.text_content())
-    title = clean_text(a.get("title"))
+    text = PINNED_RE.sub("", clean_text(a.text_content()))
+    title = PINNED_RE.sub("", clean_text(a.get("title")))
     # Lists truncate long titles ("...关于…的通…"); the title attribute keeps the full one.
     if title and (len(title) > len(text) or text.endswith(("...", "…", "..", "。。。"))):
         return title
@@ -207,15 +225,27 @@ def find_items(
     """Announcement links of a parsed list page, in page order, without duplicates.
 
     `relaxed`: every on-site link counts (used for Hanweb records, which are list items by
-    definition).
+    definition). Without `allowed_domains`, links to any host of the page's own gov site count
+    (www.x.gov.cn lists link to xxgk.x.gov.cn). Without site rules, only the page's main list
+    is kept, not the sidebars of other columns (see `_main_lists`).
     """
-    rules = rules or ListRules()
-    domains = tuple(allowed_domains) or ((urlsplit(base_url).hostname or "").lower(),)
+    items, groups = _find_items(root, base_url, rules=rules or ListRules(), allowed_domains=allowed_domains,
+                                relaxed=relaxed)
+    if relaxed or (rules and (rules.article_pattern or rules.item_selector)):
+        return items
+    return _main_lists(items, groups, base_url)
+
+
+def _find_items(root: lxml.html.HtmlElement, base_url: str, *, rules: ListRules,
+                allowed_domains: Iterable[str], relaxed: bool) -> tuple[list[ListItem], list]:
+    """Every announcement-like link, with the list element (ul, table ...) holding each."""
+    domains = tuple(allowed_domains) or (site_domain(base_url),)
     include = re.compile(rules.article_pattern) if rules.article_pattern else None
     exclude = re.compile(rules.exclude_pattern) if rules.exclude_pattern else None
     page_url = urlunsplit(urlsplit(base_url)._replace(fragment=""))
     seen: set[str] = set()
     items: list[ListItem] = []
+    groups: list[lxml.html.HtmlElement] = []
     for a, item_el in _candidate_links(root, rules):
         url = _resolve(a.get("href"), base_url)
         if not url or url == page_url or url in seen or not host_allowed(url, domains):
@@ -234,8 +264,52 @@ def find_items(
         elif not (relaxed or rules.item_selector) and _score(a, url, item_text) < MIN_SCORE:
             continue
         seen.add(url)
-        items.append(ListItem(url=url, title=title, date=find_date(item_text)))
-    return items
+        pinned = bool(PINNED_RE.match(clean_text(item_el.text_content())) or "置顶" in item_text[:8])
+        items.append(ListItem(url=url, title=title, date=find_date(item_text), pinned=pinned))
+        groups.append(item_el.getparent() if item_el.getparent() is not None else item_el)
+    return items, groups
+
+
+def _main_lists(items: list[ListItem], groups: list, base_url: str) -> list[ListItem]:
+    """The items of the page's main list(s): the largest list, and the others that look like it.
+
+    When the main list links into the page's own column folder (/zwgk/tzgg/...), other lists must
+    too (or be as long); otherwise a list is kept when it is at least half as long and does not
+    sit in a sidebar (热点/推荐/相关 boxes, left/right columns).
+    """
+    by_group: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(id(g), []).append(i)
+    if len(by_group) <= 1:
+        return items
+    main_key = max(by_group, key=lambda k: (len(by_group[k]), not _in_sidebar(groups[by_group[k][0]])))
+    main = by_group[main_key]
+    folder = urlsplit(base_url).path.rsplit("/", 1)[0] + "/"
+
+    def in_column(idx: list[int]) -> bool:
+        return folder != "/" and 2 * sum(urlsplit(items[i].url).path.startswith(folder) for i in idx) > len(idx)
+
+    main_in = in_column(main)
+    keep: set[int] = set()
+    for key, idx in by_group.items():
+        group_el = groups[idx[0]]
+        if key == main_key or len(idx) >= len(main) and not _in_sidebar(group_el):
+            keep.update(idx)
+        elif main_in:
+            if in_column(idx):
+                keep.update(idx)
+        elif 2 * len(idx) >= len(main) and not _in_sidebar(group_el):
+            keep.update(idx)
+    return [item for i, item in enumerate(items) if i in keep]
+
+
+def _in_sidebar(el: lxml.html.HtmlElement) -> bool:
+    if not isinstance(el, lxml.html.HtmlElement):
+        return False
+    for anc in el.iterancestors():
+        if isinstance(anc.tag, str) and SIDE_RE.search(_classes(anc)):
+            return True
+    return isinstance(el.tag, str) and bool(SIDE_RE.search(_classes(el)))
 
 
 def _candidate_links(root: lxml.html.HtmlElement, rules: ListRules):
@@ -454,14 +528,32 @@ def parse_list(
     root = _parse_html(html)
     if root is None:
         return ListPage()
-    items = find_items(root, url, rules=rules, allowed_domains=allowed_domains)
+    items, groups = _find_items(root, url, rules=rules, allowed_domains=allowed_domains, relaxed=False)
+    records = object()  # the Hanweb records below count as one list
     for store in DATASTORE_RE.findall(html):  # Hanweb pages embed the first group of records
         extra, _ = parse_datastore(store, url, rules=rules, allowed_domains=allowed_domains)
         known = {i.url for i in items}
-        items += [i for i in extra if i.url not in known]
+        fresh = [i for i in extra if i.url not in known]
+        items += fresh
+        groups += [records] * len(fresh)
+    if not (rules.article_pattern or rules.item_selector):
+        items = _main_lists(items, groups, url)
     page = ListPage(items)
     _paginate(page, root, html, url, rules)
+    if page.total_pages is None:
+        page.total_pages = _page_count(root)
     return page
+
+
+def _page_count(root: lxml.html.HtmlElement) -> int | None:
+    """The page count a pager states in words (页次：1/26, 共26页, 第1页/共26页)."""
+    for el in root.iter("div", "td", "span", "p", "li", "font", "form"):
+        text = el.text_content() if len(el) < 40 else ""
+        if "页" in text and len(text) < 300:
+            m = PAGE_COUNT_RE.search(text)
+            if m:
+                return int(next(g for g in m.groups() if g))
+    return None
 
 
 def _paginate(page: ListPage, root: lxml.html.HtmlElement, html: str, url: str,
