@@ -1,6 +1,6 @@
 """Health rules evaluated after each crawl, from the stats the crawl stored in the archive.
 
-Three rules, each raising a `health` event once, when the condition starts (not on
+Four rules, each raising a `health` event once, when the condition starts (not on
 every crawl while it lasts):
 
 - ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found nothing:
@@ -10,6 +10,9 @@ every crawl while it lasts):
   while the site's previous comparable crawl had them: a redesign broke the definition.
 - ``blocked``: the crawl ended "blocked", or anti-bot pages were at least half of the pages
   that answered (unchanged and 304 pages count as answers).
+- ``mass_gone``: the crawl held back its withdrawals (``archive/gone_held``): too many known
+  articles answered 404/410 or redirected home to be believed (a CMS migration, a
+  maintenance redirect), so none was marked gone (crawler/pipelines.py).
 
 Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missing_*``.
 """
@@ -50,7 +53,7 @@ class HealthConfig:
 
 @dataclass(frozen=True)
 class HealthIssue:
-    kind: str  # "empty" | "extraction" | "blocked"
+    kind: str  # "empty" | "extraction" | "blocked" | "mass_gone"
     detail: str
     crawl_id: int | None = None
 
@@ -186,6 +189,29 @@ def _blocked_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> Hea
     return HealthIssue("blocked", detail, crawls[0].get("id"))
 
 
+# Answers showing the site itself is up, not only answering 404 / redirecting home.
+SITE_ANSWERS = ("pages/list", "pages/article", "archive/not_modified", "archive/same_bytes")
+
+
+def mass_gone_detail(stats: Mapping[str, Any]) -> str:
+    """What a crawl that held back its withdrawals tells the user (event detail, CLI problem)."""
+    held, rechecked = _n(stats, "archive/gone_held"), _n(stats, "archive/rechecked")
+    text = (f"{held} of {max(held, rechecked)} re-checked articles answered 404/410 or "
+            "redirected to the home page")
+    if not any(_n(stats, key) for key in SITE_ANSWERS):
+        text += ", and no list page or article answered"
+    return text + "; nothing marked withdrawn — check the site"
+
+
+def _mass_gone_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
+    stats = crawls[0].get("stats") or {}
+    if not _n(stats, "archive/gone_held"):
+        return None
+    if len(crawls) > 1 and _n(crawls[1].get("stats") or {}, "archive/gone_held"):
+        return None  # already reported when it started
+    return HealthIssue("mass_gone", mass_gone_detail(stats), crawls[0].get("id"))
+
+
 def evaluate(
     crawls: Iterable[Mapping[str, Any]], config: HealthConfig | None = None
 ) -> list[HealthIssue]:
@@ -194,7 +220,7 @@ def evaluate(
     judged = _judged(crawls)
     if not judged:
         return []
-    rules = (_blocked_issue, _empty_issue, _extraction_issue)
+    rules = (_blocked_issue, _empty_issue, _extraction_issue, _mass_gone_issue)
     return [issue for rule in rules if (issue := rule(judged, config))]
 
 

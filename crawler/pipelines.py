@@ -5,6 +5,16 @@ restored), ``Unchanged`` -> ``Archive.mark_checked``, ``Withdrawn`` -> ``Archive
 The crawl row is opened in ``open_spider`` and closed with the crawl stats and outcome when
 the spider closes. See https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 
+Withdrawals of live documents are held back, not written as they arrive, and decided when
+the spider closes (``settle_withdrawals``): a CMS migration or a maintenance redirect makes
+*every* known article answer 404 or redirect home, and the archive must never invent
+withdrawals. They are written (``mark_gone``, one transaction each) only when fewer than
+``max(GONE_MIN_COUNT, GONE_MAX_SHARE x re-checked articles)`` and the site answered with
+something else too (a list page, an article, a 304); otherwise none is written, the crawl
+counts ``archive/gone_held`` and the health rules raise ``mass_gone``. A crawl killed
+before closing writes none: the documents keep their old ``last_checked``, stay due, and
+the next crawl sees them again.
+
 All archive calls run on one dedicated thread that owns the SQLite connection: compressing
 captures and committing overlap with downloading and extracting instead of stalling the
 event loop, and the single thread keeps writes in order.
@@ -37,6 +47,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
+from crawler.health import SITE_ANSWERS, mass_gone_detail
 from crawler.items import Announcement, Unchanged, Withdrawn
 
 if TYPE_CHECKING:
@@ -53,6 +64,25 @@ BUSY_RETRY_SECONDS = 60.0  # total time an item keeps retrying a busy archive (A
 BUSY_BACKOFF_FIRST = 0.5  # first pause between attempts; doubles, at most BUSY_BACKOFF_MAX
 BUSY_BACKOFF_MAX = 8.0
 STALE_LOOKBACK = 20  # newest crawl rows of a site checked for a killed crawl's open row
+GONE_MAX_SHARE = 0.3  # GONE_MAX_SHARE: share of re-checked articles a crawl may mark gone
+GONE_MIN_COUNT = 3  # GONE_MIN_COUNT: fewer withdrawals than this are plausible whatever the share
+# The pipeline's own settings and their defaults (`-s` values are checked against these types).
+SETTINGS = {"ARCHIVE_BUSY_TIMEOUT": BUSY_TIMEOUT, "ARCHIVE_BUSY_RETRY_SECONDS": BUSY_RETRY_SECONDS,
+            "GONE_MAX_SHARE": GONE_MAX_SHARE, "GONE_MIN_COUNT": GONE_MIN_COUNT}
+
+
+def withdrawals_plausible(held: int, rechecked: int, *, max_share: float = GONE_MAX_SHARE,
+                          min_count: int = GONE_MIN_COUNT, site_answered: bool = True) -> bool:
+    """True if `held` withdrawals among `rechecked` known articles may be written.
+
+    Plausible: the site answered with something besides withdrawals, and fewer than
+    ``max(min_count, max_share * rechecked)`` withdrawals (``max_share >= 1``: any number).
+    """
+    if held <= 0:
+        return True
+    if not site_answered:
+        return False
+    return max_share >= 1 or held < max(min_count, max_share * rechecked)
 
 
 class ArchivePipeline:
@@ -67,6 +97,10 @@ class ArchivePipeline:
         self.busy_timeout = crawler.settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT)
         self.busy_retry_seconds = crawler.settings.getfloat("ARCHIVE_BUSY_RETRY_SECONDS",
                                                             BUSY_RETRY_SECONDS)
+        self.gone_max_share = crawler.settings.getfloat("GONE_MAX_SHARE", GONE_MAX_SHARE)
+        self.gone_min_count = crawler.settings.getint("GONE_MIN_COUNT", GONE_MIN_COUNT)
+        self._held: list[Withdrawn] = []  # withdrawals of live documents, decided at close
+        self._gone_urls: set[str] = set()  # canonical URLs already gone when the crawl started
         self._close_task: asyncio.Task[Any] | None = None  # the one close for an archive error
         self._finished = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
@@ -130,6 +164,7 @@ class ArchivePipeline:
         from crawler.runner import assess
 
         if self.archive is not None:
+            self.settle_withdrawals(reason)
             stats = self._stats(reason)
             outcome = assess(stats).outcome
             try:
@@ -184,7 +219,67 @@ class ArchivePipeline:
         return await self.call(self._known) if self.archive is not None else []
 
     def _known(self) -> list[dict[str, Any]]:
-        return self.archive.known_documents(self.site) if self.archive else []
+        from archive.urls import canonical_url
+
+        docs = self.archive.known_documents(self.site) if self.archive else []
+        self._gone_urls = {canonical_url(d["url"]) for d in docs if d.get("status") == "gone"}
+        return docs
+
+    # ------------------------------------------------------------ withdrawals
+
+    def _hold(self, item: Withdrawn) -> bool:
+        """Keep a withdrawal of a live document for `settle_withdrawals`; False if already gone."""
+        from archive.urls import canonical_url
+
+        if canonical_url(item.url) in self._gone_urls:
+            return False  # still gone: mark_gone writes nothing
+        self._held.append(item)
+        self.crawler.stats.inc_value("archive/rechecked")
+        return True
+
+    def settle_withdrawals(self, reason: str) -> None:
+        """Write the held withdrawals if plausible (see the module docstring), else count them."""
+        from archive import ArchiveError
+
+        held, self._held = self._held, []
+        if not held:
+            return
+        stats = self.crawler.stats
+        if self._close_task is not None or reason == "archive_error":
+            logger.warning("%d withdrawals not recorded (archive error): the next crawl "
+                           "re-checks them", len(held))
+            return
+        rechecked = int(stats.get_value("archive/rechecked", 0) or 0)
+        answered = any(stats.get_value(key, 0) for key in SITE_ANSWERS)
+        if not withdrawals_plausible(len(held), rechecked, max_share=self.gone_max_share,
+                                     min_count=self.gone_min_count, site_answered=answered):
+            stats.set_value("archive/gone_held", len(held))
+            logger.error("%s: %s", self.site, mass_gone_detail(stats.get_stats()))
+            return
+        for item in held:
+            try:
+                keys = self.run(self._write_patiently, item)
+            except (ArchiveError, sqlite3.Error, OSError) as exc:
+                self._archive_failed(exc)  # the rest stay live and due: re-detected next crawl
+                return
+            for name in keys:
+                stats.inc_value(name)
+
+    def _write_patiently(self, item: Any) -> list[str]:
+        """`_write` on the archive thread at close, waiting out a busy archive (bounded)."""
+        from archive import ArchiveBusy
+
+        deadline = time.monotonic() + self.busy_retry_seconds
+        pause = BUSY_BACKOFF_FIRST
+        while True:
+            try:
+                return self._write(item)
+            except ArchiveBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                self.crawler.stats.inc_value("archive/busy_retries")
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 2, BUSY_BACKOFF_MAX)
 
     # ------------------------------------------------------------ items
 
@@ -197,6 +292,8 @@ class ArchivePipeline:
             raise DropItem(f"unknown item type {type(item).__name__}")
         if self._close_task is not None:
             raise DropItem("not archived: the crawl is closing after an archive error")
+        if isinstance(item, Withdrawn) and self._hold(item):
+            return item
         try:
             key = await self._write_retrying(item)
         except (ArchiveError, sqlite3.Error, OSError) as exc:
@@ -247,12 +344,14 @@ class ArchivePipeline:
             keys = [f"archive/{result.outcome}"]
             if result.outcome == "restored" and result.changed_fields:
                 keys.append("archive/changed")
+            if result.outcome in ("changed", "unchanged"):
+                keys.append("archive/rechecked")  # a known live article answered
             return keys
         if isinstance(item, Unchanged):
             a.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
             if item.reason == "not_modified":
-                return ["archive/not_modified"]
-            return ["archive/unchanged", "archive/same_bytes"]
+                return ["archive/not_modified", "archive/rechecked"]
+            return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
         if a.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
             return ["archive/gone"]
         return ["archive/still_gone"]

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 SUMMARY_KEYS = (
     "archive/new", "archive/changed", "archive/unchanged", "archive/not_modified", "archive/gone",
-    "archive/restored", "archive/errors", "pages/list", "pages/article", "pages/antibot",
-    "pages/soft404", "pages/empty", "pages/js_shell", "pages/notfound", "pages/error",
+    "archive/restored", "archive/gone_held", "archive/rechecked", "archive/errors", "pages/list",
+    "pages/article", "pages/antibot", "pages/soft404", "pages/empty", "pages/js_shell", "pages/notfound", "pages/error",
     "pages/failed", "downloader/request_count", "crawl/revisits", "list/stopped_known",
 )
 
@@ -94,12 +94,16 @@ def assess(stats: Mapping[str, Any]) -> Health:
     """Outcome and health of a crawl from its stats.
 
     Unhealthy: the archive could not be written; nothing useful came back (every request
-    failed or errored); or anti-bot challenges outnumber real answers (we are blocked).
+    failed or errored; 404s and redirects to the home page are not useful: a site moved or
+    down for maintenance answers only those); anti-bot challenges outnumber real answers (we
+    are blocked); or the crawl held back its withdrawals as implausible (``archive/gone_held``,
+    crawler/pipelines.py): the outcome stays "finished" (the scheduler does not back off) but
+    the site probably broke, so the crawl is unhealthy (exit 1) and a ``mass_gone`` health
+    event says so.
     """
     reason = str(stats.get("finish_reason") or "")
     useful = sum(_n(stats, k) for k in ("pages/list", "pages/article", "archive/not_modified",
-                                         "archive/same_bytes", "pages/notfound",
-                                         "pages/redirect_home", "pages/soft404", "pages/empty"))
+                                         "archive/same_bytes", "pages/soft404", "pages/empty"))
     antibot = _n(stats, "pages/antibot")
     problems: list[str] = []
     if _n(stats, "archive/errors") or reason == "archive_error":
@@ -120,14 +124,19 @@ def assess(stats: Mapping[str, Any]) -> Health:
                         "(list loaded by script? give [list] selectors in a site definition)")
     if _n(stats, "pages/failed") or _n(stats, "pages/error"):
         problems.append(f"{_n(stats, 'pages/failed') + _n(stats, 'pages/error')} failed requests")
+    healthy = not _n(stats, "archive/gone_held")
+    if not healthy:
+        from crawler.health import mass_gone_detail
+
+        problems.append(mass_gone_detail(stats))
     if reason == "finished":
-        return Health("finished", True, problems)
+        return Health("finished", healthy, problems)
     if reason in ("shutdown", "cancelled", "interrupted"):
-        return Health("interrupted", True, problems + ["interrupted before the end"])
+        return Health("interrupted", healthy, problems + ["interrupted before the end"])
     if not reason:
-        return Health("interrupted", True,
+        return Health("interrupted", healthy,
                       problems + ["stopped before the end without closing (killed?)"])
-    return Health("partial", True, problems + [f"stopped early ({reason})"])
+    return Health("partial", healthy, problems + [f"stopped early ({reason})"])
 
 
 # ---------------------------------------------------------------- settings and sites
@@ -142,13 +151,17 @@ class BadSetting(ValueError):
 
 
 def _default_value(name: str) -> Any:
-    """The project's value of a setting, else Scrapy's default (None if unknown)."""
+    """The project's value of a setting, else the pipeline's, else Scrapy's (None if unknown)."""
     import importlib
 
     from scrapy.settings import default_settings
 
+    from crawler.pipelines import SETTINGS
+
     project = importlib.import_module("crawler.settings")
-    return getattr(project, name, getattr(default_settings, name, None))
+    if hasattr(project, name):
+        return getattr(project, name)
+    return SETTINGS.get(name, getattr(default_settings, name, None))
 
 
 def check_setting(name: str, value: Any) -> Any:

@@ -15,6 +15,8 @@ from crawler.runner import BadSetting, check_setting
     ("AUTOTHROTTLE_ENABLED=maybe", "-s AUTOTHROTTLE_ENABLED: 'maybe' is not a boolean"),
     ("CLOSESPIDER_PAGECOUNT=abc", "-s CLOSESPIDER_PAGECOUNT: 'abc' is not a whole number"),
     ("LOG_LEVEL=BOGUS", "-s LOG_LEVEL: 'BOGUS' is not a log level"),
+    ("GONE_MAX_SHARE=most", "-s GONE_MAX_SHARE: 'most' is not a number"),
+    ("GONE_MIN_COUNT=2.5", "-s GONE_MIN_COUNT: '2.5' is not a whole number"),
 ])
 def test_bad_setting_is_a_usage_error_before_crawling(tmp_path, pair, message):
     db = tmp_path / "a.db"
@@ -30,6 +32,7 @@ def test_bad_setting_is_a_usage_error_before_crawling(tmp_path, pair, message):
     ("DOWNLOAD_DELAY", "0.5", "0.5"), ("DOWNLOAD_TIMEOUT", "7.5", "7.5"),
     ("AUTOTHROTTLE_ENABLED", "0", "0"), ("AUTOTHROTTLE_ENABLED", "True", "True"),
     ("CLOSESPIDER_PAGECOUNT", "10", "10"), ("LOG_LEVEL", "info", "INFO"),
+    ("GONE_MAX_SHARE", "0.5", "0.5"), ("GONE_MIN_COUNT", "10", "10"),
     ("USER_AGENT", "anything", "anything"), ("MY_OWN_SETTING", "x", "x"),
 ])
 def test_good_settings_pass(name, value, expected):

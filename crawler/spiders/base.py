@@ -12,9 +12,11 @@ A crawl of a site (see crawler/sitedefs.py):
    of a column (default 1000) when the site sets no cap.
 3. ``parse_article`` classifies the answer: an article is extracted and handed to the
    archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
-   page of a *known* article -> withdrawn; anti-bot shells, soft 404s and empty pages are
-   only counted (``pages/*`` stats). Whether an article answer is an anti-bot shell is the
-   extractor's call (``page_class``): Ruishu sites put ``$_ts`` scripts on real pages too.
+   page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
+   the crawl closes and writes them only if plausible, see crawler/pipelines.py); anti-bot
+   shells, soft 404s and empty pages are only counted (``pages/*`` stats). Whether an
+   article answer is an anti-bot shell is the extractor's call (``page_class``): Ruishu
+   sites put ``$_ts`` scripts on real pages too.
 
 Requests bypass Scrapy's duplicate filter (``dont_filter``): the spider de-duplicates per run
 itself, so a resumed JOBDIR never drops a page that was scheduled but not fetched.

@@ -1,0 +1,55 @@
+"""The ``mass_gone`` rule: a crawl that held back its withdrawals raises one health event."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_watch import Clock, MemoryArchive, crawl_stats
+
+from archive import Archive
+
+from crawler.health import check_site, evaluate, mass_gone_detail
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def archive(request, tmp_path):
+    if request.param == "memory":
+        yield MemoryArchive()
+    else:
+        with Archive(tmp_path / "gov.db", create=True) as real:
+            yield real
+
+
+def crawl(archive, clock, held=0, outcome="finished"):
+    stats = {**crawl_stats(articles=5), "archive/rechecked": 40 if held else 5}
+    if held:
+        stats["archive/gone_held"] = held
+    cid = archive.start_crawl("gov", now=clock())
+    archive.finish_crawl(cid, outcome, stats, now=clock.advance(minutes=5))
+    clock.advance(hours=6)
+    return check_site(archive, "gov", now=clock())
+
+
+def test_held_withdrawals_raise_mass_gone_once_per_episode(archive):
+    clock = Clock()
+    assert crawl(archive, clock) == []
+    (issue,) = crawl(archive, clock, held=38)
+    assert issue.kind == "mass_gone" and issue.crawl_id == 2
+    assert issue.detail == ("38 of 40 re-checked articles answered 404/410 or redirected to the "
+                            "home page; nothing marked withdrawn — check the site")
+    assert crawl(archive, clock, held=38) == []  # still broken: already reported
+    assert crawl(archive, clock) == []  # back to normal
+    assert [i.kind for i in crawl(archive, clock, held=12)] == ["mass_gone"]  # a new episode
+    health = archive.events(kinds=["health"], site="gov")
+    assert [e["crawl_id"] for e in health] == [2, 5]
+
+
+def test_interrupted_crawls_are_not_judged():
+    crawls = [{"id": 2, "finished_at": "2026-01-01T00:00:00+00:00", "outcome": "interrupted",
+               "stats": {"archive/gone_held": 5, "archive/rechecked": 5}}]
+    assert evaluate(crawls) == []
+
+
+def test_detail_says_when_nothing_else_answered():
+    detail = mass_gone_detail({"archive/gone_held": 2, "archive/rechecked": 2})
+    assert detail == ("2 of 2 re-checked articles answered 404/410 or redirected to the home page, "
+                      "and no list page or article answered; nothing marked withdrawn — check the site")
