@@ -257,3 +257,14 @@ def test_settle_writes_plausible_withdrawals_at_close(tmp_path: Path) -> None:
     assert crawler.stats.get_value("archive/rechecked") == 10
     with Archive(db) as a:
         assert sorted(e["url"] for e in a.events(kinds=["gone"])) == sorted(urls[:2])
+
+
+def test_gone_documents_do_not_crowd_live_ones_out_of_revisits(tmp_path: Path) -> None:
+    spider, _ = make_spider(tmp_path, {"REVISIT_MAX": "2", "REVISIT_INTERVAL": "1d"})
+    docs = [{"url": f"http://www.example.gov.cn/g{i}.html", "status": "gone",
+             "last_checked": "2024-01-0{}T00:00:00+00:00".format(i + 1)} for i in range(3)]
+    docs += [{"url": f"http://www.example.gov.cn/l{i}.html", "status": "live",
+              "last_checked": "2025-01-0{}T00:00:00+00:00".format(i + 1)} for i in range(3)]
+    spider._known = {d["url"]: d for d in docs}
+    assert [d["url"] for d in spider._due_revisits()] == [
+        "http://www.example.gov.cn/l0.html", "http://www.example.gov.cn/l1.html"]

@@ -237,7 +237,11 @@ class GovSpider(scrapy.Spider):
         interval, now = self._revisit_interval(), datetime.now(timezone.utc)
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         due = [d for d in docs if (parse_time(d.get("last_checked")) or oldest) <= now - interval]
-        due.sort(key=lambda d: parse_time(d.get("last_checked")) or oldest)
+        # Live documents first: a gone one's last_checked stays at its withdrawal (mark_gone
+        # writes nothing while it stays gone), so gone documents would otherwise fill
+        # REVISIT_MAX on every crawl and starve the live ones.
+        due.sort(key=lambda d: (d.get("status") == "gone",
+                                parse_time(d.get("last_checked")) or oldest))
         limit = self._setting_or_site("REVISIT_MAX", self.site.incremental.revisit_max)
         return due[:limit] if limit else due
 
