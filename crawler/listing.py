@@ -47,7 +47,7 @@ NAV_RE = re.compile(
 )
 NAV_TAGS = {"nav", "header", "footer"}
 ITEM_TAGS = {"li", "tr", "dd", "dt", "p", "article"}
-NEXT_WORDS = {"下一页", "下页", "下一頁", "后页", "後頁", "next", "nextpage", "next»", "›", "»", ">", ">>"}
+NEXT_WORDS = {"下一页", "下页", "下一頁", "后页", "後頁", "后一页", "下一张", "next", "nextpage", "next»", "›", "»", ">", ">>"}
 PAGER_WORDS = NEXT_WORDS | {"上一页", "上页", "前页", "首页", "末页", "尾页", "最后一页", "prev",
                             "previous", "first", "last", "‹", "«", "<", "<<", "跳转", "确定", "go"}
 CURRENT_CLASS_RE = re.compile(r"(?:^|\s|[-_])(?:current|active|cur|on|selected|thisclass)(?:$|\s|[-_])",
@@ -328,6 +328,30 @@ def _candidate_links(root: lxml.html.HtmlElement, rules: ListRules):
 # ---------------------------------------------------------------- pagination
 
 
+TRS_INDEX_RE = re.compile(r"/(index)(?:_(\d+))?\.(s?html?)$|/$", re.I)
+
+
+def _trs_counted(html: str, base_url: str) -> tuple[str | None, int | None]:
+    """A TRS list whose pager script only sets countPage (or m_nRecordCount / m_nPageSize) and whose
+    URL is index.html / index_N.html: the next page is index_{N+1}."""
+    m = TRS_INDEX_RE.search(urlsplit(base_url).path)
+    if not m:
+        return None, None
+    count = re.search(TRS_VAR_RE.format(name="countPage"), html)
+    if count:
+        total = int(count.group(1))
+    else:
+        records = re.search(TRS_VAR_RE.format(name="m_nRecordCount"), html)
+        size = re.search(TRS_VAR_RE.format(name="m_nPageSize"), html)
+        if not (records and size and int(size.group(1))):
+            return None, None
+        total = -(-int(records.group(1)) // int(size.group(1)))
+    cur = int(m.group(2) or 0)
+    if cur + 1 >= total:
+        return None, total
+    return urljoin(base_url, f"index_{cur + 1}.{m.group(3) or 'html'}"), total
+
+
 def _trs_next(html: str, base_url: str) -> tuple[str | None, int | None]:
     m = TRS_CALL_RE.search(html)
     if not m:
@@ -365,6 +389,9 @@ def _pager_links(root: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, 
     links = []
     for a in root.iter("a"):
         text = clean_text(a.text_content()).replace(" ", "")
+        if not text:  # an image button: <a><img alt="下一页"></a>, or <a title="下一页">
+            img = a.find(".//img")
+            text = clean_text(a.get("title") or (img.get("alt") if img is not None else "")).replace(" ", "")
         url = _resolve(a.get("href"), base_url)
         if url:
             links.append((text, url, a))
@@ -575,6 +602,11 @@ def _paginate(page: ListPage, root: lxml.html.HtmlElement, html: str, url: str,
         nxt = _numbered_next(root, url)
         if nxt:
             page.next_url, page.pagination = nxt, "numbered"
+            return
+    if kind in ("auto", "trs"):
+        nxt, total = _trs_counted(html, url)  # after the links: countPage alone is only a hint
+        if total is not None:
+            page.next_url, page.pagination, page.total_pages = nxt, "trs", total
             return
     if kind in ("auto", "hanweb"):
         nxt, form = _hanweb_first(html, url)

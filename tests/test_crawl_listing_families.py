@@ -143,3 +143,29 @@ def test_js_pagers(script: str, url: str, nxt: str | None) -> None:
     p = parse_list(page(f'<ul class="list">{lis}</ul>', '<div id="page_div"></div>', script), url)
     assert p.pagination == "trs" and p.total_pages == 26 and p.next_url == nxt
     assert urls(p) == want(PATHS)
+
+
+@pytest.mark.parametrize("script,url,nxt", [
+    ('<script>var m_nRecordCount = "520"; var m_nPageSize = 20;</script>', BASE, NEXT),
+    ("<script>var countPage = 26;</script>", "http://www.example.gov.cn/zwgk/tzgg/index_3.html",
+     "http://www.example.gov.cn/zwgk/tzgg/index_4.html"),
+    ("<script>var countPage = 26;</script>", "http://www.example.gov.cn/zwgk/tzgg/index_25.html", None),
+])
+def test_trs_page_count_without_a_create_page_call(script: str, url: str, nxt: str | None) -> None:
+    lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(PATHS, TITLES, DATES))
+    p = parse_list(page(f'<ul class="list">{lis}</ul>', '<div id="page_div"></div>', script), url)
+    assert p.pagination == "trs" and p.total_pages == 26 and p.next_url == nxt
+
+
+def test_a_next_link_beats_a_bare_count_variable() -> None:
+    lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(PATHS, TITLES, DATES))
+    html = page(f'<ul class="list">{lis}</ul>', '<a href="list.jsp?page=2">下一页</a>', "<script>var countPage = 26;</script>")
+    assert parse_list(html, BASE).next_url == "http://www.example.gov.cn/zwgk/tzgg/list.jsp?page=2"
+
+
+@pytest.mark.parametrize("pager", ['<a href="index_1.html"><img src="/images/next.gif" alt="下一页"></a>',
+                                   '<a href="index_1.html" title="下一页">&gt;&gt;</a>',
+                                   '<a href="index_1.html">后一页</a>'])
+def test_image_and_titled_next_buttons(pager: str) -> None:
+    lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(PATHS, TITLES, DATES))
+    assert parse_list(page(f'<ul class="list">{lis}</ul>', pager), BASE).next_url == NEXT
