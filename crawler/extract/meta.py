@@ -74,6 +74,8 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
             meta.setdefault("site_name", value)
         elif name in ("og:description",):
             meta.setdefault("description", value)
+    if not alias_date:
+        alias_date = _date_tag(root)
     if alias_date:
         meta.setdefault("pub_date_meta", alias_date)
     if "site_id_code" not in meta:
@@ -87,6 +89,18 @@ def gov_meta(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
     if "site_domain" in meta and "://" in meta["site_domain"]:
         meta["site_domain"] = urlsplit(meta["site_domain"]).netloc or meta["site_domain"]
     return meta, titles
+
+
+_DATE_TAGS = ("publishtime", "pubtime", "publishdate", "pubdate")
+
+
+def _date_tag(root: etree._Element) -> str:
+    """A CMS's custom <publishtime> element (often hidden): machine-readable like a PubDate meta."""
+    for el in root.iter(*_DATE_TAGS):
+        value = squash("".join(el.itertext()) or el.get("datetime") or el.get("content") or "")
+        if value:
+            return value
+    return ""
 
 
 _SITE_CODE = re.compile(r"(?:网站|政府网站)?标识码\s*[:：]?\s*((?:bm)?\d{2,10})", re.I)
