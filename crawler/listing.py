@@ -69,8 +69,9 @@ MIN_SCORE = 3
 PINNED_RE = re.compile(r"^\s*[\[【(（]?\s*(?:置顶|顶|top)\s*[\]】)）]?\s*[:：]?\s*", re.I)
 PAGE_COUNT_RE = re.compile(r"页次\s*[:：]?\s*\d+\s*/\s*(\d+)|共\s*(\d+)\s*页|第\s*\d+\s*页\s*/\s*共?\s*(\d+)\s*页?")
 SIDE_RE = re.compile(
-    r"(?:^|[-_\s])(?:side\w*|aside|left|right|hot\w*|rd\w*|rank\w*|tj|tuijian|recommend\w*|related|xg\w*)"
+    r"(?:^|[-_\s])(?:side\w*|aside|hot\w*|rd\w*|rank\w*|tj|tuijian|recommend\w*|related|xg\w*)"
     r"(?:$|[-_\s\d])", re.I)
+SIDE_HEAD_RE = re.compile(r"^[【\[]?(?:热点|热门|推荐|相关|最新|排行|点击排行|图片|专题|友情)")
 # Second-level suffixes under which a site's own domain has three labels (www.hd.gov.cn -> hd.gov.cn).
 SHARED_SUFFIXES = ("gov.cn", "com.cn", "org.cn", "net.cn", "edu.cn", "ac.cn")
 
@@ -277,6 +278,7 @@ def _main_lists(items: list[ListItem], groups: list, base_url: str) -> list[List
     too (or be as long); otherwise a list is kept when it is at least half as long and does not
     sit in a sidebar (热点/推荐/相关 boxes, left/right columns).
     """
+    groups = _merge_single_groups(groups)
     by_group: dict[int, list[int]] = {}
     for i, g in enumerate(groups):
         by_group.setdefault(id(g), []).append(i)
@@ -303,13 +305,45 @@ def _main_lists(items: list[ListItem], groups: list, base_url: str) -> list[List
     return [item for i, item in enumerate(items) if i in keep]
 
 
+def _merge_single_groups(groups: list) -> list:
+    """One link per wrapper (<div class=item><h3><a>, one <ul> per row): climb to the shared block."""
+    groups = list(groups)
+    for _ in range(3):
+        counts: dict[int, int] = {}
+        for g in groups:
+            counts[id(g)] = counts.get(id(g), 0) + 1
+        climbed = False
+        for i, g in enumerate(groups):
+            parent = g.getparent() if isinstance(g, lxml.html.HtmlElement) else None
+            if counts[id(g)] == 1 and parent is not None and parent.tag not in ("body", "html"):
+                groups[i], climbed = parent, True
+        if not climbed:
+            break
+    return groups
+
+
 def _in_sidebar(el: lxml.html.HtmlElement) -> bool:
+    """A box of another column's links: named so (hot/side/related ...) or headed 热点/推荐/相关/最新 ..."""
     if not isinstance(el, lxml.html.HtmlElement):
         return False
     for anc in el.iterancestors():
         if isinstance(anc.tag, str) and SIDE_RE.search(_classes(anc)):
             return True
-    return isinstance(el.tag, str) and bool(SIDE_RE.search(_classes(el)))
+    if isinstance(el.tag, str) and SIDE_RE.search(_classes(el)):
+        return True
+    return any(box is not None and SIDE_HEAD_RE.match(_box_heading(box)) for box in (el, el.getparent()))
+
+
+def _box_heading(box: lxml.html.HtmlElement) -> str:
+    """The box's first text when it is a short caption, not a link (a list entry)."""
+    for node in box.iter():
+        if not isinstance(node.tag, str):
+            continue
+        text = (node.text or "").strip()
+        if text:
+            in_link = node.tag == "a" or any(a.tag == "a" for a in node.iterancestors())
+            return "" if in_link or len(text) > 10 else text
+    return ""
 
 
 def _candidate_links(root: lxml.html.HtmlElement, rules: ListRules):

@@ -169,3 +169,29 @@ def test_a_next_link_beats_a_bare_count_variable() -> None:
 def test_image_and_titled_next_buttons(pager: str) -> None:
     lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(PATHS, TITLES, DATES))
     assert parse_list(page(f'<ul class="list">{lis}</ul>', pager), BASE).next_url == NEXT
+
+
+ART = [f"/art/2023/{int(d[5:7])}/{int(d[8:])}/art_1229_{5890 - n}.html" for n, d in enumerate(DATES)]
+
+
+@pytest.mark.parametrize("row", ['<div class="item"><h3><a href="{u}">{t}</a></h3><span>{d}</span></div>',
+                                 '<ul><li><a href="{u}">{t}</a><span>{d}</span></li></ul>'])
+def test_one_wrapper_per_row_is_still_one_list(row: str) -> None:
+    rows = "".join(row.format(u=u, t=t, d=d) for u, t, d in zip(ART, TITLES, DATES))
+    p = parse_list(page(f'<div class="news-list">{rows}</div>'), "http://www.example.gov.cn/col/col1229/index.html")
+    assert urls(p) == want(ART)
+
+
+def test_list_split_in_blocks_of_two_keeps_every_block() -> None:
+    blocks = "".join('<ul class="list">' + "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>'
+                                                   for u, t, d in zip(ART[i:i + 2], TITLES[i:i + 2], DATES[i:i + 2]))
+                     + "</ul><hr>" for i in (0, 2))
+    p = parse_list(page(blocks), "http://www.example.gov.cn/col/col1229/index.html")
+    assert urls(p) == want(ART)
+
+
+def test_an_entry_title_starting_like_a_sidebar_caption_is_not_a_sidebar() -> None:
+    titles = ["最新修订的行政处罚裁量基准公布", TITLES[1]]  # as many rows as the 热点信息 box
+    lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(ART, titles, DATES))
+    p = parse_list(page(f"<ul>{lis}</ul>"), "http://www.example.gov.cn/col/col1229/index.html")
+    assert urls(p) == want(ART[:2])
