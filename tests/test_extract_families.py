@@ -86,3 +86,12 @@ def test_hidden_publishtime_element_counts_like_a_pubdate_meta() -> None:
     ex = extract(CHROME.format(main=main).encode("utf-8"), "http://www.example.gov.cn/a.html")
     assert ex.published == "2023-02-28T10:30:00+08:00" and ex.date_source == "meta"
     assert "2023-02-28" not in ex.body
+
+
+def test_hanweb_icon_link_before_the_named_link_keeps_the_name() -> None:
+    fj = "/module/download/downfile.jsp?classid=0&amp;filename=2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d.docx"
+    main = (f'<h1>关于开展行政执法案卷评查工作的通知</h1><div id="zoom"><p>{TEXT}</p><p>附件：<a href="{fj}">'
+            f'<img src="/module/jslib/icons/word.png"></a><a href="{fj}">评查标准.docx</a></p></div>')
+    ex = extract(CHROME.format(main=main).encode("utf-8"), "http://www.x.gov.cn/art/2023/2/28/art_1_2.html")
+    assert ex.attachments == [{"url": "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&"
+                                      "filename=2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d.docx", "text": "评查标准.docx"}]

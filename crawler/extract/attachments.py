@@ -64,7 +64,7 @@ def embedded_links(root: etree._Element) -> list[tuple[str, str]]:
 def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base: str,
             page_url: str, embedded: list[tuple[str, str]] = ()) -> list[dict[str, str]]:
     """Absolute, de-duplicated attachment links (script links only from the page's own host)."""
-    seen: set[str] = set()
+    seen: dict[str, dict[str, str]] = {}
     out: list[dict[str, str]] = []
     host = urlsplit(page_url).netloc if page_url else ""
 
@@ -73,10 +73,12 @@ def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base
         if same_host_only and host and urlsplit(absolute).netloc not in ("", host):
             return
         if absolute in seen:
+            if text and not seen[absolute]["named"]:  # an icon link first, then the named one (Hanweb)
+                seen[absolute]["text"], seen[absolute]["named"] = text, "1"
             return
-        seen.add(absolute)
-        name = text or absolute.rstrip("/").rsplit("/", 1)[-1]
-        out.append({"url": absolute, "text": name})
+        entry = {"url": absolute, "text": text or absolute.rstrip("/").rsplit("/", 1)[-1], "named": "1" if text else ""}
+        seen[absolute] = entry
+        out.append(entry)
 
     for el in elements:
         for a in el.iter("a"):
@@ -88,4 +90,4 @@ def collect(elements: list[etree._Element], scripts: list[tuple[str, str]], base
         add(href, text, same_host_only=False)
     for href, text in scripts:
         add(href, text, same_host_only=True)
-    return out
+    return [{"url": a["url"], "text": a["text"]} for a in out]
