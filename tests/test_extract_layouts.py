@@ -1,7 +1,9 @@
 """Synthetic pages in common gov layouts (TRS + 信息公开 table, Hanweb #zoom, article info bar,
 plain table layout in GBK, signature-only date, 信息公开 list above the heading, old Hanweb table
 layout, 二〇二三 signature, news with editor lines, attachment list, PDF viewer, 上一篇/下一篇, a
-column page) with their expectations in JSON next to them (`body`: the full text, scored by F1)."""
+column page; gkmlpt DETAIL JSON shell, dates only in Hanweb/gov.cn URLs, <publishtime> tag, publishdate /
+firstpublishedtime metas, gov.cn UCAP news, one-line 信息公开 block, Shenzhen fjdown, ndrc enclosure, old
+gb2312 table layout) with their expectations in JSON next to them (`body`: the full text, scored by F1)."""
 
 from __future__ import annotations
 
