@@ -410,13 +410,19 @@ def load_sites(sites_dir: str | os.PathLike[str] | Iterable[str] | None = None,
 
 
 def generic_site(url: str, *, name: str | None = None) -> SiteDef:
-    """A definition for `gov-archive crawl --url`: the URL's host is the site name."""
+    """A definition for `gov-archive crawl --url`: the URL's host is the site name.
+
+    The crawl may follow the gov site's other hosts (www.example.gov.cn lists articles on
+    xxgk.example.gov.cn), so the allowed domain is the site's own domain, not just the host.
+    """
+    from crawler.listing import site_domain  # listing imports this module's ListRules
+
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SiteDefError("--url", None, f"not an http(s) URL: {url!r}")
     host = parts.hostname.lower()
     site_name = name or host
-    return SiteDef(name=site_name, columns=(Column(url),), allowed_domains=(host,),
+    return SiteDef(name=site_name, columns=(Column(url),), allowed_domains=(site_domain(url),),
                    generic=True)
 
 

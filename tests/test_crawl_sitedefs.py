@@ -190,3 +190,12 @@ def test_documented_example_is_valid() -> None:
     assert example is not None
     site = parse_site(tomllib.loads(example.group(1)), "README.md")
     assert site.name == "city" and len(site.columns) == 2 and site.alerts["kinds"]
+
+
+def test_generic_site_allows_the_gov_sites_other_hosts() -> None:
+    from crawler.sitedefs import generic_site
+
+    site = generic_site("https://www.example.gov.cn/tzgg/index.html")
+    assert site.name == "www.example.gov.cn"
+    assert site.allowed_domains == ("example.gov.cn",)
+    assert generic_site("http://127.0.0.1:8000/list/").allowed_domains == ("127.0.0.1",)
