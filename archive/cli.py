@@ -65,6 +65,14 @@ class CliState:
     db_path: str
 
 
+def resolve_db_path(ctx: click.Context, override: str | None = None) -> str:
+    """A command's own ``--db``, else the group's (or $GOV_ARCHIVE_DB, or archive.db)."""
+    if override:
+        return override
+    state = ctx.find_object(CliState)
+    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+
+
 def parse_since_option(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> datetime | None:

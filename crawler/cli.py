@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from archive.cli import CliState, cli
+from archive.cli import cli, resolve_db_path
 from crawler.demo.command import demo
 from crawler.extract.command import extract_command
 from crawler.watch import notify_command, watch_command
@@ -30,13 +30,6 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
             raise click.UsageError(f"-s expects NAME=VALUE, got {pair!r}")
         settings[name.strip()] = value
     return settings
-
-
-def _db_path(ctx: click.Context, db: str | None) -> str:
-    if db:
-        return db
-    state = ctx.find_object(CliState)
-    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
 
 
 @cli.command()
@@ -108,7 +101,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         except OSError as exc:
             raise click.ClickException(f"cannot use --jobdir {jobdir}: {exc}") from None
         settings["JOBDIR"] = jobdir
-    path = _db_path(ctx, db)
+    path = resolve_db_path(ctx, db)
     if due:
         from crawler.schedule import select_due
 
@@ -212,9 +205,9 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) 
     except SiteDefError as exc:
         raise click.ClickException(str(exc)) from None
     if health:
-        _sites_health(_db_path(ctx, None), list(defined.values()), json_)
+        _sites_health(resolve_db_path(ctx), list(defined.values()), json_)
         return
-    last, undefined = _last_crawls(_db_path(ctx, None), list(defined))
+    last, undefined = _last_crawls(resolve_db_path(ctx), list(defined))
     rows: list[dict[str, Any]] = [{
         "name": site.name, "title": site.title, "every": format_interval(site.every),
         "columns": [{"name": c.name, "url": c.url} for c in site.columns],

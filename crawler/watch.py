@@ -33,6 +33,7 @@ from typing import Any, ContextManager
 import click
 
 from archive import ArchiveError
+from archive.cli import resolve_db_path
 from archive.timeutil import IntervalError, format_interval, parse_interval, utcnow
 from crawler import alerts, locks
 from crawler.schedule import (
@@ -428,13 +429,6 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
         raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
 
 
-def _group_db(ctx: click.Context) -> str:
-    """The ``gov-archive --db`` value (or $GOV_ARCHIVE_DB, or archive.db)."""
-    state = getattr(ctx, "obj", None)
-    path = getattr(state, "db_path", None)
-    return path or os.environ.get("GOV_ARCHIVE_DB", "archive.db")
-
-
 def setup_logging(verbose: bool = False) -> None:
     """Timestamped UTC log lines on stderr (journald and cron mail keep them)."""
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S+00:00")
@@ -508,7 +502,7 @@ def watch_command(
         raise click.ClickException(str(error)) from None
     if not chosen:
         raise click.ClickException("no site definitions found: add some with --sites DIR")
-    db = Path(db_path or _group_db(ctx))
+    db = Path(resolve_db_path(ctx, db_path))
     if not db.parent.exists():
         raise click.ClickException(f"folder {db.parent} does not exist")
     setup_logging(verbose)
@@ -559,7 +553,7 @@ def notify_command(
     from crawler.schedule import post_crawl
     from crawler.sitedefs import SiteDefError, load_sites
 
-    path = Path(db_path or _group_db(ctx))
+    path = Path(resolve_db_path(ctx, db_path))
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
     try:

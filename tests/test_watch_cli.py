@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from helpers_watch import receiver
 
 from archive import Archive
+from archive.cli import CliState
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
 from crawler.watch import notify_command, watch_command
@@ -17,7 +18,7 @@ from crawler.watch import notify_command, watch_command
 @click.option("--db", "db_path", default="archive.db")
 @click.pass_context
 def group(ctx: click.Context, db_path: str) -> None:
-    ctx.obj = type("State", (), {"db_path": db_path})()
+    ctx.obj = CliState(db_path=db_path)  # what the real `gov-archive` group passes down
 
 
 group.add_command(watch_command)
