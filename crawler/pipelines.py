@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
-from crawler.health import SITE_ANSWERS, mass_gone_detail
+from crawler.service.health import SITE_ANSWERS, mass_gone_detail
 from crawler.items import Announcement, Unchanged, Withdrawn
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class ArchivePipeline:
         logger.error("Archive %s not writable: %s", self.db_path, exc)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        from crawler.runner import assess
+        from crawler.service.runner import assess
 
         if self.archive is not None:
             self.settle_withdrawals(reason)
@@ -381,7 +381,7 @@ def close_stale_crawls(archive: Archive, db_path: str, site: str) -> list[int]:
 
 def _no_other_crawl(db_path: str, site: str) -> bool:
     """True if the site's crawl lock is free or held by us (this process or its parent)."""
-    from crawler.locks import FileLock, lock_path
+    from crawler.service.locks import FileLock, lock_path
 
     probe = FileLock(lock_path(db_path, site))
     if probe.acquire():

@@ -18,7 +18,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from archive import Archive
-from archive.cli import cli
+from crawler.cli import cli
 from archive.timeutil import utcnow
 
 URL_A = "https://www.example.gov.cn/zwgk/2026/t20261101_1.html"

@@ -324,8 +324,8 @@ def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tupl
     from scrapy.crawler import Crawler
     from scrapy.utils.test import get_reactor_settings
 
-    from crawler.runner import project_settings
-    from crawler.sitedefs import Column, Incremental, Politeness, SiteDef
+    from crawler.service.runner import project_settings
+    from crawler.sites import Column, Incremental, Politeness, SiteDef
     from crawler.spiders.sites import spider_class
 
     site = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),

@@ -177,7 +177,7 @@ SIGTERM ends it as "interrupted"), stubborn:N (ignores SIGTERM), new:N (N new do
 import json, os, signal, sys, time
 from datetime import datetime
 from archive import Archive
-from crawler.locks import site_lock
+from crawler.service.locks import site_lock
 
 site, db, journal, modes_file, now_text = sys.argv[1:6]
 now = None if now_text == "-" else datetime.fromisoformat(now_text)
@@ -234,7 +234,7 @@ import logging, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from helpers_watch import fake_watch_config
-from crawler.watch import Watcher
+from crawler.service.watch import Watcher
 logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
 config = fake_watch_config(Path(sys.argv[2]), sys.argv[4:], stop_timeout=float(sys.argv[3]))
 sys.exit(Watcher(config).run())
@@ -274,8 +274,8 @@ def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options
     import sys
 
     from archive import Archive
-    from crawler.schedule import SiteSchedule, parse_interval
-    from crawler.watch import WatchConfig
+    from crawler.service.schedule import SiteSchedule, parse_interval
+    from crawler.service.watch import WatchConfig
 
     fake = FakeSite(folder)
     schedules = [s if isinstance(s, SiteSchedule) else SiteSchedule(s, parse_interval(every))

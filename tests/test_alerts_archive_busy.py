@@ -8,7 +8,7 @@ from helpers_archive import record
 from helpers_watch import receiver
 
 from archive import Archive
-from crawler.alerts import Sink, deliver, sink_name
+from crawler.service.alerts import Sink, deliver, sink_name
 
 
 def _archive_with_event(path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from helpers_watch import MemoryArchive, receiver
 
-from crawler.alerts import Sink, deliver, deliver_all, redact, sink_name, sinks_for
-from crawler.schedule import SiteSchedule
+from crawler.service.alerts import Sink, deliver, deliver_all, redact, sink_name, sinks_for
+from crawler.service.schedule import SiteSchedule
 
 
 def no_sleep(seconds: float) -> None:

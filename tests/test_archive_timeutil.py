@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive import clitools, timeutil
+from archive import render, timeutil
 from archive.timeutil import IntervalError, format_interval, parse_interval, parse_iso
 
 UTC = timezone.utc
@@ -44,14 +44,15 @@ def test_format_interval_round_trips_through_the_parser():
 
 
 def test_every_caller_shares_the_grammar_and_the_spelling():
-    from crawler import schedule, sitedefs
+    from crawler import sites as sitedefs
+    from crawler.service import schedule
 
     for text in ("3600", "1h30m", "90min", "2w"):
         assert schedule.parse_interval(text) == sitedefs.parse_interval(text) == parse_interval(text)
     assert schedule.format_interval is sitedefs.format_interval is format_interval
     assert sitedefs.parse_interval("0s") == timedelta(0)  # -s REVISIT_INTERVAL=0s
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-    assert clitools.parse_since("1h30m", now=now) == now - timedelta(minutes=90)
+    assert render.parse_since("1h30m", now=now) == now - timedelta(minutes=90)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -76,9 +77,9 @@ def test_parse_iso_date_zone_and_errors():
 
 
 def test_stored_time_parsers_agree():
-    from crawler.schedule import parse_iso as schedule_parse
+    from crawler.service.schedule import parse_iso as schedule_parse
 
     assert schedule_parse is parse_iso
-    assert clitools.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
-    assert clitools.parse_stored_time("not a time") is None
-    assert clitools.parse_stored_time("2026-11-25T17:40:06+00:00") == parse_iso("2026-11-25T17:40:06+00:00")
+    assert render.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
+    assert render.parse_stored_time("not a time") is None
+    assert render.parse_stored_time("2026-11-25T17:40:06+00:00") == parse_iso("2026-11-25T17:40:06+00:00")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import QUERY_COMMANDS, cli
+from crawler.cli import cli
+from crawler.cli.query import QUERY_COMMANDS
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
@@ -41,7 +42,7 @@ def test_group_help_lists_commands() -> None:
 
 
 def test_console_script_commands_have_help() -> None:
-    from crawler.cli import cli as full  # adds crawl, sites, demo ... to the same group
+    from crawler.cli import cli as full
 
     for name, command in full.commands.items():
         assert command.help and command.help.strip(), f"{name} has no help"

@@ -43,7 +43,7 @@ def test_missing_database_is_error_and_not_created(tmp_path: Path, args: list[st
 def test_default_db_comes_from_environment(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from archive.cli import cli
+    from crawler.cli import cli
 
     db = tmp_path / "env.db"
     result = CliRunner().invoke(cli, ["stats"], env={"GOV_ARCHIVE_DB": str(db)})
@@ -89,7 +89,7 @@ def test_newer_schema_is_refused_untouched(populated: Path, tmp_path: Path) -> N
 def test_python_dash_m_reports_errors_without_traceback(tmp_path: Path) -> None:
     db = tmp_path / "missing.db"
     proc = subprocess.run(
-        [sys.executable, "-m", "archive", "--db", str(db), "new"], capture_output=True, text=True
+        [sys.executable, "-m", "crawler", "--db", str(db), "new"], capture_output=True, text=True
     )
     assert proc.returncode == 1
     assert proc.stderr == f"Error: no archive at {db}\n"

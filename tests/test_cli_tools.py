@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.clitools import (
+from archive.render import (
     csv_lines,
     display_width,
     format_table,

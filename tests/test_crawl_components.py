@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
-from crawler.runner import assess
+from crawler.service.runner import assess
 from crawler.spiders.base import with_contact
 
 

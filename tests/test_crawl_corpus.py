@@ -9,7 +9,7 @@ import pytest
 from helpers_crawl import FIXTURES, run_crawl, serve, summary
 
 from archive import Archive
-from crawler.sitedefs import BUNDLED_DIR, load_sites
+from crawler.sites import BUNDLED_DIR, load_sites
 
 # Real article pages (shared/corpus/pages, copied) and their ground-truth titles.
 ARTICLES = {

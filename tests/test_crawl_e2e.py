@@ -247,7 +247,7 @@ def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
         assert due.returncode == 0 and "No site is due" in due.stderr
         assert srv.hits() == 0
 
-        from crawler.locks import site_lock
+        from crawler.service.locks import site_lock
 
         with site_lock(tmp_path / "a.db", "city"):  # another crawl of the site is running
             busy = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from helpers_crawl import FIXTURES, list_html, trs_pager
 
-from crawler.listing import find_date, hanweb_next, looks_like_antibot, parse_list
-from crawler.sitedefs import ListRules
+from crawler.extract.listing import find_date, hanweb_next, looks_like_antibot, parse_list
+from crawler.sites import ListRules
 
 NMPA_GG = "https://www.nmpa.gov.cn/yaopin/ypggtg/index.html"
 NMPA_DT = "https://www.nmpa.gov.cn/yaopin/ypjgdt/index.html"

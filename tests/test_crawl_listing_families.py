@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.listing import parse_list
+from crawler.extract.listing import parse_list
 
 BASE = "http://www.example.gov.cn/zwgk/tzgg/index.html"
 TITLES = ["关于开展2023年度安全生产大检查的通知", "某市2023年第一批重点建设项目计划公示",

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.sitedefs import (
+from crawler.sites import (
     SiteDefError,
     format_interval,
     generic_site,
@@ -183,9 +183,9 @@ def test_documented_example_is_valid() -> None:
     import re
     import tomllib
 
-    from crawler.sitedefs import BUNDLED_DIR, parse_site
+    from crawler.sites import BUNDLED_DIR, parse_site
 
-    text = (BUNDLED_DIR / "README.md").read_text(encoding="utf-8")
+    text = (BUNDLED_DIR.parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```toml\n(.*?)```", text, re.S)
     assert example is not None
     site = parse_site(tomllib.loads(example.group(1)), "README.md")
@@ -193,7 +193,7 @@ def test_documented_example_is_valid() -> None:
 
 
 def test_generic_site_allows_the_gov_sites_other_hosts() -> None:
-    from crawler.sitedefs import generic_site
+    from crawler.sites import generic_site
 
     site = generic_site("https://www.example.gov.cn/tzgg/index.html")
     assert site.name == "www.example.gov.cn"

@@ -7,7 +7,7 @@ import subprocess
 
 from click.testing import CliRunner
 
-from crawler.demo.command import demo
+from crawler.cli.demo import demo
 from crawler.demo.scenario import Scenario
 
 

@@ -179,7 +179,7 @@ def test_crawl_args_turn_politeness_delays_off(tmp_path):
 def test_demo_command_refuses_an_existing_archive(tmp_path):
     from click.testing import CliRunner
 
-    from crawler.demo.command import demo
+    from crawler.cli.demo import demo
 
     existing = tmp_path / "demo.db"
     existing.write_bytes(b"")

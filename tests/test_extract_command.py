@@ -1,4 +1,4 @@
-"""The `extract` click command (invoked directly; crawler/cli.py adds it to the main group)."""
+"""The `extract` click command (invoked directly; crawler/cli/__init__.py registers it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from helpers_extract import corpus_page
 
-from crawler.extract.command import extract_command
+from crawler.cli.extract import extract_command
 
 PUBLIC_KEYS = {"title", "published", "body", "metadata", "attachments", "encoding", "date_source", "page_class"}
 

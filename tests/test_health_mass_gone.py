@@ -7,7 +7,7 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
 
-from crawler.health import check_site, evaluate, mass_gone_detail
+from crawler.service.health import check_site, evaluate, mass_gone_detail
 
 
 @pytest.fixture(params=["memory", "sqlite"])

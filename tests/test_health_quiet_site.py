@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.health import HealthConfig, evaluate, is_empty
+from crawler.service.health import HealthConfig, evaluate, is_empty
 
 QUIET = {"list/items": 11, "list/stopped_known": 2, "pages/list": 2, "finish_reason": "finished"}
 

@@ -7,9 +7,9 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
 
-from crawler.health import (HealthConfig, check_site, evaluate, format_health, health_rows,
+from crawler.service.health import (HealthConfig, check_site, evaluate, format_health, health_rows,
                             is_blocked)
-from crawler.schedule import SiteSchedule, after_crawl, parse_interval
+from crawler.service.schedule import SiteSchedule, after_crawl, parse_interval
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -6,7 +6,7 @@ import pytest
 from helpers_watch import Clock, crawl_stats
 
 from archive import Archive
-from crawler.schedule import SiteSchedule, after_crawl, parse_interval
+from crawler.service.schedule import SiteSchedule, after_crawl, parse_interval
 
 
 def test_a_crash_during_bookkeeping_does_not_duplicate_health_alerts(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
 
-from crawler.schedule import (
+from crawler.service.schedule import (
     SiteSchedule, after_crawl, backoff_delay, due_sites, format_interval, is_due,
     load_schedules, next_due, parse_interval, record_outcome,
 )

@@ -8,12 +8,12 @@ from datetime import timedelta
 from helpers_watch import Clock, crawl_stats, receiver
 
 from archive import Archive
-from crawler.health import format_health, site_health
-from crawler.schedule import post_crawl, select_due
+from crawler.service.health import format_health, site_health
+from crawler.service.schedule import post_crawl, select_due
 
 
 @dataclass(frozen=True)
-class Def:  # the fields of crawler.sitedefs.SiteDef the scheduler reads
+class Def:  # the fields of crawler.sites.SiteDef the scheduler reads
     name: str
     every: timedelta | None = None
     alerts: dict = field(default_factory=dict)

@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from helpers_watch import receiver
 
 from archive import Archive
-from archive.cli import CliState
+from crawler.cli.options import CliState
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
-from crawler.watch import notify_command, watch_command
+from crawler.cli.watch import notify_command, watch_command
 
 
 @click.group()

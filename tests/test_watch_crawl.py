@@ -14,12 +14,12 @@ import pytest
 from archive import Archive
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
-from crawler.locks import is_locked
+from crawler.service.locks import is_locked
 
 DRIVER = r'''
 import logging, sys
-from crawler.schedule import load_schedules
-from crawler.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
+from crawler.service.schedule import load_schedules
+from crawler.service.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
 db, sites, delay = sys.argv[1:4]
 logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
 config = WatchConfig(

@@ -7,13 +7,13 @@ import subprocess
 import sys
 import textwrap
 
-from crawler.locks import (
+from crawler.service.locks import (
     HELD_LOCKS_ENV, FileLock, SiteBusy, hold_sites, is_locked, lock_dir, lock_path, site_lock,
 )
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from crawler.locks import site_lock
+    from crawler.service.locks import site_lock
     lock = site_lock(sys.argv[1], sys.argv[2])
     print("got" if lock.acquire() else "busy", flush=True)
     if sys.argv[3:] == ["wait"]:

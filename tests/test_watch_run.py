@@ -7,8 +7,8 @@ import logging
 from helpers_watch import Clock, FakeSite, fake_watch_config, receiver
 
 from archive import Archive
-from crawler.locks import is_locked, site_lock
-from crawler.watch import Watcher
+from crawler.service.locks import is_locked, site_lock
+from crawler.service.watch import Watcher
 
 
 def overlap(fake: FakeSite) -> int:

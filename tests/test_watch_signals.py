@@ -14,7 +14,7 @@ import pytest
 from helpers_watch import WATCH_DRIVER, FakeSite
 
 from archive import Archive
-from crawler.locks import is_locked
+from crawler.service.locks import is_locked
 
 TESTS = Path(__file__).parent
 

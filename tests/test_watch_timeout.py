@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from helpers_watch import Clock, FakeSite, fake_watch_config
 
 from archive import Archive
-from crawler.locks import is_locked
-from crawler.watch import DEFAULT_CRAWL_TIMEOUT, WatchConfig, Watcher, watch_command
+from crawler.service.locks import is_locked
+from crawler.cli.watch import watch_command
+from crawler.service.watch import DEFAULT_CRAWL_TIMEOUT, WatchConfig, Watcher
 
 
 def gone(pid: int) -> bool:

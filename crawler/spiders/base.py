@@ -39,8 +39,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from crawler.items import Announcement, Unchanged, Withdrawn
-from crawler.listing import ListItem, host_allowed, looks_like_antibot, parse_list
-from crawler.sitedefs import SiteDef, parse_interval
+from crawler.extract.listing import ListItem, host_allowed, looks_like_antibot, parse_list
+from crawler.sites import SiteDef, parse_interval
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -493,7 +493,7 @@ class GovSpider(scrapy.Spider):
         if not (rules.title or rules.published or rules.body):
             return
         from crawler.extract.dates import parse_date
-        from crawler.listing import clean_text
+        from crawler.extract.listing import clean_text
 
         def text(css: str, sep: str = " ") -> str:
             parts = response.css(css).xpath("string(.)").getall()

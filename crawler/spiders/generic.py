@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.sitedefs import generic_sites
+from crawler.sites import generic_sites
 from crawler.spiders.base import GovSpider
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.sitedefs import SiteDef, SiteDefError, load_sites
+from crawler.sites import SiteDef, SiteDefError, load_sites
 from crawler.spiders.base import GovSpider
 
 logger = logging.getLogger(__name__)

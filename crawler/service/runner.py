@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.sitedefs import SiteDef, generic_sites, load_sites
+from crawler.sites import SiteDef, generic_sites, load_sites
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -126,7 +126,7 @@ def assess(stats: Mapping[str, Any]) -> Health:
         problems.append(f"{_n(stats, 'pages/failed') + _n(stats, 'pages/error')} failed requests")
     healthy = not _n(stats, "archive/gone_held")
     if not healthy:
-        from crawler.health import mass_gone_detail
+        from crawler.service.health import mass_gone_detail
 
         problems.append(mass_gone_detail(stats))
     if reason == "finished":
@@ -307,7 +307,7 @@ def crawl(db_path: str | os.PathLike[str], *, sites: Iterable[str] = (), urls: I
         overrides["CRAWL_FULL"] = True
     if progress:
         overrides.setdefault("PROGRESS_ENABLED", True)
-        overrides.setdefault("EXTENSIONS", {"crawler.runner.ProgressReporter": 900})
+        overrides.setdefault("EXTENSIONS", {"crawler.service.runner.ProgressReporter": 900})
     return _run(str(db_path), chosen, overrides, verbose=verbose, progress=progress)
 
 

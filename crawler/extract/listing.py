@@ -21,7 +21,6 @@ import lxml.html
 from crawler.extract.classify import challenge
 from crawler.extract.dates import parse_date
 from crawler.extract.decoding import decode_html
-from crawler.sitedefs import ListRules
 
 ARTICLE_URL_RE = re.compile(
     r"""(
@@ -74,6 +73,19 @@ SIDE_RE = re.compile(
 SIDE_HEAD_RE = re.compile(r"^[【\[]?(?:热点|热门|推荐|相关|最新|排行|点击排行|图片|专题|友情)")
 # Second-level suffixes under which a site's own domain has three labels (www.hd.gov.cn -> hd.gov.cn).
 SHARED_SUFFIXES = ("gov.cn", "com.cn", "org.cn", "net.cn", "edu.cn", "ac.cn")
+PAGINATION_KINDS = ("auto", "next", "trs", "numbered", "hanweb", "none")
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """Optional hints for list pages; empty values mean 'detect automatically'."""
+
+    item_selector: str = ""  # CSS selecting each list item (e.g. "div.list li")
+    link_selector: str = "a"  # CSS of the article link inside an item
+    article_pattern: str = ""  # regex an article URL must match (search)
+    exclude_pattern: str = ""  # regex of URLs never treated as articles
+    pagination: str = "auto"  # auto | next | trs | numbered | hanweb | none
+    next_selector: str = ""  # CSS of the next-page link (with pagination = "next")
 
 
 @dataclass(frozen=True)

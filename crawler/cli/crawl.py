@@ -1,7 +1,4 @@
-"""Console entry point: the archive's query commands plus crawl, sites, extract, demo, watch, notify.
-
-Scrapy is imported only inside `crawl`, so the query commands stay fast.
-"""
+"""`gov-archive crawl` and `gov-archive sites`."""
 
 from __future__ import annotations
 
@@ -14,12 +11,7 @@ from typing import Any
 
 import click
 
-from archive.cli import cli, resolve_db_path
-from crawler.demo.command import demo
-from crawler.extract.command import extract_command
-from crawler.watch import notify_command, watch_command
-
-__all__ = ["cli"]
+from crawler.cli.options import resolve_db_path
 
 
 def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
@@ -32,7 +24,7 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str]:
     return settings
 
 
-@cli.command()
+@click.command()
 @click.argument("site_names", nargs=-1, metavar="[SITE]...")
 @click.option("--url", "urls", multiple=True, metavar="URL",
               help="Crawl this column (list page) with no site definition; repeatable")
@@ -70,8 +62,8 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
       gov-archive crawl --url https://www.example.gov.cn/tzgg/index.html
       gov-archive crawl --all --full -s DOWNLOAD_DELAY=0.5
     """
-    from crawler import runner
-    from crawler.sitedefs import SiteDefError, generic_sites
+    from crawler.service import runner
+    from crawler.sites import SiteDefError, generic_sites
 
     if due and not (site_names or urls):
         all_sites = True
@@ -103,7 +95,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         settings["JOBDIR"] = jobdir
     path = resolve_db_path(ctx, db)
     if due:
-        from crawler.schedule import select_due
+        from crawler.service.schedule import select_due
 
         chosen = select_due(path, chosen)
         if not chosen:
@@ -128,7 +120,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
 @contextlib.contextmanager
 def _site_locks(db_path: str, names: list[str]) -> Iterator[list[str]]:
     """Hold each site's crawl lock (crawler/locks.py); yield the names another process holds."""
-    from crawler.locks import hold_sites
+    from crawler.service.locks import hold_sites
 
     with hold_sites(db_path, names) as (_held, busy):
         yield busy
@@ -139,7 +131,7 @@ def _after_crawl(db_path: str, chosen: list[Any], webhooks: Sequence[str]) -> No
     import sqlite3
 
     from archive import ArchiveError
-    from crawler.schedule import post_crawl
+    from crawler.service.schedule import post_crawl
 
     try:
         report = post_crawl(db_path, chosen, webhooks=webhooks)
@@ -190,7 +182,7 @@ def _report(summary: Any, json_: bool) -> None:
             click.echo(f"  {'problem' if not site.healthy else 'note'}: {problem}", err=json_)
 
 
-@cli.command()
+@click.command()
 @click.option("--sites", "sites_dir", type=click.Path(file_okay=False),
               help="Folder of extra site definitions (*.toml); also $GOV_ARCHIVE_SITES")
 @click.option("--health", is_flag=True, help="Show each site's health, back-off and next due time")
@@ -198,7 +190,7 @@ def _report(summary: Any, json_: bool) -> None:
 @click.pass_context
 def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) -> None:
     """List the site definitions: name, columns, crawl interval, last crawl"""
-    from crawler.sitedefs import SiteDefError, format_interval, load_sites
+    from crawler.sites import SiteDefError, format_interval, load_sites
 
     try:
         defined = load_sites(sites_dir)
@@ -238,7 +230,7 @@ def _sites_health(db_path: str, defined: list[Any], json_: bool) -> None:
     import sqlite3
 
     from archive import ArchiveError
-    from crawler.health import format_health, site_health
+    from crawler.service.health import format_health, site_health
 
     if not os.path.exists(db_path):
         raise click.ClickException(f"no archive at {db_path}")
@@ -269,8 +261,3 @@ def _last_crawls(db_path: str, names: list[str]) -> tuple[dict[str, dict[str, An
     except ArchiveError:
         return {}, []
 
-
-cli.add_command(extract_command)
-cli.add_command(demo)
-cli.add_command(watch_command, "watch")
-cli.add_command(notify_command, "notify")

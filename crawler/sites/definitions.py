@@ -1,6 +1,6 @@
 """Site definitions: one TOML file per government site, validated on load.
 
-Bundled definitions live in ``crawler/sites/*.toml``; users add their own folders with
+Bundled definitions live in ``crawler/sites/catalogue/*.toml``; users add their own folders with
 ``--sites DIR`` or the ``GOV_ARCHIVE_SITES`` environment variable (several folders separated
 by ``os.pathsep``). A user definition with the same ``name`` replaces the bundled one.
 
@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from archive import timeutil
 from archive.timeutil import format_interval  # noqa: F401 (re-exported: one spelling everywhere)
+from crawler.extract.listing import PAGINATION_KINDS, ListRules, host_allowed, site_domain
 
-BUNDLED_DIR = Path(__file__).parent / "sites"
+BUNDLED_DIR = Path(__file__).parent / "catalogue"
 SITES_ENV = "GOV_ARCHIVE_SITES"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-PAGINATION_KINDS = ("auto", "next", "trs", "numbered", "hanweb", "none")
 
 
 class SiteDefError(ValueError):
@@ -44,18 +44,6 @@ class Column:
 
     url: str
     name: str = ""
-
-
-@dataclass(frozen=True)
-class ListRules:
-    """Optional hints for list pages; empty values mean 'detect automatically'."""
-
-    item_selector: str = ""  # CSS selecting each list item (e.g. "div.list li")
-    link_selector: str = "a"  # CSS of the article link inside an item
-    article_pattern: str = ""  # regex an article URL must match (search)
-    exclude_pattern: str = ""  # regex of URLs never treated as articles
-    pagination: str = "auto"  # auto | next | trs | numbered | hanweb | none
-    next_selector: str = ""  # CSS of the next-page link (with pagination = "next")
 
 
 @dataclass(frozen=True)
@@ -224,10 +212,6 @@ def _check_url(url: str, reader: _Reader, name: str) -> str:
     return url
 
 
-def _host_allowed(host: str, domains: Iterable[str]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
-
-
 def _columns(r: _Reader) -> tuple[Column, ...]:
     columns: list[Column] = []
     for i, url in enumerate(r.get("start_urls", list, [])):
@@ -360,8 +344,8 @@ def _domains(r: _Reader, columns: tuple[Column, ...]) -> tuple[str, ...]:
     if not domains:
         domains = sorted({urlsplit(c.url).hostname or "" for c in columns})
     for i, c in enumerate(columns):
-        host = urlsplit(c.url).hostname or ""
-        if not _host_allowed(host, domains):
+        if not host_allowed(c.url, domains):
+            host = urlsplit(c.url).hostname or ""
             raise r.fail("columns", f"column #{i + 1} host {host!r} is not in allowed_domains")
     return tuple(domains)
 
@@ -415,8 +399,6 @@ def generic_site(url: str, *, name: str | None = None) -> SiteDef:
     The crawl may follow the gov site's other hosts (www.example.gov.cn lists articles on
     xxgk.example.gov.cn), so the allowed domain is the site's own domain, not just the host.
     """
-    from crawler.listing import site_domain  # listing imports this module's ListRules
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SiteDefError("--url", None, f"not an http(s) URL: {url!r}")

@@ -40,7 +40,7 @@ class SiteSchedule:
 
 
 def schedule_for(definition: Any) -> SiteSchedule:
-    """The schedule of a ``crawler.sitedefs.SiteDef`` (or any object with the same fields)."""
+    """The schedule of a ``crawler.sites.SiteDef`` (or any object with the same fields)."""
     every = getattr(definition, "every", None) or parse_interval(DEFAULT_EVERY)
     alerts = getattr(definition, "alerts", None) or {}
     kinds = alerts.get("kinds")
@@ -58,9 +58,9 @@ def load_schedules(
     """Schedules of the site definitions (bundled + ``GOV_ARCHIVE_SITES`` + `sites_dir`).
 
     `names` restricts the result (KeyError naming the unknown sites). Raises
-    ``crawler.sitedefs.SiteDefError`` for a malformed definition.
+    ``crawler.sites.SiteDefError`` for a malformed definition.
     """
-    from crawler.sitedefs import load_sites
+    from crawler.sites import load_sites
 
     definitions = load_sites(sites_dir)
     wanted = list(dict.fromkeys(names)) or sorted(definitions)
@@ -164,7 +164,7 @@ def record_outcome(
 ) -> CrawlResult:
     """Update the site's failure count and back-off after an attempt that ended in `outcome`.
 
-    `health` issues (``crawler.health.HealthIssue``) are recorded as health events in the
+    `health` issues (``crawler.service.health.HealthIssue``) are recorded as health events in the
     same transaction as the state, so a crash in between cannot raise them twice.
     """
     now = now or utcnow()
@@ -214,7 +214,7 @@ def after_crawl(
     Idempotent: returns None if that crawl was already processed (or there is none), so
     both the `crawl` command and `watch` may call it.
     """
-    from crawler import health
+    from crawler.service import health
 
     last = archive.last_finished_crawl(site.name)
     if not last:
@@ -269,7 +269,7 @@ class PostCrawl:
 
     def lines(self) -> list[str]:
         """Human-readable notes for the crawl command's output (health issues, webhooks)."""
-        from crawler.alerts import redact
+        from crawler.service.alerts import redact
 
         out = []
         for site, result in self.results.items():
@@ -304,7 +304,7 @@ def post_crawl(
     twice: each crawl is processed once and each event delivered once.
     """
     from archive import Archive
-    from crawler import alerts
+    from crawler.service import alerts
 
     schedules = [schedule_for(d) for d in site_defs]
     report = PostCrawl()

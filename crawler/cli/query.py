@@ -1,207 +1,46 @@
-"""The `gov-archive` command group and its query commands (thin layer over `archive.Archive`).
+"""The query commands: search, show, history, diff, new, changes, export, stats, feed.
 
-Every command opens the archive with `create=False`: a query never creates a database.
-Library errors (`archive.errors.ArchiveError`) become `Error: ...` with exit code 1 in
-`ArchiveGroup.invoke`, the one place where they are translated. `crawler.cli` adds the crawl
-commands to the same group and reads the group's `--db` through `CliState`.
+Thin over `archive.Archive`: every command opens the archive with `create=False` (a query
+never creates a database), calls the library and renders the result.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
-import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from archive import Archive, clitools
-from archive.errors import ArchiveError
-
-F = TypeVar("F", bound=Callable[..., Any])
-Row = Mapping[str, Any]
-Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
+from archive import Archive, render
+from crawler.cli.options import (
+    Row,
+    Table,
+    emit,
+    emit_rows,
+    exit_code_option,
+    exit_found,
+    json_option,
+    open_archive,
+    output_mode,
+    output_options,
+    parse_day_option,
+    since_option,
+    site_option,
+)
 
 CHANGE_KINDS = ("changed", "gone", "restored")
-#: The commands defined here; `crawler.cli` adds more to the same group.
 QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
 EVENT_KINDS = ("new", *CHANGE_KINDS)
-
-
-class ArchiveGroup(click.Group):
-    """A click group that turns archive errors into clean `Error: ...` messages (exit 1)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except sqlite3.Error as exc:
-            raise click.ClickException(f"database error: {exc}") from exc
-        except BrokenPipeError:
-            _silence_stdout()
-            ctx.exit(1)
-
-
-def _silence_stdout() -> None:
-    # The reader went away (`gov-archive export | head`): stop quietly, as POSIX tools do.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-@dataclass
-class CliState:
-    """What the group passes down to its commands."""
-
-    db_path: str
-
-
-def resolve_db_path(ctx: click.Context, override: str | None = None) -> str:
-    """A command's own ``--db``, else the group's (or $GOV_ARCHIVE_DB, or archive.db)."""
-    if override:
-        return override
-    state = ctx.find_object(CliState)
-    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
-
-
-def parse_since_option(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime | None:
-    """Click callback: `30m`, `12h`, `2d`, `1w`, `YYYY-MM-DD` or ISO -> aware UTC datetime."""
-    if value is None:
-        return None
-    try:
-        return clitools.parse_since(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx, param) from None
-
-
-def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Click callback: a `YYYY-MM-DD` date, kept as that string."""
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
-
-
-@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="gov-archive")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default="archive.db",
-    show_default=True,
-    envvar="GOV_ARCHIVE_DB",
-    show_envvar=True,
-    help="Archive database file",
-)
-@click.pass_context
-def cli(ctx: click.Context, db_path: str) -> None:
-    """Watch government websites and keep a versioned archive of their announcements."""
-    ctx.obj = CliState(db_path=db_path)
-
-
-def open_archive(ctx: click.Context) -> Archive:
-    """Open the archive named by the group's `--db` (never creating it); closed with the context."""
-    state = ctx.find_object(CliState)
-    path = state.db_path if state else "archive.db"
-    if not Path(path).exists():
-        raise click.ClickException(f"no archive at {path}")
-    archive = Archive(path, create=False)
-    ctx.call_on_close(archive.close)
-    return archive
-
-
-# --- shared options ---------------------------------------------------------------------------
-
-
-def json_option(fn: F) -> F:
-    """`--json` for commands that print one object."""
-    return click.option("--json", "json_", is_flag=True, help="Output JSON")(fn)
-
-
-def output_options(fn: F) -> F:
-    """`--json`, `--nl` and `--csv` for commands that print a list of records."""
-    for decorator in reversed(
-        (
-            click.option("--json", "json_", is_flag=True, help="Output a JSON array"),
-            click.option("--nl", is_flag=True, help="Output newline-delimited JSON"),
-            click.option("--csv", "csv_", is_flag=True, help="Output CSV"),
-        )
-    ):
-        fn = decorator(fn)
-    return fn
-
-
-def since_option(help_text: str) -> Callable[[F], F]:
-    return click.option("--since", metavar="TIME", callback=parse_since_option, help=help_text)
-
-
-def site_option(fn: F) -> F:
-    return click.option("--site", help="Only this site (its definition name)")(fn)
-
-
-def exit_code_option(fn: F) -> F:
-    return click.option(
-        "--exit-code", is_flag=True, help="Exit with 1 if anything was found (for cron)"
-    )(fn)
-
-
-def output_mode(json_: bool, nl: bool, csv_: bool, default: str = "table") -> str:
-    chosen = [name for name, on in (("json", json_), ("nl", nl), ("csv", csv_)) if on]
-    if len(chosen) > 1:
-        raise click.UsageError("Use just one of --json, --nl or --csv")
-    return chosen[0] if chosen else default
-
-
-def emit(lines: Iterable[str]) -> None:
-    for line in lines:
-        click.echo(line)
-
-
-def emit_rows(
-    rows: Sequence[Row],
-    mode: str,
-    table: Callable[[Sequence[Row]], Table],
-    empty: str,
-) -> None:
-    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
-    if mode in ("json", "nl"):
-        emit(clitools.json_lines(rows, nl=mode == "nl"))
-    elif mode == "csv":
-        click.echo("".join(clitools.csv_lines(rows)), nl=False)
-    elif not rows:
-        click.echo(empty, err=True)
-    else:
-        headers, cells = table(rows)
-        emit(clitools.format_table(headers, cells, width=_terminal_width()))
-
-
-def _terminal_width() -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-
-
-def exit_found(ctx: click.Context, enabled: bool, rows: Sequence[Row]) -> None:
-    if enabled and rows:
-        ctx.exit(1)
 
 
 # --- commands -----------------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @site_option
 @click.option(
@@ -252,13 +91,13 @@ def search(
 
 def _search_table(rows: Sequence[Row]) -> Table:
     cells = (
-        (r["id"], clitools.short_published(r.get("published")), r["site"], r["status"], r["title"])
+        (r["id"], render.short_published(r.get("published")), r["site"], r["status"], r["title"])
         for r in rows
     )
     return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="URL|ID")
 @click.option("--version", "version_", type=click.IntRange(min=1), help="Show version N")
 @json_option
@@ -275,7 +114,7 @@ def show(ctx: click.Context, ref: str, version_: int | None, json_: bool) -> Non
     archive = open_archive(ctx)
     record = archive.version(ref, version_) if version_ else archive.document(ref)
     if json_:
-        click.echo(clitools.to_json(record))
+        click.echo(render.to_json(record))
         return
     emit(_show_lines(record))
 
@@ -310,7 +149,7 @@ def _show_lines(record: Row) -> Iterator[str]:
     yield (record.get("body") or "").rstrip("\n")
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="URL|ID")
 @output_options
 @click.pass_context
@@ -331,8 +170,8 @@ def _history_table(rows: Sequence[Row]) -> Table:
     cells = (
         (
             r["version"],
-            clitools.short_time(r.get("fetched_at")),
-            clitools.short_published(r.get("published")),
+            render.short_time(r.get("fetched_at")),
+            render.short_published(r.get("published")),
             "(first)" if r["version"] == 1 else ",".join(r.get("changed_fields") or []) or "-",
             r["title"],
         )
@@ -341,7 +180,7 @@ def _history_table(rows: Sequence[Row]) -> Table:
     return ("VERSION", "FETCHED (UTC)", "PUBLISHED", "CHANGED", "TITLE"), cells
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="URL|ID")
 @click.option("--from", "from_version", type=click.IntRange(min=1), help="Older version")
 @click.option("--to", "to_version", type=click.IntRange(min=1), help="Newer version")
@@ -362,7 +201,7 @@ def diff(
     """
     result = open_archive(ctx).diff(ref, from_version=from_version, to_version=to_version)
     if json_:
-        click.echo(clitools.to_json(result))
+        click.echo(render.to_json(result))
         return
     emit(_diff_lines(result))
 
@@ -422,7 +261,7 @@ def _list_change_lines(old: list, new: list) -> Iterator[str]:
 
 
 def _item_key(item: object) -> str:
-    return clitools.to_json(item) if isinstance(item, dict | list) else str(item)
+    return render.to_json(item) if isinstance(item, dict | list) else str(item)
 
 
 def _item_text(item: object) -> str:
@@ -434,7 +273,7 @@ def _item_text(item: object) -> str:
 
 def _field_text(value: object) -> str:
     if isinstance(value, dict | list):
-        return clitools.to_json(value).replace("\n", " ")
+        return render.to_json(value).replace("\n", " ")
     return "" if value is None else str(value)
 
 
@@ -450,7 +289,7 @@ def _color_diff_line(line: str) -> str:
     return line
 
 
-@cli.command()
+@click.command()
 @since_option("Only what was first seen since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @site_option
 @exit_code_option
@@ -491,7 +330,7 @@ def _with_backdated(archive: Archive, events: Sequence[Row]) -> list[dict[str, A
         if event["site"] not in crawls:
             crawls[event["site"]] = archive.crawls(site=event["site"])
         known = _site_known_before(crawls[event["site"]], event)
-        backdated = clitools.is_backdated(
+        backdated = render.is_backdated(
             event.get("published"), event.get("first_seen") or event["time"], site_known=known
         )
         rows.append({**event, "backdated": backdated})
@@ -516,8 +355,8 @@ def _new_table(rows: Sequence[Row]) -> Table:
     for r in rows:
         row: list[object] = [
             r["document_id"],
-            clitools.short_time(r.get("first_seen") or r["time"]),
-            clitools.short_published(r.get("published")),
+            render.short_time(r.get("first_seen") or r["time"]),
+            render.short_published(r.get("published")),
             r["site"],
         ]
         if flagged:
@@ -526,7 +365,7 @@ def _new_table(rows: Sequence[Row]) -> Table:
     return headers, cells
 
 
-@cli.command()
+@click.command()
 @since_option("Only events since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @click.option(
     "--kind",
@@ -566,11 +405,11 @@ def changes(
 def _changes_table(rows: Sequence[Row]) -> Table:
     cells = (
         (
-            clitools.short_time(r["time"]),
+            render.short_time(r["time"]),
             r["kind"],
             r["document_id"],
             r.get("version"),
-            clitools.short_published(r.get("published")),
+            render.short_published(r.get("published")),
             r["site"],
             r.get("title"),
         )
@@ -579,7 +418,7 @@ def _changes_table(rows: Sequence[Row]) -> Table:
     return ("TIME (UTC)", "KIND", "ID", "VERSION", "PUBLISHED", "SITE", "TITLE"), cells
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--format", "format_", type=click.Choice(["jsonl", "csv"]), help="jsonl (default) or csv"
 )
@@ -612,9 +451,9 @@ def export(
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
     documents = open_archive(ctx).export(since=since, site=site)
     if mode == "csv":
-        chunks: Iterable[str] = clitools.csv_lines(documents)
+        chunks: Iterable[str] = render.csv_lines(documents)
     else:
-        chunks = (line + "\n" for line in clitools.json_lines(documents, nl=mode == "nl"))
+        chunks = (line + "\n" for line in render.json_lines(documents, nl=mode == "nl"))
     write_text(output, chunks)
 
 
@@ -640,7 +479,7 @@ def write_text(path: str, chunks: Iterable[str]) -> None:
         raise
 
 
-@cli.command()
+@click.command()
 @json_option
 @click.pass_context
 def stats(ctx: click.Context, json_: bool) -> None:
@@ -653,7 +492,7 @@ def stats(ctx: click.Context, json_: bool) -> None:
     """
     data = open_archive(ctx).stats()
     if json_:
-        click.echo(clitools.to_json(data))
+        click.echo(render.to_json(data))
         return
     emit(_stats_lines(data))
 
@@ -667,15 +506,15 @@ def _stats_lines(data: Mapping[str, Any], indent: str = "") -> Iterator[str]:
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             yield f"{indent}{label}:"
             headers = list(value[0])
-            table = clitools.format_table(
+            table = render.format_table(
                 [h.upper() for h in headers], [[v.get(h) for h in headers] for v in value]
             )
             yield from (indent + "  " + line for line in table)
         else:
-            yield f"{indent}{label}: {clitools.one_line(value)}"
+            yield f"{indent}{label}: {render.one_line(value)}"
 
 
-@cli.command()
+@click.command()
 @site_option
 @click.option(
     "--kind",
@@ -713,7 +552,7 @@ def feed(
     xml, count = build_feed(open_archive(ctx), site=site, kinds=kinds, since=since, limit=limit)
     write_text(out, [xml.decode("utf-8")])
     if json_:
-        click.echo(clitools.to_json({"out": out, "entries": count}), err=out == "-")
+        click.echo(render.to_json({"out": out, "entries": count}), err=out == "-")
     else:
         click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)
 
@@ -730,8 +569,8 @@ def build_feed(
     chosen = list(kinds or EVENT_KINDS)
     events = archive.events(since=since, kinds=chosen, site=site)
     newest = list(reversed(events[-limit:]))
-    entries = [(event, clitools.summarize(_event_body(archive, event))) for event in newest]
-    xml = clitools.atom_feed(
+    entries = [(event, render.summarize(_event_body(archive, event))) for event in newest]
+    xml = render.atom_feed(
         entries,
         feed_id=f"tag:gov-archive,2026:feed/{site or 'all'}/{'+'.join(chosen)}",
         title=f"gov-archive: {', '.join(chosen)} announcements on {site or 'all sites'}",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, utcnow
+from crawler.service.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, utcnow
 
 EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
 ARCHIVE_KEYS = ("new", "changed", "unchanged", "restored", "not_modified")
@@ -96,7 +96,7 @@ def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str,
     }
 
 
-# Pages that answered with something other than a challenge (see crawler.runner.assess).
+# Pages that answered with something other than a challenge (see crawler.service.runner.assess).
 OTHER_ANSWERS = ("pages/list", "pages/notfound", "pages/redirect_home", "pages/soft404",
                  "pages/empty", "pages/js_shell")
 
@@ -316,7 +316,7 @@ def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None 
     file is never created here.
     """
     from archive import Archive
-    from crawler.schedule import schedule_for
+    from crawler.service.schedule import schedule_for
 
     schedules = [schedule_for(d) for d in site_defs]
     if not os.path.exists(db_path):

@@ -36,8 +36,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.errors import ArchiveError
-from crawler import locks
-from crawler.schedule import SiteSchedule
+from crawler.service import locks
+from crawler.service.schedule import SiteSchedule
 
 log = logging.getLogger(__name__)
 

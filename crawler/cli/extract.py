@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from .core import extract
-from .model import Extraction
+from crawler.extract import Extraction, extract
 
 USER_AGENT = "gov-archive/0.1 (+extract command)"
 

@@ -1,4 +1,4 @@
-"""`gov-archive demo`: the bundled, offline walk-through (added to the CLI by crawler/cli.py)."""
+"""`gov-archive demo`: the bundled, offline walk-through ."""
 
 from __future__ import annotations
 

@@ -1,0 +1,72 @@
+"""The `gov-archive` command line: one group, every command registered here.
+
+Commands only parse arguments, call the library (`archive`) or the service layer
+(`crawler.service`), and render. Library errors (`archive.errors.ArchiveError`) become
+`Error: ...` with exit code 1 in `ArchiveGroup.invoke`, the one place they are translated.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+from archive.errors import ArchiveError
+from crawler.cli import crawl, demo, extract, query, watch
+from crawler.cli.options import CliState
+
+
+class ArchiveGroup(click.Group):
+    """A click group that turns archive errors into clean `Error: ...` messages (exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"database error: {exc}") from exc
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`gov-archive export | head`): stop quietly, as POSIX tools do.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gov-archive")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default="archive.db",
+    show_default=True,
+    envvar="GOV_ARCHIVE_DB",
+    show_envvar=True,
+    help="Archive database file",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_path: str) -> None:
+    """Watch government websites and keep a versioned archive of their announcements."""
+    ctx.obj = CliState(db_path=db_path)
+
+
+for command in (
+    query.search, query.show, query.history, query.diff, query.new, query.changes,
+    query.export, query.stats, query.feed,
+    crawl.crawl, crawl.sites, watch.watch_command, watch.notify_command,
+    extract.extract_command, demo.demo,
+):
+    cli.add_command(command)
+
+__all__ = ["cli"]

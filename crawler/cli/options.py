@@ -1,0 +1,146 @@
+"""What the commands share: the group's state, common options and their callbacks, output.
+
+Every option used by more than one command is defined here, once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archive import Archive, render
+
+F = TypeVar("F", bound=Callable[..., Any])
+Row = Mapping[str, Any]
+Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
+
+@dataclass
+class CliState:
+    """What the group passes down to its commands."""
+
+    db_path: str
+
+
+def resolve_db_path(ctx: click.Context, override: str | None = None) -> str:
+    """A command's own ``--db``, else the group's (or $GOV_ARCHIVE_DB, or archive.db)."""
+    if override:
+        return override
+    state = ctx.find_object(CliState)
+    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+
+
+def parse_since_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime | None:
+    """Click callback: `30m`, `12h`, `2d`, `1w`, `YYYY-MM-DD` or ISO -> aware UTC datetime."""
+    if value is None:
+        return None
+    try:
+        return render.parse_since(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a `YYYY-MM-DD` date, kept as that string."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
+
+
+
+
+def open_archive(ctx: click.Context) -> Archive:
+    """Open the archive named by the group's `--db` (never creating it); closed with the context."""
+    state = ctx.find_object(CliState)
+    path = state.db_path if state else "archive.db"
+    if not Path(path).exists():
+        raise click.ClickException(f"no archive at {path}")
+    archive = Archive(path, create=False)
+    ctx.call_on_close(archive.close)
+    return archive
+
+
+# --- shared options ---------------------------------------------------------------------------
+
+
+def json_option(fn: F) -> F:
+    """`--json` for commands that print one object."""
+    return click.option("--json", "json_", is_flag=True, help="Output JSON")(fn)
+
+
+def output_options(fn: F) -> F:
+    """`--json`, `--nl` and `--csv` for commands that print a list of records."""
+    for decorator in reversed(
+        (
+            click.option("--json", "json_", is_flag=True, help="Output a JSON array"),
+            click.option("--nl", is_flag=True, help="Output newline-delimited JSON"),
+            click.option("--csv", "csv_", is_flag=True, help="Output CSV"),
+        )
+    ):
+        fn = decorator(fn)
+    return fn
+
+
+def since_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--since", metavar="TIME", callback=parse_since_option, help=help_text)
+
+
+def site_option(fn: F) -> F:
+    return click.option("--site", help="Only this site (its definition name)")(fn)
+
+
+def exit_code_option(fn: F) -> F:
+    return click.option(
+        "--exit-code", is_flag=True, help="Exit with 1 if anything was found (for cron)"
+    )(fn)
+
+
+def output_mode(json_: bool, nl: bool, csv_: bool, default: str = "table") -> str:
+    chosen = [name for name, on in (("json", json_), ("nl", nl), ("csv", csv_)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError("Use just one of --json, --nl or --csv")
+    return chosen[0] if chosen else default
+
+
+def emit(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def emit_rows(
+    rows: Sequence[Row],
+    mode: str,
+    table: Callable[[Sequence[Row]], Table],
+    empty: str,
+) -> None:
+    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
+    if mode in ("json", "nl"):
+        emit(render.json_lines(rows, nl=mode == "nl"))
+    elif mode == "csv":
+        click.echo("".join(render.csv_lines(rows)), nl=False)
+    elif not rows:
+        click.echo(empty, err=True)
+    else:
+        headers, cells = table(rows)
+        emit(render.format_table(headers, cells, width=_terminal_width()))
+
+
+def _terminal_width() -> int | None:
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def exit_found(ctx: click.Context, enabled: bool, rows: Sequence[Row]) -> None:
+    if enabled and rows:
+        ctx.exit(1)

@@ -1,0 +1,170 @@
+"""`gov-archive watch` (the long-running scheduler) and `gov-archive notify`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from archive import ArchiveError
+from archive.timeutil import IntervalError, format_interval, parse_interval
+from crawler.cli.options import resolve_db_path
+from crawler.service.schedule import load_schedules
+from crawler.service.watch import (
+    DEFAULT_CRAWL_TIMEOUT,
+    WatchConfig,
+    Watcher,
+    crawl_argv_for,
+    open_archive_for,
+    setup_logging,
+)
+
+# --- the click command ------------------------------------------------------------------------
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return parse_interval(value)
+    except IntervalError as error:
+        raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
+
+
+def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """``--crawl-timeout``: an interval, or 0 for no limit, in seconds."""
+    try:
+        return parse_interval(value, allow_zero=True).total_seconds()
+    except IntervalError as error:
+        raise click.BadParameter(f"bad interval {value!r}: {error.problem}") from None
+
+
+@click.command("watch")
+@click.argument("sites", nargs=-1)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Archive database file (default: the group's --db).")
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
+              help="Extra folder of site definitions (*.toml).")
+@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
+              help="Crawls running at the same time.")
+@click.option("--interval", default="1m", show_default=True, callback=_interval,
+              help="How often to look for due sites (30s, 5m ...).")
+@click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST events of all sites to URL as JSON (repeatable).")
+@click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+              help="Seconds to wait for crawls after SIGTERM before killing them.")
+@click.option("--crawl-timeout", default=format_interval(DEFAULT_CRAWL_TIMEOUT), show_default=True,
+              callback=_timeout, metavar="INTERVAL",
+              help="Longest one crawl may run (30m, 6h ...; 0: no limit); then it is stopped "
+                   "(SIGTERM, SIGKILL after --stop-timeout) and counts as a failure.")
+@click.option("--max-backoff", default="1d", show_default=True, callback=_interval,
+              help="Longest wait imposed on a failing site (never shorter than its interval).")
+@click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
+@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
+              help="Scrapy setting passed to every crawl, e.g. -s DOWNLOAD_DELAY=2; repeatable.")
+@click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
+@click.pass_context
+def watch_command(
+    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
+    stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
+    setting_pairs: tuple[str, ...], verbose: bool,
+) -> None:
+    """Keep crawling the sites that are due, each in its own process.
+
+    A site is due when its interval (`every` in its definition, default 6h) has passed since
+    its last finished crawl. Failing, blocked or overrunning (--crawl-timeout) sites back
+    off exponentially. Stop with SIGTERM or Ctrl-C; running crawls are closed cleanly.
+
+    \b
+    Examples:
+      gov-archive watch --db gov.db
+      gov-archive watch --db gov.db --max-parallel 4 --webhook https://hooks.example/gov
+      gov-archive watch --db gov.db --once        # one pass, e.g. from cron
+      gov-archive watch nmpa cmse -s DOWNLOAD_DELAY=3 --log-dir logs
+    """
+    from crawler.sites import SiteDefError
+
+    for pair in setting_pairs:
+        if "=" not in pair or not pair.partition("=")[0].strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+    try:
+        chosen = load_schedules(sites_dir, sites)
+    except KeyError as error:
+        raise click.BadParameter(f"unknown site(s): {error.args[0]}", param_hint="SITES") from None
+    except SiteDefError as error:
+        raise click.ClickException(str(error)) from None
+    if not chosen:
+        raise click.ClickException("no site definitions found: add some with --sites DIR")
+    db = Path(resolve_db_path(ctx, db_path))
+    if not db.parent.exists():
+        raise click.ClickException(f"folder {db.parent} does not exist")
+    setup_logging(verbose)
+    names = [s.name for s in chosen]
+    config = WatchConfig(
+        db_path=db,
+        sites=lambda: load_schedules(sites_dir, names if sites else ()),
+        crawl_argv=crawl_argv_for(
+            db, sites_dir=sites_dir, extra=[arg for pair in setting_pairs for arg in ("-s", pair)]
+        ),
+        open_archive=open_archive_for(db),
+        max_parallel=max_parallel,
+        interval=interval.total_seconds(),
+        stop_timeout=stop_timeout,
+        crawl_timeout=crawl_timeout,
+        max_backoff=max_backoff,
+        webhooks=webhooks,
+        log_dir=Path(log_dir) if log_dir else None,
+    )
+    ctx.exit(Watcher(config).run(once=once))
+
+
+
+@click.command("notify")
+@click.argument("sites", nargs=-1)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Archive database file (default: the group's --db).")
+@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
+              help="Extra folder of site definitions (*.toml).")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST events of all sites to URL as JSON (repeatable).")
+@click.pass_context
+def notify_command(
+    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    webhooks: tuple[str, ...],
+) -> None:
+    """Book-keep finished crawls and deliver pending events, without crawling.
+
+    For crawls that ran outside `crawl` and `watch` (Scrapyd, `scrapy crawl`): updates the
+    back-off state, raises health events, and sends undelivered events to the webhooks
+    (``--webhook`` and each site's ``[alerts] webhook``). Also retries deliveries that
+    failed earlier. Each event is delivered once, however often this runs.
+
+    \b
+    Example (crontab, next to Scrapyd):
+      */10 * * * * gov-archive --db /srv/gov/archive.db notify --webhook https://hooks.example/gov
+    """
+    from crawler.service.schedule import post_crawl
+    from crawler.sites import SiteDefError, load_sites
+
+    path = Path(resolve_db_path(ctx, db_path))
+    if not path.exists():
+        raise click.ClickException(f"no archive at {path}")
+    try:
+        defined = load_sites(sites_dir)
+    except SiteDefError as error:
+        raise click.ClickException(str(error)) from None
+    unknown = [name for name in sites if name not in defined]
+    if unknown:
+        raise click.BadParameter(f"unknown site(s): {', '.join(unknown)}", param_hint="SITES")
+    chosen = [defined[name] for name in (sites or sorted(defined))]
+    try:
+        report = post_crawl(path, chosen, webhooks=webhooks)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    for line in report.lines():
+        click.echo(line, err=True)
+    failed = any(d.error for d in report.deliveries) or report.errors
+    ctx.exit(1 if failed else 0)

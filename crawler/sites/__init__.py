@@ -1,0 +1,52 @@
+"""Site definitions: what to crawl on a site and how (TOML files, validated on load).
+
+The bundled catalogue is ``catalogue/*.toml``; the format is documented in README.md here.
+"""
+
+from __future__ import annotations
+
+from .definitions import (
+    ALERT_KINDS,
+    ArticleRules,
+    BUNDLED_DIR,
+    Column,
+    Incremental,
+    ListRules,
+    NAME_RE,
+    PAGINATION_KINDS,
+    Politeness,
+    SITES_ENV,
+    SiteDef,
+    SiteDefError,
+    format_interval,
+    generic_site,
+    generic_sites,
+    load_site_file,
+    load_sites,
+    parse_interval,
+    parse_site,
+    site_dirs,
+)
+
+__all__ = [
+    "ALERT_KINDS",
+    "ArticleRules",
+    "BUNDLED_DIR",
+    "Column",
+    "Incremental",
+    "ListRules",
+    "NAME_RE",
+    "PAGINATION_KINDS",
+    "Politeness",
+    "SITES_ENV",
+    "SiteDef",
+    "SiteDefError",
+    "format_interval",
+    "generic_site",
+    "generic_sites",
+    "load_site_file",
+    "load_sites",
+    "parse_interval",
+    "parse_site",
+    "site_dirs",
+]
