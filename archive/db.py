@@ -8,10 +8,10 @@ import json
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -29,16 +29,7 @@ from .errors import (
     VersionNotFound,
 )
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
-from .records import (
-    CRAWL_SELECT,
-    DOCUMENT_COLUMNS,
-    DOCUMENT_FROM,
-    EVENT_SELECT,
-    VERSION_SELECT,
-    one,
-    rows,
-)
-from .timeutil import as_iso, iso, utcnow
+from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
 
 SITE_STATE_COLUMNS = (
@@ -51,6 +42,46 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+#: A page whose own date is this much older than our first sighting of it is "back-dated".
+BACKDATED_AFTER = timedelta(days=30)
+
+# The public record shapes (README "JSON output"): what a document, version, event, crawl is.
+JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
+DOCUMENT_SELECT = """
+    SELECT d.id, d.url, s.name AS site, v.title, v.published, v.body, v.metadata, v.attachments,
+           d.first_seen, d.last_seen, d.last_checked, d.status, d.gone_at, d.version, d.content_hash
+    FROM documents d
+    JOIN sites s ON s.id = d.site_id
+    JOIN versions v ON v.id = d.current_version_id
+"""
+VERSION_SELECT = """
+    SELECT v.document_id, d.url, s.name AS site, v.version, v.title, v.published, v.body,
+           v.metadata, v.attachments, v.content_hash, v.changed_fields, v.crawl_id,
+           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status
+    FROM versions v
+    JOIN documents d ON d.id = v.document_id
+    JOIN sites s ON s.id = d.site_id
+    LEFT JOIN captures c ON c.id = v.capture_id
+"""
+EVENT_COLUMNS = """
+    e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, s.name AS site,
+    v.title, v.published, d.first_seen, d.status, e.health_kind, e.detail
+"""
+EVENT_FROM = """
+    FROM events e
+    JOIN sites s ON s.id = e.site_id
+    LEFT JOIN documents d ON d.id = e.document_id
+    LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
+"""
+#: Whether the event's site had a finished crawl, other than the event's own, before it.
+SITE_KNOWN = """
+    EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
+            AND c.finished_at <= e.time) AS site_known
+"""
+CRAWL_SELECT = """
+    SELECT c.id, s.name AS site, c.started_at, c.finished_at, c.outcome, c.stats
+    FROM crawls c JOIN sites s ON s.id = c.site_id
+"""
 
 
 @dataclass(frozen=True)
@@ -161,7 +192,7 @@ class Archive:
             self.conn.close()
 
     def _queue_size(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM search_queue").fetchone()[0])
+        return self.db["search_queue"].count
 
     def __enter__(self) -> Archive:
         return self
@@ -229,22 +260,20 @@ class Archive:
     def _find_site(self, name: str) -> int | None:
         if name in self._site_ids:
             return self._site_ids[name]
-        row = self.conn.execute("SELECT id FROM sites WHERE name = ?", (name,)).fetchone()
-        return int(row[0]) if row else None
+        row = next(self.db["sites"].rows_where("name = ?", [name], select="id"), None)
+        return int(row["id"]) if row else None
 
     def sites(self) -> list[dict[str, Any]]:
         """All sites, by name: ``{"id","name","base_url","created_at"}``."""
-        return list(rows(self.conn, "SELECT id, name, base_url, created_at FROM sites ORDER BY name"))
+        return list(self.db["sites"].rows_where(select="id, name, base_url, created_at",
+                                                order_by="name"))
 
     def start_crawl(self, site: str, *, now: datetime | None = None) -> int:
         """Record the start of a crawl of ``site``; returns the crawl id."""
         site_id = self.ensure_site(site)
-        with self._write() as c:
-            cur = c.execute(
-                "INSERT INTO crawls (site_id, started_at) VALUES (?, ?)",
-                (site_id, iso(now or utcnow())),
-            )
-        return int(cur.lastrowid or 0)
+        with self._write():
+            crawls = self.db["crawls"].insert({"site_id": site_id, "started_at": iso(now or utcnow())})
+        return int(crawls.last_pk)
 
     def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
                      *, now: datetime | None = None) -> None:
@@ -260,27 +289,20 @@ class Archive:
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawl: ``{"id","site","started_at","finished_at","outcome","stats"}``."""
-        return one(self.conn, CRAWL_SELECT + " WHERE c.id = ?", (crawl_id,))
+        return self._first(CRAWL_SELECT + " WHERE c.id = ?", [crawl_id])
 
     def last_finished_crawl(self, site: str) -> dict[str, Any] | None:
         """The most recent crawl of ``site`` that has finished (any outcome), or None."""
-        return one(
-            self.conn,
+        return self._first(
             CRAWL_SELECT + " WHERE s.name = ? AND c.finished_at IS NOT NULL ORDER BY c.id DESC LIMIT 1",
-            (site,),
+            [site],
         )
 
     def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Crawls, newest first."""
-        sql, params = CRAWL_SELECT, list[Any]()
-        if site is not None:
-            sql += " WHERE s.name = ?"
-            params.append(site)
-        sql += " ORDER BY c.id DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return list(rows(self.conn, sql, params))
+        where, params = ("", []) if site is None else (" WHERE s.name = ?", [site])
+        sql = CRAWL_SELECT + where + " ORDER BY c.id DESC LIMIT ?"
+        return list(self._rows(sql, [*params, _limit(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -310,11 +332,6 @@ class Archive:
                 result = self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
         self._maybe_index()
         return result
-
-    def save_many(self, site: str, items: Iterable[tuple[Mapping[str, Any], Capture | None]],
-                  *, crawl_id: int | None, now: datetime | None = None) -> list[SaveResult]:
-        """Save ``(record, capture)`` pairs, still one transaction per item."""
-        return [self.save(site, r, crawl_id=crawl_id, capture=cap, now=now) for r, cap in items]
 
     def _current(self, site_id: int, url: str) -> _Current | None:
         row = self.conn.execute(
@@ -526,47 +543,45 @@ class Archive:
 
         ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None).
         """
-        return list(rows(
-            self.conn,
+        return list(self._rows(
             "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash, "
             "c.sha256 AS capture_sha FROM documents d JOIN sites s ON s.id = d.site_id "
             "JOIN versions v ON v.id = d.current_version_id LEFT JOIN captures c ON c.id = v.capture_id "
             "WHERE s.name = ? ORDER BY d.id",
-            (site,),
+            [site],
         ))
 
     def _document_id(self, ref: int | str) -> int:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
-            if self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+            if self.db["documents"].count_where("id = ?", [doc_id]):
                 return doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
-        row = self.conn.execute(
-            "SELECT id FROM documents WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
-            (canonical_url(str(ref)),),
-        ).fetchone()
-        if row is None:
+        found = next(self.db["documents"].rows_where(
+            "url = ?", [canonical_url(str(ref))], select="id", order_by="last_seen DESC, id DESC",
+            limit=1), None)
+        if found is None:
             raise DocumentNotFound(f"no document with URL {ref}")
-        return int(row[0])
+        return int(found["id"])
 
     def document(self, ref: int | str) -> dict[str, Any]:
         """The current state of a document, by id (int or digits) or URL."""
         doc_id = self._document_id(ref)
-        found = one(self.conn, f"SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM} WHERE d.id = ?", (doc_id,))
+        found = self._first(DOCUMENT_SELECT + " WHERE d.id = ?", [doc_id])
         assert found is not None
         return found
 
     def history(self, ref: int | str) -> list[dict[str, Any]]:
         """Every version of a document, oldest first."""
         doc_id = self._document_id(ref)
-        return list(rows(self.conn, VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version",
-                         (doc_id,)))
+        return list(self._rows(VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version",
+                               [doc_id]))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
         """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
         doc_id = self._document_id(ref)
-        found = one(self.conn, VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                    (doc_id, int(n)))
+        found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
+                            [doc_id, int(n)])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return found
@@ -586,73 +601,102 @@ class Archive:
         return _diff(doc["url"], old, new)
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-               site: str | None = None, after_id: int | None = None,
-               limit: int | None = None) -> list[dict[str, Any]]:
-        """Events in the order they happened (ascending id)."""
-        where, params = _event_filters(since=since, kinds=kinds, site=site, after_id=after_id)
-        sql = EVENT_SELECT + where + " ORDER BY e.id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return list(rows(self.conn, sql, params))
+               site: str | None = None, after_id: int | None = None, limit: int | None = None,
+               newest_first: bool = False, with_body: bool = False) -> list[dict[str, Any]]:
+        """Events in the order they happened (ascending id), or the newest first.
+
+        ``limit`` applies in that order: with ``newest_first`` it reads only the newest N.
+        ``with_body`` adds the ``body`` of each event's version (feeds summarize it).
+        """
+        conditions, params = _event_filters(since=since, kinds=kinds, site=site, after_id=after_id)
+        columns = EVENT_COLUMNS + (", v.body" if with_body else "")
+        return list(self._events(columns, conditions, params, newest_first=newest_first,
+                                 limit=limit))
+
+    def new_documents(self, *, since: datetime | date | str | None = None,
+                      site: str | None = None) -> list[dict[str, Any]]:
+        """"new" events (documents by first sighting), oldest first, each flagged ``backdated``.
+
+        Back-dated: the page's own date is more than ``BACKDATED_AFTER`` before we first saw
+        it, on a site that had a finished crawl (other than this one) before (``is_backdated``).
+        """
+        conditions, params = _event_filters(since=since, kinds=["new"], site=site)
+        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN, conditions, params)
+        return [_flag_backdated(event) for event in found]
+
+    def _events(self, columns: str, conditions: list[str], params: list[Any], *,
+                newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
+        sql = f"SELECT {columns} {EVENT_FROM}{_where(conditions)}{order} LIMIT ?"
+        return self._rows(sql, [*params, _limit(limit)])
 
     def search(self, query: str, *, site: str | None = None,
                published_from: date | str | None = None, published_to: date | str | None = None,
                status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search over the current version of every document (see archive.search)."""
-        return search_mod.search(self.conn, query, site=site, published_from=published_from,
+        """Full-text search over the current version of every document (see archive.search).
+
+        Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
+        """
+        ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
                                  published_to=published_to, status=status, limit=limit)
+        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
+        terms = search_mod.query_terms(query)
+        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms), "rank": rank}
+                for doc_id, rank in ranked]
+
+    def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        if not ids:
+            return iter(())
+        return self._rows(DOCUMENT_SELECT + " WHERE d.id IN (SELECT value FROM json_each(?))",
+                          [json.dumps(list(ids))])
 
     def export(self, *, since: datetime | date | str | None = None,
                site: str | None = None) -> Iterator[dict[str, Any]]:
         """Current documents whose content or status changed at or after ``since``."""
-        where, params = [], []
+        conditions, params = [], []
         if since is not None:
-            where.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
+            conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
             params += [as_iso(since)] * 2
         if site is not None:
-            where.append("s.name = ?")
+            conditions.append("s.name = ?")
             params.append(site)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        yield from rows(self.conn, f"SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM}{clause} ORDER BY d.id",
-                        params)
+        yield from self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params)
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes for the whole archive."""
-        def q(sql: str) -> Any:
-            return self.conn.execute(sql).fetchone()
-
-        documents, live, gone = q(
-            "SELECT count(*), total(status = 'live'), total(status = 'gone') FROM documents")
-        blobs, raw, stored = q("SELECT count(*), total(size), total(length(data)) FROM capture_blobs")
-        last = q("SELECT max(started_at) FROM crawls")[0]
+        count = {name: self.db[name].count for name in ("sites", "crawls", "versions", "events",
+                                                         "captures")}
+        documents = self._first("SELECT count(*) AS n, total(status = 'live') AS live, "
+                                "total(status = 'gone') AS gone FROM documents") or {}
+        blobs = self._first("SELECT count(*) AS n, total(size) AS raw, total(length(data)) AS stored "
+                            "FROM capture_blobs") or {}
+        last = self._first("SELECT max(started_at) AS started_at FROM crawls") or {}
         return {
             "path": self.path,
             "file_size": os.path.getsize(self.path) if os.path.exists(self.path) else 0,
             "schema_version": self.schema_version,
-            "sites": q("SELECT count(*) FROM sites")[0],
-            "crawls": q("SELECT count(*) FROM crawls")[0],
-            "last_crawl_at": last,
-            "documents": documents,
-            "live": int(live),
-            "gone": int(gone),
-            "versions": q("SELECT count(*) FROM versions")[0],
-            "events": q("SELECT count(*) FROM events")[0],
-            "captures": q("SELECT count(*) FROM captures")[0],
-            "capture_blobs": blobs,
-            "capture_raw_bytes": int(raw),
-            "capture_stored_bytes": int(stored),
+            "sites": count["sites"],
+            "crawls": count["crawls"],
+            "last_crawl_at": last["started_at"],
+            "documents": documents["n"],
+            "live": int(documents["live"]),
+            "gone": int(documents["gone"]),
+            "versions": count["versions"],
+            "events": count["events"],
+            "captures": count["captures"],
+            "capture_blobs": blobs["n"],
+            "capture_raw_bytes": int(blobs["raw"]),
+            "capture_stored_bytes": int(blobs["stored"]),
             "search_queue": self._queue_size(),
         }
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
-        found = one(
-            self.conn,
+        found = self._first(
             "SELECT c.sha256 AS sha, c.status, c.url, c.headers, c.declared_encoding, "
             "c.used_encoding, c.fetched_at, b.size FROM captures c "
             "JOIN capture_blobs b ON b.sha256 = c.sha256 WHERE c.sha256 = ? ORDER BY c.id DESC LIMIT 1",
-            (sha,),
+            [sha],
         )
         if found is None:
             raise CaptureNotFound(f"no capture with sha256 {sha}")
@@ -660,11 +704,43 @@ class Archive:
 
     def capture_bytes(self, sha: str) -> bytes:
         """The raw bytes of a capture, exactly as received."""
-        row = self.conn.execute("SELECT codec, data FROM capture_blobs WHERE sha256 = ?",
-                                (sha,)).fetchone()
-        if row is None:
+        blob = next(self.db["capture_blobs"].rows_where("sha256 = ?", [sha], select="codec, data"),
+                    None)
+        if blob is None:
             raise CaptureNotFound(f"no capture with sha256 {sha}")
-        return decompress(row[1], row[0])
+        return decompress(blob["data"], blob["codec"])
+
+    # -- reading helpers -----------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a read (sqlite-utils' ``db.query``) as dicts, JSON columns decoded."""
+        return (_decode(row) for row in self.db.query(sql, params))
+
+    def _first(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        return next(self._rows(sql, params), None)
+
+    # -- the write probe -----------------------------------------------------------------------
+
+    def write_problem(self) -> str | None:
+        """Why this archive cannot be written right now (busy, read-only ...), or None.
+
+        For callers that must not act unless they can record it afterwards (webhook delivery).
+        A real write (``user_version`` set to itself) in an IMMEDIATE transaction, rolled back:
+        BEGIN IMMEDIATE alone succeeds on a read-only file. None inside a transaction.
+        """
+        if self.conn.in_transaction:
+            return None
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+                self.conn.execute(f"PRAGMA user_version = {version}")
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            return _write_problem(exc)
+        return None
 
     # -- scheduler support -------------------------------------------------------------------
 
@@ -681,33 +757,25 @@ class Archive:
                            since: datetime | date | str | None = None,
                            limit: int | None = None) -> list[dict[str, Any]]:
         """Events not yet delivered to ``sink``, oldest first (``since``: event time bound)."""
-        where, params = _event_filters(since=since, site=site, kinds=kinds)
-        where += (" AND " if where else " WHERE ")
-        where += "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)"
-        params.append(sink)
-        sql = EVENT_SELECT + where + " ORDER BY e.id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return list(rows(self.conn, sql, params))
+        conditions, params = _event_filters(since=since, site=site, kinds=kinds)
+        conditions.append("NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)")
+        return list(self._events(EVENT_COLUMNS, conditions, [*params, sink], limit=limit))
 
     def mark_delivered(self, sink: str, event_ids: Iterable[int], *, now: datetime | None = None) -> None:
         """Record that ``event_ids`` were delivered to ``sink`` (idempotent)."""
         t = iso(now or utcnow())
-        with self._write() as c:
-            c.executemany(
-                "INSERT OR IGNORE INTO deliveries (sink, event_id, delivered_at) VALUES (?, ?, ?)",
-                [(sink, int(i), t) for i in event_ids],
-            )
+        delivered = [{"sink": sink, "event_id": int(i), "delivered_at": t} for i in event_ids]
+        with self._write():
+            self.db["deliveries"].insert_all(delivered, ignore=True)
 
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
         site_id = self._find_site(site)
-        row = one(self.conn, "SELECT * FROM site_state WHERE site_id = ?", (site_id,)) if site_id else None
+        row = next(self.db["site_state"].rows_where("site_id = ?", [site_id]), None) if site_id else None
         state: dict[str, Any] = {name: None for name in SITE_STATE_COLUMNS}
         state["failures"] = 0
         if row:
-            extra = row.pop("data") or {}
+            extra = json.loads(row.pop("data") or "{}")
             row.pop("site_id")
             state.update(row)
             state.update(extra)
@@ -742,9 +810,7 @@ class Archive:
                            fields: Mapping[str, Any]) -> None:
         known = {k: v for k, v in fields.items() if k in SITE_STATE_COLUMNS}
         extra = {k: v for k, v in fields.items() if k not in SITE_STATE_COLUMNS and k != "site"}
-        c.execute("INSERT OR IGNORE INTO site_state (site_id) VALUES (?)", (site_id,))
-        for name, value in known.items():  # names come from SITE_STATE_COLUMNS only
-            c.execute(f"UPDATE site_state SET {name} = ? WHERE site_id = ?", (value, site_id))
+        self.db["site_state"].upsert({"site_id": site_id, **known}, pk="site_id")
         if extra:
             c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
                       (json.dumps(extra, ensure_ascii=False, default=str), site_id))
@@ -764,7 +830,9 @@ def _validators(capture: Capture | None) -> tuple[str | None, str | None]:
 
 
 def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-                   site: str | None = None, after_id: int | None = None) -> tuple[str, list[Any]]:
+                   site: str | None = None,
+                   after_id: int | None = None) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``EVENT_FROM`` and their parameters."""
     where: list[str] = []
     params: list[Any] = []
     if since is not None:
@@ -780,7 +848,53 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
     if after_id is not None:
         where.append("e.id > ?")
         params.append(int(after_id))
-    return ((" WHERE " + " AND ".join(where)) if where else ""), params
+    return where, params
+
+
+def _where(conditions: Sequence[str]) -> str:
+    return (" WHERE " + " AND ".join(conditions)) if conditions else ""
+
+
+def _limit(limit: int | None) -> int:
+    """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
+    return -1 if limit is None else int(limit)
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    """Parse the JSON-encoded columns of a row in place."""
+    for key in JSON_COLUMNS.intersection(row):
+        if isinstance(row[key], str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def is_backdated(published: str | None, first_seen: str | None, *, site_known: bool) -> bool:
+    """True when a page claims a date long before we first saw it, on a site crawled before.
+
+    `site_known` says whether the site had a finished crawl before this sighting: on a first
+    crawl every old page is "new to us" and nothing is back-dated.
+    """
+    pub, seen = parse_stored_time(published), parse_stored_time(first_seen)
+    if not site_known or pub is None or seen is None:
+        return False
+    return seen - pub > BACKDATED_AFTER
+
+
+def _flag_backdated(event: dict[str, Any]) -> dict[str, Any]:
+    """A new-document event read with ``SITE_KNOWN``, flagged ``backdated`` instead."""
+    site_known = bool(event.pop("site_known"))
+    seen = event.get("first_seen") or event["time"]
+    event["backdated"] = is_backdated(event.get("published"), seen, site_known=site_known)
+    return event
+
+
+def _write_problem(error: sqlite3.Error) -> str:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_BUSY") or "locked" in str(error):
+        return "archive is busy (another process is writing)"
+    if name.startswith("SQLITE_READONLY"):
+        return "archive is read-only for this process"
+    return "archive cannot be written: " + (" ".join(str(error).split()) or type(error).__name__)
 
 
 def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,6 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from .records import DOCUMENT_COLUMNS, DOCUMENT_FROM, rows
 from .timeutil import as_date
 
 RANK_WINDOW = 2000
@@ -38,26 +37,25 @@ _MAX_CHAR = "\U0010ffff"
 _TAIL = 2  # documents_title_tail indexes substr(title, -2)
 
 
-def search(conn: sqlite3.Connection, query: str, *, site: str | None = None,
-           published_from: date | str | None = None, published_to: date | str | None = None,
-           status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    """Search hits: document dicts plus ``snippet`` and ``rank`` (lower ranks first)."""
+def rank(conn: sqlite3.Connection, query: str, *, site: str | None = None,
+         published_from: date | str | None = None, published_to: date | str | None = None,
+         status: str | None = None, limit: int = 20) -> list[tuple[int, float]]:
+    """The best `limit` matching documents as ``(document id, rank)``, best (lowest) first."""
     if status not in (None, "live", "gone"):
         raise ValueError(f"status must be 'live' or 'gone', not {status!r}")
-    terms = _terms(query)
-    if not terms or limit <= 0:
+    found = query_terms(query)
+    if not found or limit <= 0:
         return []
     where, params = _filters(site, published_from, published_to, status)
-    if any(len(t) == 1 for t in terms):
-        ranked = _ranked_scan(conn, terms, where, params, limit)
-    elif all(len(t) >= 3 for t in terms):
-        ranked = _ranked_bm25(conn, terms, where, params, limit)
-    else:
-        ranked = _ranked_short(conn, terms, where, params, limit)
-    return _hits(conn, ranked, terms)
+    if any(len(t) == 1 for t in found):
+        return _ranked_scan(conn, found, where, params, limit)
+    if all(len(t) >= 3 for t in found):
+        return _ranked_bm25(conn, found, where, params, limit)
+    return _ranked_short(conn, found, where, params, limit)
 
 
-def _terms(query: str) -> list[str]:
+def query_terms(query: str) -> list[str]:
+    """The distinct lower-cased words of a query, in order: each must occur in a hit."""
     seen: dict[str, None] = {}
     for term in query.lower().split():
         seen.setdefault(term, None)
@@ -203,20 +201,9 @@ def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
     return conn.execute(sql, [json.dumps(sorted(version_ids)), *params]).fetchall()
 
 
-def _hits(conn: sqlite3.Connection, ranked: list[tuple[int, float]],
-          terms: list[str]) -> list[dict[str, Any]]:
-    if not ranked:
-        return []
-    ids = [doc_id for doc_id, _ in ranked]
-    sql = f"SELECT {DOCUMENT_COLUMNS} {DOCUMENT_FROM} WHERE d.id IN (SELECT value FROM json_each(?))"
-    docs = {d["id"]: d for d in rows(conn, sql, (json.dumps(ids),))}
-    hits = []
-    for doc_id, rank in ranked:
-        doc = docs[doc_id]
-        doc["snippet"] = snippet(doc["body"], terms) or snippet(doc["title"], terms)
-        doc["rank"] = rank
-        hits.append(doc)
-    return hits
+def hit_snippet(document: dict[str, Any], terms: list[str]) -> str:
+    """The snippet of a hit: around the first match in its body, else in its title."""
+    return snippet(document["body"], terms) or snippet(document["title"], terms)
 
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:

@@ -1,6 +1,6 @@
 """Time in one place: UTC timestamps stored as ISO 8601 strings with an explicit offset,
-and the interval grammar (``30m``, ``6h``, ``1d``, ``1h30m``) shared by every command and
-site definition.
+the one parser that reads them back (``parse_iso``), the interval grammar (``30m``, ``6h``,
+``1d``, ``1h30m``) shared by every command and site definition, and ``--since`` values.
 """
 
 from __future__ import annotations
@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
+#: Timezone assumed for a date-only `published` value when it must become a datetime: the
+#: archived sites are Chinese government sites, whose pages carry Beijing dates.
+PAGE_TZ = timezone(timedelta(hours=8))
 #: Seconds per interval unit (``min`` is an alias of ``m``).
 INTERVAL_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 INTERVAL_HINT = "use e.g. 30m, 6h, 1d, 1h30m or a number of seconds"
@@ -35,15 +38,11 @@ def as_iso(value: datetime | date | str | None) -> str | None:
     """Normalize a ``since``-style bound (datetime, date or ISO string) to the stored format."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return iso(datetime(value.year, value.month, value.day, tzinfo=timezone.utc))
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 date or time: {value!r}") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    parsed = parse_iso(value)
+    if parsed is None:
+        raise ValueError(f"not an ISO 8601 date or time: {value!r}")
     return iso(parsed)
 
 
@@ -152,3 +151,40 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def parse_stored_time(value: str | None, *, date_tz: tzinfo = PAGE_TZ) -> datetime | None:
+    """``parse_iso`` for display and comparison: None, not an error, for a value that is not
+    ISO 8601 (a page's odd date). A date alone is midnight in `date_tz` (Beijing).
+    """
+    try:
+        return parse_iso(value, date_tz=date_tz)
+    except ValueError:
+        return None
+
+
+# --- --since ----------------------------------------------------------------------------------
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """Parse `30m`, `12h`, `1h30m`, `2d`, `1w`, `2026-11-01` or an ISO datetime (aware, UTC).
+
+    Relative values (the interval grammar above, units required) count back from `now`.
+    A date means midnight UTC; a datetime without an offset is taken as UTC.
+    Raises ValueError with a short, user-facing message.
+    """
+    value = text.strip()
+    try:
+        if value and is_relative_interval(value):
+            since = (now or utcnow()).astimezone(timezone.utc)
+            return since - parse_interval(value, allow_zero=True)
+        parsed = parse_iso(value)
+        if parsed is not None:
+            return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of dates") from None
+    except ValueError:
+        pass
+    raise ValueError(
+        f"{text!r} is not a time: use 30m, 12h, 1h30m, 2d, 1w, YYYY-MM-DD or an ISO datetime"
+    )

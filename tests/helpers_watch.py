@@ -82,6 +82,9 @@ class MemoryArchive:
     def mark_delivered(self, sink, event_ids, *, now=None) -> None:
         self._delivered.setdefault(sink, set()).update(event_ids)
 
+    def write_problem(self) -> str | None:
+        return None
+
     def site_state(self, site: str) -> dict:
         return dict(self._state.get(site, {}))
 

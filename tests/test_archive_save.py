@@ -206,10 +206,19 @@ def test_blobs_of_an_older_codec_stay_readable(archive, crawl, monkeypatch):
     assert [archive.capture_bytes(sha) for sha in shas] == [old, new]
 
 
-def test_save_many_is_save_per_item(archive, crawl):
-    results = archive.save_many("example", [(record(1), None), (record(1), None), (record(2), None)],
-                                crawl_id=crawl)
-    assert [r.outcome for r in results] == ["new", "unchanged", "new"]
+def test_each_save_is_its_own_transaction(archive, crawl, monkeypatch):
+    outcomes = [archive.save("example", r, crawl_id=crawl).outcome for r in (record(1), record(1))]
+    assert outcomes == ["new", "unchanged"]
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("crash while writing the event")
+
+    monkeypatch.setattr(type(archive), "_event", fail)
+    with pytest.raises(RuntimeError):
+        archive.save("example", record(2), crawl_id=crawl)
+    monkeypatch.undo()
+    assert [d["url"] for d in archive.export()] == [record(1)["url"]]  # only the failed item is gone
+    assert archive.save("example", record(2), crawl_id=crawl).outcome == "new"
 
 
 def test_record_without_url_is_refused(archive, crawl):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive import render, timeutil
+from archive import timeutil
 from archive.timeutil import IntervalError, format_interval, parse_interval, parse_iso
 
 UTC = timezone.utc
@@ -52,7 +52,7 @@ def test_every_caller_shares_the_grammar_and_the_spelling():
     assert schedule.format_interval is sitedefs.format_interval is format_interval
     assert sitedefs.parse_interval("0s") == timedelta(0)  # -s REVISIT_INTERVAL=0s
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-    assert render.parse_since("1h30m", now=now) == now - timedelta(minutes=90)
+    assert timeutil.parse_since("1h30m", now=now) == now - timedelta(minutes=90)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -80,6 +80,6 @@ def test_stored_time_parsers_agree():
     from crawler.service.schedule import parse_iso as schedule_parse
 
     assert schedule_parse is parse_iso
-    assert render.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
-    assert render.parse_stored_time("not a time") is None
-    assert render.parse_stored_time("2026-11-25T17:40:06+00:00") == parse_iso("2026-11-25T17:40:06+00:00")
+    assert timeutil.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
+    assert timeutil.parse_stored_time("not a time") is None
+    assert timeutil.parse_stored_time("2026-11-25T17:40:06+00:00") == parse_iso("2026-11-25T17:40:06+00:00")

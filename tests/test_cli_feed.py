@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from helpers_cli import URL_A, URL_B, URL_C, URL_D, build_archive, run
 
-from archive.render import GA_NS
+from archive.feed import GA_NS
 
 A = "{http://www.w3.org/2005/Atom}"
 GA = "{" + GA_NS + "}"

@@ -1,4 +1,4 @@
-"""Pure helpers behind the CLI: --since parsing, CJK-aware tables, back-dating, JSON/CSV."""
+"""Pure helpers behind the CLI: --since parsing, CJK-aware tables, JSON/CSV."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.render import (
-    csv_lines,
-    display_width,
-    format_table,
-    is_backdated,
-    json_lines,
-    parse_since,
-    short_published,
-    truncate,
-)
+from archive.render import csv_lines, display_width, format_table, json_lines, short_published, truncate
+from archive.timeutil import parse_since
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -91,15 +83,6 @@ def test_format_table_cuts_last_column_to_width() -> None:
 
 def test_format_table_flattens_newlines_and_none() -> None:
     assert list(format_table(["A", "B"], [[None, "x\ny"]])) == ["A  B", "   x y"]
-
-
-def test_backdated_needs_an_old_date_and_a_known_site() -> None:
-    seen = "2026-11-24T10:00:00+00:00"
-    assert is_backdated("2025-11-01", seen, site_known=True)
-    assert not is_backdated("2025-11-01", seen, site_known=False)
-    assert not is_backdated("2026-11-20", seen, site_known=True)
-    assert not is_backdated(None, seen, site_known=True)
-    assert not is_backdated("garbage", seen, site_known=True)
 
 
 def test_json_lines_streams_an_array_and_nl() -> None:

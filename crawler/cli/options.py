@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from archive import Archive, render
+from archive import Archive, render, timeutil
 
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
@@ -44,7 +44,7 @@ def parse_since_option(
     if value is None:
         return None
     try:
-        return render.parse_since(value)
+        return timeutil.parse_since(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from archive import Archive, render
+from archive import feed as atom
+from archive import render
 from crawler.cli.options import (
     Row,
     Table,
@@ -316,35 +317,9 @@ def new(
         gov-archive new --since 1h --exit-code || notify-send "new announcements"
     """
     mode = output_mode(json_, nl, csv_)
-    archive = open_archive(ctx)
-    events = archive.events(since=since, kinds=["new"], site=site)
-    rows = _with_backdated(archive, events)
+    rows = open_archive(ctx).new_documents(since=since, site=site)
     emit_rows(rows, mode, _new_table, "Nothing new.")
     exit_found(ctx, exit_code, rows)
-
-
-def _with_backdated(archive: Archive, events: Sequence[Row]) -> list[dict[str, Any]]:
-    crawls: dict[str, list[dict[str, Any]]] = {}
-    rows = []
-    for event in events:
-        if event["site"] not in crawls:
-            crawls[event["site"]] = archive.crawls(site=event["site"])
-        known = _site_known_before(crawls[event["site"]], event)
-        backdated = render.is_backdated(
-            event.get("published"), event.get("first_seen") or event["time"], site_known=known
-        )
-        rows.append({**event, "backdated": backdated})
-    return rows
-
-
-def _site_known_before(crawls: Sequence[Row], event: Row) -> bool:
-    """Whether the site had a finished crawl, other than the event's, before the event."""
-    return any(
-        c["id"] != event.get("crawl_id")
-        and c.get("finished_at")
-        and str(c["finished_at"]) <= str(event["time"])
-        for c in crawls
-    )
 
 
 def _new_table(rows: Sequence[Row]) -> Table:
@@ -549,37 +524,14 @@ def feed(
         gov-archive feed --kind new --out new.atom
         gov-archive feed --site example-gov --since 1w --out example.atom
     """
-    xml, count = build_feed(open_archive(ctx), site=site, kinds=kinds, since=since, limit=limit)
+    chosen = list(kinds or EVENT_KINDS)
+    events = open_archive(ctx).events(
+        since=since, kinds=chosen, site=site, newest_first=True, limit=limit, with_body=True
+    )
+    xml = atom.events_feed(events, site=site, kinds=chosen, updated=datetime.now(UTC))
     write_text(out, [xml.decode("utf-8")])
+    count = len(events)
     if json_:
         click.echo(render.to_json({"out": out, "entries": count}), err=out == "-")
     else:
         click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)
-
-
-def build_feed(
-    archive: Archive,
-    *,
-    site: str | None = None,
-    kinds: Sequence[str] = (),
-    since: datetime | None = None,
-    limit: int = 100,
-) -> tuple[bytes, int]:
-    """The Atom document for the newest `limit` events and its entry count (for feed sinks too)."""
-    chosen = list(kinds or EVENT_KINDS)
-    events = archive.events(since=since, kinds=chosen, site=site)
-    newest = list(reversed(events[-limit:]))
-    entries = [(event, render.summarize(_event_body(archive, event))) for event in newest]
-    xml = render.atom_feed(
-        entries,
-        feed_id=f"tag:gov-archive,2026:feed/{site or 'all'}/{'+'.join(chosen)}",
-        title=f"gov-archive: {', '.join(chosen)} announcements on {site or 'all sites'}",
-        updated=datetime.now(UTC),
-    )
-    return xml, len(entries)
-
-
-def _event_body(archive: Archive, event: Row) -> str:
-    if event.get("version"):
-        return str(archive.version(event["document_id"], event["version"]).get("body") or "")
-    return str(archive.document(event["document_id"]).get("body") or "")

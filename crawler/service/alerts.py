@@ -197,7 +197,7 @@ def _send_pending(
     for start in range(0, len(pending), max(batch_size, 1)):
         batch = pending[start:start + batch_size]
         result.pending = len(pending) - start
-        problem = writable_problem(archive)
+        problem = archive.write_problem()
         if problem:
             result.error = f"{problem}; nothing sent"
             return
@@ -215,33 +215,6 @@ def _send_pending(
         result.delivered += len(ids)
         result.event_ids += ids
     result.pending = 0
-
-
-def writable_problem(archive: Any) -> str | None:
-    """Why the archive cannot record a delivery right now (busy, read-only ...), or None.
-
-    A real write (user_version set to itself) inside an IMMEDIATE transaction, rolled back:
-    BEGIN IMMEDIATE alone succeeds on a read-only file. Stand-ins without ``conn`` pass.
-    """
-    conn = getattr(archive, "conn", None)
-    if conn is None or conn.in_transaction:
-        return None
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.execute(f"PRAGMA user_version = {version}")
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
-            return "archive is busy (another process is writing)"
-        if name.startswith("SQLITE_READONLY"):
-            return "archive is read-only: deliveries cannot be recorded"
-        return f"archive cannot record deliveries: {_one_line(exc)}"
-    return None
 
 
 def _one_line(error: Exception) -> str:
