@@ -1,4 +1,5 @@
-"""Output for people and programs: CJK-aware terminal tables, JSON, JSON lines and CSV.
+"""Output for people and programs: CJK-aware terminal tables, records and diffs as text,
+JSON, JSON lines and CSV.
 
 Nothing here touches the database or click, so every function is testable on its own.
 """
@@ -11,6 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
+from typing import Any
 
 from .timeutil import parse_stored_time
 
@@ -123,3 +125,142 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value
+
+
+# --- records as text ------------------------------------------------------------------------
+
+#: A line of text and its tone: "heading", "removed", "added", "hunk" or None (plain).
+Line = tuple[str, str | None]
+
+
+def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
+    """A document or version for reading: labelled fields, metadata, attachments, the body."""
+    status = record.get("status") or ""
+    if record.get("gone_at"):
+        status += f" (since {record['gone_at']})"
+    fields = [
+        ("Title", record.get("title")),
+        ("URL", record.get("url")),
+        ("Site", record.get("site")),
+        ("Published", record.get("published")),
+        ("Status", status),
+        ("First seen", record.get("first_seen")),
+        ("Last seen", record.get("last_seen")),
+        ("Fetched", record.get("fetched_at")),
+        ("Version", record.get("version")),
+    ]
+    for label, value in fields:
+        if value not in (None, ""):
+            yield f"{label + ':':<12}{value}"
+    metadata = record.get("metadata") or {}
+    if metadata:
+        yield "Metadata:"
+        yield from (f"  {key}: {value}" for key, value in metadata.items())
+    attachments = record.get("attachments") or []
+    if attachments:
+        yield "Attachments:"
+        yield from (f"  {a.get('text') or ''} <{a.get('url')}>".strip() for a in attachments)
+    yield ""
+    yield (record.get("body") or "").rstrip("\n")
+
+
+def diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
+    """An ``Archive.diff`` result for reading: the changed fields, then the body's diff."""
+    yield f"{result['url']}", "heading"
+    older = "(none)" if result["from"] is None else result["from"]
+    yield f"version {older} -> {result['to']}", "heading"
+    fields = result.get("fields") or {}
+    if not fields and not result.get("body_diff"):
+        yield "No differences.", None
+        return
+    yield f"changed: {', '.join(result.get('changed_fields') or fields)}", None
+    for name, change in fields.items():
+        if name == "body":
+            continue
+        yield f"{name}:", None
+        yield from _field_change_lines(change.get("old"), change.get("new"))
+    body_diff = result.get("body_diff") or ""
+    if body_diff:
+        yield "", None
+        yield from ((line, _body_diff_tone(line)) for line in body_diff.rstrip("\n").splitlines())
+
+
+def _field_change_lines(old: object, new: object) -> Iterator[Line]:
+    """One line per changed key (dicts) or added/removed item (lists); else old and new."""
+    if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
+        yield from _dict_change_lines(old or {}, new or {})
+    elif isinstance(old, list | None) and isinstance(new, list | None) and (old or new):
+        yield from _list_change_lines(old or [], new or [])
+    else:
+        yield f"  - {_field_text(old)}", "removed"
+        yield f"  + {_field_text(new)}", "added"
+
+
+def _dict_change_lines(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Line]:
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            yield f"  - {key}: {_field_text(old[key])} (removed)", "removed"
+        elif key not in old:
+            yield f"  + {key}: {_field_text(new[key])} (added)", "added"
+        elif old[key] != new[key]:
+            yield f"  ~ {key}: {_field_text(old[key])} \u2192 {_field_text(new[key])}", None
+
+
+def _list_change_lines(old: list[Any], new: list[Any]) -> Iterator[Line]:
+    old_keys, new_keys = [_item_key(i) for i in old], [_item_key(i) for i in new]
+    removed = [i for i, k in zip(old, old_keys) if k not in new_keys]
+    added = [i for i, k in zip(new, new_keys) if k not in old_keys]
+    for item in removed:
+        yield f"  - {_item_text(item)} (removed)", "removed"
+    for item in added:
+        yield f"  + {_item_text(item)} (added)", "added"
+    if not removed and not added:
+        same = sorted(old_keys) == sorted(new_keys)
+        yield ("  ~ same items, new order" if same else "  ~ duplicates changed"), None
+
+
+def _item_key(item: object) -> str:
+    return to_json(item) if isinstance(item, dict | list) else str(item)
+
+
+def _item_text(item: object) -> str:
+    """An attachment as ``text  url``; other items as compact text."""
+    if isinstance(item, dict) and set(item) <= {"url", "text"}:
+        return "  ".join(str(item[k]) for k in ("text", "url") if item.get(k))
+    return _field_text(item)
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, dict | list):
+        return to_json(value).replace("\n", " ")
+    return "" if value is None else str(value)
+
+
+def _body_diff_tone(line: str) -> str | None:
+    if line.startswith(("+++", "---")):
+        return "heading"
+    if line.startswith("@@"):
+        return "hunk"
+    if line.startswith("+"):
+        return "added"
+    if line.startswith("-"):
+        return "removed"
+    return None
+
+
+def stats_lines(data: Mapping[str, Any], indent: str = "") -> Iterator[str]:
+    """``label: value`` lines; nested mappings indent, lists of mappings become tables."""
+    for key, value in data.items():
+        label = str(key).replace("_", " ")
+        if isinstance(value, Mapping):
+            yield f"{indent}{label}:"
+            yield from stats_lines(value, indent + "  ")
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            yield f"{indent}{label}:"
+            headers = list(value[0])
+            table = format_table(
+                [h.upper() for h in headers], [[v.get(h) for h in headers] for v in value]
+            )
+            yield from (indent + "  " + line for line in table)
+        else:
+            yield f"{indent}{label}: {one_line(value)}"

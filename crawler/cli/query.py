@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,13 @@ from crawler.cli.options import (
 CHANGE_KINDS = ("changed", "gone", "restored")
 QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
 EVENT_KINDS = ("new", *CHANGE_KINDS)
+#: How `diff` colors each kind of line on a terminal (click strips colors elsewhere).
+DIFF_STYLES: dict[str, dict[str, Any]] = {
+    "heading": {"bold": True},
+    "hunk": {"fg": "cyan"},
+    "added": {"fg": "green"},
+    "removed": {"fg": "red"},
+}
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -117,37 +124,7 @@ def show(ctx: click.Context, ref: str, version_: int | None, json_: bool) -> Non
     if json_:
         click.echo(render.to_json(record))
         return
-    emit(_show_lines(record))
-
-
-def _show_lines(record: Row) -> Iterator[str]:
-    status = record.get("status") or ""
-    if record.get("gone_at"):
-        status += f" (since {record['gone_at']})"
-    fields = [
-        ("Title", record.get("title")),
-        ("URL", record.get("url")),
-        ("Site", record.get("site")),
-        ("Published", record.get("published")),
-        ("Status", status),
-        ("First seen", record.get("first_seen")),
-        ("Last seen", record.get("last_seen")),
-        ("Fetched", record.get("fetched_at")),
-        ("Version", record.get("version")),
-    ]
-    for label, value in fields:
-        if value not in (None, ""):
-            yield f"{label + ':':<12}{value}"
-    metadata = record.get("metadata") or {}
-    if metadata:
-        yield "Metadata:"
-        yield from (f"  {key}: {value}" for key, value in metadata.items())
-    attachments = record.get("attachments") or []
-    if attachments:
-        yield "Attachments:"
-        yield from (f"  {a.get('text') or ''} <{a.get('url')}>".strip() for a in attachments)
-    yield ""
-    yield (record.get("body") or "").rstrip("\n")
+    emit(render.record_lines(record))
 
 
 @click.command()
@@ -204,90 +181,8 @@ def diff(
     if json_:
         click.echo(render.to_json(result))
         return
-    emit(_diff_lines(result))
-
-
-def _diff_lines(result: Row) -> Iterator[str]:
-    yield click.style(f"{result['url']}", bold=True)
-    older = "(none)" if result["from"] is None else result["from"]
-    yield click.style(f"version {older} -> {result['to']}", bold=True)
-    fields = result.get("fields") or {}
-    if not fields and not result.get("body_diff"):
-        yield "No differences."
-        return
-    yield f"changed: {', '.join(result.get('changed_fields') or fields)}"
-    for name, change in fields.items():
-        if name == "body":
-            continue
-        yield f"{name}:"
-        yield from _field_change_lines(change.get("old"), change.get("new"))
-    body_diff = result.get("body_diff") or ""
-    if body_diff:
-        yield ""
-        yield from (_color_diff_line(line) for line in body_diff.rstrip("\n").splitlines())
-
-
-def _field_change_lines(old: object, new: object) -> Iterator[str]:
-    """One line per changed key (dicts) or added/removed item (lists); else old and new."""
-    if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
-        yield from _dict_change_lines(old or {}, new or {})
-    elif isinstance(old, list | None) and isinstance(new, list | None) and (old or new):
-        yield from _list_change_lines(old or [], new or [])
-    else:
-        yield click.style(f"  - {_field_text(old)}", fg="red")
-        yield click.style(f"  + {_field_text(new)}", fg="green")
-
-
-def _dict_change_lines(old: dict, new: dict) -> Iterator[str]:
-    for key in sorted(set(old) | set(new)):
-        if key not in new:
-            yield click.style(f"  - {key}: {_field_text(old[key])} (removed)", fg="red")
-        elif key not in old:
-            yield click.style(f"  + {key}: {_field_text(new[key])} (added)", fg="green")
-        elif old[key] != new[key]:
-            yield f"  ~ {key}: {_field_text(old[key])} \u2192 {_field_text(new[key])}"
-
-
-def _list_change_lines(old: list, new: list) -> Iterator[str]:
-    old_keys, new_keys = [_item_key(i) for i in old], [_item_key(i) for i in new]
-    removed = [i for i, k in zip(old, old_keys) if k not in new_keys]
-    added = [i for i, k in zip(new, new_keys) if k not in old_keys]
-    for item in removed:
-        yield click.style(f"  - {_item_text(item)} (removed)", fg="red")
-    for item in added:
-        yield click.style(f"  + {_item_text(item)} (added)", fg="green")
-    if not removed and not added:
-        yield "  ~ same items, new order" if sorted(old_keys) == sorted(new_keys) \
-            else "  ~ duplicates changed"
-
-
-def _item_key(item: object) -> str:
-    return render.to_json(item) if isinstance(item, dict | list) else str(item)
-
-
-def _item_text(item: object) -> str:
-    """An attachment as ``text  url``; other items as compact text."""
-    if isinstance(item, dict) and set(item) <= {"url", "text"}:
-        return "  ".join(str(item[k]) for k in ("text", "url") if item.get(k))
-    return _field_text(item)
-
-
-def _field_text(value: object) -> str:
-    if isinstance(value, dict | list):
-        return render.to_json(value).replace("\n", " ")
-    return "" if value is None else str(value)
-
-
-def _color_diff_line(line: str) -> str:
-    if line.startswith(("+++", "---")):
-        return click.style(line, bold=True)
-    if line.startswith("@@"):
-        return click.style(line, fg="cyan")
-    if line.startswith("+"):
-        return click.style(line, fg="green")
-    if line.startswith("-"):
-        return click.style(line, fg="red")
-    return line
+    emit(click.style(text, **DIFF_STYLES[tone]) if tone else text
+         for text, tone in render.diff_lines(result))
 
 
 @click.command()
@@ -469,24 +364,7 @@ def stats(ctx: click.Context, json_: bool) -> None:
     if json_:
         click.echo(render.to_json(data))
         return
-    emit(_stats_lines(data))
-
-
-def _stats_lines(data: Mapping[str, Any], indent: str = "") -> Iterator[str]:
-    for key, value in data.items():
-        label = str(key).replace("_", " ")
-        if isinstance(value, Mapping):
-            yield f"{indent}{label}:"
-            yield from _stats_lines(value, indent + "  ")
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            yield f"{indent}{label}:"
-            headers = list(value[0])
-            table = render.format_table(
-                [h.upper() for h in headers], [[v.get(h) for h in headers] for v in value]
-            )
-            yield from (indent + "  " + line for line in table)
-        else:
-            yield f"{indent}{label}: {render.one_line(value)}"
+    emit(render.stats_lines(data))
 
 
 @click.command()
