@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,9 +183,37 @@ def test_diff_unknown_version_is_error(populated) -> None:
 
 
 def test_stats(populated) -> None:
+    db, info = populated
+    result = run(db, "stats", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    last_crawl = info["times"]["crawl3"] + timedelta(minutes=5)  # other-gov's first crawl
+    assert data == {
+        "path": str(db),
+        "file_size": db.stat().st_size,
+        "schema_version": 1,
+        "sites": 2,
+        "crawls": 4,
+        "last_crawl_at": last_crawl.replace(microsecond=0).isoformat(),
+        "documents": 4,
+        "live": 3,  # A, B, D; C is gone
+        "gone": 1,
+        "versions": 5,  # A twice, B, C, D
+        "events": 6,  # 4 new, A changed, C gone
+        "captures": 0,
+        "capture_blobs": 0,
+        "capture_raw_bytes": 0,
+        "capture_stored_bytes": 0,
+        "search_queue": 0,
+    }
+
+
+def test_stats_table(populated) -> None:
     db, _ = populated
-    table = run(db, "stats")
-    assert table.exit_code == 0, table.output
-    assert table.stdout.strip()
-    data = json.loads(run(db, "stats", "--json").stdout)
-    assert isinstance(data, dict)
+    result = run(db, "stats")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"path: {db}"
+    for line in ("sites: 2", "crawls: 4", "documents: 4", "live: 3", "gone: 1", "versions: 5",
+                 "events: 6", "capture raw bytes: 0", "search queue: 0"):
+        assert line in lines
