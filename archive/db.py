@@ -272,7 +272,8 @@ class Archive:
         """Record the start of a crawl of ``site``; returns the crawl id."""
         site_id = self.ensure_site(site)
         with self._write():
-            crawls = self.db["crawls"].insert({"site_id": site_id, "started_at": iso(now or utcnow())})
+            crawls = self.db["crawls"].insert({"site_id": site_id,
+                                               "started_at": iso(now or utcnow())})
         return int(crawls.last_pk)
 
     def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
@@ -641,8 +642,8 @@ class Archive:
                                  published_to=published_to, status=status, limit=limit)
         docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
         terms = search_mod.query_terms(query)
-        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms), "rank": rank}
-                for doc_id, rank in ranked]
+        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
+                 "rank": rank} for doc_id, rank in ranked]
 
     def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         if not ids:
@@ -666,11 +667,12 @@ class Archive:
         """Counts and sizes for the whole archive."""
         count = {name: self.db[name].count for name in ("sites", "crawls", "versions", "events",
                                                          "captures")}
-        documents = self._first("SELECT count(*) AS n, total(status = 'live') AS live, "
-                                "total(status = 'gone') AS gone FROM documents") or {}
-        blobs = self._first("SELECT count(*) AS n, total(size) AS raw, total(length(data)) AS stored "
-                            "FROM capture_blobs") or {}
-        last = self._first("SELECT max(started_at) AS started_at FROM crawls") or {}
+        # Aggregates: always exactly one row.
+        documents = next(self.db.query("SELECT count(*) AS n, total(status = 'live') AS live, "
+                                       "total(status = 'gone') AS gone FROM documents"))
+        blobs = next(self.db.query("SELECT count(*) AS n, total(size) AS raw, "
+                                   "total(length(data)) AS stored FROM capture_blobs"))
+        last = next(self.db.query("SELECT max(started_at) AS started_at FROM crawls"))
         return {
             "path": self.path,
             "file_size": os.path.getsize(self.path) if os.path.exists(self.path) else 0,
@@ -758,7 +760,8 @@ class Archive:
                            limit: int | None = None) -> list[dict[str, Any]]:
         """Events not yet delivered to ``sink``, oldest first (``since``: event time bound)."""
         conditions, params = _event_filters(since=since, site=site, kinds=kinds)
-        conditions.append("NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)")
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)")
         return list(self._events(EVENT_COLUMNS, conditions, [*params, sink], limit=limit))
 
     def mark_delivered(self, sink: str, event_ids: Iterable[int], *, now: datetime | None = None) -> None:
@@ -771,7 +774,7 @@ class Archive:
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
         site_id = self._find_site(site)
-        row = next(self.db["site_state"].rows_where("site_id = ?", [site_id]), None) if site_id else None
+        row = next(self.db["site_state"].rows_where("site_id = ?", [site_id]), None)  # none if None
         state: dict[str, Any] = {name: None for name in SITE_STATE_COLUMNS}
         state["failures"] = 0
         if row:

@@ -82,4 +82,5 @@ def test_stored_time_parsers_agree():
     assert schedule_parse is parse_iso
     assert timeutil.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
     assert timeutil.parse_stored_time("not a time") is None
-    assert timeutil.parse_stored_time("2026-11-25T17:40:06+00:00") == parse_iso("2026-11-25T17:40:06+00:00")
+    stored = "2026-11-25T17:40:06+00:00"
+    assert timeutil.parse_stored_time(stored) == parse_iso(stored)

@@ -1,4 +1,4 @@
-"""Pure helpers behind the CLI: --since parsing, CJK-aware tables, JSON/CSV."""
+"""Pure helpers behind the CLI: --since parsing, CJK-aware tables, diffs as text, JSON/CSV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive.render import csv_lines, display_width, format_table, json_lines, short_published, truncate
+from archive.render import (
+    csv_lines,
+    diff_lines,
+    display_width,
+    format_table,
+    json_lines,
+    short_published,
+    truncate,
+)
 from archive.timeutil import parse_since
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -111,3 +119,23 @@ def test_short_published_keeps_the_pages_own_clock() -> None:
 def test_since_out_of_range_is_a_clear_error(value: str) -> None:
     with pytest.raises(ValueError, match="out of the range of dates"):
         parse_since(value, now=datetime(2026, 11, 25, tzinfo=UTC))
+
+
+def test_diff_lines_give_each_line_a_tone() -> None:
+    result = {
+        "url": "u", "from": 1, "to": 2, "changed_fields": ["title", "attachments", "body"],
+        "fields": {"title": {"old": "旧", "new": "新"},
+                   "attachments": {"old": [{"url": "a", "text": "附件"}], "new": []}},
+        "body_diff": "--- version 1\n+++ version 2\n@@ -1 +1 @@\n-旧\n+新\n",
+    }
+    assert list(diff_lines(result)) == [
+        ("u", "heading"), ("version 1 -> 2", "heading"),
+        ("changed: title, attachments, body", None),
+        ("title:", None), ("  - 旧", "removed"), ("  + 新", "added"),
+        ("attachments:", None), ("  - 附件  a (removed)", "removed"),
+        ("", None),
+        ("--- version 1", "heading"), ("+++ version 2", "heading"), ("@@ -1 +1 @@", "hunk"),
+        ("-旧", "removed"), ("+新", "added"),
+    ]
+    same = {"url": "u", "from": None, "to": 1, "fields": {}, "body_diff": ""}
+    assert list(diff_lines(same))[-1] == ("No differences.", None)

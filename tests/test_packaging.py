@@ -24,7 +24,7 @@ def test_archive_imports_without_scrapy() -> None:
         "        if name.split('.')[0] in ('scrapy', 'twisted', 'crawler'):\n"
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import archive, archive.render\n"
+        "import archive, archive.render, archive.feed\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
