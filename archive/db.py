@@ -272,9 +272,9 @@ class Archive:
         """Record the start of a crawl of ``site``; returns the crawl id."""
         site_id = self.ensure_site(site)
         with self._write():
-            crawls = self.db["crawls"].insert({"site_id": site_id,
-                                               "started_at": iso(now or utcnow())})
-        return int(crawls.last_pk)
+            crawls = self.db.table("crawls").insert({"site_id": site_id,
+                                                     "started_at": iso(now or utcnow())})
+        return int(crawls.last_rowid or 0)
 
     def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
                      *, now: datetime | None = None) -> None:
@@ -769,7 +769,7 @@ class Archive:
         t = iso(now or utcnow())
         delivered = [{"sink": sink, "event_id": int(i), "delivered_at": t} for i in event_ids]
         with self._write():
-            self.db["deliveries"].insert_all(delivered, ignore=True)
+            self.db.table("deliveries").insert_all(delivered, ignore=True)
 
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
@@ -813,7 +813,7 @@ class Archive:
                            fields: Mapping[str, Any]) -> None:
         known = {k: v for k, v in fields.items() if k in SITE_STATE_COLUMNS}
         extra = {k: v for k, v in fields.items() if k not in SITE_STATE_COLUMNS and k != "site"}
-        self.db["site_state"].upsert({"site_id": site_id, **known}, pk="site_id")
+        self.db.table("site_state").upsert({"site_id": site_id, **known}, pk="site_id")
         if extra:
             c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
                       (json.dumps(extra, ensure_ascii=False, default=str), site_id))
