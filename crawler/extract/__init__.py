@@ -19,7 +19,7 @@ Modules, in the order `extract()` uses them:
 
 from __future__ import annotations
 
-from .core import extract
+from .article.core import extract
 from .model import PAGE_CLASSES, Extraction
 
 __all__ = ["extract", "Extraction", "PAGE_CLASSES"]

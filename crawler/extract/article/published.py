@@ -11,9 +11,9 @@ import re
 
 from lxml import etree
 
-from .dates import date_from_url, find_dates, nfkc, parse_date
-from .dom import compact, inline_text, squash, within
-from .model import Extraction
+from ..dates import date_from_url, find_dates, nfkc, parse_date
+from ..dom import compact, inline_text, squash, within
+from ..model import Extraction
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())

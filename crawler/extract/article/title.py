@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..dates import find_dates, nfkc
+from ..dom import compact, head_lines, inline_text, plain_text, text_of, within
 from .cleanup import is_toolbar
 from .containers import is_chrome
-from .dates import find_dates, nfkc
-from .dom import compact, head_lines, inline_text, plain_text, text_of, within
 from .published import INLINE, info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.

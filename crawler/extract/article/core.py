@@ -8,14 +8,15 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from .. import classify
+from ..dates import nfkc
+from ..decoding import decode_html
+from ..dom import inline_text, parse, prune, within
+from ..model import Extraction
 from . import attachments as att
-from . import classify, cleanup, containers
+from . import cleanup, containers
 from . import embedded as records
-from .dates import nfkc
-from .decoding import decode_html
-from .dom import inline_text, parse, prune, within
 from .meta import breadcrumb, disclosure_block, gov_meta
-from .model import Extraction
 from .published import INLINE, pick_date, visible_date
 from .title import choose_title
 
