@@ -1,10 +1,14 @@
-"""List-page link discovery and pagination detection (crawler/listing.py), no network."""
+"""List-page link discovery and pagination detection (crawler/extract/listing/), no network."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from helpers_crawl import FIXTURES, list_html, trs_pager
 
-from crawler.extract.listing import find_date, hanweb_next, looks_like_antibot, parse_list
+from crawler.extract.classify import looks_like_antibot
+from crawler.extract.listing import find_date, hanweb_next, parse_list, site_domain
 from crawler.sites import ListRules
 
 NMPA_GG = "https://www.nmpa.gov.cn/yaopin/ypggtg/index.html"
@@ -176,3 +180,56 @@ def test_antibot_detection() -> None:
     assert looks_like_antibot(b"<html></html>", 412)
     assert looks_like_antibot(b"<script>document.cookie='__jsl_clearance=1'</script>", 521)
     assert not looks_like_antibot((FIXTURES / "other/019.html").read_bytes(), 200)
+
+
+_GBK_ITEMS = [("./202401/t20240105_1.html", "关于做好二〇二四年春耕工作的通知（朱镕基）", "2024-01-05"),
+              ("./202401/t20240106_2.html", "关于公布喆堃等同志任职的决定", "2024-01-06")]
+
+
+def test_list_bytes_decode_like_articles_lying_charset() -> None:
+    """Raw bytes go through the article decoder: GBK bytes under a utf-8 meta and a Latin-1
+    header (Scrapy's response.text would trust the header) still read as GB18030."""
+    raw = list_html(_GBK_ITEMS, trs_pager(3, 0), charset="utf-8").encode("gb18030")
+    page = parse_list(raw, BASE, headers={"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert [i.title for i in page.items] == [t for _, t, _ in _GBK_ITEMS]
+    assert page.pagination == "trs" and page.total_pages == 3
+
+
+def test_list_bytes_with_gb2312_label_read_as_gb18030() -> None:
+    raw = list_html(_GBK_ITEMS, charset="gb2312").encode("gb18030")  # 镕, 喆, 堃 are not in gb2312
+    assert [i.title for i in parse_list(raw, BASE).items] == [t for _, t, _ in _GBK_ITEMS]
+
+
+def test_list_bytes_and_text_give_the_same_page() -> None:
+    html = corpus("other/019.html")
+    assert parse_list(html.encode("utf-8"), NMPA_GG, headers={"content-type": "text/html"}) == parse_list(html, NMPA_GG)
+
+
+def test_hanweb_datastore_bytes_with_xml_declaration() -> None:
+    xml = ('<?xml version="1.0" encoding="GBK"?><datastore><totalpage>2</totalpage><recordset>'
+           '<record><![CDATA[<li><a href="/art/2024/1/5/art_1_11.html">关于春耕的通知</a>2024-01-05</li>]]></record>'
+           '</recordset></datastore>').encode("gbk")
+    page = parse_list(xml, "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=1&columnid=1")
+    assert page.pagination == "hanweb" and page.total_pages == 2
+    assert [i.title for i in page.items] == ["关于春耕的通知"]
+    assert page.next_url and "page=2" in page.next_url
+
+
+def test_site_domain_is_the_registrable_domain() -> None:
+    assert site_domain("http://www.example.gov.cn/a") == "example.gov.cn"
+    assert site_domain("https://xxgk.example.gov.cn/b") == "example.gov.cn"
+    assert site_domain("http://www.gov.cn/zhengce/") == "www.gov.cn"  # gov.cn itself is a public suffix
+    assert site_domain("http://www.sh.cn/x") == "www.sh.cn"  # so is sh.cn (a province)
+    assert site_domain("http://127.0.0.1:8080/x") == "127.0.0.1"
+
+
+def test_site_domain_uses_the_bundled_suffix_list_without_network() -> None:
+    """tldextract with its bundled public suffix list: no fetch (sockets refuse here), no cache files."""
+    code = ("import socket\n"
+            "def refuse(*a, **k): raise OSError('network used')\n"
+            "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
+            "from crawler.extract.listing import site_domain\n"
+            "print(site_domain('http://www.example.gov.cn/a'), site_domain('http://www.hd.gov.cn/'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["example.gov.cn", "hd.gov.cn"]
+    assert "network used" not in out.stderr

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.extract.listing import find_date, looks_like_antibot, parse_list
+from crawler.extract.classify import looks_like_antibot
+from crawler.extract.listing import find_date, parse_list
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 RUISHU_HEAD = ('<meta content="abc" r="m"><script r="m">$_ts=window["$_ts"];'

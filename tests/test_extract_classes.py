@@ -36,8 +36,18 @@ def test_spa_shell_is_js_shell() -> None:
     assert extract(_other("022.html"), "https://www.nmpa.gov.cn/datasearch/").page_class == "js_shell"
 
 
-def test_column_page_with_injected_ruishu_code_is_not_an_article() -> None:
-    assert extract(_other("021.html"), "https://www.cde.org.cn/main/news/").page_class in ("js_shell", "antibot")
+def test_column_page_with_injected_ruishu_code_is_an_unrendered_shell() -> None:
+    """021: a column page whose list loads by script ({{…}} templates), with Ruishu code injected.
+    Its content never rendered: js_shell, not a challenge (the spider must not back off for it)."""
+    ex = extract(_other("021.html"), "https://www.cde.org.cn/main/news/")
+    assert ex.page_class == "js_shell"
+    assert not ex.is_archivable
+
+
+def test_same_ruishu_page_without_templates_is_a_challenge() -> None:
+    """The same bytes without the {{…}} placeholders: a marker and nothing visible is antibot."""
+    html = _other("021.html").decode("utf-8").replace("{{", "{ {").replace("}}", "} }")
+    assert extract(html.encode("utf-8"), "https://www.cde.org.cn/main/news/").page_class == "antibot"
 
 
 @pytest.mark.parametrize("name", ["019.html", "020.html"])

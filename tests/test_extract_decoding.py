@@ -68,7 +68,9 @@ def test_no_declaration_sniffs_gbk() -> None:
 def test_undecodable_bytes_are_replaced_not_raised() -> None:
     raw = "<p>正文</p>".encode("utf-8") + b"\xff\xfe\xfd" + "<p>结束</p>".encode("gbk")
     text, used, _ = decode_html(raw)
-    assert "正文" in text or "结束" in text
+    assert used == "gb18030" and "<p>结束</p>" in text  # the least-damaged reading, the GBK part intact
+    gbk = "<p>正文内容</p>".encode("gbk") + b"\xff" + "<p>结束</p>".encode("gbk")  # one stray byte
+    assert decode_html(gbk) == ("<p>正文内容</p>\ufffd<p>结束</p>", "gb18030", None)
 
 
 def test_corpus_page_reencoded_as_gbk_with_gb2312_label() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crawler.extract import extract
 from crawler.extract.dom import parse
-from crawler.extract.meta import disclosure_block, gov_meta
+from crawler.extract.article.meta import disclosure_block, gov_meta
 
 
 def _fields(html: str) -> dict[str, str]:

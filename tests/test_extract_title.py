@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract import extract
-from crawler.extract.title import title_segments
+from crawler.extract.article.title import title_segments
 
 
 @pytest.mark.parametrize(("title", "segments"), [

@@ -1,25 +1,21 @@
-"""Pure extraction: raw page bytes + URL + headers -> a normalized announcement (no Scrapy).
+"""Pure page understanding: raw page bytes + URL + headers -> an announcement or a list (no Scrapy).
 
-Modules, in the order `extract()` uses them:
-
-- `decoding`   bytes -> text (HTTP/meta/BOM charsets, gb2312/gbk read as GB18030, lying labels)
-- `dom`        one lxml parse, pruning (scripts, hidden blocks), reader-style text rendering
-- `meta`       网页设计规范 meta tags, the 信息公开 block, the 当前位置 breadcrumb
-- `containers` where the text is: known CMS containers, text density (data-table cells count like
-               punctuation, footers do not compete), or the block reading on from the heading
-- `title`      the page's own heading reconciled with ArticleTitle/og:title/<title>; with no usable
-               reference, the heading line right above (or leading on from) the page's date line
-- `published`  the visible date next to the heading, the 信息公开 block, PubDate, URL, signature
+Shared:
+- `decoding`   bytes -> text for every page (HTTP/meta/BOM charsets, gb2312/gbk read as GB18030,
+               lying labels)
+- `dom`        lxml parsing, pruning (scripts, hidden blocks), reader-style text rendering
 - `dates`      Chinese date parsing (年月日, 〇 numerals, full-width) and URL dates
-- `cleanup`    noise blocks and edge lines (toolbars, info bars, related lists) out of the text
-- `attachments` pdf/doc/xls/ofd/zip links, including document.write ones and embedded viewers
-- `classify`   article | antibot | soft404 | empty | js_shell (never rendered) | list
-- `core`       `extract()` itself; `command` is the `gov-archive extract` click command
+- `urls`       the site's registrable domain (tldextract, bundled suffix list), on-site checks
+- `model`      `Extraction`, PAGE_CLASSES
+Then, by concern:
+- `article/`   `extract()`: title, date, body, metadata, attachments of an announcement
+- `listing/`   `parse_list()`: announcement links and pagination of a column page
+- `classify/`  article | antibot | soft404 | empty | js_shell | list; `looks_like_antibot`
 """
 
 from __future__ import annotations
 
-from .core import extract
+from .article.core import extract
 from .model import PAGE_CLASSES, Extraction
 
 __all__ = ["extract", "Extraction", "PAGE_CLASSES"]

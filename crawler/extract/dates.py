@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Iterator, NamedTuple
 
 BEIJING = "+08:00"
@@ -96,8 +96,6 @@ def _num_match(m: re.Match[str]) -> str | None:
 
 def _to_beijing(local: str, zone: str) -> str:
     """'2023-02-28T02:30:00' at zone 'Z'/'+00:00' -> Beijing time ISO string."""
-    from datetime import timedelta, timezone
-
     if zone == "Z":
         offset = timedelta(0)
     else:
@@ -174,8 +172,6 @@ def _western(text: str) -> str | None:
     if dt.year == 1900:
         return None
     if dt.tzinfo is not None:
-        from datetime import timedelta, timezone
-
         dt = dt.astimezone(timezone(timedelta(hours=8)))
         return dt.strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
     if (dt.hour, dt.minute, dt.second) != (0, 0, 0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml import etree
 
 # Plain lxml elements (no lxml.html class lookup: proxies are cheaper); comments/PIs dropped at parse.
@@ -99,6 +100,22 @@ def parse(text: str) -> etree._Element:
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     return root
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    """lxml.html tree (text_content(), cssselect()) of a list page or fragment; None if empty."""
+    text = _XML_DECL.sub("", text, count=1)  # lxml refuses str input with an XML encoding declaration
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def clean_text(text: str | None) -> str:
+    """Whitespace (incl. nbsp) collapsed to single spaces, stripped."""
+    return re.sub(r"\s+", " ", (text or "").replace("\xa0", " ")).strip()
 
 
 def squash(s: str | None) -> str:

@@ -39,7 +39,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from crawler.items import Announcement, Unchanged, Withdrawn
-from crawler.extract.listing import ListItem, host_allowed, looks_like_antibot, parse_list
+from crawler.extract.classify import looks_like_antibot
+from crawler.extract.listing import ListItem, host_allowed, parse_list
 from crawler.sites import SiteDef, parse_interval
 
 if TYPE_CHECKING:
@@ -299,10 +300,8 @@ class GovSpider(scrapy.Spider):
             return
         self._antibot_streak = 0
         stats.inc_value("pages/list")
-        text = getattr(response, "text", None)
-        if text is None:
-            text = response.body.decode("utf-8", "replace")
-        page = parse_list(text, response.url, rules=self.site.listing,
+        page = parse_list(response.body, response.url, headers=response_headers(response),
+                          rules=self.site.listing,
                           allowed_domains=self.site.allowed_domains,
                           form=response.meta.get("hanweb_form"))
         stats.inc_value("list/items", len(page.items))

@@ -3,21 +3,56 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from .. import classify
+from ..dates import nfkc
+from ..decoding import decode_html
+from ..dom import inline_text, parse, prune, within
+from ..model import Extraction
 from . import attachments as att
-from . import classify, cleanup, containers
+from . import cleanup, containers
 from . import embedded as records
-from .dates import nfkc
-from .decoding import decode_html
-from .dom import inline_text, parse, prune, within
 from .meta import breadcrumb, disclosure_block, gov_meta
-from .model import Extraction
 from .published import INLINE, pick_date, visible_date
 from .title import choose_title
+
+
+@dataclass
+class _Page:
+    """One parsed page and what must be read from it before scripts and hidden blocks go."""
+
+    text: str
+    root: etree._Element
+    verdict: str | None  # classify.challenge()
+    scripts: list[str]
+    script_links: list[tuple[str, str]]  # attachment links written by scripts
+    embedded: list[tuple[str, str]]  # documents in embedded viewers
+    pager: bool  # a list pager script runs on the page
+    meta: dict[str, str]
+    meta_titles: dict[str, str]
+    elements: list = field(default_factory=list)
+    order: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+
+def _read_page(text: str, status: int) -> _Page:
+    """Parse; read scripts, viewers and meta tags; then prune and measure what is left."""
+    root = parse(text)
+    scripts = [s.text or "" for s in root.iter("script")]
+    meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
+    page = _Page(text, root, classify.challenge(text, status), scripts, att.script_links(scripts),
+                 att.embedded_links(root), any(classify.PAGER.search(code) for code in scripts if code),
+                 meta, meta_titles)
+    prune(root)
+    page.elements = list(root.iter(etree.Element))
+    page.order = {el: i for i, el in enumerate(page.elements)}
+    page.stats = containers.measure(root)
+    return page
 
 
 def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, status: int = 200) -> Extraction:
@@ -28,38 +63,20 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     url = url or ""
     text, used, declared = decode_html(raw or b"", headers)
     ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
-    root = parse(text)
-    verdict = classify.challenge(text, status)
-    scripts = [s.text or "" for s in root.iter("script")]
-    script_links = att.script_links(scripts)  # before scripts go
-    embedded = att.embedded_links(root)  # before iframes/embeds go
-    pager = any(classify.PAGER.search(code) for code in scripts if code)
-    meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
-    prune(root)
-
-    elements = list(root.iter(etree.Element))
-    order = {el: i for i, el in enumerate(elements)}
-    stats = containers.measure(root)
+    page = _read_page(text, status)
+    root, elements, order, stats, meta = page.root, page.elements, page.order, page.stats, page.meta
     fields, holders = disclosure_block(root)
     if fields.get("doc_title"):
-        meta_titles.setdefault("doc_title", fields["doc_title"])
+        page.meta_titles.setdefault("doc_title", fields["doc_title"])
     site_names = {v for v in (meta.get("site_name"), meta.get("column_name")) if v}
-    container, choice, after_title = _locate(root, stats, order, elements, meta_titles, site_names)
+    container, choice, after_title = _locate(root, stats, order, elements, page.meta_titles, site_names)
     title_el = choice.element if choice else None
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
+    _merge_metadata(meta, fields, _info_bar(root, title_el, container, order),
+                    breadcrumb(elements, order.get(container, len(elements)) if container is not None else len(elements)))
 
-    for k, v in fields.items():
-        if k not in ("published_visible", "doc_title") and v:
-            meta.setdefault(k, v)
-    for k, v in _info_bar(root, title_el, container, order).items():
-        meta.setdefault(k, v)
-    trail = breadcrumb(elements, order.get(container, len(elements)) if container is not None else len(elements))
-    if trail:
-        meta["breadcrumb"] = trail
-
-    block_rows = _block_rows(holders)
-    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, block_rows)
+    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, _block_rows(holders))
     if container is not None:
         cleanup.strip_noise(container, stats)
         cleanup.drop_disclosure_block(container, holders, stats)
@@ -70,15 +87,27 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
 
     base_href = root.xpath("string(//base/@href)").strip()
     base = urljoin(url, base_href) if base_href else url
-    ex.attachments = att.collect(_attachment_scope(container), script_links, base, url, embedded)
+    ex.attachments = att.collect(_attachment_scope(container), page.script_links, base, url, page.embedded)
     ex.metadata = {k: v for k, v in meta.items() if v}
-    ex.page_class = classify.page_class(ex, root, stats, container, verdict,
-                                        lambda: classify.shell_hint(root, text), status, pager=pager)
-    if verdict is None and any("DETAIL" in code for code in scripts):
-        record = records.find_record(scripts)
+    ex.page_class = classify.page_class(ex, root, stats, container, page.verdict,
+                                        lambda: classify.shell_hint(root, text), status, pager=page.pager)
+    if page.verdict is None and any("DETAIL" in code for code in page.scripts):
+        record = records.find_record(page.scripts)
         if record is not None and _record_is_better(ex, record):
             return _from_record(ex, record, base, headers, status)
     return ex
+
+
+def _merge_metadata(meta: dict[str, str], fields: dict[str, str], info_bar: dict[str, str],
+                    trail: str | None) -> None:
+    """Add the 信息公开 fields and the 来源/作者 info bar (meta tags win), and the breadcrumb."""
+    for k, v in fields.items():
+        if k not in ("published_visible", "doc_title") and v:
+            meta.setdefault(k, v)
+    for k, v in info_bar.items():
+        meta.setdefault(k, v)
+    if trail:
+        meta["breadcrumb"] = trail
 
 
 def _record_is_better(ex: Extraction, record: records.Record) -> bool:

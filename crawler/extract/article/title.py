@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
+from ..dates import find_dates, nfkc
+from ..dom import compact, head_lines, inline_text, plain_text, text_of, within
 from .cleanup import is_toolbar
 from .containers import is_chrome
-from .dates import find_dates, nfkc
-from .dom import compact, head_lines, inline_text, plain_text, text_of, within
 from .published import INLINE, info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
@@ -42,10 +43,227 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 @dataclass
 class TitleChoice:
+    """The title chosen, where it came from (visible | meta | title_tag), and its heading element."""
+
     text: str
     source: str
     element: etree._Element | None = None
 
+
+@dataclass(frozen=True)
+class TitleCandidate:
+    """A visible line offered as the title by one generator.
+
+    `kind` names the generator (heading, heading_pair, emphasis, matching_line, above_date_line,
+    below_date_line, first_line, line_above); `prior` is what the generator's kind is worth before
+    the page is looked at; `position` is the element's document order.
+    """
+
+    element: etree._Element
+    text: str
+    kind: str
+    prior: float
+    position: int
+
+
+@dataclass(frozen=True)
+class ScoredTitle:
+    """A candidate with its score and the evidence it is made of (name, points)."""
+
+    candidate: TitleCandidate
+    score: float
+    evidence: tuple[tuple[str, float], ...]
+
+
+@dataclass
+class TitlePage:
+    """What every title step reads: the parsed page and the reference titles, computed once."""
+
+    root: etree._Element
+    container: etree._Element | None
+    order: dict[etree._Element, int]
+    stats: dict
+    elements: list
+    site_keys: set[str]
+    meta_refs: list[str]  # ArticleTitle, og:title, twitter:title, 信息公开 标题
+    segments: list[str]  # <title> split at its separators
+    good_segments: list[str]  # those that are not the site's or an agency's name
+    refs: list[tuple[str, str]]  # (reference title, "meta" | "title_tag")
+    ref_keys: list[tuple[str, str]]
+    cpos: int  # the container's position (10**9 without one)
+    text_pos: int  # where the prose itself starts
+
+    @classmethod
+    def read(cls, root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
+             container: etree._Element | None, order: dict[etree._Element, int], stats: dict,
+             elements: list) -> TitlePage:
+        title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
+        site_keys = {key(n) for n in site_names}
+        meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
+                     if meta_titles.get(n)]
+        segs = title_segments(title_tag)
+        good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g) and not _org_name(g)]
+        site_title = (_SITEISH.search(title_tag) or _org_name(title_tag)) and len(segs) <= 1
+        whole = [] if site_title else [(title_tag, "title_tag")]  # <title>某某县人民政府 / 某某市政务服务管理局
+        refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
+        cpos = order.get(container, 10**9) if container is not None else 10**9
+        return cls(root, container, order, stats, elements, site_keys, meta_refs, segs, good, refs,
+                   [(key(r), src) for r, src in refs if len(key(r)) >= 4], cpos,
+                   _densest_leaf(container, stats, order))
+
+
+def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
+                 container: etree._Element | None, order: dict[etree._Element, int],
+                 stats: dict | None = None, elements: list | None = None) -> TitleChoice | None:
+    """Best title; `element` is the visible heading element when one was used.
+
+    Visible headings that match ArticleTitle/og:title/信息公开 标题/<title> win; then heading lines
+    at the top of the text, the meta title, <title> segments shown on the page, and finally the
+    heading or short line right above the text (see FALLBACKS).
+    """
+    page = TitlePage.read(root, meta_titles, site_names, container, order, stats or {}, elements or [])
+    best: ScoredTitle | None = None
+    for step in FALLBACKS:
+        best, choice = step(page, best)
+        if choice is not None:
+            return choice
+    return None
+
+
+# ---------------------------------------------------------------- the scorer
+
+
+def score_title(c: TitleCandidate, page: TitlePage) -> ScoredTitle | None:
+    """How much the candidate looks like the page's own title; None if it cannot be one."""
+    k = key(c.text)
+    if not 4 <= len(k) <= 200 or k in page.site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
+        return None  # "一、项目编号：" is a field label / section heading, not the title
+    match = _match_score(k, page.ref_keys)
+    evidence = [("reference", match), ("prior", c.prior),
+                ("proximity", _proximity(c.element, page.container, page.cpos, page.order, page.text_pos))]
+    if match < 95 and sum(1 for ch in c.element if ch.tag in _BLOCKISH and (ch.text or len(ch))) >= 2:
+        evidence.append(("wrapper", -10))  # a wrapper around heading + subtitle
+    if sum(v for _, v in evidence) > 0 and (_in_listing(c.element) or _captions_links(c.element, page.stats)):
+        evidence.append(("in_listing", -40))
+    score = sum(v for _, v in evidence)
+    return ScoredTitle(c, score, tuple(evidence)) if score > 0 else None
+
+
+def _better(best: ScoredTitle | None, candidates, page: TitlePage) -> ScoredTitle | None:
+    """The best of `best` and the candidates (the earlier one on a tie)."""
+    for c in candidates:
+        scored = score_title(c, page)
+        if scored is not None and (best is None or scored.score > best.score):
+            best = scored
+    return best
+
+
+def _visible(best: ScoredTitle, page: TitlePage) -> TitleChoice:
+    c = best.candidate
+    return TitleChoice(_trim_to_ref(join_lines(c.text), page.refs), "visible", c.element)
+
+
+def _below(best: ScoredTitle | None, threshold: float) -> bool:
+    return best is None or best.score < threshold
+
+
+def _longest(texts: list[str]) -> str:
+    return max(texts, key=lambda g: len(key(g)))
+
+
+# ---------------------------------------------------------------- fallbacks, in order
+
+Step = Callable[[TitlePage, "ScoredTitle | None"], "tuple[ScoredTitle | None, TitleChoice | None]"]
+
+
+def _matching_visible(page: TitlePage, best: ScoredTitle | None):
+    """Headings, then (no exact match yet) bold lines and any short line spelling a reference title."""
+    best = _better(best, heading_candidates(page), page)
+    if _below(best, 95):
+        best = _better(best, emphasis_candidates(page), page)
+    if _below(best, 95) and page.ref_keys:
+        best = _better(best, matching_line_candidates(page), page)
+    return best, (_visible(best, page) if best is not None and best.score >= 70 else None)
+
+
+def _top_of_text(page: TitlePage, best: ScoredTitle | None):
+    top = _top_lines(page.container, page.ref_keys)
+    return best, TitleChoice(top, "visible") if top else None
+
+
+def _meta_title(page: TitlePage, best: ScoredTitle | None):
+    return best, TitleChoice(page.meta_refs[0], "meta") if page.meta_refs else None
+
+
+def _around_the_text(page: TitlePage, best: ScoredTitle | None):
+    """No reference matched: the line at the date line, or the short line right above the text."""
+    if _below(best, 70) and page.elements:
+        best = _better(best, date_line_candidates(page), page)
+    if _below(best, 30) and page.container is not None and page.elements:
+        best = _better(best, line_above_candidates(page), page)
+    return best, None
+
+
+def _shown_title_segment(page: TitlePage, best: ScoredTitle | None):
+    text = _page_key(page.root)
+    shown = [g for g in page.good_segments if key(g) in text and (len(key(g)) > 6 or _below(best, 30))]
+    return best, TitleChoice(_longest(shown), "title_tag") if shown else None
+
+
+def _fair_visible(page: TitlePage, best: ScoredTitle | None):
+    choice = _visible(best, page) if best is not None and best.score >= 10 else None
+    return best, choice if choice is not None and not _SITEISH.search(choice.text) else None
+
+
+def _any_title_segment(page: TitlePage, best: ScoredTitle | None):
+    return best, TitleChoice(_longest(page.good_segments), "title_tag") if page.good_segments else None
+
+
+def _any_visible(page: TitlePage, best: ScoredTitle | None):
+    return best, _visible(best, page) if best is not None else None
+
+
+def _site_title(page: TitlePage, best: ScoredTitle | None):
+    return best, TitleChoice(_longest(page.segments), "title_tag") if page.segments else None
+
+
+FALLBACKS: tuple[Step, ...] = (
+    _matching_visible, _top_of_text, _meta_title, _around_the_text, _shown_title_segment, _fair_visible,
+    _any_title_segment, _any_visible, _site_title,
+)
+
+
+# ---------------------------------------------------------------- candidate generators
+
+
+def _candidate(page: TitlePage, el: etree._Element, text: str, kind: str, prior: float) -> TitleCandidate:
+    return TitleCandidate(el, text, kind, prior, page.order.get(el, 0))
+
+
+def heading_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
+    """h1-h4 and title-classed elements; a heading set as two sibling lines also as one."""
+    for el in _headings(page.root):
+        st = page.stats.get(el)
+        if st is not None and not 4 <= st.text <= 400:
+            continue
+        prior = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
+        text = text_of(el)
+        yield _candidate(page, el, text, "heading", prior)
+        nxt = el.getnext()
+        if page.ref_keys and nxt is not None and nxt.tag == el.tag and nxt.get("class") == el.get("class"):
+            yield _candidate(page, el, text + "\n" + text_of(nxt), "heading_pair", prior)
+
+
+def emphasis_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
+    """The first bold/big line that spells a reference title."""
+    for el in _EMPHASIS(page.root):
+        st = page.stats.get(el)
+        if st is not None and not 4 <= st.text <= 200:
+            continue
+        text = text_of(el)
+        if _match_score(key(text), page.ref_keys) >= 95:
+            yield _candidate(page, el, text, "emphasis", 0)
+            return
 
 def key(s: str | None) -> str:
     return compact(unicodedata.normalize("NFKC", s or ""))
@@ -76,92 +294,6 @@ def title_segments(title_tag: str) -> list[str]:
         start = m.end()
     segs.append(title_tag[start:])
     return [seg.strip() for seg in segs if len(key(seg)) >= 2]
-
-
-def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
-                 container: etree._Element | None, order: dict[etree._Element, int],
-                 stats: dict | None = None, elements: list | None = None) -> TitleChoice | None:
-    """Best title; `element` is the visible heading element when one was used.
-
-    Visible headings that match ArticleTitle/og:title/信息公开 标题/<title> win; then heading lines
-    at the top of the text, the meta title, <title> segments shown on the page, and finally the
-    heading or short line right above the text.
-    """
-    stats = stats or {}
-    title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
-    site_keys = {key(n) for n in site_names}
-    meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
-                 if meta_titles.get(n)]
-    segs = title_segments(title_tag)
-    good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g) and not _org_name(g)]
-    whole = [] if (_SITEISH.search(title_tag) or _org_name(title_tag)) and len(segs) <= 1 \
-        else [(title_tag, "title_tag")]  # <title>某某县人民政府 / 某某市政务服务管理局
-    refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
-    ref_keys = [(key(r), src) for r, src in refs if len(key(r)) >= 4]
-    cpos = order.get(container, 10**9) if container is not None else 10**9
-
-    best: tuple[float, TitleChoice] | None = None
-    text_pos = _densest_leaf(container, stats, order)
-
-    def consider(el: etree._Element, text: str, base: float) -> None:
-        nonlocal best
-        k = key(text)
-        if not 4 <= len(k) <= 200 or k in site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
-            return  # "一、项目编号：" is a field label / section heading, not the title
-        match = _match_score(k, ref_keys)
-        score = match + base + _proximity(el, container, cpos, order, text_pos)
-        if match < 95 and sum(1 for c in el if c.tag in _BLOCKISH and (c.text or len(c))) >= 2:
-            score -= 10  # a wrapper around heading + subtitle
-        if score > 0 and (_in_listing(el) or _captions_links(el, stats)):
-            score -= 40
-        if score > 0 and (best is None or score > best[0]):
-            best = (score, TitleChoice(_trim_to_ref(join_lines(text), refs), "visible", el))
-
-    for el in _headings(root):
-        st = stats.get(el)
-        if st is not None and not 4 <= st.text <= 400:
-            continue
-        bonus = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
-        text = text_of(el)
-        consider(el, text, bonus)
-        nxt = el.getnext()
-        if ref_keys and nxt is not None and nxt.tag == el.tag and nxt.get("class") == el.get("class"):
-            consider(el, text + "\n" + text_of(nxt), bonus)  # a heading set as two sibling lines
-    if best is None or best[0] < 95:
-        for el in _EMPHASIS(root):
-            st = stats.get(el)
-            if st is not None and not 4 <= st.text <= 200:
-                continue
-            text = text_of(el)
-            if _match_score(key(text), ref_keys) >= 95:
-                consider(el, text, 0)
-                break
-    if (best is None or best[0] < 95) and ref_keys:
-        _matching_lines(root, stats, ref_keys, consider)
-    if best is not None and best[0] >= 70:
-        return best[1]
-    top = _top_lines(container, ref_keys)
-    if top:
-        return TitleChoice(top, "visible")
-    if meta_refs:
-        return TitleChoice(meta_refs[0], "meta")
-    if (best is None or best[0] < 70) and elements:
-        _around_date_line(elements, stats, site_keys, consider)
-    if (best is None or best[0] < 30) and container is not None and elements:
-        _line_above(container, cpos, elements, site_keys, consider)
-    page = _page_key(root)
-    shown = [g for g in good if key(g) in page and (len(key(g)) > 6 or best is None or best[0] < 30)]
-    if shown:
-        return TitleChoice(max(shown, key=lambda g: len(key(g))), "title_tag")
-    if best is not None and best[0] >= 10 and not _SITEISH.search(best[1].text):
-        return best[1]
-    if good:
-        return TitleChoice(max(good, key=lambda g: len(key(g))), "title_tag")
-    if best is not None:
-        return best[1]
-    if segs:
-        return TitleChoice(max(segs, key=lambda g: len(key(g))), "title_tag")
-    return None
 
 
 _ORG_SUFFIX = re.compile(r"(?:人民政府|政府|委员会|管理局|总局|局|厅|委|办公室|办|中心|院|署|部)$")
@@ -244,8 +376,9 @@ _ENUMERATED = re.compile(r"[一二三四五六七八九十]+、|\([一二三四�
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
 
 
-def _line_above(container, cpos, elements, site_keys, consider) -> None:
-    """Offer the emphasised first line of the text, and the nearest short line above it, as titles."""
+def line_above_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
+    """The emphasised first line of the text, and the nearest short line above it."""
+    container, cpos, elements = page.container, page.cpos, page.elements
     for el in elements[cpos + 1:cpos + 8]:
         if not within(el, container):
             break
@@ -253,15 +386,15 @@ def _line_above(container, cpos, elements, site_keys, consider) -> None:
             or _CENTERED.search(el.get("style") or "")
         text = text_of(el)
         if emphasised and 6 <= len(key(text)) <= 120 and not _NOT_A_TITLE.search(text):
-            consider(el, text, 0)
+            yield _candidate(page, el, text, "first_line", 0)
             break
     for el in reversed(elements[max(0, cpos - 40):cpos]):
         own = (el.text or "").strip()
         if not 6 <= len(own) <= 100 or el.tag in ("a", "option", "title") or _NOT_A_TITLE.search(own):
             continue
-        if key(own) in site_keys or _SITEISH.search(own) or el.xpath("ancestor::a"):
+        if key(own) in page.site_keys or _SITEISH.search(own) or el.xpath("ancestor::a"):
             continue
-        consider(el, text_of(el), -2)
+        yield _candidate(page, el, text_of(el), "line_above", -2)
         return
 
 
@@ -360,38 +493,51 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
     return text
 
 
-def _around_date_line(elements: list, stats: dict, site_keys: set[str], consider) -> None:
+def date_line_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
     """No reference title: the heading is the short line right above the labelled date line, or
     (date line first) the short line right after it that leads into the text."""
-    i = date_line(elements, stats)
+    i = date_line(page.elements, page.stats)
     if i is None:
         return
-    line_el = elements[i]
+    above = _line_above_date(page, i)
+    if above is not None:
+        yield _candidate(page, *above, "above_date_line", 40)
+        return
+    below = _line_below_date(page, i)
+    if below is not None:
+        yield _candidate(page, *below, "below_date_line", 35)
+
+
+def _line_above_date(page: TitlePage, i: int) -> tuple[etree._Element, str] | None:
+    """The most prominent of up to three heading lines stacked right above the date line (h1
+    before h3, bigger type); when nothing tells them apart, the one right above the date (a
+    column caption above the heading is commoner than a subtitle below it)."""
+    line_el = page.elements[i]
     stacked: list[tuple[etree._Element, str]] = []  # title + subtitle (or kicker) lines, bottom up
-    for el in reversed(elements[max(0, i - 15):i]):  # layout tables put empty rows in between
+    for el in reversed(page.elements[max(0, i - 15):i]):  # layout tables put empty rows in between
         if within(line_el, el) or any(within(c, el) for c, _ in stacked):
             continue  # a wrapper of heading + date line
-        text = _heading_like(el, site_keys)
+        text = _heading_like(el, page.site_keys)
         if text:
             stacked.append((el, text))
             if len(stacked) == 3:
                 break
         elif stacked and (el.text or "").strip():
             break
-    if stacked:
-        # the most prominent line (h1 before h3, bigger type); when nothing tells them apart, the one
-        # right above the date (a column caption above the heading is commoner than a subtitle below it)
-        el, text = min(stacked, key=lambda c: _prominence(c[0]))
-        consider(el, text, 40)
-        return
-    for j in range(i + 1, min(i + 40, len(elements))):
-        el = elements[j]
+    return min(stacked, key=lambda c: _prominence(c[0])) if stacked else None
+
+
+def _line_below_date(page: TitlePage, i: int) -> tuple[etree._Element, str] | None:
+    """The heading-like line after the date line that leads into the text."""
+    line_el = page.elements[i]
+    for j in range(i + 1, min(i + 40, len(page.elements))):
+        el = page.elements[j]
         if within(el, line_el):
             continue
-        text = _heading_like(el, site_keys)
-        if text and _leads_into_text(elements, j, el, stats):
-            consider(el, text, 35)
-            return
+        text = _heading_like(el, page.site_keys)
+        if text and _leads_into_text(page.elements, j, el, page.stats):
+            return el, text
+    return None
 
 
 _HEADING_RANK = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 5}
@@ -471,16 +617,16 @@ def _in_listing(el: etree._Element) -> bool:
 _DOC_NO_TAIL = re.compile(r"^[（(〔\[【]?[^（()）]{0,20}?(?:\d{4}|〔\d{4}〕|\[\d{4}\])[^（()）]{0,12}号[）)\]】]?$")
 
 
-def _matching_lines(root: etree._Element, stats: dict, ref_keys: list[tuple[str, str]], consider) -> None:
-    """Offer every short unlinked element whose text spells a reference title (any class/id)."""
-    body = root.find("body")
+def matching_line_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
+    """Every short unlinked element whose text spells a reference title (any class/id)."""
+    body = page.root.find("body")
     if body is None:
         return
-    lo = min(len(rk) for rk, _ in ref_keys) // 2
-    hi = max(len(rk) for rk, _ in ref_keys) + 10
-    firsts = {rk[0] for rk, _ in ref_keys}
+    lo = min(len(rk) for rk, _ in page.ref_keys) // 2
+    hi = max(len(rk) for rk, _ in page.ref_keys) + 10
+    firsts = {rk[0] for rk, _ in page.ref_keys}
     for el in body.iter(etree.Element):
-        st = stats.get(el)
+        st = page.stats.get(el)
         if st is None or st.link or not lo <= st.text <= hi or el.tag in ("a", "title", "option", "li"):
             continue
         head = next((chunk for chunk in el.itertext() if chunk.strip()), "")
@@ -489,8 +635,8 @@ def _matching_lines(root: etree._Element, stats: dict, ref_keys: list[tuple[str,
         prev = el.getprevious()
         if prev is not None and key(plain_text(prev)).endswith((":", "：")):
             continue  # the value of a "标题：" field, not a heading
-        if _match_score(key(plain_text(el)), ref_keys) >= 85:  # cheap text first; render only matches
-            consider(el, text_of(el), 0)
+        if _match_score(key(plain_text(el)), page.ref_keys) >= 85:  # cheap text first; render only matches
+            yield _candidate(page, el, text_of(el), "matching_line", 0)
 
 
 def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:

@@ -8,12 +8,14 @@ Dates in sidebars, related lists, header clocks and footers are never used.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 
-from .dates import date_from_url, find_dates, nfkc, parse_date
-from .dom import compact, inline_text, squash, within
-from .model import Extraction
+from ..dates import date_from_url, find_dates, nfkc, parse_date
+from ..dom import compact, inline_text, squash, within
+from ..model import Extraction
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
@@ -51,73 +53,149 @@ def _zone_text_nodes(elements, ranges):
                     yield child.xpath("following-sibling::text()[1]")[0]
 
 
+@dataclass(frozen=True)
+class DateZone:
+    """Where the page's own date may be shown: between the heading and the first sentence
+    (`lo`..`hi`), up to 40 elements above the heading, and just after the text."""
+
+    lo: int
+    hi: int
+    tpos: int | None  # the heading's position
+    cpos: int | None  # the text container's position
+    end_of_container: int
+    title_in: bool  # the heading is inside the text container
+    container: etree._Element | None
+
+    @classmethod
+    def around(cls, elements, title_el, container, order) -> DateZone | None:
+        cpos = order.get(container, None) if container is not None else None
+        tpos = order.get(title_el, None) if title_el is not None else None
+        if cpos is None and tpos is None:
+            return None
+        lo = tpos if tpos is not None else (cpos - 120)
+        hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
+        end = max(order.get(e, 0) for e in container.iter(etree.Element)) if container is not None else hi
+        title_in = title_el is not None and container is not None and within(title_el, container)
+        if title_in:
+            hi = _text_start(elements, title_el, tpos) - 1  # between the heading and the first sentence
+        return cls(lo, hi, tpos, cpos, end, title_in, container)
+
+    def ranges(self) -> list[tuple[int, int]]:
+        start = self.lo - 42 if self.tpos is not None else self.lo - 2
+        return [(start, self.hi + 2), (self.end_of_container + 1, self.end_of_container + 41)]
+
+    def placement(self, el: etree._Element, pos: int) -> DatePlacement | None:
+        """Where `el` sits relative to the heading and the text; None outside the zone."""
+        tpos, lo, hi, end = self.tpos, self.lo, self.hi, self.end_of_container
+        if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or pos > max(hi + 1, end + 40):
+            return None
+        edge = False
+        if self.container is not None and within(el, self.container) and not (self.title_in and pos <= hi):
+            edge = self.cpos is not None and (pos - self.cpos <= 12 or end - pos <= 12)
+            if not edge:
+                return None  # inside the text, away from its first and last lines
+        place = DatePlacement(strict=lo - 2 <= pos <= hi + 1, edge=edge,
+                              after_body=self.container is not None and end < pos <= end + 40,
+                              before_title=tpos is not None and tpos - 40 <= pos < lo - 2)
+        return place if place.strict or place.after_body or place.before_title else None
+
+
+@dataclass(frozen=True)
+class DatePlacement:
+    strict: bool  # between the heading and the first sentence
+    edge: bool  # on the first or last lines of the text
+    after_body: bool  # right after the text
+    before_title: bool  # above the heading
+
+    @property
+    def zone(self) -> str:
+        if self.edge:
+            return "edge"
+        if self.strict:
+            return "heading"
+        return "above_heading" if self.before_title else "after_text"
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A date shown on the page, with how it is shown and where.
+
+    `rank`: 0 labelled 发布日期/时间, 1 bracketed or opening an info line, 2 bare on a short line.
+    """
+
+    iso: str
+    shown: str  # the date as shown, with its label ("发布日期：2023-02-28")
+    line: str  # the whole line holding it
+    rank: int
+    position: int  # document order of the line's element
+    placement: DatePlacement
+    anchored: bool  # a heading was found (the zone is anchored on it, not only on the text)
+    source: str = "visible"
+
+
 def visible_date(elements, title_el, container, order,
                  block_rows: frozenset = frozenset()) -> tuple[str | None, str | None, str | None]:
-    """The labelled (or bracketed) date shown next to the title, never from lists or chrome.
+    """(iso, shown, line) of the labelled (or bracketed) date shown next to the title, never from
+    lists or chrome: date candidates -> `score_date` -> the lowest score (the first on a tie).
 
     `block_rows`: elements holding 信息公开 fields (and their parents); their 发布日期 is the
     block's, reported as such by the caller.
     """
-    cpos = order.get(container, None) if container is not None else None
-    tpos = order.get(title_el, None) if title_el is not None else None
-    if cpos is None and tpos is None:
+    zone = DateZone.around(elements, title_el, container, order)
+    if zone is None:
         return None, None, None
-    lo = tpos if tpos is not None else (cpos - 120)
-    hi = cpos if cpos is not None and (tpos is None or cpos > tpos) else lo + 120
-    end_of_container = (max(order.get(e, 0) for e in container.iter(etree.Element))
-                        if container is not None else hi)
-    title_in = title_el is not None and container is not None and within(title_el, container)
-    if title_in:
-        hi = _text_start(elements, title_el, tpos) - 1  # between the heading and the first sentence
-    best: tuple[int, str, str, str] | None = None
+    best: tuple[int, DateCandidate] | None = None
+    for c in date_candidates(elements, zone, order, block_rows):
+        score = score_date(c)
+        if score is not None and (best is None or score < best[0]):
+            best = (score, c)
+    return (best[1].iso, best[1].shown, best[1].line) if best else (None, None, None)
+
+
+def score_date(c: DateCandidate) -> int | None:
+    """Lower is better: the rank, plus 5 on the text's edges or after it, 3 above the heading.
+    None when the candidate cannot be the publication date where it stands."""
+    place = c.placement
+    if (not place.strict or place.edge or not c.anchored) and c.rank == 2 or place.edge and c.rank == 1:
+        return None
+    explicit = c.rank == 0 and _PUBLISH_WORD.search(c.shown)
+    if (place.edge or place.after_body and not place.before_title and not place.strict) and not explicit:
+        return None  # in or below the text only an explicit 发布日期 counts (会议时间, list dates)
+    return c.rank + (5 if place.edge else 0 if place.strict else 3 if place.before_title else 5)
+
+
+def date_candidates(elements, zone: DateZone, order, block_rows: frozenset) -> Iterator[DateCandidate]:
+    """Every date on a line in the zone, outside the 信息公开 block and related-list rows."""
     seen: set[int] = set()
-    ranges = [(lo - 42 if tpos is not None else lo - 2, hi + 2), (end_of_container + 1, end_of_container + 41)]
-    for node in _zone_text_nodes(elements, ranges):
+    for node in _zone_text_nodes(elements, zone.ranges()):
         el = _holder(node)
         if el is None or el in block_rows or el.getparent() in block_rows:
             continue
-        own = node.getparent()
-        if getattr(node, "is_tail", False) and own is not None:
-            own = own.getparent()
-        lines = []
-        if id(el) not in seen:
-            seen.add(id(el))
-            lines.append(inline_text(el))
-        if own is not None and own is not el and own.tag in INLINE and id(own) not in seen:
-            seen.add(id(own))
-            lines.append(inline_text(own))  # <div class=title><h1>..</h1><span>2023-02-28</span></div>
-        lines = [ln for ln in lines if len(ln) <= 200]
+        lines = _new_lines(node, el, seen)
         if not lines:
             continue
         pos = order.get(el, -1)
-        if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or \
-                pos > max(hi + 1, end_of_container + 40):
-            continue
-        inside = container is not None and within(el, container)
-        edge = False
-        if inside and not (title_in and pos <= hi):
-            edge = cpos is not None and (pos - cpos <= 12 or end_of_container - pos <= 12)
-            if not edge:
-                continue
-        after_body = container is not None and end_of_container < pos <= end_of_container + 40
-        before_title = tpos is not None and tpos - 40 <= pos < lo - 2
-        if not (lo - 2 <= pos <= hi + 1 or after_body or before_title):
-            continue
-        if _LINKED_ROW(el) and not _INFO_BLOCK(el):
-            continue  # a related-list row: a long link next to its date
-        for line, (rank, iso, shown) in ((ln, d) for ln in lines for d in _line_dates(ln)):
-            strict = lo - 2 <= pos <= hi + 1
-            if (not strict or edge or tpos is None) and rank == 2 or edge and rank == 1:
-                continue
-            if (edge or after_body and not before_title and not strict) and \
-                    not (rank == 0 and _PUBLISH_WORD.search(shown)):
-                continue  # in or below the text only an explicit 发布日期 counts (会议时间, list dates)
-            score = rank + (5 if edge else 0 if strict else 3 if before_title else 5)
-            if best is None or score < best[0]:
-                best = (score, iso, shown, line)
-    if best is None:
-        return None, None, None
-    return best[1], best[2], best[3]
+        place = zone.placement(el, pos)
+        if place is None or _LINKED_ROW(el) and not _INFO_BLOCK(el):
+            continue  # outside the zone, or a related-list row: a long link next to its date
+        for line in lines:
+            for rank, iso, shown in _line_dates(line):
+                yield DateCandidate(iso, shown, line, rank, pos, place, zone.tpos is not None)
+
+
+def _new_lines(node, el: etree._Element, seen: set[int]) -> list[str]:
+    """The one-line texts of the node's holder (and of its inline parent), each element once."""
+    own = node.getparent()
+    if getattr(node, "is_tail", False) and own is not None:
+        own = own.getparent()
+    lines = []
+    if id(el) not in seen:
+        seen.add(id(el))
+        lines.append(inline_text(el))
+    if own is not None and own is not el and own.tag in INLINE and id(own) not in seen:
+        seen.add(id(own))
+        lines.append(inline_text(own))  # <div class=title><h1>..</h1><span>2023-02-28</span></div>
+    return [ln for ln in lines if len(ln) <= 200]
 
 
 _SENTENCE = re.compile(r"[，。；]")

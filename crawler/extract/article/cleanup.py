@@ -6,8 +6,8 @@ import re
 
 from lxml import etree
 
+from ..dom import compact, drop, text_of, within
 from .containers import Stats
-from .dom import compact, drop, text_of, within
 
 # Noise inside a container: class/id tokens starting with these.
 _NOISE_PREFIXES = (
