@@ -2,7 +2,7 @@
 
 Every default lives here, gov-archive's own settings included: components read them with
 ``crawler.settings.getX(NAME)`` and no second default, and ``-s`` values are checked against
-the types found here (crawler/service/runner.py).
+the types found here (crawler/service/overrides.py).
 
 Polite by default: robots.txt obeyed, one request at a time per host, AutoThrottle on, an
 identifying User-Agent with a contact address, retries with exponential backoff. Turn
