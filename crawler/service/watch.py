@@ -219,16 +219,8 @@ class Watcher:
         try:
             with cfg.open_archive() as archive:
                 last = archive.last_finished_crawl(site.name)
-            argv = list(cfg.crawl_argv(site))
             log_file = self._open_log(site)
-            fd = lock.fd
-            assert fd is not None
-            env = {**os.environ, locks.HELD_LOCKS_ENV: locks.held_locks_env({site.name: lock})}
-            process = subprocess.Popen(
-                argv, env=env, pass_fds=(fd,), start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-                stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-            )
+            process = _spawn(list(cfg.crawl_argv(site)), site.name, lock, log_file)
         except Exception as error:
             lock.release()
             log.error("could not start crawl of %s: %s", site.name, error)
@@ -394,6 +386,19 @@ class Watcher:
             _signal_group(run.process, signal.SIGKILL)
             run.process.wait()
         self._reap()
+
+
+def _spawn(argv: list[str], site: str, lock: locks.FileLock,
+           log_file: Any) -> subprocess.Popen[bytes]:
+    """Start a child crawl in its own session, handing it the site's lock (inherited fd)."""
+    fd = lock.fd
+    assert fd is not None
+    env = {**os.environ, locks.HELD_LOCKS_ENV: locks.held_locks_env({site: lock})}
+    return subprocess.Popen(
+        argv, env=env, pass_fds=(fd,), start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+    )
 
 
 def _seconds(value: float) -> str:
