@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
 class Announcement:
-    """An archivable article page: the normalized record plus its raw capture."""
+    """An archivable article page: the record ``Archive.save`` takes, plus its raw capture."""
 
     site: str
     url: str  # as requested (the archive canonicalizes it)
@@ -23,12 +22,6 @@ class Announcement:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
     declared_encoding: str | None = None
     used_encoding: str | None = None
-
-    def record(self) -> dict[str, Any]:
-        """The normalized announcement in the archive's record shape."""
-        return {"url": self.url, "title": self.title, "published": self.published,
-                "body": self.body, "metadata": dict(self.metadata),
-                "attachments": [dict(a) for a in self.attachments]}
 
 
 @dataclass

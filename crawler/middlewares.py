@@ -10,14 +10,16 @@ import email.utils
 import time
 from typing import TYPE_CHECKING
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import load_object
+from scrapy.utils.response import response_status_message
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
-    from scrapy.settings import BaseSettings
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -35,38 +37,58 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's RetryMiddleware, waiting ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds before
-    retry n (at most ``RETRY_BACKOFF_MAX``), or longer when the server sends Retry-After."""
+class BackoffRetryMiddleware:
+    """Scrapy's retries (``RETRY_*`` settings, ``get_retry_request``), waiting
+    ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds before retry n (at most ``RETRY_BACKOFF_MAX``),
+    or longer when the server sends Retry-After. Replaces Scrapy's RetryMiddleware."""
 
-    def __init__(self, settings: BaseSettings) -> None:
-        super().__init__(settings)
-        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
-        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.retry_http_codes = {int(x) for x in settings.getlist("RETRY_HTTP_CODES")}
+        self.exceptions_to_retry = tuple(load_object(x) if isinstance(x, str) else x
+                                         for x in settings.getlist("RETRY_EXCEPTIONS"))
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        o = cls(crawler.settings)
-        o.crawler = crawler
-        return o
+        return cls(crawler)
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number `attempt`."""
         delay = self.base * (2 ** max(attempt - 1, 0))
         if retry_after is not None:
             delay = max(delay, retry_after)
         return min(delay, self.cap)
 
-    def _retry(self, request: Request, reason: object) -> Request | None:  # type: ignore[override]
-        new = super()._retry(request, reason)  # type: ignore[arg-type]
-        if new is not None:
-            retry_after = request.meta.pop("_retry_after", None)
-            new.meta["retry_delay"] = self.backoff(new.meta.get("retry_times", 1), retry_after)
-        return new
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        return self._retry(request, response_status_message(response.status),
+                           retry_after) or response
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        if response.status in self.retry_http_codes:
-            request.meta["_retry_after"] = retry_after_seconds(response.headers.get("Retry-After"))
-        return super().process_response(request, response)
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        return self._retry(request, exception)
+
+    def _retry(self, request: Request, reason: str | Exception,
+               retry_after: float | None = None) -> Request | None:
+        """The retry request (with its backoff in ``retry_delay``), or None when retries ran out."""
+        spider = self.crawler.spider
+        assert spider is not None
+        new = get_retry_request(
+            request, spider=spider, reason=reason,
+            max_retry_times=request.meta.get("max_retry_times"),
+            priority_adjust=request.meta.get("priority_adjust"),
+            give_up_log_level=request.meta.get("give_up_log_level"))
+        if new is not None:
+            new.meta["retry_delay"] = self.backoff(new.meta["retry_times"], retry_after)
+        return new
 
     async def process_request(self, request: Request) -> None:
         delay = request.meta.pop("retry_delay", 0)

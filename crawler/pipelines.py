@@ -2,8 +2,11 @@
 
 ``Announcement`` -> ``Archive.save`` with its raw capture (new / changed / unchanged /
 restored), ``Unchanged`` -> ``Archive.mark_checked``, ``Withdrawn`` -> ``Archive.mark_gone``.
-The crawl row is opened in ``open_spider`` and closed with the crawl stats and outcome when
-the spider closes. See https://docs.scrapy.org/en/latest/topics/item-pipeline.html
+The pipeline owns its crawl row: opened in ``open_spider``, closed when the spider closes
+with the crawl's verdict (crawler/outcome.py), judged there once and written into the crawl
+stats for everyone else to read. A row whose process never got that far (killed, or stopped
+by a second Ctrl-C) is closed by whoever next holds the site's crawl lock
+(crawler/service/crawls.py). See https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 
 Withdrawals of live documents are held back, not written as they arrive, and decided when
 the spider closes (``settle_withdrawals``): a CMS migration or a maintenance redirect makes
@@ -24,18 +27,14 @@ another site) is not fatal: a write that times out with ``ArchiveBusy`` is retri
 back-off for up to ``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer
 than that, closes the spider (once, reason ``archive_error``).
 
-The crawl row always gets an end: ``spider_closed`` records it (a Ctrl-C: "interrupted");
-when a second Ctrl-C stops the process before Scrapy closes the spider, an exit hook records
-"interrupted"; and a crawl killed outright (SIGKILL, power loss) is closed as "interrupted"
-by the next crawl of the site, once no process holds the site's crawl lock.
+Spiders that are not gov-archive's (no site definition) are left alone: the pipeline is not
+enabled for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -47,32 +46,28 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
-from crawler.service.health import SITE_ANSWERS, mass_gone_detail
+from archive import Archive, ArchiveBusy, ArchiveError, Capture
+from archive.urls import canonical_url
+from crawler import settings as defaults
 from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.outcome import SITE_ANSWERS, Verdict, assess, count, mass_gone_detail
+from crawler.sites import SiteDef, site_of
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from archive import Archive
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-BUSY_TIMEOUT = 10.0  # seconds one write waits for another writer (ARCHIVE_BUSY_TIMEOUT)
-BUSY_RETRY_SECONDS = 60.0  # total time an item keeps retrying a busy archive (ARCHIVE_BUSY_RETRY_SECONDS)
-BUSY_BACKOFF_FIRST = 0.5  # first pause between attempts; doubles, at most BUSY_BACKOFF_MAX
-BUSY_BACKOFF_MAX = 8.0
-STALE_LOOKBACK = 20  # newest crawl rows of a site checked for a killed crawl's open row
-GONE_MAX_SHARE = 0.3  # GONE_MAX_SHARE: share of re-checked articles a crawl may mark gone
-GONE_MIN_COUNT = 3  # GONE_MIN_COUNT: fewer withdrawals than this are plausible whatever the share
-# The pipeline's own settings and their defaults (`-s` values are checked against these types).
-SETTINGS = {"ARCHIVE_BUSY_TIMEOUT": BUSY_TIMEOUT, "ARCHIVE_BUSY_RETRY_SECONDS": BUSY_RETRY_SECONDS,
-            "GONE_MAX_SHARE": GONE_MAX_SHARE, "GONE_MIN_COUNT": GONE_MIN_COUNT}
+ARCHIVE_FAILURES = (ArchiveError, OSError, sqlite3.Error)
+Item = Announcement | Unchanged | Withdrawn
 
 
-def withdrawals_plausible(held: int, rechecked: int, *, max_share: float = GONE_MAX_SHARE,
-                          min_count: int = GONE_MIN_COUNT, site_answered: bool = True) -> bool:
+def withdrawals_plausible(held: int, rechecked: int, *,
+                          max_share: float = defaults.GONE_MAX_SHARE,
+                          min_count: int = defaults.GONE_MIN_COUNT,
+                          site_answered: bool = True) -> bool:
     """True if `held` withdrawals among `rechecked` known articles may be written.
 
     Plausible: the site answered with something besides withdrawals, and fewer than
@@ -89,38 +84,39 @@ class ArchivePipeline:
     """Writes items into the archive at ``ARCHIVE_DB_PATH`` (one transaction per item)."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
+        settings = crawler.settings
         self.crawler = crawler
         self.db_path = db_path
+        self.site_def: SiteDef | None = site_of(crawler.spider)
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         self.previous_crawl: dict[str, Any] | None = None  # the site's newest crawl before this one
-        self.busy_timeout = crawler.settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT)
-        self.busy_retry_seconds = crawler.settings.getfloat("ARCHIVE_BUSY_RETRY_SECONDS",
-                                                            BUSY_RETRY_SECONDS)
-        self.gone_max_share = crawler.settings.getfloat("GONE_MAX_SHARE", GONE_MAX_SHARE)
-        self.gone_min_count = crawler.settings.getint("GONE_MIN_COUNT", GONE_MIN_COUNT)
+        self.busy_timeout = settings.getfloat("ARCHIVE_BUSY_TIMEOUT")
+        self.busy_retry_seconds = settings.getfloat("ARCHIVE_BUSY_RETRY_SECONDS")
+        self.busy_backoff_first = settings.getfloat("ARCHIVE_BUSY_BACKOFF_FIRST")
+        self.busy_backoff_max = settings.getfloat("ARCHIVE_BUSY_BACKOFF_MAX")
+        self.gone_max_share = settings.getfloat("GONE_MAX_SHARE")
+        self.gone_min_count = settings.getint("GONE_MIN_COUNT")
         self._held: list[Withdrawn] = []  # withdrawals of live documents, decided at close
         self._gone_urls: set[str] = set()  # canonical URLs already gone when the crawl started
         self._close_task: asyncio.Task[Any] | None = None  # the one close for an archive error
-        self._finished = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
-
-    @property
-    def previous_outcome(self) -> str | None:
-        return self.previous_crawl.get("outcome") if self.previous_crawl else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ENABLED") or not settings.get("ARCHIVE_DB_PATH"):
             raise NotConfigured("ARCHIVE_ENABLED is off or ARCHIVE_DB_PATH is empty")
+        if site_of(crawler.spider) is None:
+            raise NotConfigured("not a gov-archive spider")
         o = cls(crawler, settings.get("ARCHIVE_DB_PATH"))
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
 
     @property
     def site(self) -> str:
-        return self.crawler.spider.site.name  # type: ignore[union-attr]
+        assert self.site_def is not None
+        return self.site_def.name
 
     # ------------------------------------------------------------ the archive thread
 
@@ -135,25 +131,20 @@ class ArchivePipeline:
     # ------------------------------------------------------------ lifecycle
 
     def open_spider(self) -> None:
-        from archive import ArchiveError
-
         try:
-            self.run(self._open, self.crawler.spider.site.home_url)  # type: ignore[union-attr]
-        except (ArchiveError, OSError, sqlite3.Error) as exc:
+            self.run(self._open)
+        except ARCHIVE_FAILURES as exc:
             self._archive_failed(exc)
             raise CloseSpider("archive_error") from None
 
-    def _open(self, home_url: str) -> None:
-        from archive import Archive
-
+    def _open(self) -> None:
+        assert self.site_def is not None
         Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
         self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
-        self.archive.ensure_site(self.site, base_url=home_url)
+        self.archive.ensure_site(self.site, base_url=self.site_def.home_url)
         previous = self.archive.crawls(site=self.site, limit=1)
         self.previous_crawl = previous[0] if previous else None
-        close_stale_crawls(self.archive, self.db_path, self.site)
         self.crawl_id = self.archive.start_crawl(self.site)
-        atexit.register(self._finish_at_exit)
 
     def _archive_failed(self, exc: BaseException) -> None:
         self.crawler.stats.inc_value("archive/errors")
@@ -161,17 +152,19 @@ class ArchivePipeline:
         logger.error("Archive %s not writable: %s", self.db_path, exc)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        from crawler.service.runner import assess
-
-        if self.archive is not None:
-            self.settle_withdrawals(reason)
-            stats = self._stats(reason)
-            outcome = assess(stats).outcome
-            try:
-                self.run(self._finish, outcome, stats)
-            except Exception as exc:  # the crawl is over; report, don't crash the shutdown
-                self._archive_failed(exc)
+        """Settle the withdrawals, judge the crawl, close its row (the one place for all three)."""
+        self.settle_withdrawals(reason)
+        verdict = self._judge(reason)
+        if self.archive is not None and not self._close_row(verdict, reason):
+            self._judge(reason)  # the row could not be closed: the archive is not writable
         self._thread.shutdown(wait=True)
+
+    def _judge(self, reason: str) -> Verdict:
+        """The crawl's verdict, written into its stats."""
+        verdict = assess(self._stats(reason))
+        for key, value in verdict.as_stats().items():
+            self.crawler.stats.set_value(key, value)
+        return verdict
 
     def _stats(self, reason: str) -> dict[str, Any]:
         """The crawl stats as stored with the crawl row (JSON-ready)."""
@@ -179,39 +172,23 @@ class ArchivePipeline:
         stats["finish_reason"] = reason
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
 
+    def _close_row(self, verdict: Verdict, reason: str) -> bool:
+        """Record the end of our crawl row and close the archive; False if that failed."""
+        try:
+            self.run(self._finish, verdict.outcome, self._stats(reason))
+        except Exception as exc:  # the crawl is over; report, don't crash the shutdown
+            self._archive_failed(exc)
+            return False
+        return True
+
     def _finish(self, outcome: str, stats: dict[str, Any]) -> None:
         assert self.archive is not None
         try:
             if self.crawl_id is not None:
-                self._finish_row(self.archive, outcome, stats)
+                self.archive.finish_crawl(self.crawl_id, outcome, stats)
         finally:
             self.archive.close()
             self.archive = None
-
-    def _finish_row(self, archive: Archive, outcome: str, stats: dict[str, Any]) -> None:
-        """Record the end of our crawl row unless someone (the runner) already did."""
-        assert self.crawl_id is not None
-        row = archive.crawl(self.crawl_id)
-        if row is None or not row.get("finished_at"):
-            archive.finish_crawl(self.crawl_id, outcome, stats)
-        self._finished = True
-        atexit.unregister(self._finish_at_exit)
-
-    def _finish_at_exit(self) -> None:
-        """A second Ctrl-C stops the reactor before spider_closed: close the row as interrupted.
-
-        Runs at interpreter exit on a connection of its own (the archive thread is gone by
-        then); SQLite's busy timeout covers a write still being committed elsewhere.
-        """
-        from archive import Archive, ArchiveError
-
-        if self._finished or self.crawl_id is None:
-            return
-        try:
-            with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
-                self._finish_row(archive, "interrupted", self._stats("interrupted"))
-        except (ArchiveError, OSError, sqlite3.Error) as exc:
-            logger.warning("Could not record the end of crawl %s: %s", self.crawl_id, exc)
 
     # ------------------------------------------------------------ reads for the spider
 
@@ -219,8 +196,6 @@ class ArchivePipeline:
         return await self.call(self._known) if self.archive is not None else []
 
     def _known(self) -> list[dict[str, Any]]:
-        from archive.urls import canonical_url
-
         docs = self.archive.known_documents(self.site) if self.archive else []
         self._gone_urls = {canonical_url(d["url"]) for d in docs if d.get("status") == "gone"}
         return docs
@@ -229,8 +204,6 @@ class ArchivePipeline:
 
     def _hold(self, item: Withdrawn) -> bool:
         """Keep a withdrawal of a live document for `settle_withdrawals`; False if already gone."""
-        from archive.urls import canonical_url
-
         if canonical_url(item.url) in self._gone_urls:
             return False  # still gone: mark_gone writes nothing
         self._held.append(item)
@@ -239,38 +212,35 @@ class ArchivePipeline:
 
     def settle_withdrawals(self, reason: str) -> None:
         """Write the held withdrawals if plausible (see the module docstring), else count them."""
-        from archive import ArchiveError
-
         held, self._held = self._held, []
         if not held:
             return
-        stats = self.crawler.stats
         if self._close_task is not None or reason == "archive_error":
             logger.warning("%d withdrawals not recorded (archive error): the next crawl "
                            "re-checks them", len(held))
             return
-        rechecked = int(stats.get_value("archive/rechecked", 0) or 0)
-        answered = any(stats.get_value(key, 0) for key in SITE_ANSWERS)
-        if not withdrawals_plausible(len(held), rechecked, max_share=self.gone_max_share,
-                                     min_count=self.gone_min_count, site_answered=answered):
-            stats.set_value("archive/gone_held", len(held))
-            logger.error("%s: %s", self.site, mass_gone_detail(stats.get_stats()))
+        if not self._plausible(len(held)):
+            self.crawler.stats.set_value("archive/gone_held", len(held))
+            logger.error("%s: %s", self.site, mass_gone_detail(self.crawler.stats.get_stats()))
             return
         for item in held:
             try:
                 keys = self.run(self._write_patiently, item)
-            except (ArchiveError, sqlite3.Error, OSError) as exc:
+            except ARCHIVE_FAILURES as exc:
                 self._archive_failed(exc)  # the rest stay live and due: re-detected next crawl
                 return
-            for name in keys:
-                stats.inc_value(name)
+            self._count(keys)
 
-    def _write_patiently(self, item: Any) -> list[str]:
+    def _plausible(self, held: int) -> bool:
+        stats = self.crawler.stats.get_stats()
+        return withdrawals_plausible(
+            held, count(stats, "archive/rechecked"), max_share=self.gone_max_share,
+            min_count=self.gone_min_count, site_answered=any(count(stats, k) for k in SITE_ANSWERS))
+
+    def _write_patiently(self, item: Item) -> list[str]:
         """`_write` on the archive thread at close, waiting out a busy archive (bounded)."""
-        from archive import ArchiveBusy
-
         deadline = time.monotonic() + self.busy_retry_seconds
-        pause = BUSY_BACKOFF_FIRST
+        pause = self.busy_backoff_first
         while True:
             try:
                 return self._write(item)
@@ -279,13 +249,11 @@ class ArchivePipeline:
                     raise
                 self.crawler.stats.inc_value("archive/busy_retries")
                 time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-                pause = min(pause * 2, BUSY_BACKOFF_MAX)
+                pause = min(pause * 2, self.busy_backoff_max)
 
     # ------------------------------------------------------------ items
 
     async def process_item(self, item: Any) -> Any:
-        from archive import ArchiveError
-
         if self.archive is None:
             raise DropItem("archive not open")
         if not isinstance(item, (Announcement, Unchanged, Withdrawn)):
@@ -295,21 +263,22 @@ class ArchivePipeline:
         if isinstance(item, Withdrawn) and self._hold(item):
             return item
         try:
-            key = await self._write_retrying(item)
-        except (ArchiveError, sqlite3.Error, OSError) as exc:
+            keys = await self._write_retrying(item)
+        except ARCHIVE_FAILURES as exc:
             self._archive_failed(exc)
             self._close_spider()
             raise DropItem(f"not archived: {exc}") from None
-        for name in key:
-            self.crawler.stats.inc_value(name)
+        self._count(keys)
         return item
 
-    async def _write_retrying(self, item: Any) -> list[str]:
-        """`_write`, retried with back-off while the archive is busy (bounded in time)."""
-        from archive import ArchiveBusy
+    def _count(self, keys: list[str]) -> None:
+        for name in keys:
+            self.crawler.stats.inc_value(name)
 
+    async def _write_retrying(self, item: Item) -> list[str]:
+        """`_write`, retried with back-off while the archive is busy (bounded in time)."""
         deadline = time.monotonic() + self.busy_retry_seconds
-        pause = BUSY_BACKOFF_FIRST
+        pause = self.busy_backoff_first
         while True:
             try:
                 return await self.call(self._write, item)
@@ -320,71 +289,45 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("archive/busy_retries")
                 logger.info("Archive busy, retrying in %.1fs: %s", min(pause, left), exc)
                 await asyncio.sleep(min(pause, left))
-                pause = min(pause * 2, BUSY_BACKOFF_MAX)
+                pause = min(pause * 2, self.busy_backoff_max)
 
     def _close_spider(self) -> None:
         """Close the spider (once): an archive that cannot be written makes the crawl pointless."""
         if self._close_task is not None:
             return
         engine = self.crawler.engine
-        assert engine is not None
         self._close_task = asyncio.ensure_future(engine.close_spider_async(reason="archive_error"))
 
-    def _write(self, item: Any) -> list[str]:
+    def _write(self, item: Item) -> list[str]:
         """One archive transaction; returns the stats keys to count."""
-        a = self.archive
-        assert a is not None
         if isinstance(item, Announcement):
-            from archive import Capture
-
-            capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
-                              headers=dict(item.headers), declared_encoding=item.declared_encoding,
-                              used_encoding=item.used_encoding)
-            result = a.save(item.site, item.record(), crawl_id=self.crawl_id, capture=capture)
-            keys = [f"archive/{result.outcome}"]
-            if result.outcome == "restored" and result.changed_fields:
-                keys.append("archive/changed")
-            if result.outcome in ("changed", "unchanged"):
-                keys.append("archive/rechecked")  # a known live article answered
-            return keys
+            return self._save(item)
         if isinstance(item, Unchanged):
-            a.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
-            if item.reason == "not_modified":
-                return ["archive/not_modified", "archive/rechecked"]
-            return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
-        if a.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
+            return self._mark_checked(item)
+        return self._mark_gone(item)
+
+    def _save(self, item: Announcement) -> list[str]:
+        assert self.archive is not None
+        capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
+                          headers=dict(item.headers), declared_encoding=item.declared_encoding,
+                          used_encoding=item.used_encoding)
+        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture)
+        keys = [f"archive/{result.outcome}"]
+        if result.outcome == "restored" and result.changed_fields:
+            keys.append("archive/changed")
+        if result.outcome in ("changed", "unchanged"):
+            keys.append("archive/rechecked")  # a known live article answered
+        return keys
+
+    def _mark_checked(self, item: Unchanged) -> list[str]:
+        assert self.archive is not None
+        self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
+        if item.reason == "not_modified":
+            return ["archive/not_modified", "archive/rechecked"]
+        return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
+
+    def _mark_gone(self, item: Withdrawn) -> list[str]:
+        assert self.archive is not None
+        if self.archive.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
             return ["archive/gone"]
         return ["archive/still_gone"]
-
-
-def close_stale_crawls(archive: Archive, db_path: str, site: str) -> list[int]:
-    """Close the site's crawl rows left unfinished by a killed process, as "interrupted".
-
-    Only when no other process holds the site's crawl lock (crawler/locks.py): under
-    ``gov-archive crawl`` / ``watch`` this process (or its ``watch`` parent) holds it, so an
-    unfinished row is a dead crawl's. Returns the ids closed.
-    """
-    if not _no_other_crawl(db_path, site):
-        return []
-    closed = []
-    for row in archive.crawls(site=site, limit=STALE_LOOKBACK):
-        if row.get("finished_at"):
-            continue
-        stats = dict(row.get("stats") or {})
-        stats["finish_reason"] = "killed"
-        archive.finish_crawl(row["id"], "interrupted", stats)
-        closed.append(row["id"])
-        logger.info("Crawl %s of %s never finished (killed?): recorded as interrupted",
-                    row["id"], site)
-    return closed
-
-
-def _no_other_crawl(db_path: str, site: str) -> bool:
-    """True if the site's crawl lock is free or held by us (this process or its parent)."""
-    from crawler.service.locks import FileLock, lock_path
-
-    probe = FileLock(lock_path(db_path, site))
-    if probe.acquire():
-        probe.release()
-        return True
-    return probe.owner_pid() in (os.getpid(), os.getppid())

@@ -1,5 +1,9 @@
 """Scrapy settings for gov-archive (``scrapy.cfg`` points here; the CLI loads it too).
 
+Every default lives here, gov-archive's own settings included: components read them with
+``crawler.settings.getX(NAME)`` and no second default, and ``-s`` values are checked against
+the types found here (crawler/service/overrides.py).
+
 Polite by default: robots.txt obeyed, one request at a time per host, AutoThrottle on, an
 identifying User-Agent with a contact address, retries with exponential backoff. Turn
 politeness off only for sites you own: ``-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=0``.
@@ -53,23 +57,42 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 800,
 }
+EXTENSIONS = {
+    # Before Scrapy's SpiderState (order 0), which needs the JOBDIR this one chooses.
+    "crawler.extensions.jobdir.JobDirLifecycle": -10,
+    "crawler.extensions.progress.ProgressLine": 900,
+}
 
 # The archive (the CLI sets ARCHIVE_DB_PATH from --db; `scrapy crawl` takes -s ARCHIVE_DB_PATH=...).
 ARCHIVE_ENABLED = True
 ARCHIVE_DB_PATH = os.environ.get("GOV_ARCHIVE_DB", "archive.db")
 # Resumable crawls: a JOBDIR per site under <db>.state/jobs/ unless JOBDIR is given.
 ARCHIVE_JOBDIR_ENABLED = True
+# Another writer (a query, `notify`, a crawl of another site): seconds one write waits for
+# it, then seconds an item keeps retrying with back-off (first pause, doubling up to max).
+ARCHIVE_BUSY_TIMEOUT = 10.0
+ARCHIVE_BUSY_RETRY_SECONDS = 60.0
+ARCHIVE_BUSY_BACKOFF_FIRST = 0.5
+ARCHIVE_BUSY_BACKOFF_MAX = 8.0
+# Withdrawals one crawl may record: fewer than max(GONE_MIN_COUNT, GONE_MAX_SHARE x the
+# re-checked articles); more are held back as implausible (crawler/pipelines.py).
+GONE_MAX_SHARE = 0.3
+GONE_MIN_COUNT = 3
 
 # Crawl behaviour (site definitions override these per site; -s overrides everything).
 CRAWL_FULL = False  # walk every list page and revisit every known article now
 REVISIT_INTERVAL = ""  # e.g. "1d"; empty: the site's [incremental] revisit (default 7d)
 REVISIT_MAX = -1  # scheduled revisits per crawl; -1: the site's revisit_max
 STOP_AFTER_KNOWN_PAGES = -1  # -1: the site's stop_after_known_pages
-MAX_LIST_PAGES = 0  # per column; 0: the site's max_list_pages (0 = no cap)
+MAX_LIST_PAGES = 0  # per column; 0: the site's max_list_pages, else GOV_ARCHIVE_MAX_LIST_PAGES
+GOV_ARCHIVE_MAX_LIST_PAGES = 1000  # per column when neither the site nor -s sets a cap; 0: none
 # Off on purpose: the first crawl of a site walks its whole back catalogue and may
 # legitimately take many hours. `watch --crawl-timeout` bounds a crawl's wall-clock time
 # (and counts an overrun as a failure); -s CLOSESPIDER_TIMEOUT=SECONDS caps one crawl.
 CLOSESPIDER_TIMEOUT = 0
+
+# One status line per site on stderr (`gov-archive crawl` turns it on on a terminal).
+PROGRESS_ENABLED = False
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

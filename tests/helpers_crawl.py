@@ -324,7 +324,7 @@ def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tupl
     from scrapy.crawler import Crawler
     from scrapy.utils.test import get_reactor_settings
 
-    from crawler.service.runner import project_settings
+    from crawler.service.overrides import project_settings
     from crawler.sites import Column, Incremental, Politeness, SiteDef
     from crawler.spiders.sites import spider_class
 

@@ -277,7 +277,8 @@ def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options
     import sys
 
     from archive import Archive
-    from crawler.service.schedule import SiteSchedule, parse_interval
+    from archive.timeutil import parse_interval
+    from crawler.service.schedule import SiteSchedule
     from crawler.service.watch import WatchConfig
 
     fake = FakeSite(folder)

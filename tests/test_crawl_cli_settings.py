@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.service.runner import BadSetting, check_setting
+from crawler.service.overrides import BadSetting, check_setting
 
 
 @pytest.mark.parametrize("pair, message", [

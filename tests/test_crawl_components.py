@@ -1,20 +1,32 @@
-"""Crawler components without a crawl: settings, spider callbacks, retry backoff, health verdicts."""
+"""Crawler components without a crawl: settings, spider callbacks, retry backoff, verdicts,
+the JOBDIR extension, and leaving spiders that are not ours alone."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_crawl import make_spider
-from scrapy import Request
+import scrapy
+from helpers_crawl import ROOT, make_spider, serve
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_reactor_settings
 
+from archive import Archive
+from crawler.extensions.jobdir import JobDirLifecycle
 from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
-from crawler.service.runner import assess
+from crawler.outcome import Verdict, assess
+from crawler.pipelines import ArchivePipeline
+from crawler.service.overrides import project_settings
 from crawler.spiders.base import with_contact
 
 
@@ -29,6 +41,25 @@ def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:
     assert "contact: ops@example.org" in s.get("USER_AGENT")
     assert s.get("JOBDIR").endswith("a.db.state/jobs/city")
     assert (Path(s.get("JOBDIR")) / "RUNNING").exists()
+
+
+def test_a_killed_crawls_jobdir_starts_afresh_and_recovers(tmp_path: Path) -> None:
+    make_spider(tmp_path)  # a crawl that never closed: its JOBDIR still says RUNNING
+    spider, crawler = make_spider(tmp_path)
+    jobdir = Path(crawler.settings.get("JOBDIR"))
+    assert crawler.get_extension(JobDirLifecycle).killed
+    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    assert crawler.stats.get_value("crawl/recovery") is True
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    assert (jobdir / "FINISHED").exists() and not (jobdir / "RUNNING").exists()
+    _spider, again = make_spider(tmp_path)  # after a finished crawl: fresh, no recovery
+    assert not again.get_extension(JobDirLifecycle).killed
+    assert not (jobdir / "FINISHED").exists() and (jobdir / "RUNNING").exists()
+
+
+def test_revisit_interval_zero_rechecks_everything(tmp_path: Path) -> None:
+    spider, _ = make_spider(tmp_path, {"REVISIT_INTERVAL": "0s"})
+    assert spider._revisit_interval() == timedelta(0)
 
 
 def test_with_contact() -> None:
@@ -129,8 +160,16 @@ def test_backoff_grows_and_honours_retry_after(tmp_path: Path) -> None:
     mw = BackoffRetryMiddleware.from_crawler(crawler)
     assert [mw.backoff(n) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 8.0, 10.0]
     assert mw.backoff(1, retry_after=6) == 6
-    retry = mw._retry(Request("http://www.example.gov.cn/a"), "503")
-    assert retry is not None and retry.meta["retry_delay"] == 1.0
+    request = Request("http://www.example.gov.cn/a")
+    retry = mw.process_response(request, HtmlResponse(request.url, status=503, request=request))
+    assert isinstance(retry, Request) and retry.meta["retry_delay"] == 1.0
+    again = mw.process_response(retry, HtmlResponse(request.url, status=503, request=retry,
+                                                    headers={"Retry-After": "7"}))
+    assert again.meta["retry_times"] == 2 and again.meta["retry_delay"] == 7
+    gave_up = HtmlResponse(request.url, status=503, request=again)
+    assert mw.process_response(again, gave_up) is gave_up  # RETRY_TIMES = 2
+    assert crawler.stats.get_value("retry/max_reached") == 1
+    assert mw.process_exception(request, ValueError("a bug, not the network")) is None
     assert retry_after_seconds(b"120") == 120
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
     assert retry_after_seconds(None) is None
@@ -170,3 +209,72 @@ def test_backoff_waits_before_the_retry(tmp_path: Path) -> None:
 def test_assess(stats: dict[str, Any], outcome: str, healthy: bool) -> None:
     health = assess(stats)
     assert (health.outcome, health.healthy) == (outcome, healthy)
+
+
+def test_the_pipeline_judges_the_crawl_once_when_the_spider_closes(tmp_path: Path) -> None:
+    spider, crawler = make_spider(tmp_path)
+    db = tmp_path / "a.db"
+    pipeline = ArchivePipeline(crawler, str(db))
+    pipeline.open_spider()
+    crawler.stats.set_value("pages/list", 3)
+    crawler.stats.set_value("pages/failed", 1)
+    pipeline.spider_closed(spider, "finished")
+    verdict = Verdict.from_stats(crawler.stats.get_stats())
+    assert verdict == Verdict("finished", True, ["1 failed requests"])
+    with Archive(db) as a:
+        (row,) = a.crawls(site="city")
+    assert row["outcome"] == "finished" and row["finished_at"]
+    assert Verdict.from_stats(row["stats"]) == verdict
+
+
+def test_a_verdict_is_only_read_back_once_recorded() -> None:
+    assert Verdict.from_stats({"finish_reason": "finished"}) is None
+    verdict = Verdict("blocked", False, ["blocked by anti-bot protection (5 challenge pages)"])
+    assert Verdict.from_stats(verdict.as_stats()) == verdict
+
+
+# ---------------------------------------------------------------- spiders that are not ours
+
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+
+
+def test_our_components_leave_other_spiders_alone(tmp_path: Path) -> None:
+    settings = project_settings({"ARCHIVE_DB_PATH": str(tmp_path / "a.db"),
+                                 **get_reactor_settings()})
+    crawler = Crawler(BareSpider, settings)
+    crawler.spider = BareSpider.from_crawler(crawler)
+    crawler._apply_settings()
+    assert crawler.get_extension(JobDirLifecycle) is None and not settings.get("JOBDIR")
+    with pytest.raises(NotConfigured, match="not a gov-archive spider"):
+        ArchivePipeline.from_crawler(crawler)
+    assert not (tmp_path / "a.db").exists()
+
+
+BARE_SPIDER = """
+import scrapy
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+    start_urls = [{url!r}]
+
+    def parse(self, response):
+        yield {{"url": response.url, "title": response.css("title::text").get()}}
+"""
+
+
+def test_a_users_own_spider_runs_with_our_settings(tmp_path: Path) -> None:
+    """`scrapy runspider` in the project (our pipeline and extensions on): no crash, no archive."""
+    with serve({"/": (200, {"Content-Type": "text/html"}, b"<title>hi</title>")}) as srv:
+        spider = tmp_path / "bare.py"
+        spider.write_text(BARE_SPIDER.format(url=srv.url("/")), encoding="utf-8")
+        out = tmp_path / "items.jsonl"
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "runspider", str(spider), "-o", str(out),
+             "-s", f"ARCHIVE_DB_PATH={tmp_path / 'a.db'}", "-s", "LOG_LEVEL=INFO"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "has no attribute 'site'" not in proc.stderr
+    assert '"title": "hi"' in out.read_text(encoding="utf-8")
+    assert not (tmp_path / "a.db").exists() and not (tmp_path / "a.db.state").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, summary
 
 from archive import Archive
-from crawler.pipelines import close_stale_crawls
+from crawler.service.crawls import claim_sites
 
 SITE = "127.0.0.1"
 
@@ -68,18 +68,22 @@ def test_a_row_of_a_crawl_holding_the_site_lock_is_left_alone(tmp_path: Path) ->
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert holder.stdout.readline().strip() == "held"
+        with claim_sites(db, [SITE]) as (held, busy):
+            assert (held, busy) == ([], [SITE])
         with Archive(db) as a:
-            assert close_stale_crawls(a, str(db), SITE) == []
             assert a.crawl(live)["finished_at"] is None
     finally:
         holder.communicate("", timeout=10)
+    with claim_sites(db, [SITE]) as (held, busy):
+        assert (held, busy) == ([SITE], [])
     with Archive(db) as a:
-        assert close_stale_crawls(a, str(db), SITE) == [live]
-        assert a.crawl(live)["outcome"] == "interrupted"
+        row = a.crawl(live)
+        assert row["outcome"] == "interrupted" and row["stats"] == {"finish_reason": "killed"}
 
 
-def test_two_ctrl_c_under_scrapy_crawl_still_close_the_row(tmp_path: Path) -> None:
-    """Bare ``scrapy crawl`` (no gov-archive runner): the pipeline's own exit hook ends the row."""
+def test_two_ctrl_c_under_scrapy_crawl_leave_a_row_the_next_crawl_closes(tmp_path: Path) -> None:
+    """Bare ``scrapy crawl`` forced to stop: its pipeline never closes the row; the next
+    ``gov-archive crawl`` of the site (holding its lock) does, and recovers."""
     db = tmp_path / "a.db"
     with serve(build_trs_site(24, 4)) as srv:
         srv.delay = 0.3
@@ -98,7 +102,13 @@ def test_two_ctrl_c_under_scrapy_crawl_still_close_the_row(tmp_path: Path) -> No
             os.killpg(proc.pid, signal.SIGINT)
             time.sleep(0.1)
         _out, err = proc.communicate(timeout=30)
+        with Archive(db) as a:
+            (stopped,) = a.crawls(site=SITE)
+        assert stopped["finished_at"] is None, err[-2000:]
+        srv.delay = 0
+        stats, _later_pages = _recrawl(srv, db)
+    assert stats["crawl/recovery"] is True
     with Archive(db) as a:
-        rows = a.crawls(site=SITE)
-    assert len(rows) == 1, err[-2000:]
-    assert rows[0]["outcome"] == "interrupted" and rows[0]["finished_at"], err[-2000:]
+        row = a.crawl(stopped["id"])
+    assert row["outcome"] == "interrupted" and row["finished_at"]
+    assert row["stats"]["finish_reason"] == "killed"

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.sites import (
     SiteDefError,
-    format_interval,
+    UnknownSite,
     generic_site,
     load_site_file,
     load_sites,
-    parse_interval,
+    pick_sites,
 )
 
 GOOD = """
@@ -133,12 +133,18 @@ def test_duplicate_names_in_one_folder(tmp_path: Path) -> None:
         load_sites(tmp_path, environ={})
 
 
-def test_intervals() -> None:
-    assert parse_interval("90m") == timedelta(minutes=90)
-    assert parse_interval("1h30m") == timedelta(minutes=90)
-    assert format_interval(timedelta(hours=6)) == "6h"
-    with pytest.raises(ValueError):
-        parse_interval("soon")
+def test_intervals(tmp_path: Path) -> None:
+    site = load_site_file(write(tmp_path, GOOD.replace('every = "6h"', 'every = "1h30m"'), "a.toml"))
+    assert site.every == timedelta(minutes=90)
+    with pytest.raises(SiteDefError, match="key 'every'"):
+        load_site_file(write(tmp_path, GOOD.replace('every = "6h"', 'every = "soon"'), "b.toml"))
+
+
+def test_unknown_site_names_are_one_error(tmp_path: Path) -> None:
+    defined = load_sites(environ={})
+    assert [s.name for s in pick_sites(defined, ["nmpa", "nmpa"])] == ["nmpa"]
+    with pytest.raises(UnknownSite, match=r"unknown sites 'x', 'y' \(defined: .*nmpa"):
+        pick_sites(defined, ["x", "nmpa", "y"])
 
 
 def test_generic_site_is_named_after_the_host() -> None:
@@ -164,6 +170,14 @@ def test_cli_unknown_site_and_usage(tmp_path: Path) -> None:
     assert "Error: Invalid value for SITE: unknown site 'no-such-site'" in result.output
     assert CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "a.db")]).exit_code == 2
     assert not (tmp_path / "a.db").exists()
+
+
+@pytest.mark.parametrize("command", ["crawl", "watch", "notify"])
+def test_unknown_sites_are_the_same_usage_error_everywhere(tmp_path: Path, command: str) -> None:
+    (tmp_path / "a.db").touch()  # notify needs an archive file before it looks at names
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "a.db"), command, "nmpa", "nope"])
+    assert result.exit_code == 2, result.output
+    assert "Error: Invalid value for SITE: unknown site 'nope' (defined: " in result.output
 
 
 def test_cli_sites_lists_definitions(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from helpers_crawl import (
 from archive import Archive
 from crawler.items import Withdrawn
 from crawler.pipelines import ArchivePipeline, withdrawals_plausible
-from crawler.service.runner import assess
+from crawler.outcome import assess
 
 SITE = "127.0.0.1"
 N = 10

@@ -7,7 +7,10 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
 
-from crawler.service.health import check_site, evaluate, mass_gone_detail
+from crawler.outcome import mass_gone_detail
+from crawler.service.bookkeeping import after_crawl
+from crawler.service.health import evaluate
+from crawler.service.schedule import SiteSchedule
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -26,7 +29,8 @@ def crawl(archive, clock, held=0, outcome="finished"):
     cid = archive.start_crawl("gov", now=clock())
     archive.finish_crawl(cid, outcome, stats, now=clock.advance(minutes=5))
     clock.advance(hours=6)
-    return check_site(archive, "gov", now=clock())
+    result = after_crawl(archive, SiteSchedule("gov"), now=clock())
+    return list(result.health) if result else []
 
 
 def test_held_withdrawals_raise_mass_gone_once_per_episode(archive):

@@ -7,9 +7,16 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
 
-from crawler.service.health import (HealthConfig, check_site, evaluate, format_health, health_rows,
-                            is_blocked)
-from crawler.service.schedule import SiteSchedule, after_crawl, parse_interval
+from archive.timeutil import parse_interval
+from crawler.service.bookkeeping import after_crawl
+from crawler.service.health import HealthConfig, evaluate, format_health, health_rows, is_blocked
+from crawler.service.schedule import SiteSchedule
+
+
+def book(archive, site, *, now, config=None):
+    """The health issues the bookkeeping after a crawl raises (recorded as events)."""
+    result = after_crawl(archive, SiteSchedule(site), now=now, health_config=config)
+    return list(result.health) if result else []
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -26,7 +33,7 @@ def crawl(archive, clock, site, outcome="finished", **stats):
     cid = archive.start_crawl(site, now=clock())
     archive.finish_crawl(cid, outcome, crawl_stats(**stats), now=clock.advance(minutes=5))
     clock.advance(hours=6)
-    return check_site(archive, site, now=clock())
+    return book(archive, site, now=clock())
 
 
 def kinds(issues):
@@ -75,7 +82,7 @@ def test_n_empty_crawls_in_a_row_raise_once(archive):
     for _ in range(5):
         cid = archive.start_crawl("quiet", now=clock())
         archive.finish_crawl(cid, "finished", crawl_stats(0), now=clock())
-        results.append(kinds(check_site(archive, "quiet", config=config, now=clock())))
+        results.append(kinds(book(archive, "quiet", config=config, now=clock())))
     assert results == [[], [], ["empty"], [], []]
 
 
@@ -146,7 +153,7 @@ def test_one_antibot_page_in_an_unchanged_recrawl_is_not_blocked(archive):
     cid = archive.start_crawl("gov", now=clock())
     archive.finish_crawl(cid, "finished", recrawl_stats(not_modified=30, same_bytes=9, antibot=1),
                          now=clock())
-    assert check_site(archive, "gov", now=clock()) == []
+    assert book(archive, "gov", now=clock()) == []
     assert not is_blocked({"outcome": "finished", "stats": recrawl_stats(not_modified=40, antibot=1)})
 
 
@@ -155,7 +162,7 @@ def test_antibot_pages_that_are_most_answers_block_even_with_304s(archive):
     crawl(archive, clock, "waf", articles=40)
     cid = archive.start_crawl("waf", now=clock())
     archive.finish_crawl(cid, "finished", recrawl_stats(not_modified=3, antibot=8), now=clock())
-    assert kinds(check_site(archive, "waf", now=clock())) == ["blocked"]
+    assert kinds(book(archive, "waf", now=clock())) == ["blocked"]
     assert is_blocked({"outcome": "finished", "stats": recrawl_stats(not_modified=1, antibot=2)})
 
 

@@ -6,7 +6,9 @@ import pytest
 from helpers_watch import Clock, crawl_stats
 
 from archive import Archive
-from crawler.service.schedule import SiteSchedule, after_crawl, parse_interval
+from archive.timeutil import parse_interval
+from crawler.service.bookkeeping import after_crawl
+from crawler.service.schedule import SiteSchedule
 
 
 def test_a_crash_during_bookkeeping_does_not_duplicate_health_alerts(tmp_path, monkeypatch):

@@ -7,10 +7,16 @@ from datetime import timedelta
 import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
 
+from archive.timeutil import format_interval, parse_interval
+from crawler.service.bookkeeping import after_crawl
 from crawler.service.schedule import (
-    SiteSchedule, after_crawl, backoff_delay, due_sites, format_interval, is_due,
-    load_schedules, next_due, parse_interval, record_outcome,
+    SiteSchedule, backoff_delay, due_sites, load_schedules, next_due, record_outcome,
 )
+from crawler.sites import UnknownSite
+
+
+def is_due(archive, site, *, now):
+    return site in due_sites(archive, [site], now=now)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
@@ -100,7 +106,7 @@ def test_load_schedules_reads_every_and_alerts(tmp_path, monkeypatch):
     assert (alpha.name, alpha.every, alpha.webhook) == ("alpha", timedelta(minutes=30), "http://127.0.0.1:9/h")
     assert (beta.name, beta.every, beta.webhook) == ("beta", timedelta(hours=6), None)
     assert {"alpha", "beta"} <= {s.name for s in load_schedules(tmp_path)}
-    with pytest.raises(KeyError, match="nope"):
+    with pytest.raises(UnknownSite, match="'nope'"):
         load_schedules(tmp_path, names=["alpha", "nope"])
 
 

@@ -9,7 +9,8 @@ from helpers_watch import Clock, crawl_stats, receiver
 
 from archive import Archive
 from crawler.service.health import format_health, site_health
-from crawler.service.schedule import post_crawl, select_due
+from crawler.service.bookkeeping import post_crawl
+from crawler.service.schedule import select_due
 
 
 @dataclass(frozen=True)

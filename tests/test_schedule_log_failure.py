@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from archive.errors import ArchiveBusy
-from crawler.service.schedule import log_failure
+from crawler.service.bookkeeping import log_failure
 
 
 def test_archive_errors_are_one_line(caplog: pytest.LogCaptureFixture) -> None:

@@ -2,7 +2,9 @@
 
 Commands only parse arguments, call the library (`archive`) or the service layer
 (`crawler.service`), and render. Library errors (`archive.errors.ArchiveError`) become
-`Error: ...` with exit code 1 in `ArchiveGroup.invoke`, the one place they are translated.
+`Error: ...` with exit code 1 in `ArchiveGroup.invoke`, the one place they are translated;
+site definition errors in `options.site_errors` (an unknown SITE: exit 2). Options shared by
+several commands (`--db`, `--sites`, `-s`, `--webhook`, output formats) live in options.py.
 """
 
 from __future__ import annotations

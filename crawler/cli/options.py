@@ -5,6 +5,7 @@ Every option used by more than one command is defined here, once.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from archive import Archive, render, timeutil
+from crawler.sites import SiteDefError, UnknownSite
 
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
@@ -47,6 +49,32 @@ def parse_since_option(
         return timeutil.parse_since(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def resolve_db_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Click callback: a command's ``--db`` resolved against the group's."""
+    return resolve_db_path(ctx, value)
+
+
+def parse_settings_option(
+    ctx: click.Context, param: click.Parameter, pairs: Sequence[str]
+) -> dict[str, Any]:
+    """Click callback: ``-s NAME=VALUE`` pairs as a dict of checked values (usage errors)."""
+    # Scrapy's settings take about a second to import: only commands given -s load them.
+    from crawler.service.overrides import BadSetting, check_settings
+
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        settings[name.strip()] = value
+    if not settings:
+        return {}
+    try:
+        return check_settings(settings)
+    except BadSetting as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -99,6 +127,54 @@ def since_option(help_text: str) -> Callable[[F], F]:
 
 def site_option(fn: F) -> F:
     return click.option("--site", help="Only this site (its definition name)")(fn)
+
+
+def db_option(fn: F) -> F:
+    """`--db` on a command (`db_path`): its own archive, else the group's."""
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+        callback=resolve_db_option, help="Archive database file (default: the group's --db)",
+    )(fn)
+
+
+def sites_dir_option(fn: F) -> F:
+    """`--sites DIR` (`sites_dir`): a folder of extra site definitions, which must exist."""
+    return click.option(
+        "--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
+        help="Folder of extra site definitions (*.toml); also $GOV_ARCHIVE_SITES",
+    )(fn)
+
+
+def settings_option(fn: F) -> F:
+    """`-s NAME=VALUE` (`settings`: a dict of checked values)."""
+    return click.option(
+        "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+        callback=parse_settings_option,
+        help="Override a Scrapy setting of the crawls, e.g. -s DOWNLOAD_DELAY=2; repeatable",
+    )(fn)
+
+
+def webhook_option(fn: F) -> F:
+    return click.option(
+        "--webhook", "webhooks", multiple=True, metavar="URL",
+        help="POST new events (of all sites) to this URL as JSON; repeatable",
+    )(fn)
+
+
+def site_errors(fn: F) -> F:
+    """Site definition errors as CLI errors: an unknown SITE is a usage error (exit 2), a
+    malformed definition a runtime error (exit 1)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UnknownSite as exc:
+            raise click.BadParameter(str(exc), param_hint="SITE") from None
+        except SiteDefError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def exit_code_option(fn: F) -> F:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
-from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
-from crawler.cli.options import resolve_db_path
+from crawler.cli.options import (
+    db_option,
+    settings_option,
+    site_errors,
+    sites_dir_option,
+    webhook_option,
+)
+from crawler.service.bookkeeping import post_crawl
 from crawler.service.schedule import load_schedules
+from crawler.sites import load_sites, pick_sites
 from crawler.service.watch import (
     DEFAULT_CRAWL_TIMEOUT,
     WatchConfig,
@@ -19,9 +28,6 @@ from crawler.service.watch import (
     open_archive_for,
     setup_logging,
 )
-
-# --- the click command ------------------------------------------------------------------------
-
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
@@ -42,17 +48,14 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 @click.command("watch")
 @click.argument("sites", nargs=-1)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="Archive database file (default: the group's --db).")
-@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
-              help="Extra folder of site definitions (*.toml).")
+@db_option
+@sites_dir_option
 @click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
               help="Crawls running at the same time.")
 @click.option("--interval", default="1m", show_default=True, callback=_interval,
               help="How often to look for due sites (30s, 5m ...).")
 @click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
-@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
-              help="POST events of all sites to URL as JSON (repeatable).")
+@webhook_option
 @click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
               help="Seconds to wait for crawls after SIGTERM before killing them.")
 @click.option("--crawl-timeout", default=format_interval(DEFAULT_CRAWL_TIMEOUT), show_default=True,
@@ -62,15 +65,15 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @click.option("--max-backoff", default="1d", show_default=True, callback=_interval,
               help="Longest wait imposed on a failing site (never shorter than its interval).")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
-@click.option("-s", "--set", "setting_pairs", multiple=True, metavar="NAME=VALUE",
-              help="Scrapy setting passed to every crawl, e.g. -s DOWNLOAD_DELAY=2; repeatable.")
+@settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
 @click.pass_context
+@site_errors
 def watch_command(
-    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
     stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
-    setting_pairs: tuple[str, ...], verbose: bool,
+    settings: dict[str, Any], verbose: bool,
 ) -> None:
     """Keep crawling the sites that are due, each in its own process.
 
@@ -85,20 +88,10 @@ def watch_command(
       gov-archive watch --db gov.db --once        # one pass, e.g. from cron
       gov-archive watch nmpa cmse -s DOWNLOAD_DELAY=3 --log-dir logs
     """
-    from crawler.sites import SiteDefError
-
-    for pair in setting_pairs:
-        if "=" not in pair or not pair.partition("=")[0].strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
-    try:
-        chosen = load_schedules(sites_dir, sites)
-    except KeyError as error:
-        raise click.BadParameter(f"unknown site(s): {error.args[0]}", param_hint="SITES") from None
-    except SiteDefError as error:
-        raise click.ClickException(str(error)) from None
+    chosen = load_schedules(sites_dir, sites)
     if not chosen:
         raise click.ClickException("no site definitions found: add some with --sites DIR")
-    db = Path(resolve_db_path(ctx, db_path))
+    db = Path(db_path)
     if not db.parent.exists():
         raise click.ClickException(f"folder {db.parent} does not exist")
     setup_logging(verbose)
@@ -106,9 +99,7 @@ def watch_command(
     config = WatchConfig(
         db_path=db,
         sites=lambda: load_schedules(sites_dir, names if sites else ()),
-        crawl_argv=crawl_argv_for(
-            db, sites_dir=sites_dir, extra=[arg for pair in setting_pairs for arg in ("-s", pair)]
-        ),
+        crawl_argv=crawl_argv_for(db, sites_dir=sites_dir, extra=_setting_args(settings)),
         open_archive=open_archive_for(db),
         max_parallel=max_parallel,
         interval=interval.total_seconds(),
@@ -121,18 +112,20 @@ def watch_command(
     ctx.exit(Watcher(config).run(once=once))
 
 
+def _setting_args(settings: Mapping[str, Any]) -> list[str]:
+    """``-s NAME=VALUE`` arguments handing the settings on to each child crawl."""
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
 
 @click.command("notify")
 @click.argument("sites", nargs=-1)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="Archive database file (default: the group's --db).")
-@click.option("--sites", "sites_dir", type=click.Path(file_okay=False, exists=True),
-              help="Extra folder of site definitions (*.toml).")
-@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
-              help="POST events of all sites to URL as JSON (repeatable).")
+@db_option
+@sites_dir_option
+@webhook_option
 @click.pass_context
+@site_errors
 def notify_command(
-    ctx: click.Context, sites: tuple[str, ...], db_path: str | None, sites_dir: str | None,
+    ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     webhooks: tuple[str, ...],
 ) -> None:
     """Book-keep finished crawls and deliver pending events, without crawling.
@@ -146,25 +139,11 @@ def notify_command(
     Example (crontab, next to Scrapyd):
       */10 * * * * gov-archive --db /srv/gov/archive.db notify --webhook https://hooks.example/gov
     """
-    from crawler.service.schedule import post_crawl
-    from crawler.sites import SiteDefError, load_sites
-
-    path = Path(resolve_db_path(ctx, db_path))
+    path = Path(db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
-    try:
-        defined = load_sites(sites_dir)
-    except SiteDefError as error:
-        raise click.ClickException(str(error)) from None
-    unknown = [name for name in sites if name not in defined]
-    if unknown:
-        raise click.BadParameter(f"unknown site(s): {', '.join(unknown)}", param_hint="SITES")
-    chosen = [defined[name] for name in (sites or sorted(defined))]
-    try:
-        report = post_crawl(path, chosen, webhooks=webhooks)
-    except ArchiveError as error:
-        raise click.ClickException(str(error)) from None
+    defined = load_sites(sites_dir)
+    report = post_crawl(path, pick_sites(defined, sites or sorted(defined)), webhooks=webhooks)
     for line in report.lines():
         click.echo(line, err=True)
-    failed = any(d.error for d in report.deliveries) or report.errors
-    ctx.exit(1 if failed else 0)
+    ctx.exit(1 if report.failed else 0)

@@ -33,8 +33,3 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with the public keys."""
         return asdict(self)
-
-    def record(self) -> dict[str, Any]:
-        """The normalized announcement as the archive stores it."""
-        return {"url": self.url, "title": self.title, "published": self.published, "body": self.body,
-                "metadata": dict(self.metadata), "attachments": [dict(a) for a in self.attachments]}

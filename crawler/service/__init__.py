@@ -1,0 +1,14 @@
+"""The service layer: running crawls, judging and booking them, scheduling, alerting.
+
+Modules, each importing only those above it in this list (no cycles):
+
+- ``schedule``: site schedules, when a site is due, outcomes and back-off (the bottom);
+- ``locks``: one crawl of a site at a time, across processes;
+- ``health``: health rules over the stored crawl stats, ``sites --health`` rows;
+- ``alerts``: webhook sinks and delivery of archive events;
+- ``bookkeeping``: after crawls, book each site (back-off, health) and deliver events;
+- ``overrides``: ``-s NAME=VALUE`` checks and the crawl's Scrapy settings;
+- ``runner``: run crawls in this process, with Ctrl-C / SIGTERM accounting;
+- ``crawls``: crawl these sites and report (`run_and_report`, the `crawl` command);
+- ``watch``: the `watch` daemon (child `crawl` processes, then `bookkeeping`).
+"""

@@ -15,6 +15,7 @@ every crawl while it lasts):
   maintenance redirect), so none was marked gone (crawler/pipelines.py).
 
 Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missing_*``.
+Also here: the rows of ``gov-archive sites --health``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.service.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, utcnow
+from archive import Archive
+from archive.timeutil import utcnow
+from crawler.outcome import count, mass_gone_detail
+from crawler.service.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, schedule_for
 
 EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
 ARCHIVE_KEYS = ("new", "changed", "unchanged", "restored", "not_modified")
@@ -58,17 +62,10 @@ class HealthIssue:
     crawl_id: int | None = None
 
 
-def _n(stats: Mapping[str, Any], key: str) -> int:
-    try:
-        return int(stats.get(key) or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def announcements(stats: Mapping[str, Any]) -> int:
     """Announcements a crawl saw (saved, unchanged or not modified)."""
-    saved = sum(_n(stats, f"archive/{key}") for key in ARCHIVE_KEYS)
-    return max(saved, _n(stats, "pages/article"))
+    saved = sum(count(stats, f"archive/{key}") for key in ARCHIVE_KEYS)
+    return max(saved, count(stats, "pages/article"))
 
 
 def is_empty(stats: Mapping[str, Any]) -> bool:
@@ -77,7 +74,7 @@ def is_empty(stats: Mapping[str, Any]) -> bool:
     An incremental crawl of a quiet site stops at already-known list items and fetches no
     article at all; its ``list/items`` show the site is alive.
     """
-    return announcements(stats) == 0 and _n(stats, "list/items") == 0
+    return announcements(stats) == 0 and count(stats, "list/items") == 0
 
 
 def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str, float] | None:
@@ -86,17 +83,17 @@ def missing_ratios(stats: Mapping[str, Any], *, min_pages: int = 3) -> dict[str,
     Pages classified "empty" count as missing everything (a broken definition often makes
     extraction find nothing at all rather than a page without a title).
     """
-    empty = _n(stats, "pages/empty")
-    pages = _n(stats, "pages/article") + empty
+    empty = count(stats, "pages/empty")
+    pages = count(stats, "pages/article") + empty
     if pages < max(min_pages, 1):
         return None
     return {
-        name: min(1.0, max(_n(stats, f"extract/missing_{name}"), empty) / pages)
+        name: min(1.0, max(count(stats, f"extract/missing_{name}"), empty) / pages)
         for name in FIELDS
     }
 
 
-# Pages that answered with something other than a challenge (see crawler.service.runner.assess).
+# Pages that answered with something other than a challenge (see crawler.outcome.assess).
 OTHER_ANSWERS = ("pages/list", "pages/notfound", "pages/redirect_home", "pages/soft404",
                  "pages/empty", "pages/js_shell")
 
@@ -107,9 +104,9 @@ def answers(stats: Mapping[str, Any]) -> int:
     304s and identical bytes are not extracted, so they count in ``archive/*`` only; articles
     saved unchanged count in both ``pages/article`` and ``archive/unchanged``.
     """
-    content = (_n(stats, "pages/article") + _n(stats, "archive/same_bytes")
-               + _n(stats, "archive/not_modified"))
-    return max(content, announcements(stats)) + sum(_n(stats, key) for key in OTHER_ANSWERS)
+    content = (count(stats, "pages/article") + count(stats, "archive/same_bytes")
+               + count(stats, "archive/not_modified"))
+    return max(content, announcements(stats)) + sum(count(stats, key) for key in OTHER_ANSWERS)
 
 
 def is_blocked(crawl: Mapping[str, Any], *, ratio: float = 0.5) -> bool:
@@ -120,7 +117,7 @@ def is_blocked(crawl: Mapping[str, Any], *, ratio: float = 0.5) -> bool:
     if crawl.get("outcome") == "blocked":
         return True
     stats = crawl.get("stats") or {}
-    antibot = _n(stats, "pages/antibot")
+    antibot = count(stats, "pages/antibot")
     return antibot > 0 and antibot >= ratio * (antibot + answers(stats))
 
 
@@ -183,31 +180,17 @@ def _blocked_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> Hea
         return None  # already reported when it started
     stats = crawls[0].get("stats") or {}
     detail = (
-        f"site answers with anti-bot pages ({_n(stats, 'pages/antibot')} anti-bot, "
-        f"{_n(stats, 'pages/article')} articles; outcome {crawls[0].get('outcome')})"
+        f"site answers with anti-bot pages ({count(stats, 'pages/antibot')} anti-bot, "
+        f"{count(stats, 'pages/article')} articles; outcome {crawls[0].get('outcome')})"
     )
     return HealthIssue("blocked", detail, crawls[0].get("id"))
 
 
-# Answers showing the site itself is up, not only answering 404 / redirecting home.
-SITE_ANSWERS = ("pages/list", "pages/article", "archive/not_modified", "archive/same_bytes")
-
-
-def mass_gone_detail(stats: Mapping[str, Any]) -> str:
-    """What a crawl that held back its withdrawals tells the user (event detail, CLI problem)."""
-    held, rechecked = _n(stats, "archive/gone_held"), _n(stats, "archive/rechecked")
-    text = (f"{held} of {max(held, rechecked)} re-checked articles answered 404/410 or "
-            "redirected to the home page")
-    if not any(_n(stats, key) for key in SITE_ANSWERS):
-        text += ", and no list page or article answered"
-    return text + "; nothing marked withdrawn — check the site"
-
-
 def _mass_gone_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
     stats = crawls[0].get("stats") or {}
-    if not _n(stats, "archive/gone_held"):
+    if not count(stats, "archive/gone_held"):
         return None
-    if len(crawls) > 1 and _n(crawls[1].get("stats") or {}, "archive/gone_held"):
+    if len(crawls) > 1 and count(crawls[1].get("stats") or {}, "archive/gone_held"):
         return None  # already reported when it started
     return HealthIssue("mass_gone", mass_gone_detail(stats), crawls[0].get("id"))
 
@@ -222,21 +205,6 @@ def evaluate(
         return []
     rules = (_blocked_issue, _empty_issue, _extraction_issue, _mass_gone_issue)
     return [issue for rule in rules if (issue := rule(judged, config))]
-
-
-def check_site(
-    archive: Any,
-    site: str,
-    *,
-    config: HealthConfig | None = None,
-    now: datetime | None = None,
-) -> list[HealthIssue]:
-    """Evaluate the rules on the site's latest crawl and record each issue as a health event."""
-    config = config or HealthConfig.from_env()
-    issues = evaluate(archive.crawls(site=site, limit=config.window), config)
-    for issue in issues:
-        archive.record_health(site, issue.kind, issue.detail, crawl_id=issue.crawl_id, now=now)
-    return issues
 
 
 # --- `sites --health` --------------------------------------------------------------------
@@ -315,9 +283,6 @@ def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None 
     definition (``crawl --url`` crawls). A missing archive gives "never crawled" rows; the
     file is never created here.
     """
-    from archive import Archive
-    from crawler.service.schedule import schedule_for
-
     schedules = [schedule_for(d) for d in site_defs]
     if not os.path.exists(db_path):
         return [_never_crawled(s) for s in schedules]

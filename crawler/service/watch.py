@@ -18,6 +18,7 @@ a killed crawl leaves no half-written version.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -30,11 +31,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ContextManager
 
-
+from archive import Archive
 from archive.timeutil import format_interval, utcnow
 from crawler.service import alerts, locks
+from crawler.service.bookkeeping import log_failure, report_crawls
 from crawler.service.schedule import (
-    DEFAULT_MAX_BACKOFF, SiteSchedule, log_failure, after_crawl, classify, due_sites,
+    DEFAULT_MAX_BACKOFF,
+    SiteSchedule,
+    classify,
+    due_sites,
     record_outcome,
 )
 
@@ -65,8 +70,6 @@ def open_archive_for(db_path: str | Path) -> Callable[[], ContextManager[Any]]:
     """Open the archive at `db_path` (created if missing) for one short piece of work."""
 
     def opener() -> ContextManager[Any]:
-        from archive import Archive
-
         return Archive(db_path, create=True)
 
     return opener
@@ -109,8 +112,6 @@ class Running:
 def _die_with_parent() -> None:
     """In the child: get SIGTERM if watch dies, even by SIGKILL (Linux), so no orphan crawls."""
     with contextlib.suppress(Exception):
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
@@ -218,16 +219,8 @@ class Watcher:
         try:
             with cfg.open_archive() as archive:
                 last = archive.last_finished_crawl(site.name)
-            argv = list(cfg.crawl_argv(site))
             log_file = self._open_log(site)
-            fd = lock.fd
-            assert fd is not None
-            env = {**os.environ, locks.HELD_LOCKS_ENV: f"{site.name}={fd}"}
-            process = subprocess.Popen(
-                argv, env=env, pass_fds=(fd,), start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-                stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-            )
+            process = _spawn(list(cfg.crawl_argv(site)), site.name, lock, log_file)
         except Exception as error:
             lock.release()
             log.error("could not start crawl of %s: %s", site.name, error)
@@ -294,40 +287,44 @@ class Watcher:
         self.not_before[site.name] = now + site.every
         try:
             with cfg.open_archive() as archive:
-                outcome, crawl, health = self._conclude(archive, site, run, error, exit_code, now)
+                last = archive.last_finished_crawl(site.name)
+                report = report_crawls(archive, cfg.db_path, [site], webhooks=cfg.webhooks,
+                                       now=now, max_backoff=cfg.max_backoff,
+                                       deliver=not self.stopping, **cfg.delivery_options)
+                outcome, crawl = self._conclude(archive, site, run, error, exit_code, now, last)
                 state = archive.site_state(site.name) or {}
-                self._log_outcome(site, outcome, exit_code, seconds, crawl, state, health)
+                self._log_outcome(site, outcome, exit_code, seconds, crawl, state,
+                                  report.health(site.name))
                 self.failures += classify(outcome) == "failure"
-                if not self.stopping:
-                    self._deliver(archive, site)
+                self._note_deliveries(report.deliveries)
         except Exception as error:  # watch keeps going whatever one site does
             log_failure(error, "book-keeping of %s failed", site.name)
 
     def _conclude(
         self, archive: Any, site: SiteSchedule, run: Running | None, error: str | None,
-        exit_code: int | None, now: datetime,
-    ) -> tuple[str, dict[str, Any] | None, tuple[Any, ...]]:
-        """The attempt's outcome, its crawl record (if it finished one) and new health issues."""
+        exit_code: int | None, now: datetime, last: dict[str, Any] | None,
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The attempt's outcome and its crawl record (`last`, if the attempt finished it).
+
+        The crawl's own outcome is booked by `report_crawls`; a timed-out, crashed or
+        failed-to-start attempt is booked here as a failure.
+        """
         cfg = self.config
-        last = archive.last_finished_crawl(site.name)
         crawled = run is not None and last is not None and last["id"] != run.previous_crawl
-        # The crawl command may have done this already; after_crawl is idempotent.
-        result = after_crawl(archive, site, now=now, max_backoff=cfg.max_backoff)
-        health = result.health if result else ()
         if run is not None and run.timed_out is not None:
             # Whatever the stopped crawl recorded ("interrupted" is neutral), it overran: a failure.
             reason = f"timed out after {_seconds(cfg.crawl_timeout)}"
             record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
-            return reason, last if crawled else None, health
+            return reason, last if crawled else None
         if crawled:
-            return str(last.get("outcome")), last, health
+            return str(last.get("outcome")), last
         if self.stopping:
-            return "stopped", None, health
+            return "stopped", None
         if error or exit_code:
             reason = error or f"crashed (exit {exit_code})"
             record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
-            return reason, None, health
-        return "skipped", None, health  # exit 0 and no crawl: the crawl command skipped it
+            return reason, None
+        return "skipped", None  # exit 0 and no crawl: the crawl command skipped it
 
     def _log_outcome(
         self, site: SiteSchedule, outcome: str, exit_code: int | None, seconds: float,
@@ -350,10 +347,9 @@ class Watcher:
 
     # -- alerts ------------------------------------------------------------------------------------
 
-    def _deliver(self, archive: Any, site: SiteSchedule) -> None:
-        sinks = alerts.sinks_for(self.config.webhooks, [site])
-        for delivery in alerts.deliver_all(archive, self.config.db_path, sinks,
-                                           now=self.config.clock(), **self.config.delivery_options):
+    def _note_deliveries(self, deliveries: list[alerts.Delivery]) -> None:
+        """Remember the sinks whose receiver was down, for `_retry_failed_sinks`."""
+        for delivery in deliveries:
             (self.failed_sinks.add if delivery.error else self.failed_sinks.discard)(delivery.sink)
 
     def _retry_failed_sinks(self) -> None:
@@ -392,6 +388,19 @@ class Watcher:
         self._reap()
 
 
+def _spawn(argv: list[str], site: str, lock: locks.FileLock,
+           log_file: Any) -> subprocess.Popen[bytes]:
+    """Start a child crawl in its own session, handing it the site's lock (inherited fd)."""
+    fd = lock.fd
+    assert fd is not None
+    env = {**os.environ, locks.HELD_LOCKS_ENV: locks.held_locks_env({site: lock})}
+    return subprocess.Popen(
+        argv, env=env, pass_fds=(fd,), start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+    )
+
+
 def _seconds(value: float) -> str:
     """A duration for log lines: ``6h``, ``1h30m``, or ``0.5s`` below a minute."""
     return format_interval(timedelta(seconds=value)) if value >= 60 else f"{value:g}s"
@@ -417,5 +426,6 @@ def setup_logging(verbose: bool = False) -> None:
     handler.setFormatter(formatter)
     handler._gov_archive = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    for name in ("gov-archive.watch", "crawler.service.alerts", "crawler.service.schedule"):
+    for name in ("gov-archive.watch", "crawler.service.alerts", "crawler.service.schedule",
+                 "crawler.service.bookkeeping"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -20,13 +20,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cssselect import GenericTranslator, SelectorError
+
 from archive import timeutil
-from archive.timeutil import format_interval  # noqa: F401 (re-exported: one spelling everywhere)
 from crawler.extract.listing import PAGINATION_KINDS, ListRules, host_allowed, site_domain
 
 BUNDLED_DIR = Path(__file__).parent / "catalogue"
 SITES_ENV = "GOV_ARCHIVE_SITES"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class UnknownSite(LookupError):
+    """Site names with no definition; the message names them and the defined sites."""
 
 
 class SiteDefError(ValueError):
@@ -104,15 +109,6 @@ class SiteDef:
             return self.home
         parts = urlsplit(self.columns[0].url)
         return f"{parts.scheme}://{parts.netloc}/"
-
-
-def parse_interval(text: str | int | float) -> timedelta:
-    """'30m', '6h', '1d', '1h30m', '90s' or seconds -> timedelta; ValueError otherwise.
-
-    The grammar of ``archive.timeutil.parse_interval``; zero is allowed here
-    (``-s REVISIT_INTERVAL=0s`` re-checks every known article).
-    """
-    return timeutil.parse_interval(text, allow_zero=True)
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -195,10 +191,6 @@ def _kind_name(kinds: tuple[type, ...]) -> str:
 
 
 def _check_css(value: str, reader: _Reader, name: str) -> None:
-    try:
-        from cssselect import GenericTranslator, SelectorError
-    except ImportError:  # pragma: no cover - cssselect ships with Scrapy/parsel
-        return
     try:
         GenericTranslator().css_to_xpath(value)
     except SelectorError as exc:
@@ -419,3 +411,41 @@ def generic_sites(urls: Iterable[str]) -> dict[str, SiteDef]:
                            allowed_domains=prev.allowed_domains, generic=True)
         sites[site.name] = site
     return sites
+
+
+def pick_sites(defined: Mapping[str, SiteDef], names: Iterable[str]) -> list[SiteDef]:
+    """The definitions of `names`, in order, once each (UnknownSite names those not defined)."""
+    wanted = list(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in defined]
+    if unknown:
+        label = "site" if len(unknown) == 1 else "sites"
+        known = ", ".join(sorted(defined)) or "none"
+        raise UnknownSite(f"unknown {label} {', '.join(map(repr, unknown))} (defined: {known})")
+    return [defined[name] for name in wanted]
+
+
+def choose_sites(names: Iterable[str] = (), urls: Iterable[str] = (), *, all_sites: bool = False,
+                 sites_dir: str | os.PathLike[str] | None = None) -> list[SiteDef]:
+    """Site names (or every defined site) and ``--url`` columns as definitions.
+
+    Raises UnknownSite for a name with no definition, SiteDefError for a malformed
+    definition or URL. The definitions are read only when names are given or `all_sites`.
+    """
+    names = list(names)
+    chosen: dict[str, SiteDef] = {}
+    if names or all_sites:
+        defined = load_sites(sites_dir)
+        picked = list(defined.values()) if all_sites else []
+        chosen = {site.name: site for site in picked + pick_sites(defined, names)}
+    for site in generic_sites(urls).values():
+        chosen.setdefault(site.name, site)
+    return list(chosen.values())
+
+
+def site_of(spider: object) -> SiteDef | None:
+    """The definition a gov-archive spider crawls; None for any other spider.
+
+    Our components (pipeline, extensions) leave spiders that are not ours alone.
+    """
+    site = getattr(spider, "site", None)
+    return site if isinstance(site, SiteDef) else None

@@ -1,15 +1,17 @@
 """The one spider behind every site: walk list pages, fetch new articles, revisit known ones.
 
-A crawl of a site (see crawler/sitedefs.py):
+A crawl of a site (see crawler/sites/):
 
 1. ``start()`` yields each column's first list page, then the known articles that are due a
    revisit (conditional requests with the stored ETag / Last-Modified).
-2. ``parse_list`` finds the announcement links and the next list page (crawler/listing.py).
+2. ``parse_list`` finds the announcement links and the next list page
+   (crawler/extract/listing.py).
    Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
    items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
    (killed or interrupted). Whatever the mode, paging also stops when list pages keep
    repeating items this run has already seen, and after ``GOV_ARCHIVE_MAX_LIST_PAGES`` pages
-   of a column (default 1000) when the site sets no cap.
+   of a column (default 1000) when the site sets no cap. A crawl after a killed one
+   recovers too (``crawl/recovery``, see crawler/extensions/jobdir.py).
 3. ``parse_article`` classifies the answer: an article is extracted and handed to the
    archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
    page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
@@ -27,21 +29,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
-from crawler.items import Announcement, Unchanged, Withdrawn
+from archive.timeutil import parse_interval, parse_iso
+from archive.urls import canonical_url as canonical
+from crawler.extensions.jobdir import RECOVERY_STAT
+from crawler.extract import extract
+from crawler.extract.dates import parse_date
 from crawler.extract.classify import looks_like_antibot
-from crawler.extract.listing import ListItem, host_allowed, parse_list
-from crawler.sites import SiteDef, parse_interval
+from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
+from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.pipelines import ArchivePipeline
+from crawler.sites import SiteDef
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -61,19 +66,10 @@ HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 
 HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
 ANTIBOT_STATUSES = (412, 521)  # Ruishu / Jiasule challenge answers, whatever their body
-DEFAULT_MAX_LIST_PAGES = 1000  # per column, when neither the site nor -s sets a cap
 # List pages in a row that add no item unseen in this run (or no item at all: the empty
 # pages some pagers serve past the end) before paging stops. Two, not one: a Hanweb column
 # page embeds the records its first dataproxy.jsp answer repeats.
 REPEAT_PAGES_STOP = 2
-
-
-def canonical(url: str) -> str:
-    try:
-        from archive.urls import canonical_url
-    except ImportError:  # pragma: no cover - archive is a hard dependency
-        return url
-    return canonical_url(url)
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -104,14 +100,9 @@ def cut_short(previous: dict[str, Any] | None) -> bool:
     return not previous.get("finished_at") or previous.get("outcome") == "interrupted"
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+def _live(doc: dict[str, Any] | None) -> bool:
+    """A known document that is not withdrawn."""
+    return doc is not None and doc.get("status") != "gone"
 
 
 class GovSpider(scrapy.Spider):
@@ -140,7 +131,6 @@ class GovSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._apply_site_settings(crawler)
-        crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
         return spider
 
     def _apply_site_settings(self, crawler: Crawler) -> None:
@@ -153,58 +143,17 @@ class GovSpider(scrapy.Spider):
             "ROBOTSTXT_OBEY": p.obey_robots,
             "CLOSESPIDER_PAGECOUNT": self.site.max_pages or None,
         }
-        contact = s.get("CONTACT") or ""
-        if contact and "contact" not in s.get("USER_AGENT", "").lower():
-            values["USER_AGENT"] = with_contact(s.get("USER_AGENT", ""), contact)
+        contact = s.get("CONTACT")
+        if contact and "contact" not in s.get("USER_AGENT").lower():
+            values["USER_AGENT"] = with_contact(s.get("USER_AGENT"), contact)
         for name, value in values.items():
             if value is not None:
                 s.set(name, value, priority="spider")
-        self._prepare_jobdir(crawler)
-
-    def _prepare_jobdir(self, crawler: Crawler) -> None:
-        """Default JOBDIR <db>.state/jobs/<site>; start fresh after a finished or killed run."""
-        s = crawler.settings
-        jobdir = s.get("JOBDIR")
-        default = not jobdir
-        if default:
-            if not (s.getbool("ARCHIVE_JOBDIR_ENABLED") and s.getbool("ARCHIVE_ENABLED")):
-                return
-            db = Path(s.get("ARCHIVE_DB_PATH") or "archive.db")
-            safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.site.name)
-            jobdir = str(db.with_name(db.name + ".state") / "jobs" / safe)
-        path = Path(jobdir)
-        running, finished = path / "RUNNING", path / "FINISHED"
-        try:
-            if finished.exists() or running.exists():
-                # Finished: nothing to resume. Killed: queue files may be torn; the archive
-                # tells us what is done and a recovery crawl walks every list page again.
-                self.recover = running.exists() and not finished.exists()
-                shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True, exist_ok=True)
-            running.write_text("crawl in progress\n")
-        except OSError as exc:
-            logger.warning("Crawl state folder %s unusable (%s): not resumable", path, exc)
-            if not default:
-                raise
-            return
-        if default:
-            s.set("JOBDIR", jobdir, priority="spider")
-        self._jobdir = path
-
-    def _spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        path: Path | None = getattr(self, "_jobdir", None)
-        if path is None:
-            return
-        if reason == "finished":
-            (path / "FINISHED").write_text("finished\n")
-        (path / "RUNNING").unlink(missing_ok=True)
 
     # ------------------------------------------------------------ archive state
 
     @property
-    def archive_pipeline(self) -> Any:
-        from crawler.pipelines import ArchivePipeline
-
+    def archive_pipeline(self) -> ArchivePipeline | None:
         try:
             return self.crawler.get_item_pipeline(ArchivePipeline)
         except RuntimeError:  # no engine: callbacks driven by hand (tests)
@@ -213,6 +162,7 @@ class GovSpider(scrapy.Spider):
     async def _load_state(self) -> None:
         settings = self.crawler.settings
         self.full = settings.getbool("CRAWL_FULL")
+        self.recover = bool(self.crawler.stats.get_value(RECOVERY_STAT))  # its JOBDIR says killed
         pipeline = self.archive_pipeline
         if pipeline is None or pipeline.archive is None:
             return
@@ -220,15 +170,15 @@ class GovSpider(scrapy.Spider):
             self._known[canonical(doc["url"])] = doc
         if cut_short(pipeline.previous_crawl):
             self.recover = True  # the last crawl was killed or interrupted: walk everything
-        if self.recover:
-            self.crawler.stats.set_value("crawl/recovery", True)
+            self.crawler.stats.set_value(RECOVERY_STAT, True)
 
-    def _revisit_interval(self) -> Any:
-        value = self.crawler.settings.get("REVISIT_INTERVAL") or ""
-        return parse_interval(value) if value else self.site.incremental.revisit
+    def _revisit_interval(self) -> timedelta:
+        value = self.crawler.settings.get("REVISIT_INTERVAL")
+        return parse_interval(value, allow_zero=True) if value else self.site.incremental.revisit
 
     def _setting_or_site(self, name: str, site_value: int) -> int:
-        value = self.crawler.settings.getint(name, -1)
+        """A -s override of a site's limit (negative: not overridden)."""
+        value = self.crawler.settings.getint(name)
         return site_value if value < 0 else value
 
     def _due_revisits(self) -> list[dict[str, Any]]:
@@ -237,12 +187,12 @@ class GovSpider(scrapy.Spider):
             return docs
         interval, now = self._revisit_interval(), datetime.now(timezone.utc)
         oldest = datetime.min.replace(tzinfo=timezone.utc)
-        due = [d for d in docs if (parse_time(d.get("last_checked")) or oldest) <= now - interval]
+        due = [d for d in docs if (parse_iso(d.get("last_checked")) or oldest) <= now - interval]
         # Live documents first: a gone one's last_checked stays at its withdrawal (mark_gone
         # writes nothing while it stays gone), so gone documents would otherwise fill
         # REVISIT_MAX on every crawl and starve the live ones.
         due.sort(key=lambda d: (d.get("status") == "gone",
-                                parse_time(d.get("last_checked")) or oldest))
+                                parse_iso(d.get("last_checked")) or oldest))
         limit = self._setting_or_site("REVISIT_MAX", self.site.incremental.revisit_max)
         return due[:limit] if limit else due
 
@@ -363,49 +313,61 @@ class GovSpider(scrapy.Spider):
         """List pages per column: -s MAX_LIST_PAGES, else the site's, else the default cap."""
         settings = self.crawler.settings
         configured = settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
-        if configured:
-            return configured
-        return settings.getint("GOV_ARCHIVE_MAX_LIST_PAGES", DEFAULT_MAX_LIST_PAGES)  # 0: no cap
+        return configured or settings.getint("GOV_ARCHIVE_MAX_LIST_PAGES")  # 0: no cap
 
     # ------------------------------------------------------------ articles
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        item = self._article_item(response)
+        if item is not None:
+            yield item
+
+    def _article_item(self, response: Response) -> Announcement | Unchanged | Withdrawn | None:
+        """What an article answer means for the archive (None: it is only counted)."""
         doc = response.meta.get("doc")
         url = self._requested_url(response)
         if self._article_challenge(response):
             self._note_antibot(response.url)
-            return
+            return None
         if response.status != 200:
-            self._antibot_streak = 0  # a real answer (a 200 is judged by the extractor below)
-        if response.status == 304 and doc is not None and doc.get("status") != "gone":
-            yield Unchanged(self.site.name, url, "not_modified")
-            return
-        if response.status in (404, 410):
-            self.crawler.stats.inc_value("pages/notfound")
-            if doc is not None:
-                yield Withdrawn(self.site.name, url, response.status, f"http_{response.status}")
-            return
-        if response.status != 200:
-            self.crawler.stats.inc_value("pages/error")
-            self.crawler.stats.inc_value(f"errors/http_{response.status}")
-            return
+            self._antibot_streak = 0  # a real answer (a 200 is judged by the extractor)
+            return self._status_item(response, url, doc)
+        return self._page_item(response, url, doc)
+
+    def _status_item(self, response: Response, url: str,
+                     doc: dict[str, Any] | None) -> Unchanged | Withdrawn | None:
+        """A 304, 404/410 or error answer."""
+        status, stats = response.status, self.crawler.stats
+        if status == 304 and _live(doc):
+            return Unchanged(self.site.name, url, "not_modified")
+        if status in (404, 410):
+            stats.inc_value("pages/notfound")
+            return None if doc is None else Withdrawn(self.site.name, url, status,
+                                                      f"http_{status}")
+        stats.inc_value("pages/error")
+        stats.inc_value(f"errors/http_{status}")
+        return None
+
+    def _page_item(self, response: Response, url: str,
+                   doc: dict[str, Any] | None) -> Announcement | Unchanged | Withdrawn | None:
+        """A 200 answer: elsewhere, the home page, the same bytes, or a page to extract."""
+        stats = self.crawler.stats
         if not host_allowed(response.url, self.site.allowed_domains):
-            self.crawler.stats.inc_value("pages/offsite_redirect")  # neither content nor withdrawal
-            return
+            stats.inc_value("pages/offsite_redirect")  # neither content nor withdrawal
+            return None
         if self._redirected_home(response):
-            self.crawler.stats.inc_value("pages/redirect_home")
-            if doc is not None:
-                yield Withdrawn(self.site.name, url, response.status, "redirect_home")
-            return
-        if doc is not None and doc.get("status") != "gone" and self._same_bytes(doc, response.body):
-            yield Unchanged(self.site.name, url, "same_bytes")
-            return
+            stats.inc_value("pages/redirect_home")
+            return None if doc is None else Withdrawn(self.site.name, url, response.status,
+                                                      "redirect_home")
+        if _live(doc) and self._same_bytes(doc, response.body):
+            return Unchanged(self.site.name, url, "same_bytes")
         item = self._extract(response, url)
         if isinstance(item, Announcement):
-            yield item
-        elif item == "soft404" and doc is not None and response.meta.get("redirect_urls"):
+            return item
+        if item == "soft404" and doc is not None and response.meta.get("redirect_urls"):
             # Redirected to a "page not found" page (302 -> /404.html answering 200): withdrawn.
-            yield Withdrawn(self.site.name, url, response.status, "redirect_notfound")
+            return Withdrawn(self.site.name, url, response.status, "redirect_notfound")
+        return None
 
     def _requested_url(self, response: Response) -> str:
         redirects = response.meta.get("redirect_urls") or []
@@ -448,8 +410,6 @@ class GovSpider(scrapy.Spider):
             return True
         if status in (200, 304) or not response.body.strip():
             return False
-        from crawler.extract import extract
-
         ex = extract(response.body, response.url, response_headers(response), status)
         return ex.page_class == "antibot"
 
@@ -462,8 +422,6 @@ class GovSpider(scrapy.Spider):
 
     def _extract(self, response: Response, url: str) -> Announcement | str:
         """The announcement on an article page, else the page class (antibot, soft404 ...)."""
-        from crawler.extract import extract
-
         stats = self.crawler.stats
         headers = response_headers(response)
         ex = extract(response.body, response.url, headers, response.status)
@@ -491,8 +449,6 @@ class GovSpider(scrapy.Spider):
         rules = self.site.article
         if not (rules.title or rules.published or rules.body):
             return
-        from crawler.extract.dates import parse_date
-        from crawler.extract.listing import clean_text
 
         def text(css: str, sep: str = " ") -> str:
             parts = response.css(css).xpath("string(.)").getall()

@@ -1,0 +1,69 @@
+"""One status line per site on stderr while crawling (``PROGRESS_ENABLED``).
+
+``gov-archive crawl`` turns it on when stderr is a terminal:
+``nmpa: pages 120  new 14  changed 2  gone 0  errors 1``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.outcome import count, failed_requests
+from crawler.sites import site_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from scrapy.crawler import Crawler
+
+REFRESH_SECONDS = 0.2
+CLEAR_LINE = "\r\x1b[K"
+
+
+class ProgressLine:
+    """Rewrites the site's status line as responses and items come in."""
+
+    def __init__(self, crawler: Crawler, stream: TextIO) -> None:
+        self.crawler = crawler
+        self.stream = stream
+        self.last = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("PROGRESS_ENABLED"):
+            raise NotConfigured
+        o = cls(crawler, sys.stderr)
+        crawler.signals.connect(o.update, signal=signals.response_received)
+        crawler.signals.connect(o.update, signal=signals.item_scraped)
+        crawler.signals.connect(o.clear, signal=signals.spider_closed)
+        return o
+
+    @property
+    def name(self) -> str:
+        spider = self.crawler.spider
+        site = site_of(spider)
+        return site.name if site is not None else getattr(spider, "name", "?")
+
+    def update(self, **kwargs: Any) -> None:
+        now = time.monotonic()
+        if now - self.last < REFRESH_SECONDS:
+            return
+        self.last = now
+        self.stream.write(CLEAR_LINE + status_line(self.name, self.crawler.stats.get_stats()))
+        self.stream.flush()
+
+    def clear(self, **kwargs: Any) -> None:
+        self.stream.write(CLEAR_LINE)
+        self.stream.flush()
+
+
+def status_line(name: str, stats: dict[str, Any]) -> str:
+    errors = failed_requests(stats) + count(stats, "pages/antibot")
+    return (f"{name}: pages {count(stats, 'response_received_count')}  "
+            f"new {count(stats, 'archive/new')}  changed {count(stats, 'archive/changed')}  "
+            f"gone {count(stats, 'archive/gone')}  errors {errors}")

@@ -1,0 +1,150 @@
+"""Crawl these sites and report: what `gov-archive crawl` does, callable from anywhere.
+
+`run_and_report` takes site definitions (already chosen and validated) and:
+
+1. with `due`, keeps the sites whose interval has passed (none: nothing to do);
+2. checks that the archive (and a JOBDIR given in the settings) can be written;
+3. takes each site's crawl lock: a site another process is crawling is skipped, and rows a
+   dead crawl of a held site left open are closed as "interrupted";
+4. runs the crawls in this process (crawler/service/runner.py) and closes any row they left
+   open (a second Ctrl-C stops a crawl before its pipeline can);
+5. books the crawls and delivers pending events (crawler/service/bookkeeping.py, the same
+   step `watch` runs after each child crawl and `notify` runs alone).
+
+A crawl row is closed by its pipeline when the spider closes; here only rows whose process
+died, under the site's lock, through one Archive method (``finish_open_crawls``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive import Archive, ArchiveError
+from crawler.service import locks
+from crawler.service.bookkeeping import PostCrawl, post_crawl
+from crawler.service.runner import CrawlSummary, run_crawls
+from crawler.service.schedule import select_due
+from crawler.sites import SiteDef
+
+logger = logging.getLogger(__name__)
+ARCHIVE_FAILURES = (ArchiveError, OSError, sqlite3.Error)
+KILLED = {"finish_reason": "killed"}  # merged into the stats of a dead crawl's row
+
+
+class CrawlError(Exception):
+    """A crawl that cannot start: the archive or the JOBDIR cannot be written."""
+
+
+@dataclass
+class CrawlReport:
+    """What `run_and_report` did; `summary` is None when nothing was crawled."""
+
+    db: str
+    not_due: bool = False  # `due` and no site was due
+    busy: list[str] = field(default_factory=list)  # skipped: another process crawls them
+    summary: CrawlSummary | None = None
+    bookkeeping: PostCrawl | None = None
+    bookkeeping_error: str | None = None  # the archive refused the bookkeeping
+
+    @property
+    def exit_code(self) -> int:
+        return self.summary.exit_code if self.summary else 0
+
+
+def run_and_report(
+    db_path: str | os.PathLike[str],
+    sites: Sequence[SiteDef],
+    *,
+    settings: Mapping[str, Any] | None = None,
+    full: bool = False,
+    due: bool = False,
+    webhooks: Sequence[str] = (),
+    verbose: bool = False,
+    progress: bool = False,
+) -> CrawlReport:
+    """Crawl `sites` into the archive at `db_path`, then book the crawls and deliver events.
+
+    `settings` are checked ``-s`` overrides; `due` keeps only the sites whose interval has
+    passed; `webhooks` receive the events of all sites. Raises CrawlError before anything is
+    crawled when the archive or the JOBDIR cannot be written. One call per process.
+    """
+    report = CrawlReport(str(db_path))
+    if due:
+        sites = select_due(db_path, sites)
+        report.not_due = not sites
+    if not sites:
+        return report
+    check_writable(db_path, (settings or {}).get("JOBDIR"))
+    with claim_sites(db_path, [site.name for site in sites]) as (held, busy):
+        report.busy = busy
+        chosen = [site for site in sites if site.name in held]
+        if not chosen:
+            return report
+        report.summary = run_crawls(db_path, chosen, settings=settings, full=full,
+                                    verbose=verbose, progress=progress)
+        close_left_open(db_path, report.summary)
+    report.bookkeeping, report.bookkeeping_error = _book(db_path, chosen, webhooks)
+    return report
+
+
+def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -> None:
+    """Fail (CrawlError) before crawling when the archive or `jobdir` cannot be written."""
+    if jobdir:
+        try:
+            os.makedirs(jobdir, exist_ok=True)
+        except OSError as exc:
+            raise CrawlError(f"cannot use --jobdir {jobdir}: {exc}") from None
+    try:
+        with Archive(db_path, create=True):
+            pass
+    except ARCHIVE_FAILURES as exc:
+        raise CrawlError(f"archive not writable: {db_path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def claim_sites(db_path: str | os.PathLike[str],
+                names: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """Hold the crawl lock of each free site; yield ``(held, busy)``; release on exit.
+
+    Rows a dead crawl of a held site left open are closed first, as "interrupted": holding
+    the lock, we know no crawl of the site is running.
+    """
+    with locks.hold_sites(db_path, names) as (held, busy):
+        _finish_open_crawls(db_path, {name: ("interrupted", KILLED) for name in held})
+        yield held, busy
+
+
+def close_left_open(db_path: str | os.PathLike[str], summary: CrawlSummary) -> None:
+    """Close the rows this run's crawls left open (a forced stop), with their verdicts."""
+    _finish_open_crawls(db_path, {s.site: (s.outcome, s.stats) for s in summary.sites})
+
+
+def _finish_open_crawls(db_path: str | os.PathLike[str],
+                        ends: Mapping[str, tuple[str, Mapping[str, Any]]]) -> None:
+    """`Archive.finish_open_crawls` for each site; best effort (an open row is only untidy)."""
+    if not ends:
+        return
+    try:
+        with Archive(db_path, create=True) as archive:
+            for site, (outcome, stats) in ends.items():
+                for crawl_id in archive.finish_open_crawls(site, outcome, stats):
+                    logger.info("Crawl %s of %s never finished: recorded as %s",
+                                crawl_id, site, outcome)
+    except ARCHIVE_FAILURES as exc:
+        logger.warning("could not close the unfinished crawls of %s: %s", ", ".join(ends), exc)
+
+
+def _book(db_path: str | os.PathLike[str], sites: Sequence[SiteDef],
+          webhooks: Sequence[str]) -> tuple[PostCrawl | None, str | None]:
+    """`post_crawl`, its archive error as one line instead of an exception."""
+    try:
+        return post_crawl(Path(db_path), sites, webhooks=webhooks), None
+    except ARCHIVE_FAILURES as exc:
+        return None, " ".join(str(exc).split())
