@@ -52,11 +52,11 @@ class _RouteHandler(BaseHTTPRequestHandler):
     routes: RouteServer
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self._answer("POST", self.rfile.read(length).decode("utf-8", "replace"))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._answer("GET", "")
 
     def _answer(self, method: str, form: str) -> None:
