@@ -1,4 +1,4 @@
-"""Local fixture sites for crawl tests: a threaded HTTP server on 127.0.0.1 (port 0).
+"""Local fixture sites for crawl tests: a `helpers_http.RouteServer` on 127.0.0.1 (port 0).
 
 `FixtureServer.pages` maps a path (with its query string) to ``(status, headers, body)``;
 tests mutate it between crawls (edit, withdraw, restore). Requests are logged in
@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from helpers_http import Route, RouteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
@@ -26,7 +25,7 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_B
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "DOWNLOAD_TIMEOUT=10"]
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
-Page = tuple[int, dict[str, str], bytes]
+Page = Route
 
 
 def html_page(body: bytes | str, *, status: int = 200, charset: str = "utf-8",
@@ -35,77 +34,28 @@ def html_page(body: bytes | str, *, status: int = 200, charset: str = "utf-8",
     return status, {"Content-Type": f"text/html; charset={charset}", **(headers or {})}, data
 
 
-@dataclass
-class FixtureServer:
-    pages: dict[str, Page] = field(default_factory=dict)
-    log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    delay: float = 0.0  # seconds before answering (for kill-mid-crawl tests)
+class FixtureServer(RouteServer):
+    """A `RouteServer` with a robots.txt (`ROBOTS`), serving from construction until `close`."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, pages: dict[str, Page] | None = None) -> None:
+        super().__init__(pages)
         self.pages.setdefault("/robots.txt", (200, {"Content-Type": "text/plain"}, ROBOTS))
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self.start()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        return self.base_url
 
     def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.stop()
 
     def hits(self, path_prefix: str = "/") -> int:
         return sum(1 for _m, p, _h in self.log if p.startswith(path_prefix) and p != "/robots.txt")
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8", "replace")
-                self.do_GET(method="POST", form=body)
-
-            def do_GET(self, method: str = "GET", form: str = "") -> None:  # noqa: N802
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                if form:
-                    headers["_form"] = form
-                server.log.append((method, self.path, headers))
-                if server.delay and self.path != "/robots.txt":
-                    threading.Event().wait(server.delay)
-                status, page_headers, body = server.pages.get(
-                    self.path, (404, {"Content-Type": "text/html; charset=utf-8"},
-                                "<html><body><h1>404 Not Found</h1></body></html>".encode()))
-                etag, modified = page_headers.get("ETag"), page_headers.get("Last-Modified")
-                if status == 200 and ((etag and headers.get("if-none-match") == etag) or (
-                        modified and headers.get("if-modified-since") == modified)):
-                    status, body = 304, b""
-                try:
-                    self.send_response(status)
-                    for k, v in page_headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the crawler was killed
-                    self.close_connection = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
-
 
 @contextmanager
 def serve(pages: dict[str, Page] | None = None) -> Iterator[FixtureServer]:
-    server = FixtureServer(dict(pages or {}))
+    server = FixtureServer(pages)
     try:
         yield server
     finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from helpers_http import LocalServer
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -114,7 +115,8 @@ def crawl_stats(
 
 
 class Receiver:
-    """A local webhook receiver on 127.0.0.1: answers `statuses` in turn, then 200."""
+    """A local webhook receiver on 127.0.0.1 (a `helpers_http.LocalServer`): answers `statuses`
+    in turn, then 200."""
 
     def __init__(self, statuses: list[int] | None = None) -> None:
         self.statuses = list(statuses or [])
@@ -146,20 +148,19 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/secret-token"
+        self.server = LocalServer(Handler, name="webhook-receiver")
+        self.url = self.server.url("/hook/secret-token")
 
     @property
     def event_ids(self) -> list[int]:
         return [e["id"] for r in self.requests for e in r["events"]]
 
     def __enter__(self) -> Receiver:
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from archive import Archive
 from crawler.cli import cli
 from crawler.demo.scenario import plan_changes
 from crawler.demo.site import demo_site
@@ -16,8 +17,6 @@ def test_the_crawl_and_demo_commands_are_wired():
 
 
 def test_demo_runs_offline_and_records_new_changed_gone(tmp_path):
-    from archive import Archive
-
     db = tmp_path / "demo.db"
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run([sys.executable, "-m", "crawler", "demo", "--db", str(db)],

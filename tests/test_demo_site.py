@@ -8,9 +8,13 @@ import urllib.request
 from datetime import datetime, timezone
 
 import pytest
+from click.testing import CliRunner
 
+from crawler.cli.demo import demo
+from crawler.demo.model import cn_date
+from crawler.demo.scenario import apply_changes, crawl_args, plan_changes
 from crawler.demo.server import DemoServer
-from crawler.demo.site import cn_date, deadline_sentence, demo_site, generate_site, new_notice
+from crawler.demo.site import deadline_sentence, demo_site, generate_site, new_notice
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -154,8 +158,6 @@ def test_generate_site_scales_for_the_benchmark():
 
 
 def test_planned_changes_are_one_new_one_edited_one_withdrawn():
-    from crawler.demo.scenario import apply_changes, plan_changes
-
     site = demo_site()
     before = {a.path for a in site.articles()}
     plan = plan_changes(site)
@@ -169,18 +171,12 @@ def test_planned_changes_are_one_new_one_edited_one_withdrawn():
 
 
 def test_crawl_args_turn_politeness_delays_off(tmp_path):
-    from crawler.demo.scenario import crawl_args
-
     args = crawl_args(["http://h/a/", "http://h/b/"], tmp_path / "x.db", full=True)
     assert args[:5] == ["crawl", "--url", "http://h/a/", "--url", "http://h/b/"]
     assert "--full" in args and "DOWNLOAD_DELAY=0" in args and "AUTOTHROTTLE_ENABLED=False" in args
 
 
 def test_demo_command_refuses_an_existing_archive(tmp_path):
-    from click.testing import CliRunner
-
-    from crawler.cli.demo import demo
-
     existing = tmp_path / "demo.db"
     existing.write_bytes(b"")
     result = CliRunner().invoke(demo, ["--db", str(existing)])

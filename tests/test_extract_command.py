@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from helpers_extract import corpus_page
+from helpers_http import RouteServer, serve_routes
 
 from crawler.cli.extract import extract_command
 
@@ -58,37 +58,19 @@ def test_unreachable_url_is_one_line_error() -> None:
     assert len(result.output.strip().splitlines()) == 1
 
 
-class _Handler(BaseHTTPRequestHandler):
-    pages: dict[str, tuple[int, str, bytes]] = {}
-
-    def do_GET(self) -> None:  # noqa: N802
-        status, ctype, body = self.pages.get(self.path, (404, "text/html", b"not found"))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
-def server():
-    httpd = HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def server() -> Iterator[RouteServer]:
+    with serve_routes() as running:
+        yield running
 
 
-def test_fetches_url_with_header_charset(server) -> None:
+def test_fetches_url_with_header_charset(server: RouteServer) -> None:
     html = ("<html><head><meta charset='utf-8'><title>关于做好春耕工作的通知_某县人民政府</title></head><body>"
             "<h1>关于做好春耕工作的通知</h1><p class='info'>发布日期：2023-02-28</p><div class='TRS_Editor'>"
             "<p>各乡镇：现将春耕有关工作通知如下，请认真抓好落实。</p><p>二〇二三年二月二十七日</p></div></body></html>")
-    _Handler.pages = {"/a/t20230228_1.html": (200, "text/html; charset=gbk", html.encode("gbk"))}
-    result = CliRunner().invoke(extract_command, [f"{server}/a/t20230228_1.html", "--json"])
+    server.pages["/a/t20230228_1.html"] = (200, {"Content-Type": "text/html; charset=gbk"},
+                                           html.encode("gbk"))
+    result = CliRunner().invoke(extract_command, [server.url("/a/t20230228_1.html"), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["title"] == "关于做好春耕工作的通知"
@@ -96,8 +78,9 @@ def test_fetches_url_with_header_charset(server) -> None:
     assert data["published"] == "2023-02-28"
 
 
-def test_challenge_status_is_reported_not_an_error(server) -> None:
-    _Handler.pages = {"/x": (412, "text/html", b"<html><script>$_ts=window['$_ts'];</script></html>")}
-    result = CliRunner().invoke(extract_command, [f"{server}/x", "--json"])
+def test_challenge_status_is_reported_not_an_error(server: RouteServer) -> None:
+    server.pages["/x"] = (412, {"Content-Type": "text/html"},
+                          b"<html><script>$_ts=window['$_ts'];</script></html>")
+    result = CliRunner().invoke(extract_command, [server.url("/x"), "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output)["page_class"] == "antibot"

@@ -8,14 +8,11 @@ by `document.write`), a 相关文章 sidebar with other dates and a footer; list
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
 from crawler.demo import text
-from crawler.demo.site import cn_date
-
-if TYPE_CHECKING:
-    from crawler.demo.site import Article, Column, DemoSite
+from crawler.demo.model import Article, Column, cn_date
 
 ROBOTS = "User-agent: *\nDisallow: /search/\nAllow: /\n"
 
@@ -58,9 +55,8 @@ def _head(title: str, encoding: str, metas: dict[str, str], extra: str = "") -> 
 </head>"""
 
 
-def _header(site: DemoSite, prefix: str) -> str:
-    nav = "".join(f'<li><a href="{prefix}{c.slug}/">{c.name}</a></li>'
-                  for c in site.columns.values())
+def _header(columns: Sequence[Column], prefix: str) -> str:
+    nav = "".join(f'<li><a href="{prefix}{c.slug}/">{c.name}</a></li>' for c in columns)
     return f"""<body>
 <div class="topbar"><div class="w1200"><span class="fl">欢迎访问示例市人民政府门户网站（演示站点，内容均为虚构）</span>
 <span class="fr"><a href="javascript:void(0)">无障碍浏览</a> | <a href="javascript:void(0)">繁體</a> | <a href="javascript:void(0)">长者模式</a></span></div></div>
@@ -82,9 +78,10 @@ def _footer() -> str:
 """
 
 
-def home_page(site: DemoSite) -> str:
+def home_page(columns: Sequence[Column]) -> str:
+    """The portal's home page: the five newest items of each column."""
     boxes = []
-    for column in site.columns.values():
+    for column in columns:
         items = "".join(
             f'<li><a href="./{a.path.lstrip("/")}" target="_blank" title="{escape(a.title)}">'
             f'{escape(a.title)}</a><span>{a.published:%m-%d}</span></li>'
@@ -93,11 +90,12 @@ def home_page(site: DemoSite) -> str:
                      f'<a class="more" href="./{column.slug}/">更多&gt;&gt;</a></h2><ul>{items}</ul></div>')
     metas = {"ColumnName": "首页", "ColumnType": "首页", "ColumnDescription": "示例市人民政府门户网站首页",
              "ColumnKeywords": "示例市,人民政府,政务公开"}
-    return (_head(text.SITE_NAME, "utf-8", metas) + _header(site, "./")
+    return (_head(text.SITE_NAME, "utf-8", metas) + _header(columns, "./")
             + f'<div class="main w1200">{"".join(boxes)}</div>' + _footer())
 
 
-def list_page(site: DemoSite, column: Column, page: int) -> str:
+def list_page(columns: Sequence[Column], column: Column, page: int) -> str:
+    """List page `page` (0-based) of `column`; `columns` make the navigation bar."""
     items = "\n".join(
         f'<li><a href="./{a.path.split("/", 2)[2]}" target="_blank" title="{escape(a.title)}">'
         f'{escape(a.title)}</a><span class="date">{a.published:%Y-%m-%d}</span></li>'
@@ -112,7 +110,7 @@ def list_page(site: DemoSite, column: Column, page: int) -> str:
     metas = {"ColumnName": column.name, "ColumnType": column.column_type,
              "ColumnDescription": column.description, "ColumnKeywords": column.name}
     return (_head(f"{column.name}_{text.SITE_NAME}", column.encoding, metas, _PAGER_JS)
-            + _header(site, "../")
+            + _header(columns, "../")
             + f"""<div class="main w1200">
 <div class="crumb">当前位置：<a href="../">首页</a> &gt; <a href="./">{column.name}</a></div>
 <div class="list-box"><h2 class="list-title">{column.name}</h2>
@@ -134,14 +132,15 @@ def _page_name(page: int) -> str:
     return "index.html" if page == 0 else f"index_{page}.html"
 
 
-def article_page(site: DemoSite, column: Column, art: Article) -> str:
+def article_page(columns: Sequence[Column], column: Column, art: Article) -> str:
+    """The page of `art` in `column`; `columns` make the navigation bar."""
     stamp = f"{art.published:%Y-%m-%d %H:%M}"
     metas = {"ColumnName": column.name, "ColumnType": column.column_type,
              "ArticleTitle": art.title, "PubDate": stamp, "ContentSource": art.source,
              "Keywords": column.name, "Description": art.title,
              "Url": f"./{art.path.rsplit('/', 1)[1]}"}
     return (_head(f"{art.title}_{text.SITE_NAME}", column.encoding, metas)
-            + _header(site, "../../")
+            + _header(columns, "../../")
             + f"""<div class="main w1200">
 <div class="crumb">当前位置：<a href="../../">首页</a> &gt; <a href="../">{column.name}</a> &gt; 正文</div>
 <div class="content-left">

@@ -11,15 +11,17 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 
 import click
 
+from archive import Archive
+from crawler.demo.model import Article, cn_day
 from crawler.demo.server import DemoServer
-from crawler.demo.site import Article, DemoSite, cn_day, deadline_sentence, demo_site, new_notice
+from crawler.demo.site import DemoSite, deadline_sentence, demo_site, new_notice
 
 CRAWL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False")
 STEP_TIMEOUT = 300  # seconds; a hung step becomes a clear error instead of a stuck demo
@@ -163,8 +165,6 @@ class Scenario:
 
     def _check(self, plan: PlannedChanges, server: DemoServer, since: datetime) -> None:
         """Fail loudly if the re-crawl did not see exactly the three changes."""
-        from archive import Archive
-
         with Archive(self.db, create=False) as archive:
             events = archive.events(since=since, kinds=["new", "changed", "gone"])
         seen = {(e["kind"], e["url"]) for e in events}
@@ -208,8 +208,6 @@ class Scenario:
         self.echo(click.style("$ gov-archive " + shlex.join(args), dim=True))
 
     def _count_events(self, kind: str) -> int:
-        from archive import Archive
-
         with Archive(self.db, create=False) as archive:
             return len(archive.events(kinds=[kind]))
 

@@ -1,7 +1,8 @@
 """Serve a `DemoSite` on 127.0.0.1 from a background thread (stdlib only).
 
 Answers GET and HEAD with Last-Modified and ETag, and 304 to conditional requests, like the
-static web servers in front of TRS sites do.
+static web servers in front of TRS sites do. `LocalServer` is the serving loop alone (any
+request handler, clean start and stop); the test suite's fixture servers reuse it.
 """
 
 from __future__ import annotations
@@ -9,20 +10,27 @@ from __future__ import annotations
 import threading
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import urlsplit
 
-from crawler.demo.site import DemoSite, Resource
+from crawler.demo.model import Resource
+from crawler.demo.site import DemoSite
 
 
-class DemoServer:
-    """`with DemoServer(site) as server: server.url("/tzgg/")` — serving until the block ends."""
+class LocalServer:
+    """`with LocalServer(Handler) as server: server.url("/")`: serves until the block ends.
 
-    def __init__(self, site: DemoSite, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.site = site
-        self.requests: list[tuple[str, str, int]] = []  # (method, path, status), for tests
-        handler = type("Handler", (_Handler,), {"demo": self})
+    The socket is bound on construction (an `OSError` there means the port is taken); `start`
+    answers from a daemon thread, `stop` ends the loop, joins the thread and closes the socket.
+    """
+
+    poll_interval = 0.05  # seconds; how long `stop` may wait for the serving loop to notice
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str = "127.0.0.1",
+                 port: int = 0, name: str = "local-http") -> None:
         self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd.daemon_threads = True  # a kept-alive connection must not hold up stop()
+        self._name = name
         self._thread: threading.Thread | None = None
 
     @property
@@ -36,9 +44,9 @@ class DemoServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def start(self) -> DemoServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        name="demo-site", daemon=True)
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        args=(self.poll_interval,), name=self._name, daemon=True)
         self._thread.start()
         return self
 
@@ -49,11 +57,21 @@ class DemoServer:
             self._thread = None
         self._httpd.server_close()
 
-    def __enter__(self) -> DemoServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class DemoServer(LocalServer):
+    """`with DemoServer(site) as server: server.url("/tzgg/")` — serving until the block ends."""
+
+    def __init__(self, site: DemoSite, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site = site
+        self.requests: list[tuple[str, str, int]] = []  # (method, path, status), for tests
+        handler = type("Handler", (_Handler,), {"demo": self})
+        super().__init__(handler, host=host, port=port, name="demo-site")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -63,10 +81,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+    def do_GET(self) -> None:
         self._answer(send_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
     def _answer(self, *, send_body: bool) -> None:

@@ -1,112 +1,27 @@
-"""The demo site's content model: columns of TRS-style articles, generated deterministically.
+"""The demo site: columns of TRS-style articles (`crawler.demo.model`), generated deterministically.
 
 `demo_site()` builds the small site the `demo` command serves; `generate_site()` takes sizes so a
 benchmark can build thousands of articles. The site lives in memory and can be changed while it
-is being served (`publish`, `edit`, `withdraw`); `resolve(path)` answers one request.
+is being served (`publish`, `edit`, `withdraw`); `resolve(path)` answers one request with the
+HTML of `crawler.demo.render`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import math
 import random
 import re
 import threading
 import zipfile
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from crawler.demo import text
+from crawler.demo import render, text
+from crawler.demo.model import Article, Attachment, Block, Column, Resource, cn_day
 
 BEIJING = timezone(timedelta(hours=8))
 NEWEST = datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING)
 
 _LIST_PATH = re.compile(r"^/(\w+)/(?:index(?:_([1-9]\d*))?\.html)?$")
-
-Block = tuple[str, object]  # ("p", str) | ("h", str) | ("table", list[list[str]])
-
-
-@dataclass
-class Attachment:
-    """A file linked from an article (served next to it, TRS-style `./P0....ext`)."""
-
-    filename: str
-    label: str
-    via_script: bool = False  # written by an inline document.write, not a plain link
-
-    @property
-    def extension(self) -> str:
-        return self.filename.rsplit(".", 1)[-1]
-
-
-@dataclass
-class Article:
-    """One announcement page."""
-
-    column: str
-    docid: int
-    kind: str  # 通知 / 公告 / 公示 / 政策
-    title: str
-    published: datetime  # Beijing time
-    source: str
-    blocks: list[Block]
-    signature: str
-    attachments: list[Attachment] = field(default_factory=list)
-    xxgk: dict[str, str] | None = None  # 政府信息公开 metadata block, policy documents only
-    related: list[tuple[str, str, str]] = field(default_factory=list)  # (path, title, date)
-    modified: datetime | None = None  # Last-Modified (UTC)
-
-    @property
-    def directory(self) -> str:
-        return f"/{self.column}/{self.published:%Y%m}/"
-
-    @property
-    def path(self) -> str:
-        return f"{self.directory}t{self.published:%Y%m%d}_{self.docid}.html"
-
-    def text(self) -> str:
-        """All paragraph text (used by tests and the scenario to pick sentences)."""
-        return "\n".join(str(v) for k, v in self.blocks if k in ("p", "h"))
-
-
-@dataclass
-class Column:
-    """A list column with TRS static pagination: index.html, index_1.html, ..."""
-
-    slug: str
-    name: str
-    column_type: str
-    description: str
-    encoding: str  # "utf-8" or "gbk"
-    page_size: int
-    articles: list[Article] = field(default_factory=list)  # newest first
-    modified: datetime | None = None
-
-    @property
-    def page_count(self) -> int:
-        return max(1, math.ceil(len(self.articles) / self.page_size))
-
-    def page_path(self, page: int) -> str:
-        return f"/{self.slug}/index.html" if page == 0 else f"/{self.slug}/index_{page}.html"
-
-    def page_items(self, page: int) -> list[Article]:
-        start = page * self.page_size
-        return self.articles[start:start + self.page_size]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One HTTP answer of the site."""
-
-    status: int
-    body: bytes
-    content_type: str
-    last_modified: datetime | None = None
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.md5(self.body).hexdigest()[:16] + '"'
 
 
 class DemoSite:
@@ -137,22 +52,20 @@ class DemoSite:
 
     def resolve(self, path: str) -> Resource:
         """The answer to a GET of `path` (query string already removed)."""
-        from crawler.demo import render
-
         with self._lock:
             if path in ("/", "/index.html", "/index.htm"):
-                return self._html(render.home_page(self), "utf-8", self._site_modified())
+                return self._html(render.home_page(self._nav()), "utf-8", self._site_modified())
             if path == "/robots.txt":
                 return Resource(200, render.ROBOTS.encode(), "text/plain; charset=utf-8")
             listing = self._list_page(path)
             if listing:
                 column, page = listing
-                html = render.list_page(self, column, page)
+                html = render.list_page(self._nav(), column, page)
                 return self._html(html, column.encoding, column.modified)
             if path in self._articles:
                 art = self._articles[path]
                 column = self.columns[art.column]
-                return self._html(render.article_page(self, column, art), column.encoding,
+                return self._html(render.article_page(self._nav(), column, art), column.encoding,
                                   art.modified)
             if path in self._attachments:
                 return _attachment_resource(self._attachments[path])
@@ -205,6 +118,9 @@ class DemoSite:
         page = int(match.group(2) or 0)
         return (column, page) if page < column.page_count else None
 
+    def _nav(self) -> list[Column]:
+        return list(self.columns.values())
+
     def _site_modified(self) -> datetime | None:
         times = [c.modified for c in self.columns.values() if c.modified]
         return max(times) if times else None
@@ -230,23 +146,6 @@ def _attachment_resource(att: Attachment) -> Resource:
 
 
 # -- generation --------------------------------------------------------------------------
-def cn_date(d: datetime) -> str:
-    """`2026-11-20` -> `二〇二六年十一月二十日` (the form used in signatures)."""
-    digits = "〇一二三四五六七八九"
-
-    def small(n: int) -> str:
-        tens, ones = divmod(n, 10)
-        head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
-        return head + (digits[ones] if ones else "") if n >= 10 else digits[n]
-
-    year = "".join(digits[int(c)] for c in str(d.year))
-    return f"{year}年{small(d.month)}月{small(d.day)}日"
-
-
-def cn_day(d: datetime) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def deadline_sentence(article: Article) -> str | None:
     """The article's 报送 deadline sentence (what the scenario edits), if it has one."""
     for kind, value in article.blocks:
