@@ -57,9 +57,10 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OURS, TRAF, GNE = "gov-archive", "trafilatura", "GNE"
@@ -79,7 +80,7 @@ def norm_text(s: str | None) -> str:
 
 
 def title_ok(got: str | None, truth: dict[str, Any]) -> bool:
-    want = [truth.get("title") or ""] + list(truth.get("alt_titles") or [])
+    want = [truth.get("title") or "", *(truth.get("alt_titles") or [])]
     g = norm_text(got)
     return bool(g) and any(g == norm_text(w) for w in want)
 

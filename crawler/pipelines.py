@@ -54,7 +54,7 @@ from crawler.outcome import SITE_ANSWERS, Verdict, assess, count, mass_gone_deta
 from crawler.sites import SiteDef, site_of
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
 

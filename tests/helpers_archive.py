@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC)
 
 
 def at(minutes: int) -> datetime:

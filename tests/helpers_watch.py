@@ -6,17 +6,17 @@ import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from helpers_http import LocalServer
 
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 class Clock:
@@ -297,5 +297,5 @@ def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options
     return WatchConfig(
         db_path=fake.db, sites=lambda: list(schedules), crawl_argv=argv,
         open_archive=lambda: Archive(fake.db, create=True),
-        clock=clock or (lambda: datetime.now(timezone.utc)), **options,
+        clock=clock or (lambda: datetime.now(UTC)), **options,
     )

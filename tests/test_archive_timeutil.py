@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from archive import timeutil
 from archive.timeutil import IntervalError, format_interval, parse_interval, parse_iso
 
-UTC = timezone.utc
 BEIJING = timezone(timedelta(hours=8))
 
 

@@ -44,7 +44,7 @@ def test_write_lock_held_by_another_process_is_waited_out(tmp_path: Path) -> Non
         time.sleep(1.5)
         blocker.execute("COMMIT")
         blocker.close()
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     with Archive(db) as a:
         crawl = a.crawls(limit=1)[0]

@@ -121,14 +121,14 @@ def test_next_page_text_variants(pager: str) -> None:
     assert p.next_url == NEXT and urls(p) == want(PATHS)
 
 
-@pytest.mark.parametrize("text,total", [("页次：1/26 每页20条", 26), ("共26页 当前第1页", 26), ("第1页/共26页", 26)])
+@pytest.mark.parametrize(("text", "total"), [("页次：1/26 每页20条", 26), ("共26页 当前第1页", 26), ("第1页/共26页", 26)])
 def test_page_count_text(text: str, total: int) -> None:
     lis = "".join(f'<li><a href="{u}">{t}</a><span>{d}</span></li>' for u, t, d in zip(PATHS, TITLES, DATES))
     p = parse_list(page(f'<ul class="list">{lis}</ul>', f'{text} <a href="index_1.html">下一页</a>'), BASE)
     assert p.total_pages == total
 
 
-@pytest.mark.parametrize("script,url,nxt", [
+@pytest.mark.parametrize(("script", "url", "nxt"), [
     ("<script>var currentPage = 0; var countPage = 26; createPageHTML(countPage, currentPage, 'index', 'html');</script>",
      BASE, NEXT),
     ("<script>createPageHTML('page_div',26,1,'index','html',520);</script>",
@@ -145,7 +145,7 @@ def test_js_pagers(script: str, url: str, nxt: str | None) -> None:
     assert urls(p) == want(PATHS)
 
 
-@pytest.mark.parametrize("script,url,nxt", [
+@pytest.mark.parametrize(("script", "url", "nxt"), [
     ('<script>var m_nRecordCount = "520"; var m_nPageSize = 20;</script>', BASE, NEXT),
     ("<script>var countPage = 26;</script>", "http://www.example.gov.cn/zwgk/tzgg/index_3.html",
      "http://www.example.gov.cn/zwgk/tzgg/index_4.html"),

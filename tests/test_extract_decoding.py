@@ -66,7 +66,7 @@ def test_no_declaration_sniffs_gbk() -> None:
 
 
 def test_undecodable_bytes_are_replaced_not_raised() -> None:
-    raw = "<p>正文</p>".encode("utf-8") + b"\xff\xfe\xfd" + "<p>结束</p>".encode("gbk")
+    raw = "<p>正文</p>".encode() + b"\xff\xfe\xfd" + "<p>结束</p>".encode("gbk")
     text, used, _ = decode_html(raw)
     assert used == "gb18030" and "<p>结束</p>" in text  # the least-damaged reading, the GBK part intact
     gbk = "<p>正文内容</p>".encode("gbk") + b"\xff" + "<p>结束</p>".encode("gbk")  # one stray byte

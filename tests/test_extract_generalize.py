@@ -4,8 +4,21 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import (OTHER, add_header_clock, bigram_f1, corpus_ids, corpus_page, norm, scramble_names,
-                             site_only_title, strip_gov_meta, synthetic_names, synthetic_page, title_ok, unlabel_dates)
+from helpers_extract import (
+    OTHER,
+    add_header_clock,
+    bigram_f1,
+    corpus_ids,
+    corpus_page,
+    norm,
+    scramble_names,
+    site_only_title,
+    strip_gov_meta,
+    synthetic_names,
+    synthetic_page,
+    title_ok,
+    unlabel_dates,
+)
 
 from crawler.extract import extract
 
@@ -107,7 +120,7 @@ def test_text_folded_behind_expand_toggle_is_kept(hidden: str) -> None:
            "<p>二、压实企业主体责任，督促企业落实全员安全生产责任制。</p><p>某市应急管理局</p>"
            "<p>2023年11月18日</p></div><div class='zhankai'><a href='javascript:;'>展开全文</a></div></div>"
            "<div class='print-hidden' style='display:none'>本页为打印预览，内容同上，已隐藏，请勿重复阅读。</div>"
-           "</body></html>").encode("utf-8")
+           "</body></html>").encode()
     ex = extract(raw, "http://yjj.example.gov.cn/a/202311/t20231120_1.html")
     assert ex.title == "关于做好冬季安全生产工作的通知"
     assert ex.published == "2023-11-20"
@@ -132,7 +145,7 @@ def test_synthetic_layouts_without_names_or_meta(name: str, unlabelled: bool) ->
         return
     assert norm(ex.title) == norm(spec["title"])
     if spec.get("date_source") in ("visible", "signature") or \
-            spec.get("date_source") == "disclosure_block" and not unlabelled:
+            (spec.get("date_source") == "disclosure_block" and not unlabelled):
         assert (ex.published or "")[:10] == (spec["published"] or "")[:10]
     if "body" in spec:
         assert bigram_f1(ex.body, spec["body"]) >= 0.95
@@ -247,7 +260,7 @@ def test_column_pages_in_list_table_and_div_rows_are_lists(layout: str) -> None:
                                     "<div><span>网站标识码：</span><span>bm01000001</span></div>"])
 def test_site_code_from_the_footer_when_no_meta_tag(footer: str) -> None:
     raw = (f"<html><body><h1>关于某事的通知</h1><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>{footer}"
-           "</body></html>").encode("utf-8")
+           "</body></html>").encode()
     code = "1304000009" if "1304" in footer else "bm01000001"
     assert extract(raw, "http://x.gov.cn/a.html").metadata["site_id_code"] == code
 
@@ -266,7 +279,7 @@ def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
            "<div class='d'>发布日期：2023-02-28</div><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>"
            "<div class='side'><div class='tab'>要闻</div><div class='tab'>公告</div>"
            "<div class='panel' style='display:none'><p>市长主持召开常务会议，研究部署近期重点工作，强调要狠抓落实。</p></div>"
-           "<a href='/news/'>更多&gt;&gt;</a></div></body></html>").encode("utf-8")
+           "<a href='/news/'>更多&gt;&gt;</a></div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.body == "现将有关事项通知如下，请遵照执行。"
     assert "常务会议" not in "".join(ex.metadata.values())
@@ -274,7 +287,7 @@ def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
 
 def test_a_source_phrase_in_the_text_is_not_the_content_source() -> None:
     raw = ("<html><head><title>关于下达资金的通知_某市</title></head><body><h1>关于下达资金的通知</h1><div id='zoom'>"
-           "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode("utf-8")
+           "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode()
     assert "content_source" not in extract(raw, "http://x.gov.cn/a.html").metadata
 
 
@@ -290,7 +303,7 @@ def test_dated_rows_of_a_sidebar_before_the_heading_do_not_anchor_it() -> None:
     assert (ex.published, ex.date_source) == ("2023-03-05", "visible")
 
 
-@pytest.mark.parametrize("name,page_class", [("019.html", "list"), ("020.html", "list"), ("021.html", "js_shell"),
+@pytest.mark.parametrize(("name", "page_class"), [("019.html", "list"), ("020.html", "list"), ("021.html", "js_shell"),
                                              ("022.html", "js_shell"), ("C01.html", "antibot"), ("C02.html", "antibot")])
 def test_non_articles_keep_their_class_with_a_header_clock_and_no_names(name: str, page_class: str) -> None:
     """The clock line (2026年11月25日 星期三) is neither a signature date nor text that renders a shell."""
@@ -306,7 +319,7 @@ def test_of_two_lines_above_the_date_the_emphasised_one_is_the_title(style: str)
            f"<div class='a' style='{style}'>全市重点项目建设推进会召开</div>"
            "<div class='b'>聚焦项目建设 推动高质量发展</div><div class='c'>发布时间：2023-02-28</div>"
            "<div class='d'><p>2月27日，全市重点项目建设推进会召开，会议通报了重点项目计划安排情况，部署推进项目建设工作。</p></div>"
-           "</div></body></html>").encode("utf-8")
+           "</div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.title == "全市重点项目建设推进会召开"
     assert ex.body.startswith("2月27日")

@@ -10,7 +10,12 @@ from helpers_watch import Clock, MemoryArchive, crawl_stats
 from archive.timeutil import format_interval, parse_interval
 from crawler.service.bookkeeping import after_crawl
 from crawler.service.schedule import (
-    SiteSchedule, backoff_delay, due_sites, load_schedules, next_due, record_outcome,
+    SiteSchedule,
+    backoff_delay,
+    due_sites,
+    load_schedules,
+    next_due,
+    record_outcome,
 )
 from crawler.sites import UnknownSite
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 BEIJING = "+08:00"
 
@@ -63,8 +64,8 @@ def _cn_small(s: str) -> int | None:
         tens, _, units = s.partition("十")
         if len(tens) > 1 or len(units) > 1:
             return None
-        t = _DIGITS.get(tens, None) if tens else 1
-        u = _DIGITS.get(units, None) if units else 0
+        t = _DIGITS.get(tens) if tens else 1
+        u = _DIGITS.get(units) if units else 0
         if t is None or u is None:
             return None
         return t * 10 + u

@@ -39,7 +39,7 @@ def is_hidden(el: etree._Element) -> bool:
 def prune(root: etree._Element) -> None:
     """Drop scripts, styles, comments and hidden elements (keeping tails); hidden article text
     next to an expand toggle (展开全文) is kept."""
-    doomed = [el for el in root.iter(*_REMOVED_TAGS)]
+    doomed = list(root.iter(*_REMOVED_TAGS))
     body = root.find("body")
     for el in (body.iter(etree.Element) if body is not None else ()):
         style, cls = el.get("style"), el.get("class")

@@ -6,7 +6,6 @@ import html
 import re
 from urllib.parse import unquote, urljoin, urlsplit
 
-
 from lxml import etree
 
 from ..dom import plain_text, squash
@@ -25,7 +24,7 @@ def is_attachment_href(href: str, text: str = "") -> bool:
     path = href.split("#", 1)[0]
     if _EXT_RE.search(path):
         return True
-    if "downfile.jsp" in path or "download" in path.lower() and _NAME_EXT_RE.search(text or ""):
+    if "downfile.jsp" in path or ("download" in path.lower() and _NAME_EXT_RE.search(text or "")):
         return True
     return False
 

@@ -156,7 +156,7 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
                 cut = i + 1
                 break
         lines = lines[cut:]
-    while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
+    while lines and ((_LEADING.match(lines[0]) and len(lines[0]) < 120) or
                      (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
         lines.pop(0)
     # an info bar under a subtitle or 文号 line: 发改电〔2023〕56号 / 发布时间：2023/02/28 来源：…

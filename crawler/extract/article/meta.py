@@ -183,7 +183,7 @@ def _read_field(el: etree._Element) -> list[tuple[str, str]]:
 
 def _split_inline(line: str) -> list[tuple[str, str]]:
     """'索 引 号：X 发布机构：Y' -> [(index_no, X), (issuer, Y)]."""
-    matches = [m for m in _LABEL_RE.finditer(line)]
+    matches = list(_LABEL_RE.finditer(line))
     out = []
     for i, m in enumerate(matches):
         label = compact(m.group(1))

@@ -420,7 +420,7 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
         if labelled and labelled_date(line):
             return i
         if fallback is None and (info_line_date(line) or
-                                 _bare_date(line, el) and stats is not None and _leads_into_text(elements, i, el, stats)):
+                                 (_bare_date(line, el) and stats is not None and _leads_into_text(elements, i, el, stats))):
             fallback = i
     return fallback
 
@@ -484,7 +484,7 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
         return None
     text = text_of(el)
     k = key(text)
-    if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4 or len(_CJK.findall(k)) < 4:
+    if not 6 <= len(k) <= 120 or ("\n" in text.strip() and len(text.split("\n")) > 4) or len(_CJK.findall(k)) < 4:
         return None  # too short or long, a paragraph, or a code (ZC130800202101632)
     if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_HEADING.search(text):
         return None

@@ -128,13 +128,13 @@ def _empty_app_root(root: etree._Element) -> bool:
 def _challenge(v: PageView) -> str | None:
     if v.verdict == "antibot":
         return "antibot"
-    if v.verdict == "antibot-marker" and (v.visible < 300 or v.body_len < 80 and v.structure < 3):
+    if v.verdict == "antibot-marker" and (v.visible < 300 or (v.body_len < 80 and v.structure < 3)):
         return "js_shell" if v.shell else "antibot"
     return None
 
 
 def _not_found(v: PageView) -> str | None:
-    if v.status in (404, 410) or v.body_len < 600 and v.missing():
+    if v.status in (404, 410) or (v.body_len < 600 and v.missing()):
         return "soft404"
     return None
 
