@@ -8,7 +8,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from ..dom import plain_text, squash
+from crawler.extract.dom import plain_text, squash
 
 EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt",
               "ppt", "pptx", "csv", "ceb", "tif", "tiff")

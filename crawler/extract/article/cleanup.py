@@ -6,7 +6,8 @@ import re
 
 from lxml import etree
 
-from ..dom import compact, drop, text_of, within
+from crawler.extract.dom import compact, drop, text_of, within
+
 from .containers import Stats
 
 # Noise inside a container: class/id tokens starting with these.

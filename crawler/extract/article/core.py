@@ -9,11 +9,12 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from .. import classify
-from ..dates import nfkc
-from ..decoding import decode_html
-from ..dom import inline_text, parse, prune, within
-from ..model import Extraction
+from crawler.extract import classify
+from crawler.extract.dates import nfkc
+from crawler.extract.decoding import decode_html
+from crawler.extract.dom import inline_text, parse, prune, within
+from crawler.extract.model import Extraction
+
 from . import attachments as att
 from . import cleanup, containers
 from . import embedded as records

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..dom import compact, inline_text, squash
+from crawler.extract.dom import compact, inline_text, squash
 
 # <meta name> (lower-cased) -> metadata key
 META_KEYS = {

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import date_from_url, find_dates, nfkc, parse_date
-from ..dom import compact, inline_text, squash, within
-from ..model import Extraction
+from crawler.extract.dates import date_from_url, find_dates, nfkc, parse_date
+from crawler.extract.dom import compact, inline_text, squash, within
+from crawler.extract.model import Extraction
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())

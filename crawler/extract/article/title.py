@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import find_dates, nfkc
-from ..dom import compact, head_lines, inline_text, plain_text, text_of, within
+from crawler.extract.dates import find_dates, nfkc
+from crawler.extract.dom import compact, head_lines, inline_text, plain_text, text_of, within
+
 from .cleanup import is_toolbar
 from .containers import is_chrome
 from .published import INLINE, info_line_date, labelled_date

@@ -14,8 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..dom import plain_text
-from ..model import Extraction
+from crawler.extract.dom import plain_text
+from crawler.extract.model import Extraction
 
 _SOFT404 = re.compile(
     r"页面不存在|您访问的页面不存在|你访问的页面不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|"

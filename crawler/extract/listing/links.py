@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from ..dates import parse_date
-from ..dom import clean_text
-from ..urls import absolute_link, host_allowed, site_domain, without_fragment
+from crawler.extract.dates import parse_date
+from crawler.extract.dom import clean_text
+from crawler.extract.urls import absolute_link, host_allowed, site_domain, without_fragment
+
 from .model import ListItem, ListRules
 
 ARTICLE_URL_RE = re.compile(
