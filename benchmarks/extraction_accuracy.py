@@ -181,7 +181,7 @@ def decode_for_gne(raw: bytes) -> str:
 def load_ours() -> tuple[Runner | None, str]:
     sys.path.insert(0, str(REPO))  # benchmark this work tree, not an installed copy
     try:
-        from crawler.extract import extract
+        from crawler.extract import extract  # noqa: PLC0415 — after the sys.path line; may be missing
     except ModuleNotFoundError as exc:
         if exc.name and (exc.name == "crawler" or exc.name.startswith("crawler.extract")):
             return None, "gov-archive extractor not available yet (crawler.extract is missing)"
@@ -215,7 +215,7 @@ def md_tables_to_tabs(text: str) -> str:
 
 def load_trafilatura() -> tuple[Runner | None, str]:
     try:
-        import trafilatura
+        import trafilatura  # noqa: PLC0415 — optional peer, reported as NOT SCORED if missing
     except Exception as exc:  # noqa: BLE001
         return None, (f"trafilatura not available ({exc.__class__.__name__}: {exc}); "
                       "install with: pip install trafilatura lxml_html_clean")
@@ -231,8 +231,8 @@ def load_trafilatura() -> tuple[Runner | None, str]:
 
 def load_gne() -> tuple[Runner | None, str]:
     try:
-        import gne
-        from gne import GeneralNewsExtractor
+        import gne  # noqa: PLC0415 — optional peer, reported as NOT SCORED if missing
+        from gne import GeneralNewsExtractor  # noqa: PLC0415 — optional peer
     except Exception as exc:  # noqa: BLE001
         return None, (f"GNE not available ({exc.__class__.__name__}: {exc}); "
                       "install with: pip install gne")

@@ -18,6 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from helpers_http import Route, RouteServer
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_reactor_settings
+
+from crawler.service.overrides import project_settings
+from crawler.sites import Column, Incremental, Politeness, SiteDef
+from crawler.spiders.sites import spider_class
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
@@ -271,13 +277,6 @@ def build_endless_site(n_pages: int = 60, folder: str = "/endless") -> dict[str,
 
 def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """A GovSpider for a fixed example site, wired to a Crawler but not crawling (callbacks by hand)."""
-    from scrapy.crawler import Crawler
-    from scrapy.utils.test import get_reactor_settings
-
-    from crawler.service.overrides import project_settings
-    from crawler.sites import Column, Incremental, Politeness, SiteDef
-    from crawler.spiders.sites import spider_class
-
     site = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
                    allowed_domains=("www.example.gov.cn",),
                    politeness=Politeness(download_delay=4.0, concurrency=2),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -67,8 +68,6 @@ _KEEP_TOKENS = frozenset(("ng-hide", "hide", "hidden", "d-none"))
 
 def scramble_names(html: str) -> str:
     """Replace every class/id token by a meaningless hash (hiding classes kept): no layout hints left."""
-    import hashlib
-
     def token(t: str) -> str:
         return t if t in _KEEP_TOKENS else "q" + hashlib.md5(t.encode()).hexdigest()[:6]
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 from helpers_http import LocalServer
+
+from archive import Archive
+from archive.timeutil import parse_interval
+from crawler.service.schedule import SiteSchedule
+from crawler.service.watch import WatchConfig
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -249,8 +256,6 @@ class FakeSite:
     """Paths of a fake-crawl playground in `folder`."""
 
     def __init__(self, folder) -> None:
-        from pathlib import Path
-
         self.folder = Path(folder)
         self.db = self.folder / "gov.db"
         self.journal = self.folder / "journal.txt"
@@ -275,13 +280,6 @@ class FakeSite:
 
 def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options: Any):
     """A WatchConfig crawling `sites` with the fake crawl script (real archive, real locks)."""
-    import sys
-
-    from archive import Archive
-    from archive.timeutil import parse_interval
-    from crawler.service.schedule import SiteSchedule
-    from crawler.service.watch import WatchConfig
-
     fake = FakeSite(folder)
     schedules = [s if isinstance(s, SiteSchedule) else SiteSchedule(s, parse_interval(every))
                  for s in sites]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from helpers_archive import at, record
 
-from archive import Archive
+from archive import Archive, search
 
 DOCS = [
     # (n, site, title, published, body)
@@ -155,8 +155,6 @@ def test_sqlite_utils_search_sees_current_versions(tmp_path):
 
 
 def test_filters_apply_before_the_rank_window(archive, monkeypatch):
-    from archive import search
-
     monkeypatch.setattr(search, "RANK_WINDOW", 1)
     assert ids(archive.search("法治", site="county")) == [4]
     assert ids(archive.search("执法人员", site="county")) == [4]

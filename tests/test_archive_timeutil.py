@@ -8,6 +8,10 @@ import pytest
 
 from archive import timeutil
 from archive.timeutil import IntervalError, format_interval, parse_interval, parse_iso
+from crawler import sites as sitedefs
+from crawler.service import schedule
+from crawler.service.schedule import parse_iso as schedule_parse
+from crawler.spiders import base
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -43,10 +47,6 @@ def test_format_interval_round_trips_through_the_parser():
 
 
 def test_every_caller_shares_the_grammar_and_the_spelling():
-    from crawler import sites as sitedefs
-    from crawler.service import schedule
-    from crawler.spiders import base
-
     assert schedule.parse_interval is base.parse_interval is parse_interval  # no second copy
     assert not hasattr(sitedefs, "parse_interval") and not hasattr(sitedefs, "format_interval")
     assert parse_interval("0s", allow_zero=True) == timedelta(0)  # -s REVISIT_INTERVAL=0s
@@ -76,8 +76,6 @@ def test_parse_iso_date_zone_and_errors():
 
 
 def test_stored_time_parsers_agree():
-    from crawler.service.schedule import parse_iso as schedule_parse
-
     assert schedule_parse is parse_iso
     assert timeutil.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
     assert timeutil.parse_stored_time("not a time") is None

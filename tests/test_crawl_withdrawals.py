@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -191,8 +191,6 @@ def test_assess_held_withdrawals_are_unhealthy() -> None:
 
 
 def test_held_withdrawals_of_a_killed_crawl_are_not_written_and_stay_due(tmp_path: Path) -> None:
-    from datetime import datetime, timedelta
-
     db = tmp_path / "a.db"
     urls = [f"http://www.example.gov.cn/tzgg/202401/t20240101_{i}.html" for i in range(3)]
     old = datetime.now(UTC) - timedelta(days=30)

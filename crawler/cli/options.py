@@ -61,7 +61,7 @@ def parse_settings_option(
 ) -> dict[str, Any]:
     """Click callback: ``-s NAME=VALUE`` pairs as a dict of checked values (usage errors)."""
     # Scrapy's settings take about a second to import: only commands given -s load them.
-    from crawler.service.overrides import BadSetting, check_settings
+    from crawler.service.overrides import BadSetting, check_settings  # noqa: PLC0415 — heavy, see above
 
     settings: dict[str, str] = {}
     for pair in pairs:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+from dateutil import parser as du
+
 BEIJING = "+08:00"
 
 NUM_DT = re.compile(
@@ -164,8 +166,6 @@ def _western(text: str) -> str | None:
     """Month-name and RFC 2822 dates ("Feb 28, 2023", "Tue, 28 Feb 2023 10:30:00 GMT")."""
     if not _WESTERN_HINT.search(text) or re.search(r"[\u3000-\u9fff]", text) or len(text) > 60:
         return None
-    from dateutil import parser as du  # local import: only needed for rare Western dates
-
     try:
         dt = du.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):
