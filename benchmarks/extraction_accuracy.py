@@ -22,8 +22,9 @@ gets the raw bytes (it decodes them itself: ``bare_extraction(raw, url=..., with
 GNE gets text (it accepts only ``str``; the bytes are decoded as UTF-8, else GB18030, inside
 the timed call). trafilatura's text renders tables as Markdown (``| a | b |`` rows and
 ``|---|`` rules); the rules are dropped and the pipes turned into tabs before scoring, so table
-syntax is not counted against it (its table *content* is scored as is). Peer dates are read only in a leading ``Y-M-D`` / ``Y/M/D`` / ``Y.M.D`` /
-``Y年M月D日`` form; anything else counts as no date.
+syntax is not counted against it (its table *content* is scored as is). Peer dates are read
+only in a leading ``Y-M-D`` / ``Y/M/D`` / ``Y.M.D`` / ``Y年M月D日`` form; anything else counts
+as no date.
 
 Peers are benchmark-only dependencies (NOT runtime dependencies of gov-archive)::
 
@@ -344,7 +345,7 @@ def print_table(headers: list[str], rows: list[list[str]], right: set[int] = fro
     widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h)
               for i, h in enumerate(headers)]
     def fmt(cells: list[str]) -> str:
-        return "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     print(fmt(headers))
     print("  ".join("-" * w for w in widths))
     for r in rows:
@@ -390,8 +391,8 @@ def ratio_line(ratio: dict[str, float] | None) -> str:
 
 def markdown(summary: dict[str, dict[str, float]], ratio: dict[str, float] | None,
              n_pages: int, repeat: int, info: dict[str, str]) -> str:
-    lines = [f"Corpus: {n_pages} real government pages with hand-made truth; "
-             f"time = median of {repeat} runs per page, same machine, same run.", "",
+    lines = [(f"Corpus: {n_pages} real government pages with hand-made truth; "
+              f"time = median of {repeat} runs per page, same machine, same run."), "",
              "| extractor | title exact | date exact (day) | mean body F1 | median ms/page |",
              "|---|---:|---:|---:|---:|"]
     for tool, s in summary.items():
@@ -399,8 +400,8 @@ def markdown(summary: dict[str, dict[str, float]], ratio: dict[str, float] | Non
         lines.append(f"| {name} | {s['title_pct']:.1f} % | {s['date_pct']:.1f} % | "
                      f"{s['body_f1_mean']:.3f} | {s['ms_median']:.1f} |")
     if ratio is not None:
-        lines += ["", f"gov-archive / trafilatura time per page: **{ratio['median']:.2f}** "
-                      f"(median; {ratio['total']:.2f} on total time; target <= {TIME_TARGET})."]
+        lines += ["", (f"gov-archive / trafilatura time per page: **{ratio['median']:.2f}** "
+                       f"(median; {ratio['total']:.2f} on total time; target <= {TIME_TARGET}).")]
     return "\n".join(lines)
 
 

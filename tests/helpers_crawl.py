@@ -111,8 +111,8 @@ def article_html(title: str, date: str, paragraphs: Sequence[str], *, charset: s
 def article_text(n: int, extra: str = "") -> list[str]:
     return [
         "各区县人民政府，市政府各部门：",
-        f"现将第{n}号通知的有关事项通知如下。请各单位认真组织实施，确保各项工作落到实处，"
-        f"并于规定时间内报送工作进展情况。{extra}",
+        (f"现将第{n}号通知的有关事项通知如下。请各单位认真组织实施，确保各项工作落到实处，"
+         f"并于规定时间内报送工作进展情况。{extra}"),
         "示例市人民政府办公室",
     ]
 

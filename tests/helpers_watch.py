@@ -133,7 +133,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            def do_POST(self) -> None:  # http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.attempts += 1
@@ -146,7 +146,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_GET(self) -> None:  # noqa: N802 (a followed redirect would land here)
+            def do_GET(self) -> None:  # a followed redirect would land here
                 receiver.gets += 1
                 self.send_response(200)
                 self.send_header("Content-Length", "0")

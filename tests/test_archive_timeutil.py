@@ -60,7 +60,7 @@ def test_every_caller_shares_the_grammar_and_the_spelling():
     ("2026-11-25T17:40:06Z", datetime(2026, 11, 25, 17, 40, 6, tzinfo=UTC)),
     ("2026-11-25T17:40", datetime(2026, 11, 25, 17, 40, tzinfo=UTC)),
     ("2026-11-25", datetime(2026, 11, 25, tzinfo=UTC)),
-    (datetime(2026, 11, 25, 1), datetime(2026, 11, 25, 1, tzinfo=UTC)),
+    (datetime(2026, 11, 25, 1), datetime(2026, 11, 25, 1, tzinfo=UTC)),  # noqa: DTZ001 — naive input on purpose
     (None, None), ("", None),
 ])
 def test_parse_iso(value, expected):

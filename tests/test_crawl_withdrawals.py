@@ -181,8 +181,8 @@ def test_assess_held_withdrawals_are_unhealthy() -> None:
              "archive/gone_held": 9, "archive/rechecked": 10}
     health = assess(stats)
     assert (health.outcome, health.healthy) == ("finished", False)
-    assert health.problems == ["9 of 10 re-checked articles answered 404/410 or redirected to "
-                               "the home page; nothing marked withdrawn — check the site"]
+    assert health.problems == [("9 of 10 re-checked articles answered 404/410 or redirected to "
+                                "the home page; nothing marked withdrawn — check the site")]
     only_404 = {"finish_reason": "finished", "pages/notfound": 5, "pages/error": 1}
     assert (assess(only_404).outcome, assess(only_404).healthy) == ("failed", False)
 

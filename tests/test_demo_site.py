@@ -44,9 +44,9 @@ def test_site_is_deterministic_and_sized_like_a_small_portal():
 
 
 def test_cn_date_matches_signature_style():
-    assert cn_date(datetime(2026, 11, 20)) == "二〇二六年十一月二十日"
-    assert cn_date(datetime(2026, 1, 5)) == "二〇二六年一月五日"
-    assert cn_date(datetime(2026, 10, 31)) == "二〇二六年十月三十一日"
+    assert cn_date(datetime(2026, 11, 20, tzinfo=UTC)) == "二〇二六年十一月二十日"
+    assert cn_date(datetime(2026, 1, 5, tzinfo=UTC)) == "二〇二六年一月五日"
+    assert cn_date(datetime(2026, 10, 31, tzinfo=UTC)) == "二〇二六年十月三十一日"
 
 
 def test_home_robots_and_404(served):

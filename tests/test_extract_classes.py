@@ -56,10 +56,10 @@ def test_static_column_lists_are_lists(name: str) -> None:
 
 
 @pytest.mark.parametrize("html", [
-    "<html><head><title>404 页面不存在</title></head><body><div class='err'><h1>404</h1>"
-    "<p>抱歉，您访问的页面不存在或已被删除！</p><a href='/'>返回首页</a></div></body></html>",
-    "<html><head><title>某市人民政府</title></head><body><div class='nav'><a href='/'>首页</a></div>"
-    "<div class='main'>对不起，该信息已删除！</div><div class='footer'>版权所有：某市人民政府</div></body></html>",
+    ("<html><head><title>404 页面不存在</title></head><body><div class='err'><h1>404</h1>"
+     "<p>抱歉，您访问的页面不存在或已被删除！</p><a href='/'>返回首页</a></div></body></html>"),
+    ("<html><head><title>某市人民政府</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+     "<div class='main'>对不起，该信息已删除！</div><div class='footer'>版权所有：某市人民政府</div></body></html>"),
 ])
 def test_soft_404_served_with_200(html: str) -> None:
     assert extract(html.encode("utf-8"), "http://www.example.gov.cn/a/1.html").page_class == "soft404"

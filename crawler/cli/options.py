@@ -82,7 +82,7 @@ def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | No
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()  # noqa: DTZ007 — a day, no zone
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
 

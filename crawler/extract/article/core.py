@@ -74,8 +74,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     title_el = choice.element if choice else None
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
-    _merge_metadata(meta, fields, _info_bar(root, title_el, container, order),
-                    breadcrumb(elements, order.get(container, len(elements)) if container is not None else len(elements)))
+    text_start = order.get(container, len(elements)) if container is not None else len(elements)
+    _merge_metadata(meta, fields, _info_bar(root, title_el, container, order), breadcrumb(elements, text_start))
 
     visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, _block_rows(holders))
     if container is not None:

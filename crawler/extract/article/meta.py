@@ -195,7 +195,9 @@ def _split_inline(line: str) -> list[tuple[str, str]]:
     return out
 
 
-_CRUMB_LABEL = re.compile(r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前的位置)\s*(?:是|为)?\s*[:：]?\s*")
+_CRUMB_LABEL = re.compile(
+    r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前的位置)\s*(?:是|为)?\s*[:：]?\s*"
+)
 _CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|→|/|＞＞|＞|\\)\s*")
 
 

@@ -18,12 +18,15 @@ from crawler.extract.dom import compact, inline_text, squash, within
 from crawler.extract.model import Extraction
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
-INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
+INLINE = frozenset(("span", "i", "em", "b", "strong", "font", "label", "a", "small", "sup", "sub", "u", "time",
+                    "abbr", "cite"))
 _VISIBLE_LABEL = re.compile(
     r"(?:发布日期|发布时间|发文日期|公开日期|信息提供日期|发表时间|发表日期|上传时间|发稿时间|"
     r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
 )
-_NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_NOT_PUBLISHED_LABEL = re.compile(
+    r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$"
+)
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
 _TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间|农历")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
