@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import migrations, search as search_mod
-from .captures import compress, decompress, sha256, DEFAULT_CODEC
+from . import migrations
+from . import search as search_mod
+from .captures import DEFAULT_CODEC, compress, decompress, sha256
 from .errors import (
     ArchiveBusy,
     ArchiveError,
@@ -775,7 +776,7 @@ class Archive:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
         site_id = self._find_site(site)
         row = next(self.db["site_state"].rows_where("site_id = ?", [site_id]), None)  # none if None
-        state: dict[str, Any] = {name: None for name in SITE_STATE_COLUMNS}
+        state: dict[str, Any] = dict.fromkeys(SITE_STATE_COLUMNS)
         state["failures"] = 0
         if row:
             extra = json.loads(row.pop("data") or "{}")

@@ -208,8 +208,8 @@ def _dict_change_lines(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Lin
 
 def _list_change_lines(old: list[Any], new: list[Any]) -> Iterator[Line]:
     old_keys, new_keys = [_item_key(i) for i in old], [_item_key(i) for i in new]
-    removed = [i for i, k in zip(old, old_keys) if k not in new_keys]
-    added = [i for i, k in zip(new, new_keys) if k not in old_keys]
+    removed = [i for i, k in zip(old, old_keys, strict=True) if k not in new_keys]
+    added = [i for i, k in zip(new, new_keys, strict=True) if k not in old_keys]
     for item in removed:
         yield f"  - {_item_text(item)} (removed)", "removed"
     for item in added:

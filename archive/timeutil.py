@@ -6,7 +6,7 @@ the one parser that reads them back (``parse_iso``), the interval grammar (``30m
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 #: Timezone assumed for a date-only `published` value when it must become a datetime: the
 #: archived sites are Chinese government sites, whose pages carry Beijing dates.
@@ -21,7 +21,7 @@ _SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -30,8 +30,8 @@ def iso(dt: datetime) -> str:
     A naive datetime is taken to be UTC already.
     """
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def as_iso(value: datetime | date | str | None) -> str | None:
@@ -39,7 +39,7 @@ def as_iso(value: datetime | date | str | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     parsed = parse_iso(value)
     if parsed is None:
         raise ValueError(f"not an ISO 8601 date or time: {value!r}")
@@ -123,7 +123,7 @@ def format_interval(value: timedelta | None) -> str:
 # --- stored times ---------------------------------------------------------------------------
 
 
-def parse_iso(value: str | datetime | None, *, date_tz: tzinfo = timezone.utc) -> datetime | None:
+def parse_iso(value: str | datetime | None, *, date_tz: tzinfo = UTC) -> datetime | None:
     """A stored ISO 8601 time (or a datetime) as an aware datetime; None for None or "".
 
     A value without an offset is UTC; a date alone (``2026-11-25``) is midnight in `date_tz`.
@@ -132,7 +132,7 @@ def parse_iso(value: str | datetime | None, *, date_tz: tzinfo = timezone.utc) -
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     text = str(value).strip()
     if not text:
         return None
@@ -142,7 +142,7 @@ def parse_iso(value: str | datetime | None, *, date_tz: tzinfo = timezone.utc) -
         raise ValueError(f"not an ISO 8601 date or time: {value!r}") from None
     if parsed.tzinfo is not None:
         return parsed
-    return parsed.replace(tzinfo=date_tz if _is_date(text) else timezone.utc)
+    return parsed.replace(tzinfo=date_tz if _is_date(text) else UTC)
 
 
 def _is_date(text: str) -> bool:
@@ -176,11 +176,11 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     value = text.strip()
     try:
         if value and is_relative_interval(value):
-            since = (now or utcnow()).astimezone(timezone.utc)
+            since = (now or utcnow()).astimezone(UTC)
             return since - parse_interval(value, allow_zero=True)
         parsed = parse_iso(value)
         if parsed is not None:
-            return parsed.astimezone(timezone.utc)
+            return parsed.astimezone(UTC)
     except OverflowError:
         raise ValueError(f"{text!r} is out of the range of dates") from None
     except ValueError:

@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ from archive import Archive, Capture  # noqa: E402
 
 SHARED = Path("/work/shared")
 CJK = re.compile(r"[\u4e00-\u9fff]+")
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 TARGETS = {
     "first_ingest_vs_baseline": 2.0,
@@ -157,7 +157,7 @@ def make_page(record: dict, shell: tuple[str, str], rng: random.Random, titles: 
 class Clock:
     """Wall-clock and CPU seconds of a block (CPU time is less sensitive to other load)."""
 
-    def __enter__(self) -> "Clock":
+    def __enter__(self) -> Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
@@ -212,7 +212,7 @@ def latencies(fn, queries: list[str]) -> tuple[float, float, float]:
         hits += len(fn(q))
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95, hits / len(queries)
 
 

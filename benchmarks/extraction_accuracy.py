@@ -22,8 +22,9 @@ gets the raw bytes (it decodes them itself: ``bare_extraction(raw, url=..., with
 GNE gets text (it accepts only ``str``; the bytes are decoded as UTF-8, else GB18030, inside
 the timed call). trafilatura's text renders tables as Markdown (``| a | b |`` rows and
 ``|---|`` rules); the rules are dropped and the pipes turned into tabs before scoring, so table
-syntax is not counted against it (its table *content* is scored as is). Peer dates are read only in a leading ``Y-M-D`` / ``Y/M/D`` / ``Y.M.D`` /
-``Y年M月D日`` form; anything else counts as no date.
+syntax is not counted against it (its table *content* is scored as is). Peer dates are read
+only in a leading ``Y-M-D`` / ``Y/M/D`` / ``Y.M.D`` / ``Y年M月D日`` form; anything else counts
+as no date.
 
 Peers are benchmark-only dependencies (NOT runtime dependencies of gov-archive)::
 
@@ -57,9 +58,10 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OURS, TRAF, GNE = "gov-archive", "trafilatura", "GNE"
@@ -79,7 +81,7 @@ def norm_text(s: str | None) -> str:
 
 
 def title_ok(got: str | None, truth: dict[str, Any]) -> bool:
-    want = [truth.get("title") or ""] + list(truth.get("alt_titles") or [])
+    want = [truth.get("title") or "", *(truth.get("alt_titles") or [])]
     g = norm_text(got)
     return bool(g) and any(g == norm_text(w) for w in want)
 
@@ -180,7 +182,7 @@ def decode_for_gne(raw: bytes) -> str:
 def load_ours() -> tuple[Runner | None, str]:
     sys.path.insert(0, str(REPO))  # benchmark this work tree, not an installed copy
     try:
-        from crawler.extract import extract
+        from crawler.extract import extract  # noqa: PLC0415 — after the sys.path line; may be missing
     except ModuleNotFoundError as exc:
         if exc.name and (exc.name == "crawler" or exc.name.startswith("crawler.extract")):
             return None, "gov-archive extractor not available yet (crawler.extract is missing)"
@@ -214,7 +216,7 @@ def md_tables_to_tabs(text: str) -> str:
 
 def load_trafilatura() -> tuple[Runner | None, str]:
     try:
-        import trafilatura
+        import trafilatura  # noqa: PLC0415 — optional peer, reported as NOT SCORED if missing
     except Exception as exc:  # noqa: BLE001
         return None, (f"trafilatura not available ({exc.__class__.__name__}: {exc}); "
                       "install with: pip install trafilatura lxml_html_clean")
@@ -230,8 +232,8 @@ def load_trafilatura() -> tuple[Runner | None, str]:
 
 def load_gne() -> tuple[Runner | None, str]:
     try:
-        import gne
-        from gne import GeneralNewsExtractor
+        import gne  # noqa: PLC0415 — optional peer, reported as NOT SCORED if missing
+        from gne import GeneralNewsExtractor  # noqa: PLC0415 — optional peer
     except Exception as exc:  # noqa: BLE001
         return None, (f"GNE not available ({exc.__class__.__name__}: {exc}); "
                       "install with: pip install gne")
@@ -343,7 +345,7 @@ def print_table(headers: list[str], rows: list[list[str]], right: set[int] = fro
     widths = [max(_width(h), *(_width(r[i]) for r in rows)) if rows else _width(h)
               for i, h in enumerate(headers)]
     def fmt(cells: list[str]) -> str:
-        return "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     print(fmt(headers))
     print("  ".join("-" * w for w in widths))
     for r in rows:
@@ -389,8 +391,8 @@ def ratio_line(ratio: dict[str, float] | None) -> str:
 
 def markdown(summary: dict[str, dict[str, float]], ratio: dict[str, float] | None,
              n_pages: int, repeat: int, info: dict[str, str]) -> str:
-    lines = [f"Corpus: {n_pages} real government pages with hand-made truth; "
-             f"time = median of {repeat} runs per page, same machine, same run.", "",
+    lines = [(f"Corpus: {n_pages} real government pages with hand-made truth; "
+              f"time = median of {repeat} runs per page, same machine, same run."), "",
              "| extractor | title exact | date exact (day) | mean body F1 | median ms/page |",
              "|---|---:|---:|---:|---:|"]
     for tool, s in summary.items():
@@ -398,8 +400,8 @@ def markdown(summary: dict[str, dict[str, float]], ratio: dict[str, float] | Non
         lines.append(f"| {name} | {s['title_pct']:.1f} % | {s['date_pct']:.1f} % | "
                      f"{s['body_f1_mean']:.3f} | {s['ms_median']:.1f} |")
     if ratio is not None:
-        lines += ["", f"gov-archive / trafilatura time per page: **{ratio['median']:.2f}** "
-                      f"(median; {ratio['total']:.2f} on total time; target <= {TIME_TARGET})."]
+        lines += ["", (f"gov-archive / trafilatura time per page: **{ratio['median']:.2f}** "
+                       f"(median; {ratio['total']:.2f} on total time; target <= {TIME_TARGET}).")]
     return "\n".join(lines)
 
 

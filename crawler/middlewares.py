@@ -16,7 +16,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response

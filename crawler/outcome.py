@@ -17,7 +17,7 @@ from typing import Any
 # Answers showing the site itself is up, not only answering 404 / redirecting home.
 SITE_ANSWERS = ("pages/list", "pages/article", "archive/not_modified", "archive/same_bytes")
 # Answers that tell something about the site: real content, or a page we chose not to keep.
-USEFUL_ANSWERS = SITE_ANSWERS + ("pages/soft404", "pages/empty")
+USEFUL_ANSWERS = (*SITE_ANSWERS, "pages/soft404", "pages/empty")
 INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled", "interrupted"})
 OUTCOME_KEY, HEALTHY_KEY, PROBLEMS_KEY = "crawl/outcome", "crawl/healthy", "crawl/problems"
 
@@ -127,8 +127,8 @@ def _ending(reason: str, healthy: bool, problems: list[str]) -> Verdict:
     if reason == "finished":
         return Verdict("finished", healthy, problems)
     if reason in INTERRUPTED_REASONS:
-        return Verdict("interrupted", healthy, problems + ["interrupted before the end"])
+        return Verdict("interrupted", healthy, [*problems, "interrupted before the end"])
     if not reason:
         return Verdict("interrupted", healthy,
-                       problems + ["stopped before the end without closing (killed?)"])
-    return Verdict("partial", healthy, problems + [f"stopped early ({reason})"])
+                       [*problems, "stopped before the end without closing (killed?)"])
+    return Verdict("partial", healthy, [*problems, f"stopped early ({reason})"])

@@ -54,7 +54,7 @@ from crawler.outcome import SITE_ANSWERS, Verdict, assess, count, mass_gone_deta
 from crawler.sites import SiteDef, site_of
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
 
@@ -176,7 +176,7 @@ class ArchivePipeline:
         """Record the end of our crawl row and close the archive; False if that failed."""
         try:
             self.run(self._finish, verdict.outcome, self._stats(reason))
-        except Exception as exc:  # the crawl is over; report, don't crash the shutdown
+        except Exception as exc:  # noqa: BLE001 — the crawl is over; report, don't crash the shutdown
             self._archive_failed(exc)
             return False
         return True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=timezone.utc)
+from archive import Archive, Capture
+
+T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC)
 
 
 def at(minutes: int) -> datetime:
@@ -88,15 +91,12 @@ def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
             return [f"search index wrong for version row {version_id}"]
     return []
 
+
 def writer_loop(path: str) -> None:
     """Save forever (new, changed, gone, restored, captures), printing the count after each save.
 
     Run in a subprocess by the kill test, which SIGKILLs it at an arbitrary instant.
     """
-    import sys
-
-    from archive import Archive, Capture
-
     with Archive(path, create=True) as a:
         a.index_batch = 7  # so that kills also land inside search-index batches
         crawl = a.start_crawl("example")
@@ -109,5 +109,5 @@ def writer_loop(path: str) -> None:
             page = Capture(f"<html>{i}</html>".encode() * 200, headers={"etag": str(i)})
             a.save("example", rec, crawl_id=crawl, capture=page)
             i += 1
-            print(i, flush=True)
+            sys.stdout.write(f"{i}\n")
             sys.stdout.flush()

@@ -18,8 +18,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from archive import Archive
-from crawler.cli import cli
 from archive.timeutil import utcnow
+from crawler.cli import cli
 
 URL_A = "https://www.example.gov.cn/zwgk/2026/t20261101_1.html"
 URL_B = "https://www.example.gov.cn/zwgk/2025/t20251101_2.html"

@@ -18,6 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from helpers_http import Route, RouteServer
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_reactor_settings
+
+from crawler.service.overrides import project_settings
+from crawler.sites import Column, Incremental, Politeness, SiteDef
+from crawler.spiders.sites import spider_class
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
@@ -105,8 +111,8 @@ def article_html(title: str, date: str, paragraphs: Sequence[str], *, charset: s
 def article_text(n: int, extra: str = "") -> list[str]:
     return [
         "各区县人民政府，市政府各部门：",
-        f"现将第{n}号通知的有关事项通知如下。请各单位认真组织实施，确保各项工作落到实处，"
-        f"并于规定时间内报送工作进展情况。{extra}",
+        (f"现将第{n}号通知的有关事项通知如下。请各单位认真组织实施，确保各项工作落到实处，"
+         f"并于规定时间内报送工作进展情况。{extra}"),
         "示例市人民政府办公室",
     ]
 
@@ -271,13 +277,6 @@ def build_endless_site(n_pages: int = 60, folder: str = "/endless") -> dict[str,
 
 def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """A GovSpider for a fixed example site, wired to a Crawler but not crawling (callbacks by hand)."""
-    from scrapy.crawler import Crawler
-    from scrapy.utils.test import get_reactor_settings
-
-    from crawler.service.overrides import project_settings
-    from crawler.sites import Column, Incremental, Politeness, SiteDef
-    from crawler.spiders.sites import spider_class
-
     site = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
                    allowed_domains=("www.example.gov.cn",),
                    politeness=Politeness(download_delay=4.0, concurrency=2),

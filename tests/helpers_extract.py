@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -67,8 +68,6 @@ _KEEP_TOKENS = frozenset(("ng-hide", "hide", "hidden", "d-none"))
 
 def scramble_names(html: str) -> str:
     """Replace every class/id token by a meaningless hash (hiding classes kept): no layout hints left."""
-    import hashlib
-
     def token(t: str) -> str:
         return t if t in _KEEP_TOKENS else "q" + hashlib.md5(t.encode()).hexdigest()[:6]
 
@@ -93,5 +92,5 @@ def unlabel_dates(html: str) -> str:
 
 def add_header_clock(html: str) -> str:
     """A header clock (today's date with its weekday) at the top of the page."""
-    return re.sub(r"(<body[^>]*>)", r"\1<div class='topclock'>2026年11月25日 星期三</div><div>欢迎访问本网站</div>", html,
-                  count=1, flags=re.I)
+    clock = "<div class='topclock'>2026年11月25日 星期三</div><div>欢迎访问本网站</div>"
+    return re.sub(r"(<body[^>]*>)", rf"\1{clock}", html, count=1, flags=re.I)

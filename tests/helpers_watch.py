@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 from helpers_http import LocalServer
 
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+from archive import Archive
+from archive.timeutil import parse_interval
+from crawler.service.schedule import SiteSchedule
+from crawler.service.watch import WatchConfig
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 class Clock:
@@ -126,7 +133,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            def do_POST(self) -> None:  # http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.attempts += 1
@@ -139,7 +146,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_GET(self) -> None:  # noqa: N802 (a followed redirect would land here)
+            def do_GET(self) -> None:  # a followed redirect would land here
                 receiver.gets += 1
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -249,8 +256,6 @@ class FakeSite:
     """Paths of a fake-crawl playground in `folder`."""
 
     def __init__(self, folder) -> None:
-        from pathlib import Path
-
         self.folder = Path(folder)
         self.db = self.folder / "gov.db"
         self.journal = self.folder / "journal.txt"
@@ -275,13 +280,6 @@ class FakeSite:
 
 def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options: Any):
     """A WatchConfig crawling `sites` with the fake crawl script (real archive, real locks)."""
-    import sys
-
-    from archive import Archive
-    from archive.timeutil import parse_interval
-    from crawler.service.schedule import SiteSchedule
-    from crawler.service.watch import WatchConfig
-
     fake = FakeSite(folder)
     schedules = [s if isinstance(s, SiteSchedule) else SiteSchedule(s, parse_interval(every))
                  for s in sites]
@@ -297,5 +295,5 @@ def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options
     return WatchConfig(
         db_path=fake.db, sites=lambda: list(schedules), crawl_argv=argv,
         open_archive=lambda: Archive(fake.db, create=True),
-        clock=clock or (lambda: datetime.now(timezone.utc)), **options,
+        clock=clock or (lambda: datetime.now(UTC)), **options,
     )

@@ -8,6 +8,7 @@ from helpers_archive import record
 from helpers_watch import receiver
 
 from archive import Archive
+from archive.errors import ArchiveBusy
 from crawler.service.alerts import Sink, deliver, sink_name
 
 
@@ -58,7 +59,6 @@ def test_mark_failure_after_post_is_one_line_not_a_raise(tmp_path):
 
     class Flaky(Archive):
         def mark_delivered(self, sink, ids, *, now=None):
-            from archive.errors import ArchiveBusy
             raise ArchiveBusy("archive is locked\nby another writer")
 
     with receiver() as hook, Flaky(db) as archive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpers_watch import MemoryArchive, receiver
 
+from archive import Archive
 from crawler.service.alerts import Sink, deliver, deliver_all, redact, sink_name, sinks_for
 from crawler.service.schedule import SiteSchedule
 
@@ -94,8 +95,6 @@ def test_redact_hides_tokens():
 
 
 def test_delivery_state_lives_in_the_archive_file(tmp_path):
-    from archive import Archive
-
     db = tmp_path / "gov.db"
     with Archive(db, create=True) as archive:
         crawl_id = archive.start_crawl("gov")

@@ -65,7 +65,7 @@ def test_disk_full_rolls_back_and_keeps_earlier_versions(path):
     with Archive(path) as a:
         _fill_disk(a)
         big = record(1, body="内容已修改。" * 20000)
-        with pytest.raises(ArchiveWriteError, match="disk full.*rolled back"):
+        with pytest.raises(ArchiveWriteError, match=r"disk full.*rolled back"):
             a.save("example", big, crawl_id=None)
         assert [v["version"] for v in a.history(1)] == [1]
         assert a.document(1)["body"] == record(1)["body"] + "\n"

@@ -20,8 +20,8 @@ TESTS = Path(__file__).parent
 @pytest.mark.parametrize("saves_before_kill", [5, 60, 150])
 def test_killed_writer_leaves_a_consistent_archive(tmp_path, saves_before_kill):
     path = tmp_path / "a.db"
-    code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); from helpers_archive import writer_loop; " \
-           f"writer_loop({str(path)!r})"
+    code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); from helpers_archive import writer_loop; "
+            f"writer_loop({str(path)!r})")
     env = {**os.environ, "PYTHONPATH": str(TESTS.parent)}
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     try:

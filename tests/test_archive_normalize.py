@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.hashing import changed_fields, content_hash, normalize_record
+from archive.hashing import changed_fields, content_hash, normalize_record, record_hash
 from archive.urls import canonical_url
 
 
@@ -69,6 +69,4 @@ def test_empty_published_is_null():
     ],
 )
 def test_record_hash_equals_hash_of_normalized_record(rec):
-    from archive.hashing import record_hash
-
     assert record_hash(rec) == content_hash(normalize_record(rec))

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass, field
+
 import pytest
 from helpers_archive import at, record
 
 from archive import Archive, Capture
+from archive import db as archive_db
+from archive.captures import DEFAULT_CODEC, compress, decompress
 
 
 @pytest.fixture
@@ -165,8 +170,6 @@ def test_known_documents_carry_validators(archive, crawl):
 
 
 def test_save_accepts_dataclass(archive, crawl):
-    from dataclasses import dataclass, field
-
     @dataclass
     class Item:
         url: str
@@ -182,20 +185,15 @@ def test_save_accepts_dataclass(archive, crawl):
 
 @pytest.mark.parametrize("codec", ["xz", "zlib", "raw"])
 def test_capture_codecs_roundtrip(codec):
-    from archive.captures import compress, decompress
-
     raw = "<html>法治政府建设</html>".encode() * 100
     assert decompress(compress(raw, codec), codec) == raw
 
 
 def test_blobs_of_an_older_codec_stay_readable(archive, crawl, monkeypatch):
-    import archive.db as db
-    from archive.captures import DEFAULT_CODEC, compress
-
     old = "<html>旧的 xz 快照</html>".encode() * 50
     # an archive written before zlib became the default
-    monkeypatch.setattr(db, "DEFAULT_CODEC", "xz")
-    monkeypatch.setattr(db, "compress", lambda data: compress(data, "xz"))
+    monkeypatch.setattr(archive_db, "DEFAULT_CODEC", "xz")
+    monkeypatch.setattr(archive_db, "compress", lambda data: compress(data, "xz"))
     archive.save("example", record(1), crawl_id=crawl, capture=Capture(old))
     monkeypatch.undo()
     new = "<html>新的快照</html>".encode() * 50
@@ -245,10 +243,6 @@ def test_mark_checked_and_gone_on_unknown_site_or_url(archive, crawl):
 
 
 def test_marking_on_an_unknown_site_takes_no_write_lock(tmp_path):
-    import sqlite3
-
-    from archive import Archive
-
     path = tmp_path / "a.db"
     Archive(path, create=True).close()
     blocker = sqlite3.connect(path)

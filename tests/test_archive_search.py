@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from helpers_archive import at, record
 
-from archive import Archive
+from archive import Archive, search
 
 DOCS = [
-    # (n, site, title, published, body)
+    # columns: n, site, title, published, body
     (1, "city", "关于加强法治政府建设的通知", "2026-10-01", "全面推进依法行政，建设法治政府。"),
     (2, "city", "2026年税收征管工作要点", "2026-11-05", "优化税务执法方式，推进法治建设\n各地税务机关遵照执行"),
     (3, "county", "县人民政府关于农村道路建设的公告", "2026-09-15", "本县道路建设项目公示。税"),
@@ -155,8 +155,6 @@ def test_sqlite_utils_search_sees_current_versions(tmp_path):
 
 
 def test_filters_apply_before_the_rank_window(archive, monkeypatch):
-    from archive import search
-
     monkeypatch.setattr(search, "RANK_WINDOW", 1)
     assert ids(archive.search("法治", site="county")) == [4]
     assert ids(archive.search("执法人员", site="county")) == [4]

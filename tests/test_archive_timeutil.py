@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from archive import timeutil
 from archive.timeutil import IntervalError, format_interval, parse_interval, parse_iso
+from crawler import sites as sitedefs
+from crawler.service import schedule
+from crawler.service.schedule import parse_iso as schedule_parse
+from crawler.spiders import base
 
-UTC = timezone.utc
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -44,10 +47,6 @@ def test_format_interval_round_trips_through_the_parser():
 
 
 def test_every_caller_shares_the_grammar_and_the_spelling():
-    from crawler import sites as sitedefs
-    from crawler.service import schedule
-    from crawler.spiders import base
-
     assert schedule.parse_interval is base.parse_interval is parse_interval  # no second copy
     assert not hasattr(sitedefs, "parse_interval") and not hasattr(sitedefs, "format_interval")
     assert parse_interval("0s", allow_zero=True) == timedelta(0)  # -s REVISIT_INTERVAL=0s
@@ -61,7 +60,7 @@ def test_every_caller_shares_the_grammar_and_the_spelling():
     ("2026-11-25T17:40:06Z", datetime(2026, 11, 25, 17, 40, 6, tzinfo=UTC)),
     ("2026-11-25T17:40", datetime(2026, 11, 25, 17, 40, tzinfo=UTC)),
     ("2026-11-25", datetime(2026, 11, 25, tzinfo=UTC)),
-    (datetime(2026, 11, 25, 1), datetime(2026, 11, 25, 1, tzinfo=UTC)),
+    (datetime(2026, 11, 25, 1), datetime(2026, 11, 25, 1, tzinfo=UTC)),  # noqa: DTZ001 — naive input on purpose
     (None, None), ("", None),
 ])
 def test_parse_iso(value, expected):
@@ -77,8 +76,6 @@ def test_parse_iso_date_zone_and_errors():
 
 
 def test_stored_time_parsers_agree():
-    from crawler.service.schedule import parse_iso as schedule_parse
-
     assert schedule_parse is parse_iso
     assert timeutil.parse_stored_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=BEIJING)
     assert timeutil.parse_stored_time("not a time") is None

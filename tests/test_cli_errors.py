@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers_cli import URL_A, build_archive, run
+
+from crawler.cli import cli
 
 QUERIES = [
     ["search", "税"],
@@ -41,10 +44,6 @@ def test_missing_database_is_error_and_not_created(tmp_path: Path, args: list[st
 
 
 def test_default_db_comes_from_environment(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from crawler.cli import cli
-
     db = tmp_path / "env.db"
     result = CliRunner().invoke(cli, ["stats"], env={"GOV_ARCHIVE_DB": str(db)})
     assert result.stderr == f"Error: no archive at {db}\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers_crawl import ROOT, build_trs_site, crawl_cmd, make_spider, serve
+from scrapy.exceptions import DropItem
 
 from archive import Archive
 from archive.errors import ArchiveBusy, ArchiveWriteError
@@ -34,8 +35,8 @@ def test_write_lock_held_by_another_process_is_waited_out(tmp_path: Path) -> Non
         env.pop("GOV_ARCHIVE_SITES", None)
         proc = subprocess.Popen(
             crawl_cmd(db, "--url", srv.url("/tzgg/index.html"), "-s", "ARCHIVE_BUSY_TIMEOUT=0.1",
-                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "--json"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=tmp_path)
+                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "--json"),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         deadline = time.monotonic() + 30
         while _documents(db) < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -44,7 +45,7 @@ def test_write_lock_held_by_another_process_is_waited_out(tmp_path: Path) -> Non
         time.sleep(1.5)
         blocker.execute("COMMIT")
         blocker.close()
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     with Archive(db) as a:
         crawl = a.crawls(limit=1)[0]
@@ -88,8 +89,8 @@ def _feed(pipeline: ArchivePipeline, n: int) -> list[str]:
             try:
                 await pipeline.process_item(Unchanged("city", f"http://x/{i}", "not_modified"))
                 outcomes.append("ok")
-            except Exception as exc:  # DropItem
-                outcomes.append(type(exc).__name__)
+            except DropItem:
+                outcomes.append("DropItem")
         await asyncio.sleep(0)  # let the close task run
         return outcomes
 

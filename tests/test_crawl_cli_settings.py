@@ -9,7 +9,7 @@ from crawler.cli import cli
 from crawler.service.overrides import BadSetting, check_setting
 
 
-@pytest.mark.parametrize("pair, message", [
+@pytest.mark.parametrize(("pair", "message"), [
     ("DOWNLOAD_DELAY=abc", "-s DOWNLOAD_DELAY: 'abc' is not a number"),
     ("DOWNLOAD_TIMEOUT=x", "-s DOWNLOAD_TIMEOUT: 'x' is not a number"),
     ("AUTOTHROTTLE_ENABLED=maybe", "-s AUTOTHROTTLE_ENABLED: 'maybe' is not a boolean"),
@@ -28,7 +28,7 @@ def test_bad_setting_is_a_usage_error_before_crawling(tmp_path, pair, message):
     assert not db.exists()
 
 
-@pytest.mark.parametrize("name, value, expected", [
+@pytest.mark.parametrize(("name", "value", "expected"), [
     ("DOWNLOAD_DELAY", "0.5", "0.5"), ("DOWNLOAD_TIMEOUT", "7.5", "7.5"),
     ("AUTOTHROTTLE_ENABLED", "0", "0"), ("AUTOTHROTTLE_ENABLED", "True", "True"),
     ("CLOSESPIDER_PAGECOUNT", "10", "10"), ("LOG_LEVEL", "info", "INFO"),

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers_crawl import (
     FIXTURES,
     ROOT,
@@ -32,6 +31,7 @@ from helpers_crawl import (
 )
 
 from archive import Archive
+from crawler.service.locks import site_lock
 
 SITE = "127.0.0.1"
 
@@ -246,8 +246,6 @@ def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
         due = run_crawl(tmp_path / "a.db", "city", "--due", "--sites", str(sites))
         assert due.returncode == 0 and "No site is due" in due.stderr
         assert srv.hits() == 0
-
-        from crawler.service.locks import site_lock
 
         with site_lock(tmp_path / "a.db", "city"):  # another crawl of the site is running
             busy = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))

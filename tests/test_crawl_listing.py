@@ -99,8 +99,10 @@ def test_numbered_links_elsewhere_are_not_pages() -> None:
 def test_hanweb_dataproxy_xml() -> None:
     xml = """<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>5</totalrecord>
     <totalpage>3</totalpage><recordset>
-    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html" title="关于征集意见的公告">关于征集意见的公告</a><span>[2024-01-05]</span></li>]]></record>
-    <record><![CDATA[<li><a href="/art/2024/1/4/art_1229_5000.html">关于调整收费标准的通知</a><span>[2024-01-04]</span></li>]]></record>
+    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html" title="关于征集意见的公告">关于征集意见的公告</a>
+        <span>[2024-01-05]</span></li>]]></record>
+    <record><![CDATA[<li><a href="/art/2024/1/4/art_1229_5000.html">关于调整收费标准的通知</a>
+        <span>[2024-01-04]</span></li>]]></record>
     </recordset></datastore>"""
     url = ("http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1"
            "&path=/&columnid=1229&unitid=7&permissiontype=0")
@@ -115,7 +117,8 @@ def test_hanweb_dataproxy_xml() -> None:
 
 def test_hanweb_column_page_embeds_records_and_pager() -> None:
     html = """<html><body><div id="318"><script type="text/xml"><datastore><recordset>
-    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html">关于征集意见的公告</a><b>2024-01-05</b></li>]]></record>
+    <record><![CDATA[<li><a href="/art/2024/1/5/art_1229_5001.html">关于征集意见的公告</a>
+        <b>2024-01-05</b></li>]]></record>
     </recordset></datastore></script></div>
     <script>var u = '/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1229&unitid=7';</script>
     </body></html>"""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers_crawl import (build_endless_site, build_next_link_site, make_spider, run_crawl, serve,
-                           summary)
+from helpers_crawl import build_endless_site, build_next_link_site, make_spider, run_crawl, serve, summary
 
 
 def list_hits(srv, prefix: str) -> int:
@@ -38,9 +37,9 @@ def test_list_pages_per_column_are_capped_by_default_and_with_s(tmp_path: Path) 
 
 
 def test_default_cap_applies_only_when_nothing_is_configured(tmp_path: Path) -> None:
-    spider, crawler = make_spider(tmp_path)
+    spider, _ = make_spider(tmp_path)
     assert spider._list_page_cap() == 1000
-    spider, crawler = make_spider(tmp_path / "b", {"MAX_LIST_PAGES": 7})
+    spider, _ = make_spider(tmp_path / "b", {"MAX_LIST_PAGES": 7})
     assert spider._list_page_cap() == 7
-    spider, crawler = make_spider(tmp_path / "c", {"GOV_ARCHIVE_MAX_LIST_PAGES": 0})
+    spider, _ = make_spider(tmp_path / "c", {"GOV_ARCHIVE_MAX_LIST_PAGES": 0})
     assert spider._list_page_cap() == 0  # explicitly no cap

@@ -61,10 +61,11 @@ def test_a_row_of_a_crawl_holding_the_site_lock_is_left_alone(tmp_path: Path) ->
     db = tmp_path / "a.db"
     with Archive(db, create=True) as a:
         live = a.start_crawl(SITE)
+    code = ("import sys; from crawler.service.locks import site_lock;"
+            f"l = site_lock({str(db)!r}, {SITE!r}); l.acquire(); print('held', flush=True);"
+            "sys.stdin.read()")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from crawler.service.locks import site_lock;"
-         f"l = site_lock({str(db)!r}, {SITE!r}); l.acquire(); print('held', flush=True);"
-         "sys.stdin.read()"],
+        [sys.executable, "-c", code],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,11 +13,13 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from crawler.sites import (
+    BUNDLED_DIR,
     SiteDefError,
     UnknownSite,
     generic_site,
     load_site_file,
     load_sites,
+    parse_site,
     pick_sites,
 )
 
@@ -185,8 +190,6 @@ def test_cli_sites_lists_definitions(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "sites", "--json",
                                       "--sites", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    import json
-
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["demo-city"]["every"] == "6h"
     assert rows["demo-city"]["columns"][0]["name"] == "通知公告"
@@ -194,11 +197,6 @@ def test_cli_sites_lists_definitions(tmp_path: Path) -> None:
 
 
 def test_documented_example_is_valid() -> None:
-    import re
-    import tomllib
-
-    from crawler.sites import BUNDLED_DIR, parse_site
-
     text = (BUNDLED_DIR.parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```toml\n(.*?)```", text, re.S)
     assert example is not None
@@ -207,8 +205,6 @@ def test_documented_example_is_valid() -> None:
 
 
 def test_generic_site_allows_the_gov_sites_other_hosts() -> None:
-    from crawler.sites import generic_site
-
     site = generic_site("https://www.example.gov.cn/tzgg/index.html")
     assert site.name == "www.example.gov.cn"
     assert site.allowed_domains == ("example.gov.cn",)

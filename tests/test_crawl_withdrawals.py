@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from helpers_crawl import (
 
 from archive import Archive
 from crawler.items import Withdrawn
-from crawler.pipelines import ArchivePipeline, withdrawals_plausible
 from crawler.outcome import assess
+from crawler.pipelines import ArchivePipeline, withdrawals_plausible
 
 SITE = "127.0.0.1"
 N = 10
@@ -180,8 +181,8 @@ def test_assess_held_withdrawals_are_unhealthy() -> None:
              "archive/gone_held": 9, "archive/rechecked": 10}
     health = assess(stats)
     assert (health.outcome, health.healthy) == ("finished", False)
-    assert health.problems == ["9 of 10 re-checked articles answered 404/410 or redirected to "
-                               "the home page; nothing marked withdrawn — check the site"]
+    assert health.problems == [("9 of 10 re-checked articles answered 404/410 or redirected to "
+                                "the home page; nothing marked withdrawn — check the site")]
     only_404 = {"finish_reason": "finished", "pages/notfound": 5, "pages/error": 1}
     assert (assess(only_404).outcome, assess(only_404).healthy) == ("failed", False)
 
@@ -190,11 +191,9 @@ def test_assess_held_withdrawals_are_unhealthy() -> None:
 
 
 def test_held_withdrawals_of_a_killed_crawl_are_not_written_and_stay_due(tmp_path: Path) -> None:
-    from datetime import datetime, timedelta, timezone
-
     db = tmp_path / "a.db"
     urls = [f"http://www.example.gov.cn/tzgg/202401/t20240101_{i}.html" for i in range(3)]
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     with Archive(db, create=True) as a:
         cid = a.start_crawl("city", now=old)
         for url in urls:
@@ -262,9 +261,9 @@ def test_settle_writes_plausible_withdrawals_at_close(tmp_path: Path) -> None:
 def test_gone_documents_do_not_crowd_live_ones_out_of_revisits(tmp_path: Path) -> None:
     spider, _ = make_spider(tmp_path, {"REVISIT_MAX": "2", "REVISIT_INTERVAL": "1d"})
     docs = [{"url": f"http://www.example.gov.cn/g{i}.html", "status": "gone",
-             "last_checked": "2024-01-0{}T00:00:00+00:00".format(i + 1)} for i in range(3)]
+             "last_checked": f"2024-01-0{i + 1}T00:00:00+00:00"} for i in range(3)]
     docs += [{"url": f"http://www.example.gov.cn/l{i}.html", "status": "live",
-              "last_checked": "2025-01-0{}T00:00:00+00:00".format(i + 1)} for i in range(3)]
+              "last_checked": f"2025-01-0{i + 1}T00:00:00+00:00"} for i in range(3)]
     spider._known = {d["url"]: d for d in docs}
     assert [d["url"] for d in spider._due_revisits()] == [
         "http://www.example.gov.cn/l0.html", "http://www.example.gov.cn/l1.html"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +16,7 @@ from crawler.demo.scenario import apply_changes, crawl_args, plan_changes
 from crawler.demo.server import DemoServer
 from crawler.demo.site import deadline_sentence, demo_site, generate_site, new_notice
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -44,14 +44,14 @@ def test_site_is_deterministic_and_sized_like_a_small_portal():
 
 
 def test_cn_date_matches_signature_style():
-    assert cn_date(datetime(2026, 11, 20)) == "二〇二六年十一月二十日"
-    assert cn_date(datetime(2026, 1, 5)) == "二〇二六年一月五日"
-    assert cn_date(datetime(2026, 10, 31)) == "二〇二六年十月三十一日"
+    assert cn_date(datetime(2026, 11, 20, tzinfo=UTC)) == "二〇二六年十一月二十日"
+    assert cn_date(datetime(2026, 1, 5, tzinfo=UTC)) == "二〇二六年一月五日"
+    assert cn_date(datetime(2026, 10, 31, tzinfo=UTC)) == "二〇二六年十月三十一日"
 
 
 def test_home_robots_and_404(served):
-    site, server = served
-    status, headers, body = fetch(server.url("/"))
+    _site, server = served
+    status, _headers, body = fetch(server.url("/"))
     assert status == 200 and "示例市人民政府" in body.decode()
     status, _, body = fetch(server.url("/robots.txt"))
     assert status == 200 and b"User-agent: *" in body and b"Disallow: /\n" not in body
@@ -138,7 +138,7 @@ def test_publish_edit_withdraw_change_what_is_served(served):
     before_date = f"{target.published:%Y-%m-%d %H:%M}"
     _, before_headers, _ = fetch(server.url(target.path))
     site.edit(target.path, old, old.replace("前将", "前（截止时间已延长）将"), now=NOW)
-    status, headers, body = fetch(server.url(target.path), {"If-None-Match": before_headers["ETag"]})
+    status, _headers, body = fetch(server.url(target.path), {"If-None-Match": before_headers["ETag"]})
     assert status == 200 and "截止时间已延长" in body.decode()
     assert f"发布时间：{before_date}" in body.decode()
 

@@ -28,7 +28,7 @@ def test_http_412_and_521_are_antibot_whatever_the_body() -> None:
 
 def test_enable_javascript_page_is_antibot() -> None:
     raw = ("<html><head><title>安全验证</title></head><body><noscript>请开启JavaScript并刷新该页.</noscript>"
-           "<script>var wzwsquestion=\"abc\";var wzwsfactor=\"123\";</script></body></html>").encode("utf-8")
+           "<script>var wzwsquestion=\"abc\";var wzwsfactor=\"123\";</script></body></html>").encode()
     assert extract(raw, "http://www.pbc.gov.cn/").page_class == "antibot"
 
 
@@ -56,10 +56,10 @@ def test_static_column_lists_are_lists(name: str) -> None:
 
 
 @pytest.mark.parametrize("html", [
-    "<html><head><title>404 页面不存在</title></head><body><div class='err'><h1>404</h1>"
-    "<p>抱歉，您访问的页面不存在或已被删除！</p><a href='/'>返回首页</a></div></body></html>",
-    "<html><head><title>某市人民政府</title></head><body><div class='nav'><a href='/'>首页</a></div>"
-    "<div class='main'>对不起，该信息已删除！</div><div class='footer'>版权所有：某市人民政府</div></body></html>",
+    ("<html><head><title>404 页面不存在</title></head><body><div class='err'><h1>404</h1>"
+     "<p>抱歉，您访问的页面不存在或已被删除！</p><a href='/'>返回首页</a></div></body></html>"),
+    ("<html><head><title>某市人民政府</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+     "<div class='main'>对不起，该信息已删除！</div><div class='footer'>版权所有：某市人民政府</div></body></html>"),
 ])
 def test_soft_404_served_with_200(html: str) -> None:
     assert extract(html.encode("utf-8"), "http://www.example.gov.cn/a/1.html").page_class == "soft404"
@@ -103,7 +103,7 @@ _FOOT = ("<div class='footer'>主办单位：某市人民政府办公室 地址�
 
 def _chrome_page(main: str) -> bytes:
     return (f"<html><head><title>某市人民政府</title></head><body><ul class='nav'>{_NAV}</ul>{main}{_FOOT}"
-            "</body></html>").encode("utf-8")
+            "</body></html>").encode()
 
 
 def test_soft_404_inside_full_site_chrome() -> None:
@@ -125,5 +125,5 @@ def test_last_list_page_with_two_rows_and_a_trs_pager_is_a_list() -> None:
            f"<div class='crumb'>当前位置：<a href='/'>首页</a> &gt; 政策文件</div><ul class='list'>{rows}</ul>"
            "<div class='page'><script>var currentPage = 2; var countPage = 3;"
            "createPageHTML(3, 2, 'index', 'html');</script></div>"
-           "<div class='footer'>主办：某市人民政府办公室。</div></body></html>").encode("utf-8")
+           "<div class='footer'>主办：某市人民政府办公室。</div></body></html>").encode()
     assert extract(raw, "http://www.example.gov.cn/zcwj/index_2.html").page_class == "list"

@@ -67,7 +67,7 @@ def test_corpus_page_with_unknown_container_names(page_id: str) -> None:
     raw, truth = corpus_page(page_id)
     html = raw.decode("utf-8")
     for name in _CONTAINER_NAMES:
-        html = re.sub(r"((?:class|id)=\"[^\"]*)\b%s\b" % re.escape(name), r"\1x%d" % len(name), html)
+        html = re.sub(rf"((?:class|id)=\"[^\"]*)\b{re.escape(name)}\b", rf"\1x{len(name)}", html)
     ex = extract(html.encode("utf-8"), truth.get("url") or "")
     assert title_ok(ex.title, truth), ex.title
     assert (ex.published or "")[:10] == (truth["published"] or "")

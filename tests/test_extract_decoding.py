@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from helpers_extract import bigram_f1, corpus_page, title_ok
+from helpers_extract import CORPUS, bigram_f1, corpus_page, title_ok
 
 from crawler.extract import extract
 from crawler.extract.decoding import decode_html
@@ -66,7 +66,7 @@ def test_no_declaration_sniffs_gbk() -> None:
 
 
 def test_undecodable_bytes_are_replaced_not_raised() -> None:
-    raw = "<p>正文</p>".encode("utf-8") + b"\xff\xfe\xfd" + "<p>结束</p>".encode("gbk")
+    raw = "<p>正文</p>".encode() + b"\xff\xfe\xfd" + "<p>结束</p>".encode("gbk")
     text, used, _ = decode_html(raw)
     assert used == "gb18030" and "<p>结束</p>" in text  # the least-damaged reading, the GBK part intact
     gbk = "<p>正文内容</p>".encode("gbk") + b"\xff" + "<p>结束</p>".encode("gbk")  # one stray byte
@@ -87,8 +87,6 @@ def test_corpus_page_reencoded_as_gbk_with_gb2312_label() -> None:
 
 def test_stored_gbk_fixture_of_a_corpus_page() -> None:
     """tests/fixtures/extract/corpus/016.gbk.html: corpus page 016 re-encoded as GBK, declared gb2312."""
-    from helpers_extract import CORPUS
-
     _, truth = corpus_page("016")
     ex = extract((CORPUS / "016.gbk.html").read_bytes(), truth["url"])
     assert (ex.encoding, ex.declared_encoding) == ("gb18030", "gb2312")

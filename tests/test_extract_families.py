@@ -81,7 +81,8 @@ def test_url_date_forms(url: str) -> None:
 
 
 def test_hidden_publishtime_element_counts_like_a_pubdate_meta() -> None:
-    main = ('<h1>关于开展行政执法案卷评查工作的通知</h1><publishtime style="display:none">2023-02-28 10:30:00</publishtime>'
+    main = ('<h1>关于开展行政执法案卷评查工作的通知</h1>'
+            '<publishtime style="display:none">2023-02-28 10:30:00</publishtime>'
             f'<div id="zoom"><p>{TEXT}</p></div>')
     ex = extract(CHROME.format(main=main).encode("utf-8"), "http://www.example.gov.cn/a.html")
     assert ex.published == "2023-02-28T10:30:00+08:00" and ex.date_source == "meta"

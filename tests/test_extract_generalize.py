@@ -4,8 +4,21 @@ a site-name-only <title>, extra blocks) must still come out right."""
 from __future__ import annotations
 
 import pytest
-from helpers_extract import (OTHER, add_header_clock, bigram_f1, corpus_ids, corpus_page, norm, scramble_names,
-                             site_only_title, strip_gov_meta, synthetic_names, synthetic_page, title_ok, unlabel_dates)
+from helpers_extract import (
+    OTHER,
+    add_header_clock,
+    bigram_f1,
+    corpus_ids,
+    corpus_page,
+    norm,
+    scramble_names,
+    site_only_title,
+    strip_gov_meta,
+    synthetic_names,
+    synthetic_page,
+    title_ok,
+    unlabel_dates,
+)
 
 from crawler.extract import extract
 
@@ -107,7 +120,7 @@ def test_text_folded_behind_expand_toggle_is_kept(hidden: str) -> None:
            "<p>二、压实企业主体责任，督促企业落实全员安全生产责任制。</p><p>某市应急管理局</p>"
            "<p>2023年11月18日</p></div><div class='zhankai'><a href='javascript:;'>展开全文</a></div></div>"
            "<div class='print-hidden' style='display:none'>本页为打印预览，内容同上，已隐藏，请勿重复阅读。</div>"
-           "</body></html>").encode("utf-8")
+           "</body></html>").encode()
     ex = extract(raw, "http://yjj.example.gov.cn/a/202311/t20231120_1.html")
     assert ex.title == "关于做好冬季安全生产工作的通知"
     assert ex.published == "2023-11-20"
@@ -132,7 +145,7 @@ def test_synthetic_layouts_without_names_or_meta(name: str, unlabelled: bool) ->
         return
     assert norm(ex.title) == norm(spec["title"])
     if spec.get("date_source") in ("visible", "signature") or \
-            spec.get("date_source") == "disclosure_block" and not unlabelled:
+            (spec.get("date_source") == "disclosure_block" and not unlabelled):
         assert (ex.published or "")[:10] == (spec["published"] or "")[:10]
     if "body" in spec:
         assert bigram_f1(ex.body, spec["body"]) >= 0.95
@@ -151,7 +164,8 @@ def test_body_starts_after_the_heading_inside_an_unnamed_block() -> None:
            "<p>根据建设项目环境影响评价审批程序的有关规定，经审查，我局决定对下列建设项目环境影响评价文件作出审批意见，"
            "现予以公告。</p><p>一、某某食品有限公司年产5000吨调味品项目，同意建设。</p><p>二、某某物流园仓储项目，同意建设。</p>"
            "<p>某某区生态环境分局</p><p>2023年8月15日</p></div></div>"
-           "<div class='f'>版权所有：某某区人民政府 ICP备00000000号 网站标识码：1100000001</div></body></html>").encode()
+           "<div class='f'>版权所有：某某区人民政府 ICP备00000000号 网站标识码：1100000001</div>"
+           "</body></html>").encode()
     ex = extract(raw, "http://www.example.gov.cn/xxgk/show.aspx?id=3")
     assert ex.title == "某某区2023年第二批建设项目环境影响评价文件审批公告"
     assert (ex.published, ex.date_source) == ("2023-08-15", "visible")
@@ -163,8 +177,9 @@ def test_column_name_in_title_tag_and_as_heading_is_not_the_title() -> None:
     """<title>通知公告_某某市人民政府</title> with an h2 通知公告 caption above the real h3 heading."""
     raw = ("<html><head><title>通知公告_某某市人民政府</title></head><body><h1>某某市人民政府门户网站</h1>"
            "<div class='n'><a href='/'>首页</a><a href='/a'>政务公开</a><a href='/b'>政务服务</a></div>"
-           "<div class='m'><h2>通知公告</h2><h3>关于规范政务服务事项办理的通知</h3><div class='i'>日期：2023-03-02 点击：12</div>"
-           "<div class='c'><p>为进一步规范全市政务服务事项办理，提升群众满意度，根据有关规定，现就有关事项通知如下。</p>"
+           "<div class='m'><h2>通知公告</h2><h3>关于规范政务服务事项办理的通知</h3>"
+           "<div class='i'>日期：2023-03-02 点击：12</div><div class='c'>"
+           "<p>为进一步规范全市政务服务事项办理，提升群众满意度，根据有关规定，现就有关事项通知如下。</p>"
            "<p>一、各单位要按照统一标准梳理事项清单，确保要素完整、准确。</p><p>某某市政务服务管理局</p><p>2023年3月1日</p>"
            "</div></div><div class='f'>版权所有 某某市人民政府 ICP备1号</div></body></html>").encode()
     ex = extract(raw, "http://www.example.gov.cn/tzgg/show.aspx?id=1")
@@ -196,7 +211,8 @@ def test_nested_table_layout_with_an_agency_name_title_and_a_bare_date_cell() ->
            "<tr><td class='biaoti' align='center'><b>关于规范政务服务事项办理的通知</b></td></tr>"
            "<tr><td class='fbsj' align='center'>2023-03-02</td></tr>"
            f"<tr><td class='nr'>{_TEXT}</td></tr></table></td></tr></table></td></tr></table>"
-           "<table><tr><td>版权所有：某某市政务服务管理局 技术支持：某某公司 ICP备0000号</td></tr></table></body></html>")
+           "<table><tr><td>版权所有：某某市政务服务管理局 技术支持：某某公司 ICP备0000号</td></tr></table>"
+           "</body></html>")
     ex = extract(raw.encode("utf-8"), "http://zwfw.example.gov.cn/show.asp?id=8")
     _text_ok(ex)
     assert (ex.published, ex.date_source) == ("2023-03-02", "visible")
@@ -216,7 +232,8 @@ def test_prose_sidebar_next_to_a_shorter_text_is_not_the_body(names) -> None:
     """A leaders' sidebar with more prose than the article, in the heading's neighbouring column:
     the text is taken from the heading's own branch of the page."""
     outer, left, right = names
-    raw = (f"<html><head><title>某某市人民政府</title><meta name='ArticleTitle' content='关于规范政务服务事项办理的通知'>"
+    raw = ("<html><head><title>某某市人民政府</title>"
+           "<meta name='ArticleTitle' content='关于规范政务服务事项办理的通知'>"
            f"</head><body><div class='{outer}'><div class='{left}'><h2>关于规范政务服务事项办理的通知</h2>"
            f"<div>发布时间：2023-03-02</div>{_TEXT}</div><div class='{right}'>{_SIDE}{_SIDE}</div></div></body></html>")
     ex = extract(raw.encode("utf-8"), "http://zwfw.example.gov.cn/show.asp?id=10")
@@ -232,10 +249,10 @@ def test_column_pages_in_list_table_and_div_rows_are_lists(layout: str) -> None:
         "li": "<ul>" + "".join(f"<li><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a>"
                                f"<span>发布时间：2023-06-{10 + i}</span></li>" for i in n) + "</ul>",
         "table": "<table><tr><th>序号</th><th>标题</th><th>发布时间</th></tr>" + "".join(
-            f"<tr><td>{i}</td><td><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a></td><td>2023-06-{10 + i}</td></tr>"
-            for i in n) + "</table>",
-        "div": "".join(f"<div class='row'><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a> <em>[2023-06-{10 + i}]</em></div>"
-                       for i in n),
+            f"<tr><td>{i}</td><td><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a></td>"
+            f"<td>2023-06-{10 + i}</td></tr>" for i in n) + "</table>",
+        "div": "".join(f"<div class='row'><a href='/a/{i}.html'>关于某某事项第{i}号的公告通知</a> "
+                       f"<em>[2023-06-{10 + i}]</em></div>" for i in n),
     }[layout]
     raw = (f"<html><head><title>通知公告-某某市</title></head><body><div class='top'><a href='/'>首页</a></div>"
            f"<h2 class='lm'>通知公告</h2><div class='date'>更新时间：2023-06-22</div><div class='list'>{rows}</div>"
@@ -247,7 +264,7 @@ def test_column_pages_in_list_table_and_div_rows_are_lists(layout: str) -> None:
                                     "<div><span>网站标识码：</span><span>bm01000001</span></div>"])
 def test_site_code_from_the_footer_when_no_meta_tag(footer: str) -> None:
     raw = (f"<html><body><h1>关于某事的通知</h1><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>{footer}"
-           "</body></html>").encode("utf-8")
+           "</body></html>").encode()
     code = "1304000009" if "1304" in footer else "bm01000001"
     assert extract(raw, "http://x.gov.cn/a.html").metadata["site_id_code"] == code
 
@@ -265,8 +282,9 @@ def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
     raw = ("<html><head><title>关于某事的通知_某市</title></head><body><h1>关于某事的通知</h1>"
            "<div class='d'>发布日期：2023-02-28</div><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>"
            "<div class='side'><div class='tab'>要闻</div><div class='tab'>公告</div>"
-           "<div class='panel' style='display:none'><p>市长主持召开常务会议，研究部署近期重点工作，强调要狠抓落实。</p></div>"
-           "<a href='/news/'>更多&gt;&gt;</a></div></body></html>").encode("utf-8")
+           "<div class='panel' style='display:none'>"
+           "<p>市长主持召开常务会议，研究部署近期重点工作，强调要狠抓落实。</p></div>"
+           "<a href='/news/'>更多&gt;&gt;</a></div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.body == "现将有关事项通知如下，请遵照执行。"
     assert "常务会议" not in "".join(ex.metadata.values())
@@ -274,7 +292,7 @@ def test_hidden_sidebar_tab_next_to_a_more_link_stays_hidden() -> None:
 
 def test_a_source_phrase_in_the_text_is_not_the_content_source() -> None:
     raw = ("<html><head><title>关于下达资金的通知_某市</title></head><body><h1>关于下达资金的通知</h1><div id='zoom'>"
-           "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode("utf-8")
+           "<p>各县区：</p><p>资金来源：市级财政专项资金，请按规定使用。</p></div></body></html>").encode()
     assert "content_source" not in extract(raw, "http://x.gov.cn/a.html").metadata
 
 
@@ -290,8 +308,10 @@ def test_dated_rows_of_a_sidebar_before_the_heading_do_not_anchor_it() -> None:
     assert (ex.published, ex.date_source) == ("2023-03-05", "visible")
 
 
-@pytest.mark.parametrize("name,page_class", [("019.html", "list"), ("020.html", "list"), ("021.html", "js_shell"),
-                                             ("022.html", "js_shell"), ("C01.html", "antibot"), ("C02.html", "antibot")])
+@pytest.mark.parametrize(("name", "page_class"), [
+    ("019.html", "list"), ("020.html", "list"), ("021.html", "js_shell"),
+    ("022.html", "js_shell"), ("C01.html", "antibot"), ("C02.html", "antibot"),
+])
 def test_non_articles_keep_their_class_with_a_header_clock_and_no_names(name: str, page_class: str) -> None:
     """The clock line (2026年11月25日 星期三) is neither a signature date nor text that renders a shell."""
     html = (OTHER / name).read_bytes().decode("utf-8", "replace")
@@ -305,8 +325,9 @@ def test_of_two_lines_above_the_date_the_emphasised_one_is_the_title(style: str)
     raw = ("<html><head><title>某某市人民政府</title></head><body><div class='w'>"
            f"<div class='a' style='{style}'>全市重点项目建设推进会召开</div>"
            "<div class='b'>聚焦项目建设 推动高质量发展</div><div class='c'>发布时间：2023-02-28</div>"
-           "<div class='d'><p>2月27日，全市重点项目建设推进会召开，会议通报了重点项目计划安排情况，部署推进项目建设工作。</p></div>"
-           "</div></body></html>").encode("utf-8")
+           "<div class='d'>"
+           "<p>2月27日，全市重点项目建设推进会召开，会议通报了重点项目计划安排情况，部署推进项目建设工作。</p></div>"
+           "</div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.title == "全市重点项目建设推进会召开"
     assert ex.body.startswith("2月27日")

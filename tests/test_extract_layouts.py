@@ -89,7 +89,8 @@ def test_script_attachment_from_foreign_host_is_ignored() -> None:
 
 def test_base_href_is_used_for_attachment_urls() -> None:
     raw = ("<html><head><base href='http://files.example.gov.cn/doc/'></head><body><h1>关于公示的通知</h1>"
-           "<div id='zoom'><p>现将有关情况公示如下，请监督。</p><p><a href='list.xlsx'>名单</a></p></div></body></html>")
+           "<div id='zoom'><p>现将有关情况公示如下，请监督。</p>"
+           "<p><a href='list.xlsx'>名单</a></p></div></body></html>")
     ex = extract(raw.encode("utf-8"), "http://www.example.gov.cn/a/1.html")
     assert ex.attachments == [{"url": "http://files.example.gov.cn/doc/list.xlsx", "text": "名单"}]
 
@@ -104,11 +105,12 @@ def test_two_line_heading_matches_meta_title() -> None:
 def test_date_span_next_to_heading_in_same_wrapper_and_no_known_container() -> None:
     raw = ("<html><head><title>关于做好2023年防汛工作的通知-某市水利局</title></head><body>"
            "<div class='top'>今天是2026年11月25日 星期三</div>"
-           "<div class='menu'><a href='/'>首页</a> <a href='/a'>机构概况</a> <a href='/b'>政务公开</a> <a href='/c'>互动交流</a></div>"
+           "<div class='menu'><a href='/'>首页</a> <a href='/a'>机构概况</a> <a href='/b'>政务公开</a> "
+           "<a href='/c'>互动交流</a></div>"
            "<div class='art-head'><h1>关于做好2023年防汛工作的通知</h1><span class='time'>2023-05-06</span> "
            "<span>浏览：123</span></div><div class='art-body'><p>各县区水利局：入汛以来，我市降雨偏多，"
            "为切实做好防汛工作，现通知如下。</p><p>一、压实防汛责任，落实各项措施，确保安全度汛。</p>"
-           "<p>某市水利局</p><p>2023年5月5日</p></div></body></html>").encode("utf-8")
+           "<p>某市水利局</p><p>2023年5月5日</p></div></body></html>").encode()
     ex = extract(raw, "http://slj.example.gov.cn/a.html")
     assert ex.title == "关于做好2023年防汛工作的通知"
     assert (ex.published, ex.date_source) == ("2023-05-06", "visible")
@@ -117,17 +119,20 @@ def test_date_span_next_to_heading_in_same_wrapper_and_no_known_container() -> N
 
 
 def test_weekday_date_under_heading_while_header_clock_says_today() -> None:
-    raw = ("<html><head><title>关于某事的通知_某市</title></head><body><div class='top'>今天是2026年11月25日 星期三</div>"
+    raw = ("<html><head><title>关于某事的通知_某市</title></head><body>"
+           "<div class='top'>今天是2026年11月25日 星期三</div>"
            "<h1>关于某事的通知</h1><div class='d'>2023年02月28日 星期二</div><div id='zoom'><p>现将有关事项通知如下，"
-           "请遵照执行。</p></div></body></html>").encode("utf-8")
+           "请遵照执行。</p></div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert (ex.published, ex.date_source) == ("2023-02-28", "visible")
 
 
 def test_meeting_time_in_text_does_not_beat_pubdate_meta() -> None:
-    raw = ("<html><head><meta name='PubDate' content='2023-02-20 10:00'><title>关于召开安全生产工作会议的通知_某市</title>"
-           "</head><body><div class='TRS_Editor'><p>会议时间：2023年3月1日上午9时</p><p>各县区：经研究，决定召开全市安全"
-           "生产工作会议，现将有关事项通知如下。</p></div></body></html>").encode("utf-8")
+    raw = ("<html><head><meta name='PubDate' content='2023-02-20 10:00'>"
+           "<title>关于召开安全生产工作会议的通知_某市</title>"
+           "</head><body><div class='TRS_Editor'><p>会议时间：2023年3月1日上午9时</p>"
+           "<p>各县区：经研究，决定召开全市安全"
+           "生产工作会议，现将有关事项通知如下。</p></div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert (ex.published, ex.date_source) == ("2023-02-20T10:00:00+08:00", "meta")
 
@@ -136,7 +141,7 @@ def test_meeting_time_in_text_does_not_beat_pubdate_meta() -> None:
 def test_heading_wrapper_holding_the_date_line(meta: str) -> None:
     raw = (f"<html><head>{meta}<title>某市人民政府</title></head><body><div class='title'>关于某某事项的通知"
            "<span>发布时间：2023-02-28</span></div><div id='zoom'><p>现将有关事项通知如下，请遵照执行。</p></div>"
-           "</body></html>").encode("utf-8")
+           "</body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert ex.title == "关于某某事项的通知"
     assert ex.published == "2023-02-28"
@@ -147,7 +152,7 @@ def test_disclosure_table_inside_the_text_block_is_removed_and_signature_is_not_
            "<tr><td>索引号：</td><td>123/2023-1</td><td>发布机构：</td><td>某市政府</td></tr>"
            "<tr><td>发布日期：</td><td>2023-02-28</td><td>文号：</td><td>某政发〔2023〕1号</td></tr></table>"
            "<h1>关于某事的通知</h1><p>各县区：现将有关事项通知如下，请遵照执行。</p><p>某市人民政府</p>"
-           "<p>2023年2月27日</p></div></body></html>").encode("utf-8")
+           "<p>2023年2月27日</p></div></body></html>").encode()
     ex = extract(raw, "http://x.gov.cn/a.html")
     assert (ex.published, ex.date_source) == ("2023-02-28", "disclosure_block")
     assert ex.body == "各县区：现将有关事项通知如下，请遵照执行。\n某市人民政府\n2023年2月27日"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crawler.extract import extract
-from crawler.extract.dom import parse
 from crawler.extract.article.meta import disclosure_block, gov_meta
+from crawler.extract.dom import parse
 
 
 def _fields(html: str) -> dict[str, str]:
@@ -46,7 +46,8 @@ def test_single_label_is_not_a_block() -> None:
 
 def test_meta_tags_any_case_and_attribute_order() -> None:
     meta, titles = gov_meta(parse(
-        "<html><head><meta content='1101070001' name='SiteIDCode'><meta name='sitename' content='北京市石景山区人民政府'>"
+        "<html><head><meta content='1101070001' name='SiteIDCode'>"
+        "<meta name='sitename' content='北京市石景山区人民政府'>"
         "<meta name='SiteDomain' content='http://www.bjsjs.gov.cn/'><meta name='ColumnName' content='null'>"
         "<meta name='ArticleTitle' content='关于某事的通知'><meta name='PubDate' content='2020年08月02日'>"
         "<meta name='Author' content='<?php echo $name?>'></head><body></body></html>"))
@@ -66,24 +67,26 @@ def test_pubdate_meta_used_when_nothing_visible_and_keeps_time() -> None:
 
 def test_breadcrumb_trail() -> None:
     raw = ("<html><body><div class='position'>当前位置：<a href='/'>首页</a> &gt;&gt; <a href='/xw/'>新闻</a> &gt;&gt; "
-           "<a href='/gsgg/'>公示公告</a> &gt;&gt; 正文</div><h1>关于某事的公示</h1><div id='zoom'><p>现将有关情况公示如下，"
-           "请监督。</p></div></body></html>").encode("utf-8")
+           "<a href='/gsgg/'>公示公告</a> &gt;&gt; 正文</div><h1>关于某事的公示</h1>"
+           "<div id='zoom'><p>现将有关情况公示如下，请监督。</p></div></body></html>").encode()
     assert extract(raw, "http://x.gov.cn/a.html").metadata["breadcrumb"] == "首页 > 新闻 > 公示公告 > 正文"
     raw = ("<html><body><ul><li>当前位置：<a href='/'>首页</a></li><li><a href='/a'>政务信息</a></li>"
            "<li><a href='/b'>行政处罚</a></li></ul><h1>关于某事的公示</h1><div id='zoom'><p>现将有关情况公示如下，"
-           "请监督。</p></div></body></html>").encode("utf-8")
+           "请监督。</p></div></body></html>").encode()
     assert extract(raw, "http://x.gov.cn/a.html").metadata["breadcrumb"] == "首页 > 政务信息 > 行政处罚"
 
 
-def test_gkmlpt_style_table_with_名称_row() -> None:
+def test_gkmlpt_style_table_with_名称_row() -> None:  # noqa: N802 — 名称 is the label under test
     raw = ("<html><head><title>广州市某局</title></head><body><div class='classify'><table><tbody>"
            "<tr><td class='first'>索引号：</td><td>114401000000000000-2/2023-00123</td><td class='first'>分类：</td>"
            "<td>其他</td></tr><tr><td class='first'>发布机构：</td><td>广州市某局</td><td class='first'>成文日期：</td>"
-           "<td>2023-02-27</td></tr><tr><td class='first'>名称：</td><td colspan='3'>广州市某局关于做好某项工作的通知</td></tr>"
-           "<tr><td class='first'>文号：</td><td>穗某〔2023〕1号</td><td class='first'>发布日期：</td><td>2023-02-28</td></tr>"
-           "</tbody></table></div><div class='content'><h1 class='title document-number'>广州市某局关于做好某项工作的通知"
+           "<td>2023-02-27</td></tr>"
+           "<tr><td class='first'>名称：</td><td colspan='3'>广州市某局关于做好某项工作的通知</td></tr>"
+           "<tr><td class='first'>文号：</td><td>穗某〔2023〕1号</td>"
+           "<td class='first'>发布日期：</td><td>2023-02-28</td></tr></tbody></table></div>"
+           "<div class='content'><h1 class='title document-number'>广州市某局关于做好某项工作的通知"
            "</h1><div class='article-content'><p>各区某局：</p><p>现将有关事项通知如下，请认真贯彻落实。</p>"
-           "<p>广州市某局</p><p>2023年2月27日</p></div></div></body></html>").encode("utf-8")
+           "<p>广州市某局</p><p>2023年2月27日</p></div></div></body></html>").encode()
     ex = extract(raw, "http://www.gz.gov.cn/gkmlpt/content/8/8812/post_8812345.html")
     assert ex.title == "广州市某局关于做好某项工作的通知"
     assert ex.published == "2023-02-28"

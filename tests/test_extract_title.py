@@ -25,7 +25,7 @@ def test_title_segments(title: str, segments: list[str]) -> None:
 
 
 def _page(head: str, body: str) -> bytes:
-    return f"<html><head>{head}</head><body>{body}</body></html>".encode("utf-8")
+    return f"<html><head>{head}</head><body>{body}</body></html>".encode()
 
 
 TEXT = "<div id='zoom'><p>现将有关事项通知如下，请结合实际认真贯彻执行。</p></div>"

@@ -6,7 +6,6 @@ import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
-
 from crawler.outcome import mass_gone_detail
 from crawler.service.bookkeeping import after_crawl
 from crawler.service.health import evaluate

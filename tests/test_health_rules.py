@@ -6,7 +6,6 @@ import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
 
 from archive import Archive
-
 from archive.timeutil import parse_interval
 from crawler.service.bookkeeping import after_crawl
 from crawler.service.health import HealthConfig, evaluate, format_health, health_rows, is_blocked

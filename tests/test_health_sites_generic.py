@@ -22,7 +22,7 @@ def test_sites_lists_generic_archive_sites(tmp_path):
     _generic_crawl(db)
     text = CliRunner().invoke(cli, ["--db", str(db), "sites"])
     assert text.exit_code == 0, text.output
-    line = next(l for l in text.output.splitlines() if l.startswith("127.0.0.1"))
+    line = next(row for row in text.output.splitlines() if row.startswith("127.0.0.1"))
     assert "(generic)" in line and "(finished)" in line
     rows = {r["name"]: r for r in json.loads(
         CliRunner().invoke(cli, ["--db", str(db), "sites", "--json"]).output)}
@@ -35,7 +35,7 @@ def test_sites_health_lists_generic_archive_sites(tmp_path):
     _generic_crawl(db)
     result = CliRunner().invoke(cli, ["--db", str(db), "sites", "--health"])
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if l.startswith("127.0.0.1"))
+    line = next(row for row in result.output.splitlines() if row.startswith("127.0.0.1"))
     assert "(generic)" in line and "ok" in line
     rows = json.loads(CliRunner().invoke(cli, ["--db", str(db), "sites", "--health", "--json"]).output)
     generic = [r for r in rows if r["site"] == "127.0.0.1"]

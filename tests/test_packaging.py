@@ -7,10 +7,10 @@ import sys
 
 from click.testing import CliRunner
 
+from crawler.cli import cli
+
 
 def test_console_script_help() -> None:
-    from crawler.cli import cli
-
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output

@@ -7,10 +7,15 @@ from datetime import timedelta
 import pytest
 from helpers_watch import Clock, MemoryArchive, crawl_stats
 
-from archive.timeutil import format_interval, parse_interval
+from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.service.bookkeeping import after_crawl
 from crawler.service.schedule import (
-    SiteSchedule, backoff_delay, due_sites, load_schedules, next_due, record_outcome,
+    SiteSchedule,
+    backoff_delay,
+    due_sites,
+    load_schedules,
+    next_due,
+    record_outcome,
 )
 from crawler.sites import UnknownSite
 
@@ -29,7 +34,7 @@ def test_parse_interval(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "6x", "h", "0m", "-5m", "6h and then some", "1.5.2h"])
 def test_parse_interval_rejects_nonsense(text):
-    with pytest.raises(ValueError):
+    with pytest.raises(IntervalError, match="invalid interval"):
         parse_interval(text)
 
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from helpers_watch import Clock, crawl_stats, receiver
 
 from archive import Archive
-from crawler.service.health import format_health, site_health
 from crawler.service.bookkeeping import post_crawl
+from crawler.service.health import format_health, site_health
 from crawler.service.schedule import select_due
 
 

@@ -9,9 +9,9 @@ from helpers_watch import receiver
 
 from archive import Archive
 from crawler.cli.options import CliState
+from crawler.cli.watch import notify_command, watch_command
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
-from crawler.cli.watch import notify_command, watch_command
 
 
 @click.group()

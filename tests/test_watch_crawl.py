@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import Archive
+from archive import Archive, ArchiveError
 from crawler.demo.server import DemoServer
 from crawler.demo.site import demo_site
 from crawler.service.locks import is_locked
@@ -78,7 +78,7 @@ def _started(db: Path) -> bool:
     try:
         with Archive(db) as archive:
             return bool(archive.crawls(site="demo"))
-    except Exception:
+    except (ArchiveError, sqlite3.Error, OSError):  # the crawl is still creating the file
         return False
 
 

@@ -8,7 +8,14 @@ import sys
 import textwrap
 
 from crawler.service.locks import (
-    HELD_LOCKS_ENV, FileLock, SiteBusy, hold_sites, is_locked, lock_dir, lock_path, site_lock,
+    HELD_LOCKS_ENV,
+    FileLock,
+    SiteBusy,
+    hold_sites,
+    is_locked,
+    lock_dir,
+    lock_path,
+    site_lock,
 )
 
 HOLD = textwrap.dedent("""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 from helpers_watch import Clock, FakeSite, fake_watch_config, receiver
 
@@ -50,9 +52,6 @@ def test_a_site_locked_by_another_crawl_is_skipped_not_crawled_twice(tmp_path, c
 
 
 def test_the_child_crawl_inherits_the_lock_and_a_concurrent_crawl_is_refused(tmp_path):
-    import subprocess
-    import sys
-
     fake = FakeSite(tmp_path)
     fake.set_modes(a="sleep:0.6")
     watcher = Watcher(fake_watch_config(tmp_path, ["a"]))

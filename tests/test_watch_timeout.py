@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from helpers_watch import Clock, FakeSite, fake_watch_config
 
 from archive import Archive
-from crawler.service.locks import is_locked
 from crawler.cli.watch import watch_command
+from crawler.service.locks import is_locked
 from crawler.service.watch import DEFAULT_CRAWL_TIMEOUT, WatchConfig, Watcher
 
 

@@ -76,7 +76,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
       gov-archive crawl --all --full -s DOWNLOAD_DELAY=0.5
     """
     # Scrapy and Twisted take about a second to import: only the crawl command loads them.
-    from crawler.service.crawls import CrawlError, run_and_report
+    from crawler.service.crawls import CrawlError, run_and_report  # noqa: PLC0415 — heavy, see above
 
     chosen = _choose(site_names, urls, all_sites or (due and not (site_names or urls)),
                      sites_dir)

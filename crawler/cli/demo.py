@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from crawler.demo.scenario import Scenario
+
 
 @click.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -23,8 +25,6 @@ def demo(db_path: Path | None, keep: bool, port: int) -> None:
     it, publishes one notice, edits one and withdraws one, crawls again with --full, then
     shows what `new`, `changes` and `diff` report. The archive is kept for you to explore.
     """
-    from crawler.demo.scenario import Scenario
-
     if db_path is None:
         db_path = Path(tempfile.mkdtemp(prefix="gov-archive-demo-")) / "demo.db"
     elif db_path.exists():

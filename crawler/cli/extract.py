@@ -17,7 +17,7 @@ USER_AGENT = "gov-archive/0.1 (+extract command)"
 def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https only)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # http/https only (checked by the caller)
             headers = {k.lower(): v for k, v in response.headers.items()}
             return response.read(), headers, response.status, response.geturl()
     except urllib.error.HTTPError as err:  # challenge pages come with 412/521: still worth classifying

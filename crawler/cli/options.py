@@ -61,7 +61,7 @@ def parse_settings_option(
 ) -> dict[str, Any]:
     """Click callback: ``-s NAME=VALUE`` pairs as a dict of checked values (usage errors)."""
     # Scrapy's settings take about a second to import: only commands given -s load them.
-    from crawler.service.overrides import BadSetting, check_settings
+    from crawler.service.overrides import BadSetting, check_settings  # noqa: PLC0415 — heavy, see above
 
     settings: dict[str, str] = {}
     for pair in pairs:
@@ -82,7 +82,7 @@ def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | No
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()  # noqa: DTZ007 — a day, no zone
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
 

@@ -19,7 +19,6 @@ from crawler.cli.options import (
 )
 from crawler.service.bookkeeping import post_crawl
 from crawler.service.schedule import load_schedules
-from crawler.sites import load_sites, pick_sites
 from crawler.service.watch import (
     DEFAULT_CRAWL_TIMEOUT,
     WatchConfig,
@@ -28,6 +27,8 @@ from crawler.service.watch import (
     open_archive_for,
     setup_logging,
 )
+from crawler.sites import load_sites, pick_sites
+
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:

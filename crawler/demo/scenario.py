@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -226,7 +226,7 @@ class Scenario:
 
 def _next_second() -> datetime:
     """Wait for the next whole second and return it: events after it belong to the re-crawl."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     mark = now.replace(microsecond=0) + timedelta(seconds=1)
     time.sleep((mark - now).total_seconds())
     return mark

@@ -13,7 +13,7 @@ import random
 import re
 import threading
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from crawler.demo import render, text
 from crawler.demo.model import Article, Attachment, Block, Column, Resource, cn_day
@@ -74,7 +74,7 @@ class DemoSite:
     # -- changes -------------------------------------------------------------------------
     def publish(self, article: Article, *, now: datetime | None = None) -> None:
         """Add `article` at the top of its column (page 1), as a CMS publish does."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         with self._lock:
             article.modified = now
             column = self.columns[article.column]
@@ -91,11 +91,11 @@ class DemoSite:
             if blocks == art.blocks:
                 raise ValueError(f"{old!r} is not in {path}")
             art.blocks = blocks
-            art.modified = now or datetime.now(timezone.utc)
+            art.modified = now or datetime.now(UTC)
 
     def withdraw(self, path: str, *, now: datetime | None = None) -> None:
         """Take an article down: its page and attachments answer 404, lists drop it."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         with self._lock:
             art = self._articles[path]
             column = self.columns[art.column]
@@ -274,9 +274,9 @@ def generate_site(*, notices: int = 15, policies: int = 12, notice_page_size: in
                      enumerate(gen.dates(policies, NEWEST - timedelta(days=1, hours=-6)))]
     for column in (tzgg, zcwj):
         for art in column.articles:
-            art.modified = (art.published + timedelta(minutes=7)).astimezone(timezone.utc)
+            art.modified = (art.published + timedelta(minutes=7)).astimezone(UTC)
         column.modified = max((a.modified for a in column.articles if a.modified),
-                              default=NEWEST.astimezone(timezone.utc))
+                              default=NEWEST.astimezone(UTC))
         _link_related(column)
     return DemoSite([tzgg, zcwj], generator=gen)
 

@@ -24,7 +24,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.sites import site_of
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings

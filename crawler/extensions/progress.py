@@ -17,7 +17,7 @@ from crawler.outcome import count, failed_requests
 from crawler.sites import site_of
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
 

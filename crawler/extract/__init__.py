@@ -18,4 +18,4 @@ from __future__ import annotations
 from .article.core import extract
 from .model import PAGE_CLASSES, Extraction
 
-__all__ = ["extract", "Extraction", "PAGE_CLASSES"]
+__all__ = ["PAGE_CLASSES", "Extraction", "extract"]

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
+
+from dateutil import parser as du
 
 BEIJING = "+08:00"
+_BEIJING_TZ = timezone(timedelta(hours=8))
 
 NUM_DT = re.compile(
     r"(?<![\d.])(?P<y>(?:19|20)\d{2})\s*(?P<s1>年|[-/.])\s*(?P<m>\d{1,2})\s*(?P<s2>月|[-/.])\s*(?P<d>\d{1,2})(?!\d)"
@@ -46,7 +50,7 @@ def nfkc(s: str) -> str:
 
 def _iso(y: int, m: int, d: int, hh: int | None = None, mm: int | None = None, ss: int | None = None) -> str | None:
     try:
-        dt = datetime(y, m, d, hh or 0, mm or 0, ss or 0)
+        dt = datetime(y, m, d, hh or 0, mm or 0, ss or 0, tzinfo=_BEIJING_TZ)
     except ValueError:
         return None
     if not 1949 <= y <= 2100:
@@ -63,8 +67,8 @@ def _cn_small(s: str) -> int | None:
         tens, _, units = s.partition("十")
         if len(tens) > 1 or len(units) > 1:
             return None
-        t = _DIGITS.get(tens, None) if tens else 1
-        u = _DIGITS.get(units, None) if units else 0
+        t = _DIGITS.get(tens) if tens else 1
+        u = _DIGITS.get(units) if units else 0
         if t is None or u is None:
             return None
         return t * 10 + u
@@ -103,7 +107,7 @@ def _to_beijing(local: str, zone: str) -> str:
         digits = zone[1:].replace(":", "")
         offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     dt = datetime.fromisoformat(local).replace(tzinfo=timezone(offset))
-    return dt.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
+    return dt.astimezone(_BEIJING_TZ).strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
 
 
 def _cn_match(m: re.Match[str]) -> str | None:
@@ -163,16 +167,15 @@ def _western(text: str) -> str | None:
     """Month-name and RFC 2822 dates ("Feb 28, 2023", "Tue, 28 Feb 2023 10:30:00 GMT")."""
     if not _WESTERN_HINT.search(text) or re.search(r"[\u3000-\u9fff]", text) or len(text) > 60:
         return None
-    from dateutil import parser as du  # local import: only needed for rare Western dates
-
     try:
-        dt = du.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
+        # naive on purpose: with an aware default, a date without a zone would look zoned below
+        dt = du.parse(text, fuzzy=False, default=datetime(1900, 1, 1))  # noqa: DTZ001
     except (ValueError, OverflowError):
         return None
     if dt.year == 1900:
         return None
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone(timedelta(hours=8)))
+        dt = dt.astimezone(_BEIJING_TZ)
         return dt.strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
     if (dt.hour, dt.minute, dt.second) != (0, 0, 0):
         return dt.strftime("%Y-%m-%dT%H:%M:%S") + BEIJING

@@ -14,8 +14,8 @@ too and decoded damaged pages worse.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Mapping
 from email.message import Message
-from typing import Mapping
 
 from bs4.dammit import EncodingDetector
 from w3lib.encoding import resolve_encoding

@@ -13,13 +13,15 @@ _CLOSING = re.compile(r"</(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
-BLOCK = frozenset(
-    "p div section article h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tr form header "
-    "footer center address figure figcaption hr main nav aside fieldset caption tbody thead tfoot "
-    "title body html".split()
-)
-SKIP = frozenset("script style noscript template iframe object embed select option button input "
-                 "textarea svg canvas video audio map head".split())
+BLOCK = frozenset((
+    "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+    "blockquote", "pre", "table", "tr", "form", "header", "footer", "center", "address", "figure", "figcaption",
+    "hr", "main", "nav", "aside", "fieldset", "caption", "tbody", "thead", "tfoot", "title", "body", "html",
+))
+SKIP = frozenset((
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "select", "option", "button",
+    "input", "textarea", "svg", "canvas", "video", "audio", "map", "head",
+))
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HIDDEN_CLASSES = frozenset(("ng-hide", "hide", "hidden", "d-none"))
@@ -39,14 +41,15 @@ def is_hidden(el: etree._Element) -> bool:
 def prune(root: etree._Element) -> None:
     """Drop scripts, styles, comments and hidden elements (keeping tails); hidden article text
     next to an expand toggle (展开全文) is kept."""
-    doomed = [el for el in root.iter(*_REMOVED_TAGS)]
+    doomed = list(root.iter(*_REMOVED_TAGS))
     body = root.find("body")
     for el in (body.iter(etree.Element) if body is not None else ()):
         style, cls = el.get("style"), el.get("class")
-        if (style and ("none" in style or "hidden" in style)) or \
-                (cls and ("hide" in cls or "hidden" in cls or "d-none" in cls)) or el.get("hidden") is not None:
-            if is_hidden(el) and not _collapsed_text(el):
-                doomed.append(el)
+        maybe_hidden = ((style and ("none" in style or "hidden" in style))
+                        or (cls and ("hide" in cls or "hidden" in cls or "d-none" in cls))
+                        or el.get("hidden") is not None)
+        if maybe_hidden and is_hidden(el) and not _collapsed_text(el):
+            doomed.append(el)
     for el in doomed:
         drop(el)
 

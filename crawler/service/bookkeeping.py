@@ -115,7 +115,7 @@ def report_crawls(
         try:
             report.results[site.name] = after_crawl(archive, site, now=now,
                                                     max_backoff=max_backoff)
-        except Exception as error:  # one site's book-keeping must not stop the rest
+        except Exception as error:  # noqa: BLE001 — one site's book-keeping must not stop the rest
             log_failure(error, "book-keeping of %s failed", site.name)
             report.errors.append(f"{site.name}: could not update its schedule state: {error}")
     if deliver:
@@ -129,7 +129,7 @@ def _deliver(archive: Any, db_path: str | Path, sinks: list[alerts.Sink], report
     for sink in sinks:
         try:
             report.deliveries += alerts.deliver_all(archive, db_path, [sink], **options)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — nothing raises (see report_crawls)
             log_failure(error, "webhook delivery failed")
             report.errors.append(f"webhook {alerts.redact(sink.url)}: delivery failed: {error}")
 
@@ -153,6 +153,6 @@ def post_crawl(
 def log_failure(error: Exception, message: str, *args: object) -> None:
     """Log an expected archive failure in one line; anything else with its traceback."""
     if isinstance(error, ArchiveError):
-        log.warning(message + ": %s", *args, error)
+        log.warning(message + ": %s", *args, error)  # noqa: G003 — extends the caller's format, args stay lazy
     else:
-        log.exception(message, *args)
+        log.error(message, *args, exc_info=error)

@@ -117,7 +117,7 @@ def claim_sites(db_path: str | os.PathLike[str],
     the lock, we know no crawl of the site is running.
     """
     with locks.hold_sites(db_path, names) as (held, busy):
-        _finish_open_crawls(db_path, {name: ("interrupted", KILLED) for name in held})
+        _finish_open_crawls(db_path, dict.fromkeys(held, ("interrupted", KILLED)))
         yield held, busy
 
 

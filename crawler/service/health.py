@@ -253,12 +253,13 @@ def format_health(rows: list[dict[str, Any]]) -> str:
     lines = [header]
     for row in rows:
         lines.append((
-            row["site"] + (" (generic)" if row.get("generic") else ""), row["health"], row["last_crawl"] or "-", row["last_outcome"] or "-",
+            row["site"] + (" (generic)" if row.get("generic") else ""), row["health"],
+            row["last_crawl"] or "-", row["last_outcome"] or "-",
             "-" if row["announcements"] is None else str(row["announcements"]),
             "now" if row["due"] else (row["next_due"] or "-"),
         ))
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
-    out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip() for line in lines]
+    out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     for row in rows:
         event = row["last_health_event"]
         if event:

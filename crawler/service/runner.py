@@ -105,7 +105,7 @@ class ShutdownSignals:
         self._stopping: asyncio.Future[None] | None = None
         # Importing twisted.internet.reactor installs a reactor unless one is installed:
         # only import it here, once AsyncCrawlerProcess has installed the asyncio one.
-        from twisted.internet import reactor
+        from twisted.internet import reactor  # noqa: PLC0415 — must follow the reactor install
 
         self.reactor: Any = reactor
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,7 +111,7 @@ def due_sites(
     for site in sites:
         when = next_due(archive, site)
         if when is None or when <= now:
-            due.append((when or datetime.min.replace(tzinfo=timezone.utc), site))
+            due.append((when or datetime.min.replace(tzinfo=UTC), site))
     due.sort(key=lambda pair: pair[0])
     return [site for _, site in due]
 

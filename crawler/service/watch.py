@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from archive import Archive
 from archive.timeutil import format_interval, utcnow
@@ -66,10 +66,10 @@ def crawl_argv_for(
     return argv
 
 
-def open_archive_for(db_path: str | Path) -> Callable[[], ContextManager[Any]]:
+def open_archive_for(db_path: str | Path) -> Callable[[], contextlib.AbstractContextManager[Any]]:
     """Open the archive at `db_path` (created if missing) for one short piece of work."""
 
-    def opener() -> ContextManager[Any]:
+    def opener() -> contextlib.AbstractContextManager[Any]:
         return Archive(db_path, create=True)
 
     return opener
@@ -82,7 +82,7 @@ class WatchConfig:
     db_path: Path
     sites: Callable[[], list[SiteSchedule]]
     crawl_argv: CrawlArgv
-    open_archive: Callable[[], ContextManager[Any]]
+    open_archive: Callable[[], contextlib.AbstractContextManager[Any]]
     max_parallel: int = 2
     interval: float = 60.0  # seconds between scheduling passes
     stop_timeout: float = 30.0
@@ -185,14 +185,14 @@ class Watcher:
         """Due sites that are not running here and not held back in this process."""
         try:
             sites = self.config.sites()
-        except Exception as error:  # a broken definition must not stop the watcher
+        except Exception as error:  # noqa: BLE001 — a broken definition must not stop the watcher
             log.error("cannot load site definitions: %s", error)
             return []
         now = self.config.clock()
         try:
             with self.config.open_archive() as archive:
                 due = due_sites(archive, sites, now=now)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — the watcher outlives a bad archive; next pass retries
             log.error("cannot read the archive: %s", error)
             return []
         return [
@@ -221,7 +221,7 @@ class Watcher:
                 last = archive.last_finished_crawl(site.name)
             log_file = self._open_log(site)
             process = _spawn(list(cfg.crawl_argv(site)), site.name, lock, log_file)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — whatever failed: release, book it, keep watching
             lock.release()
             log.error("could not start crawl of %s: %s", site.name, error)
             self._book(site, None, f"error: {error}", exit_code=None)
@@ -235,7 +235,7 @@ class Watcher:
         if self.config.log_dir is None:
             return None
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        return open(self.config.log_dir / f"{site.name}.log", "ab")  # noqa: SIM115 (closed in _finish)
+        return open(self.config.log_dir / f"{site.name}.log", "ab")  # closed in _finish
 
     def _reap(self) -> bool:
         """Stop crawls over their time limit, book-keep every crawl that ended; True if any did."""
@@ -297,7 +297,7 @@ class Watcher:
                                   report.health(site.name))
                 self.failures += classify(outcome) == "failure"
                 self._note_deliveries(report.deliveries)
-        except Exception as error:  # watch keeps going whatever one site does
+        except Exception as error:  # noqa: BLE001 — watch keeps going whatever one site does
             log_failure(error, "book-keeping of %s failed", site.name)
 
     def _conclude(
@@ -363,7 +363,7 @@ class Watcher:
                                                    now=self.config.clock(), **self.config.delivery_options):
                     if delivery.error:
                         self.failed_sinks.add(delivery.sink)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — retried next pass; the watcher keeps going
             log.error("webhook retry failed: %s", error)
             self.failed_sinks.update(sinks)
 

@@ -30,7 +30,7 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -41,15 +41,15 @@ from archive.timeutil import parse_interval, parse_iso
 from archive.urls import canonical_url as canonical
 from crawler.extensions.jobdir import RECOVERY_STAT
 from crawler.extract import extract
-from crawler.extract.dates import parse_date
 from crawler.extract.classify import looks_like_antibot
+from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.pipelines import ArchivePipeline
 from crawler.sites import SiteDef
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -185,8 +185,8 @@ class GovSpider(scrapy.Spider):
         docs = list(self._known.values())
         if self.full:
             return docs
-        interval, now = self._revisit_interval(), datetime.now(timezone.utc)
-        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        interval, now = self._revisit_interval(), datetime.now(UTC)
+        oldest = datetime.min.replace(tzinfo=UTC)
         due = [d for d in docs if (parse_iso(d.get("last_checked")) or oldest) <= now - interval]
         # Live documents first: a gone one's last_checked stays at its withdrawal (mark_gone
         # writes nothing while it stays gone), so gone documents would otherwise fill

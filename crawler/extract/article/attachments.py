@@ -6,10 +6,9 @@ import html
 import re
 from urllib.parse import unquote, urljoin, urlsplit
 
-
 from lxml import etree
 
-from ..dom import plain_text, squash
+from crawler.extract.dom import plain_text, squash
 
 EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt",
               "ppt", "pptx", "csv", "ceb", "tif", "tiff")
@@ -25,9 +24,7 @@ def is_attachment_href(href: str, text: str = "") -> bool:
     path = href.split("#", 1)[0]
     if _EXT_RE.search(path):
         return True
-    if "downfile.jsp" in path or "download" in path.lower() and _NAME_EXT_RE.search(text or ""):
-        return True
-    return False
+    return "downfile.jsp" in path or ("download" in path.lower() and _NAME_EXT_RE.search(text or "") is not None)
 
 
 def script_links(scripts: list[str]) -> list[tuple[str, str]]:

@@ -6,7 +6,8 @@ import re
 
 from lxml import etree
 
-from ..dom import compact, drop, text_of, within
+from crawler.extract.dom import compact, drop, text_of, within
+
 from .containers import Stats
 
 # Noise inside a container: class/id tokens starting with these.
@@ -123,10 +124,15 @@ _TRAILING = re.compile(
 )
 
 
-_RELATED_HEAD = re.compile(r"^[【\[]?(?:相关|相关的|推荐|延伸|热点|最新)(?:信息|文章|新闻|链接|阅读|稿件|文件|附件|内容|政策|解读)?[】\]]?\s*[:：]?$")
+_RELATED_HEAD = re.compile(
+    r"^[【\[]?(?:相关|相关的|推荐|延伸|热点|最新)"
+    r"(?:信息|文章|新闻|链接|阅读|稿件|文件|附件|内容|政策|解读)?[】\]]?\s*[:：]?$"
+)
 
 
-_COUNTER = re.compile(r"^[【\[(（]?\s*(?:浏览|阅读|点击|访问|查看)(?:次数|量|数|人次)?\s*[:：]?\s*\d*\s*次?\s*[】\])）]?$")
+_COUNTER = re.compile(
+    r"^[【\[(（]?\s*(?:浏览|阅读|点击|访问|查看)(?:次数|量|数|人次)?\s*[:：]?\s*\d*\s*次?\s*[】\])）]?$"
+)
 
 
 def is_toolbar(line: str) -> bool:
@@ -156,7 +162,7 @@ def clean_lines(text: str, title: str, *, date_lines: set[str] | None = None,
                 cut = i + 1
                 break
         lines = lines[cut:]
-    while lines and (_LEADING.match(lines[0]) and len(lines[0]) < 120 or
+    while lines and ((_LEADING.match(lines[0]) and len(lines[0]) < 120) or
                      (date_lines and lines[0] in date_lines) or compact(lines[0]) == key):
         lines.pop(0)
     # an info bar under a subtitle or 文号 line: 发改电〔2023〕56号 / 发布时间：2023/02/28 来源：…

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-
 # Containers used by the big gov CMSs (TRS, Hanweb, UCAP/开普云, gkmlpt ...) and common templates.
 KNOWN_IDS = ("UCAP-CONTENT", "zoom", "Zoom", "fontzoom", "zoomcon", "zoomCon", "BodyLabel", "contentText",
              "ContentRegion", "art_content", "article_content", "mainText", "zhengwen", "div_zhengwen",

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from .. import classify
-from ..dates import nfkc
-from ..decoding import decode_html
-from ..dom import inline_text, parse, prune, within
-from ..model import Extraction
+from crawler.extract import classify
+from crawler.extract.dates import nfkc
+from crawler.extract.decoding import decode_html
+from crawler.extract.dom import inline_text, parse, prune, within
+from crawler.extract.model import Extraction
+
 from . import attachments as att
 from . import cleanup, containers
 from . import embedded as records
@@ -73,8 +74,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     title_el = choice.element if choice else None
     ex.title = choice.text if choice else ""
     ex.title_source = choice.source if choice else None
-    _merge_metadata(meta, fields, _info_bar(root, title_el, container, order),
-                    breadcrumb(elements, order.get(container, len(elements)) if container is not None else len(elements)))
+    text_start = order.get(container, len(elements)) if container is not None else len(elements)
+    _merge_metadata(meta, fields, _info_bar(root, title_el, container, order), breadcrumb(elements, text_start))
 
     visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, _block_rows(holders))
     if container is not None:

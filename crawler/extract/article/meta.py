@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..dom import compact, inline_text, squash
+from crawler.extract.dom import compact, inline_text, squash
 
 # <meta name> (lower-cased) -> metadata key
 META_KEYS = {
@@ -183,7 +183,7 @@ def _read_field(el: etree._Element) -> list[tuple[str, str]]:
 
 def _split_inline(line: str) -> list[tuple[str, str]]:
     """'索 引 号：X 发布机构：Y' -> [(index_no, X), (issuer, Y)]."""
-    matches = [m for m in _LABEL_RE.finditer(line)]
+    matches = list(_LABEL_RE.finditer(line))
     out = []
     for i, m in enumerate(matches):
         label = compact(m.group(1))
@@ -195,7 +195,9 @@ def _split_inline(line: str) -> list[tuple[str, str]]:
     return out
 
 
-_CRUMB_LABEL = re.compile(r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前的位置)\s*(?:是|为)?\s*[:：]?\s*")
+_CRUMB_LABEL = re.compile(
+    r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前的位置)\s*(?:是|为)?\s*[:：]?\s*"
+)
 _CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|→|/|＞＞|＞|\\)\s*")
 
 

@@ -13,17 +13,20 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import date_from_url, find_dates, nfkc, parse_date
-from ..dom import compact, inline_text, squash, within
-from ..model import Extraction
+from crawler.extract.dates import date_from_url, find_dates, nfkc, parse_date
+from crawler.extract.dom import compact, inline_text, squash, within
+from crawler.extract.model import Extraction
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
-INLINE = frozenset("span i em b strong font label a small sup sub u time abbr cite".split())
+INLINE = frozenset(("span", "i", "em", "b", "strong", "font", "label", "a", "small", "sup", "sub", "u", "time",
+                    "abbr", "cite"))
 _VISIBLE_LABEL = re.compile(
     r"(?:发布日期|发布时间|发文日期|公开日期|信息提供日期|发表时间|发表日期|上传时间|发稿时间|"
     r"(?<![\u4e00-\u9fff])(?:时间|日期)|发布)\s*[:：]?\s*$"
 )
-_NOT_PUBLISHED_LABEL = re.compile(r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$")
+_NOT_PUBLISHED_LABEL = re.compile(
+    r"(?:成文日期|生成日期|印发日期|更新时间|更新日期|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$"
+)
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")
 _TODAY = re.compile(r"今天|今日|当前时间|现在时间|北京时间|农历")
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
@@ -87,7 +90,7 @@ class DateZone:
     def placement(self, el: etree._Element, pos: int) -> DatePlacement | None:
         """Where `el` sits relative to the heading and the text; None outside the zone."""
         tpos, lo, hi, end = self.tpos, self.lo, self.hi, self.end_of_container
-        if not (tpos is not None and tpos - 40 <= pos or lo - 2 <= pos) or pos > max(hi + 1, end + 40):
+        if not ((tpos is not None and tpos - 40 <= pos) or lo - 2 <= pos) or pos > max(hi + 1, end + 40):
             return None
         edge = False
         if self.container is not None and within(el, self.container) and not (self.title_in and pos <= hi):
@@ -156,10 +159,10 @@ def score_date(c: DateCandidate) -> int | None:
     """Lower is better: the rank, plus 5 on the text's edges or after it, 3 above the heading.
     None when the candidate cannot be the publication date where it stands."""
     place = c.placement
-    if (not place.strict or place.edge or not c.anchored) and c.rank == 2 or place.edge and c.rank == 1:
+    if ((not place.strict or place.edge or not c.anchored) and c.rank == 2) or (place.edge and c.rank == 1):
         return None
     explicit = c.rank == 0 and _PUBLISH_WORD.search(c.shown)
-    if (place.edge or place.after_body and not place.before_title and not place.strict) and not explicit:
+    if (place.edge or (place.after_body and not place.before_title and not place.strict)) and not explicit:
         return None  # in or below the text only an explicit 发布日期 counts (会议时间, list dates)
     return c.rank + (5 if place.edge else 0 if place.strict else 3 if place.before_title else 5)
 
@@ -176,7 +179,7 @@ def date_candidates(elements, zone: DateZone, order, block_rows: frozenset) -> I
             continue
         pos = order.get(el, -1)
         place = zone.placement(el, pos)
-        if place is None or _LINKED_ROW(el) and not _INFO_BLOCK(el):
+        if place is None or (_LINKED_ROW(el) and not _INFO_BLOCK(el)):
             continue  # outside the zone, or a related-list row: a long link next to its date
         for line in lines:
             for rank, iso, shown in _line_dates(line):
@@ -206,7 +209,7 @@ def _text_start(elements, title_el, tpos: int) -> int:
     for i in range(tpos + 1, min(tpos + 60, len(elements))):
         el = elements[i]
         own = (el.text or "").strip() + " ".join((c.tail or "").strip() for c in el)
-        if (len(own) >= 40 or len(own) >= 12 and _SENTENCE.search(own)) and not within(el, title_el):
+        if (len(own) >= 40 or (len(own) >= 12 and _SENTENCE.search(own))) and not within(el, title_el):
             return i
     return tpos + 60
 

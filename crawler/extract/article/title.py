@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import find_dates, nfkc
-from ..dom import compact, head_lines, inline_text, plain_text, text_of, within
+from crawler.extract.dates import find_dates, nfkc
+from crawler.extract.dom import compact, head_lines, inline_text, plain_text, text_of, within
+
 from .cleanup import is_toolbar
 from .containers import is_chrome
 from .published import INLINE, info_line_date, labelled_date
@@ -305,7 +306,7 @@ def _org_name(text: str) -> bool:
     return len(k) <= 24 and bool(_ORG_SUFFIX.search(k)) and not any(w in k for w in ("关于", "公告", "通知", "决定"))
 
 
-_BLOCKISH = frozenset("h1 h2 h3 h4 h5 h6 p div li table section".split())
+_BLOCKISH = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "li", "table", "section"))
 
 
 def _densest_leaf(container: etree._Element | None, stats: dict, order: dict) -> int:
@@ -368,11 +369,15 @@ def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]
 
 
 # "2023年4月环境空气质量状况" is a heading; a full day date is an info line
-_NOT_A_HEADING = re.compile(r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d|打印|关闭|字号|分享|首页")
+_NOT_A_HEADING = re.compile(
+    r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d|打印|关闭|字号|分享|首页"
+)
 _NOT_A_TITLE = re.compile(r"[:：]|当前位置|您的位置|(?:19|20)\d\d\s*[-/.年]\s*\d|打印|关闭|字号|分享|首页")
 
 
-_ENUMERATED = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]\D|第[一二三四五六七八九十百]+[章节条部分]")
+_ENUMERATED = re.compile(
+    r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]\D|第[一二三四五六七八九十百]+[章节条部分]"
+)
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
 
 
@@ -419,8 +424,10 @@ def date_line(elements: list, stats: dict | None = None) -> int | None:
             continue  # a list row: another page's title next to its date
         if labelled and labelled_date(line):
             return i
-        if fallback is None and (info_line_date(line) or
-                                 _bare_date(line, el) and stats is not None and _leads_into_text(elements, i, el, stats)):
+        if fallback is None and (
+            info_line_date(line)
+            or (_bare_date(line, el) and stats is not None and _leads_into_text(elements, i, el, stats))
+        ):
             fallback = i
     return fallback
 
@@ -484,7 +491,7 @@ def _heading_like(el: etree._Element, site_keys: set[str]) -> str | None:
         return None
     text = text_of(el)
     k = key(text)
-    if not 6 <= len(k) <= 120 or "\n" in text.strip() and len(text.split("\n")) > 4 or len(_CJK.findall(k)) < 4:
+    if not 6 <= len(k) <= 120 or ("\n" in text.strip() and len(text.split("\n")) > 4) or len(_CJK.findall(k)) < 4:
         return None  # too short or long, a paragraph, or a code (ZC130800202101632)
     if k.endswith(("。", ".", "；")) or "。" in k[:-1] or _NOT_A_HEADING.search(text):
         return None
@@ -650,8 +657,6 @@ def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
             score = max(score, 96 if src == "meta" else 94)
         elif len(k) >= 6 and (k in rk or rk in k):
             ratio = min(len(k), len(rk)) / max(len(k), len(rk))
-            if rk.startswith(k) or k.startswith(rk):
-                score = max(score, 50 + 40 * ratio)
-            else:
-                score = max(score, 40 + 40 * ratio)
+            prefix = rk.startswith(k) or k.startswith(rk)
+            score = max(score, (50 if prefix else 40) + 40 * ratio)
     return score

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from ..decoding import decode_html
-from ..dom import clean_text, parse_html
-from ..listing.links import link_title
+from crawler.extract.decoding import decode_html
+from crawler.extract.dom import clean_text, parse_html
+from crawler.extract.listing.links import link_title
 
 ANTIBOT_STATUSES = (412, 521)
 _ANTIBOT_MARKERS = ("$_ts", "__jsl_clearance", "__jsluid", "wzwsquestion", "wzwsfactor", "WZWS_METHOD",

@@ -14,8 +14,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..dom import plain_text
-from ..model import Extraction
+from crawler.extract.dom import plain_text
+from crawler.extract.model import Extraction
 
 _SOFT404 = re.compile(
     r"页面不存在|您访问的页面不存在|你访问的页面不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|"
@@ -128,13 +128,13 @@ def _empty_app_root(root: etree._Element) -> bool:
 def _challenge(v: PageView) -> str | None:
     if v.verdict == "antibot":
         return "antibot"
-    if v.verdict == "antibot-marker" and (v.visible < 300 or v.body_len < 80 and v.structure < 3):
+    if v.verdict == "antibot-marker" and (v.visible < 300 or (v.body_len < 80 and v.structure < 3)):
         return "js_shell" if v.shell else "antibot"
     return None
 
 
 def _not_found(v: PageView) -> str | None:
-    if v.status in (404, 410) or v.body_len < 600 and v.missing():
+    if v.status in (404, 410) or (v.body_len < 600 and v.missing()):
         return "soft404"
     return None
 

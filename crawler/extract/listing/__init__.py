@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from ..dom import clean_text
-from ..urls import host_allowed, site_domain
+from crawler.extract.dom import clean_text
+from crawler.extract.urls import host_allowed, site_domain
+
 from .hanweb import hanweb_next
 from .links import find_date
 from .model import PAGINATION_KINDS, ListItem, ListPage, ListRules

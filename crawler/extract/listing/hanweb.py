@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from ..dom import parse_html
+from crawler.extract.dom import parse_html
+
 from .links import announcement_links
 from .model import ListItem, ListRules, NextPage
 

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from ..dates import parse_date
-from ..dom import clean_text
-from ..urls import absolute_link, host_allowed, site_domain, without_fragment
+from crawler.extract.dates import parse_date
+from crawler.extract.dom import clean_text
+from crawler.extract.urls import absolute_link, host_allowed, site_domain, without_fragment
+
 from .model import ListItem, ListRules
 
 ARTICLE_URL_RE = re.compile(
@@ -43,7 +44,8 @@ NAV_RE = re.compile(
 NAV_TAGS = {"nav", "header", "footer"}
 ITEM_TAGS = {"li", "tr", "dd", "dt", "p", "article"}
 PINNED_RE = re.compile(r"^\s*[\[【(（]?\s*(?:置顶|顶|top)\s*[\]】)）]?\s*[:：]?\s*", re.I)
-NEXT_WORDS = {"下一页", "下页", "下一頁", "后页", "後頁", "后一页", "下一张", "next", "nextpage", "next»", "›", "»", ">", ">>"}
+NEXT_WORDS = {"下一页", "下页", "下一頁", "后页", "後頁", "后一页", "下一张",
+              "next", "nextpage", "next»", "›", "»", ">", ">>"}
 PAGER_WORDS = NEXT_WORDS | {"上一页", "上页", "前页", "首页", "末页", "尾页", "最后一页", "prev",
                             "previous", "first", "last", "‹", "«", "<", "<<", "跳转", "确定", "go"}
 MIN_SCORE = 3
@@ -119,7 +121,9 @@ def _item_element(a: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return a.getparent() if a.getparent() is not None else a
 
 
-def _anchors(root: lxml.html.HtmlElement, rules: ListRules) -> Iterator[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]:
+def _anchors(
+    root: lxml.html.HtmlElement, rules: ListRules
+) -> Iterator[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]:
     """(link, list item) pairs: the site's item selector, else every link with an href."""
     if rules.item_selector:
         for item_el in root.cssselect(rules.item_selector):
@@ -161,7 +165,9 @@ def link_candidates(root: lxml.html.HtmlElement, base_url: str, rules: ListRules
 
 def _in_nav(a: lxml.html.HtmlElement) -> bool:
     for el in a.iterancestors():
-        if isinstance(el.tag, str) and (el.tag in NAV_TAGS or NAV_RE.search(f"{el.get('class', '')} {el.get('id', '')}")):
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in NAV_TAGS or NAV_RE.search(f"{el.get('class', '')} {el.get('id', '')}"):
             return True
     return False
 

@@ -44,7 +44,7 @@ def main_lists(items: list[ListItem], groups: Sequence[object], base_url: str) -
 
 def _keeps(is_main: bool, size: int, main_size: int, sidebar: bool, main_in_column: bool,
            in_column: bool) -> bool:
-    if is_main or size >= main_size and not sidebar:
+    if is_main or (size >= main_size and not sidebar):
         return True
     if main_in_column:
         return in_column

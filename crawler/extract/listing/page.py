@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..decoding import decode_html
-from ..dom import parse_html
+from crawler.extract.decoding import decode_html
+from crawler.extract.dom import parse_html
+
 from .hanweb import embedded_records, hanweb_next, is_datastore, parse_datastore
 from .links import announcement_links
 from .mainlist import main_lists

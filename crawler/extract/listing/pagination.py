@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html
 
-from ..dom import clean_text
-from ..urls import absolute_link, without_fragment
+from crawler.extract.dom import clean_text
+from crawler.extract.urls import absolute_link, without_fragment
+
 from .hanweb import hanweb_first
 from .links import NEXT_WORDS
 from .model import ListRules, NextPage
