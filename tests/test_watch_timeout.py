@@ -53,13 +53,13 @@ def test_a_crawl_ignoring_sigterm_after_its_timeout_is_killed(tmp_path, caplog):
     fake = FakeSite(tmp_path)
     fake.set_modes(a="stubborn:30", b="sleep:0.2")
     caplog.set_level(logging.INFO, logger="gov-archive.watch")
-    config = fake_watch_config(tmp_path, ["a", "b"], crawl_timeout=0.5, stop_timeout=0.3)
+    config = fake_watch_config(tmp_path, ["a", "b"], crawl_timeout=2, stop_timeout=0.3)
     started = time.monotonic()
     assert Watcher(config).run(once=True) == 1
     assert time.monotonic() - started < 10
     [pid] = [p for _, _, site, p in fake.entries("start") if site == "a"]
     assert gone(pid)
-    assert "kill a (pid" in caplog.text and "done a: timed out after 0.5s" in caplog.text
+    assert "kill a (pid" in caplog.text and "done a: timed out after 2s" in caplog.text
     assert "done b: finished" in caplog.text  # the other site is not affected
     assert not is_locked(fake.db, "a")
     with Archive(fake.db) as archive:
