@@ -96,17 +96,18 @@ class Archive:
     :param path: the database file
     :param create: create (and initialize) the file if it does not exist or is empty
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
+    :param read_only: open for reading only even if the file is writable (never migrates)
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 busy_timeout: float = 10.0) -> None:
+                 busy_timeout: float = 10.0, read_only: bool = False) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
         if os.path.isdir(self.path):
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
-        self.read_only = not create and not _writable(self.path)
+        self.read_only = not create and (read_only or not _writable(self.path))
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
@@ -699,6 +700,103 @@ class Archive:
                 "INSERT OR IGNORE INTO deliveries (sink, event_id, delivered_at) VALUES (?, ?, ?)",
                 [(sink, int(i), t) for i in event_ids],
             )
+
+    # --- reads for the web interface (crawler/web) -------------------------------------------
+    # Newest-first, paged and per-site reads for `gov-archive serve`. They only read.
+
+    def recent_events(self, *, kinds: Iterable[str] | None = None, site: str | None = None,
+                      before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Events newest first (descending id), each with its version's ``changed_fields``.
+
+        Page with ``before_id`` = the smallest id of the previous page.
+        """
+        where, params = _event_filters(kinds=kinds, site=site)
+        if before_id is not None:
+            where += (" AND " if where else " WHERE ") + "e.id < ?"
+            params.append(int(before_id))
+        sql = (
+            "SELECT e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, "
+            "s.name AS site, v.title, v.published, d.first_seen, d.status, e.health_kind, "
+            "e.detail, v.changed_fields FROM events e JOIN sites s ON s.id = e.site_id "
+            "LEFT JOIN documents d ON d.id = e.document_id "
+            "LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version"
+            f"{where} ORDER BY e.id DESC LIMIT ?"
+        )
+        return list(rows(self.conn, sql, [*params, int(limit)]))
+
+    def document_events(self, ref: int | str) -> list[dict[str, Any]]:
+        """Every event of one document (new, changed, gone, restored), oldest first."""
+        doc_id = self._document_id(ref)
+        return list(rows(self.conn, EVENT_SELECT + " WHERE e.document_id = ? ORDER BY e.id",
+                         (doc_id,)))
+
+    def site_summaries(self) -> list[dict[str, Any]]:
+        """Per site, by name: documents, gone, last crawl start and the newest page's site name.
+
+        ``site_title`` is the ``site_name`` metadata of the site's newest document (or None).
+        """
+        return list(rows(self.conn, """
+            SELECT s.name, s.base_url, s.created_at,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id) AS documents,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id AND d.status = 'gone')
+                AS gone,
+              (SELECT max(c.started_at) FROM crawls c WHERE c.site_id = s.id) AS last_crawl_at,
+              (SELECT json_extract(v.metadata, '$.site_name') FROM documents d
+                 JOIN versions v ON v.id = d.current_version_id
+                 WHERE d.site_id = s.id ORDER BY d.id DESC LIMIT 1) AS site_title
+            FROM sites s ORDER BY s.name"""))
+
+    def site_summary(self, site: str) -> dict[str, Any] | None:
+        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
+        return next((s for s in self.site_summaries() if s["name"] == site), None)
+
+    def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
+        """A site's documents, the most recently discovered first (no bodies)."""
+        return list(rows(self.conn, """
+            SELECT d.id, d.url, d.title, d.published, d.status, d.version, d.first_seen,
+                   d.gone_at FROM documents d
+            WHERE d.site_id = (SELECT id FROM sites WHERE name = ?)
+            ORDER BY d.id DESC LIMIT ?""", (site, int(limit))))
+
+    def site_columns(self, site: str, *, sample: int = 500) -> list[dict[str, Any]]:
+        """Column names (``column_name`` metadata) of a site's newest ``sample`` documents."""
+        return list(rows(self.conn, """
+            SELECT json_extract(v.metadata, '$.column_name') AS name, count(*) AS documents
+            FROM (SELECT current_version_id FROM documents
+                  WHERE site_id = (SELECT id FROM sites WHERE name = ?)
+                  ORDER BY id DESC LIMIT ?) d
+            JOIN versions v ON v.id = d.current_version_id
+            WHERE name IS NOT NULL GROUP BY name ORDER BY documents DESC, name""",
+            (site, int(sample))))
+
+    def search_count(self, query: str, *, site: str | None = None,
+                     published_from: date | str | None = None,
+                     published_to: date | str | None = None, status: str | None = None,
+                     cap: int = search_mod.RANK_WINDOW) -> int:
+        """How many documents :meth:`search` matches (same terms and filters), counted to ``cap``."""
+        terms = search_mod._terms(query)
+        if not terms:
+            return 0
+        where, params = search_mod._filters(site, published_from, published_to, status)
+        if any(len(t) == 1 for t in terms):
+            contains = " AND ".join(
+                "(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)" for _ in terms)
+            sql = ("SELECT count(*) FROM (SELECT 1 FROM documents d JOIN versions v "
+                   f"ON v.id = d.current_version_id WHERE {contains}{where} LIMIT ?)")
+            args = [t for t in terms for _ in (0, 1)] + [*params, cap]
+            return int(self.conn.execute(sql, args).fetchone()[0])
+        found: set[int] = set()
+        match = search_mod._match(self.conn, terms)
+        if match is not None:
+            found.update(r[0] for r in self.conn.execute(
+                "SELECT d.id FROM versions_fts f JOIN documents d ON d.current_version_id = f.rowid"
+                f" WHERE versions_fts MATCH ?{where} LIMIT ?", [match, *params, cap]))
+        pending = search_mod._pending(self.conn, terms)
+        found.update(r[0] for r in search_mod._recent_first(self.conn, pending, where, params))
+        found.update(r[0] for r in search_mod._title_tails(self.conn, terms, where, params))
+        return min(len(found), cap)
+
+    # --- end of reads for the web interface ---------------------------------------------------
 
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
