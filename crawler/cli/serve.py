@@ -51,3 +51,4 @@ def serve(ctx: click.Context, db: str | None, host: str, port: int, allow_sql: b
                     "with authentication.", fg="yellow", err=True)
     click.echo(f"Serving {path} read-only at {web.url(sock)} (Ctrl-C to stop)", err=True)
     web.run(web.create_datasette(config, allow_sql=allow_sql), sock)
+    click.echo("Stopped.", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 
 import uvicorn
@@ -50,6 +51,21 @@ def url(sock: socket.socket) -> str:
 
 
 def run(datasette: Datasette, sock: socket.socket) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn finishes the requests in flight)."""
+    """Serve until SIGINT or SIGTERM; returns once uvicorn has finished the requests in flight.
+
+    uvicorn raises the stop signal again after its graceful shutdown (to die "of" it): both
+    become KeyboardInterrupt here, so a stopped server exits 0 (systemd, Ctrl-C alike).
+    """
     config = uvicorn.Config(datasette.app(), lifespan="on", log_level="info")
-    uvicorn.Server(config).run(sockets=[sock])
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
