@@ -704,25 +704,33 @@ class Archive:
     # --- reads for the web interface (crawler/web) -------------------------------------------
     # Newest-first, paged and per-site reads for `gov-archive serve`. They only read.
 
+    # ids of a site's newest documents, from the documents_site index alone (no row is read)
+    _NEWEST_OF_SITE = ("SELECT id FROM documents WHERE site_id = (SELECT id FROM sites WHERE "
+                       "name = ?) ORDER BY id DESC LIMIT ?")
+
     def recent_events(self, *, kinds: Iterable[str] | None = None, site: str | None = None,
                       before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """Events newest first (descending id), each with its version's ``changed_fields``.
 
-        Page with ``before_id`` = the smallest id of the previous page.
+        Page with ``before_id`` = the smallest id of the previous page. Several kinds are read
+        one kind at a time (each walks the kind's index newest first) and merged.
         """
-        where, params = _event_filters(kinds=kinds, site=site)
-        if before_id is not None:
-            where += (" AND " if where else " WHERE ") + "e.id < ?"
-            params.append(int(before_id))
-        sql = (
-            "SELECT e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, "
-            "s.name AS site, v.title, v.published, d.first_seen, d.status, e.health_kind, "
-            "e.detail, v.changed_fields FROM events e JOIN sites s ON s.id = e.site_id "
-            "LEFT JOIN documents d ON d.id = e.document_id "
-            "LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version"
-            f"{where} ORDER BY e.id DESC LIMIT ?"
-        )
-        return list(rows(self.conn, sql, [*params, int(limit)]))
+        chosen = [kinds] if isinstance(kinds, str) else kinds
+        found: list[dict[str, Any]] = []
+        for kind in [None] if chosen is None else list(chosen):
+            where, params = _event_filters(kinds=None if kind is None else [kind], site=site)
+            if before_id is not None:
+                where += (" AND " if where else " WHERE ") + "e.id < ?"
+                params.append(int(before_id))
+            found += rows(self.conn, (
+                "SELECT e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, "
+                "s.name AS site, v.title, v.published, d.first_seen, d.status, e.health_kind, "
+                "e.detail, v.changed_fields FROM events e JOIN sites s ON s.id = e.site_id "
+                "LEFT JOIN documents d ON d.id = e.document_id "
+                "LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version"
+                f"{where} ORDER BY e.id DESC LIMIT ?"), [*params, int(limit)])
+        found.sort(key=lambda event: event["id"], reverse=True)
+        return found[:limit]
 
     def document_events(self, ref: int | str) -> list[dict[str, Any]]:
         """Every event of one document (new, changed, gone, restored), oldest first."""
@@ -741,9 +749,9 @@ class Archive:
               (SELECT count(*) FROM documents d WHERE d.site_id = s.id AND d.status = 'gone')
                 AS gone,
               (SELECT max(c.started_at) FROM crawls c WHERE c.site_id = s.id) AS last_crawl_at,
-              (SELECT json_extract(v.metadata, '$.site_name') FROM documents d
-                 JOIN versions v ON v.id = d.current_version_id
-                 WHERE d.site_id = s.id ORDER BY d.id DESC LIMIT 1) AS site_title
+              (SELECT json_extract(v.metadata, '$.site_name') FROM versions v
+                 WHERE v.id = (SELECT current_version_id FROM documents WHERE id =
+                   (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
             FROM sites s ORDER BY s.name"""))
 
     def site_summary(self, site: str) -> dict[str, Any] | None:
@@ -752,22 +760,18 @@ class Archive:
 
     def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
         """A site's documents, the most recently discovered first (no bodies)."""
-        return list(rows(self.conn, """
+        return list(rows(self.conn, f"""
             SELECT d.id, d.url, d.title, d.published, d.status, d.version, d.first_seen,
-                   d.gone_at FROM documents d
-            WHERE d.site_id = (SELECT id FROM sites WHERE name = ?)
-            ORDER BY d.id DESC LIMIT ?""", (site, int(limit))))
+                   d.gone_at FROM documents d WHERE d.id IN ({self._NEWEST_OF_SITE})
+            ORDER BY d.id DESC""", (site, int(limit))))
 
     def site_columns(self, site: str, *, sample: int = 500) -> list[dict[str, Any]]:
         """Column names (``column_name`` metadata) of a site's newest ``sample`` documents."""
-        return list(rows(self.conn, """
+        return list(rows(self.conn, f"""
             SELECT json_extract(v.metadata, '$.column_name') AS name, count(*) AS documents
-            FROM (SELECT current_version_id FROM documents
-                  WHERE site_id = (SELECT id FROM sites WHERE name = ?)
-                  ORDER BY id DESC LIMIT ?) d
-            JOIN versions v ON v.id = d.current_version_id
-            WHERE name IS NOT NULL GROUP BY name ORDER BY documents DESC, name""",
-            (site, int(sample))))
+            FROM documents d JOIN versions v ON v.id = d.current_version_id
+            WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
+            GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
 
     def search_count(self, query: str, *, site: str | None = None,
                      published_from: date | str | None = None,
@@ -788,9 +792,11 @@ class Archive:
         found: set[int] = set()
         match = search_mod._match(self.conn, terms)
         if match is not None:
+            # CROSS JOIN: walk the index hits; filters on documents (site_id) must not drive.
             found.update(r[0] for r in self.conn.execute(
-                "SELECT d.id FROM versions_fts f JOIN documents d ON d.current_version_id = f.rowid"
-                f" WHERE versions_fts MATCH ?{where} LIMIT ?", [match, *params, cap]))
+                "SELECT d.id FROM versions_fts f CROSS JOIN documents d"
+                f" ON d.current_version_id = f.rowid WHERE versions_fts MATCH ?{where} LIMIT ?",
+                [match, *params, cap]))
         pending = search_mod._pending(self.conn, terms)
         found.update(r[0] for r in search_mod._recent_first(self.conn, pending, where, params))
         found.update(r[0] for r in search_mod._title_tails(self.conn, terms, where, params))

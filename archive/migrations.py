@@ -166,6 +166,22 @@ def initial_schema(db: Database) -> None:
         db.conn.execute(statement)
 
 
+READING_INDEXES = """
+-- Per-site counts (live / gone) read from the index alone, and a site's newest documents.
+CREATE INDEX documents_site ON documents(site_id, status);
+-- Newest events of one kind (e.g. withdrawals), and of one kind on one site (health events).
+CREATE INDEX events_kind ON events(kind);
+CREATE INDEX events_site_kind ON events(site_id, kind);
+"""
+
+
+@migrations(name="002_indexes_for_site_and_kind_reads")
+def reading_indexes(db: Database) -> None:
+    """Indexes for `gov-archive serve`: its home and site pages at 100,000 documents."""
+    for statement in _statements(READING_INDEXES):
+        db.conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script on complete statements (sqlite3.complete_statement handles quotes)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

@@ -7,6 +7,7 @@ from helpers_archive import at, record
 
 from archive import Archive
 from archive.errors import DocumentNotFound, VersionNotFound
+from archive.migrations import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_stats_counts(archive):
     stats = archive.stats()
     assert (stats["documents"], stats["live"], stats["gone"], stats["versions"], stats["events"]) == (
         2, 1, 1, 3, 4)
-    assert stats["schema_version"] == 1
+    assert stats["schema_version"] == SCHEMA_VERSION
 
 
 def test_diff_ignores_whitespace_like_history(tmp_path):

@@ -125,28 +125,37 @@ class SearchForm:
         return {names.get(k, k): v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
-def search_page(archive: Archive, config: WebConfig, form: SearchForm) -> dict[str, Any]:
-    """One page of hits with highlighted titles and snippets, the total and the page links."""
-    context: dict[str, Any] = {"form": form, "hits": [], "total": 0, "pages": 0,
-                               "sites": site_rows(archive, config), "cap": RANK_WINDOW,
-                               "per_page": HITS_PER_PAGE}
+def search_hits(archive: Archive, config: WebConfig, form: SearchForm) -> list[dict[str, Any]]:
+    """One page of hits (documents), best first."""
     if not form.q:
-        return context
+        return []
     offset = (form.page - 1) * HITS_PER_PAGE
-    hits = archive.search(form.q, limit=offset + HITS_PER_PAGE, **form.filters())[offset:]
-    total = archive.search_count(form.q, **form.filters())
+    return archive.search(form.q, limit=offset + HITS_PER_PAGE, **form.filters())[offset:]
+
+
+def search_total(archive: Archive, config: WebConfig, form: SearchForm) -> tuple[int, list[dict[str, Any]]]:
+    """How many documents match (counted up to the ranking window), and the sites for the form.
+
+    Read beside :func:`search_hits` (on another connection): counting costs about as much.
+    """
+    total = archive.search_count(form.q, **form.filters()) if form.q else 0
+    return total, site_rows(archive, config)
+
+
+def search_page(form: SearchForm, hits: Sequence[Mapping[str, Any]], total: int,
+                sites: list[dict[str, Any]]) -> dict[str, Any]:
+    """The search page: titles and snippets highlighted, the total and the page links."""
     terms = text.query_terms(form.q)
-    titles = {s["name"]: s["title"] for s in context["sites"]}
+    titles = {s["name"]: s["title"] for s in sites}
     last = math.ceil(total / HITS_PER_PAGE)
-    context.update(
-        hits=[hit_row(hit, terms, titles) for hit in hits],
-        total=total,
-        pages=last,
-        page_links=[(n, _search_url(form, n)) for n in _page_window(form.page, last)],
-        prev_url=_search_url(form, form.page - 1) if form.page > 1 else None,
-        next_url=_search_url(form, form.page + 1) if form.page < last else None,
-    )
-    return context
+    return {
+        "hits": [hit_row(hit, terms, titles) for hit in hits], "sites": sites,
+        "form": form, "total": total, "pages": last, "cap": RANK_WINDOW,
+        "per_page": HITS_PER_PAGE,
+        "page_links": [(n, _search_url(form, n)) for n in _page_window(form.page, last)],
+        "prev_url": _search_url(form, form.page - 1) if form.page > 1 else None,
+        "next_url": _search_url(form, form.page + 1) if form.page < last else None,
+    }
 
 
 def _search_url(form: SearchForm, page: int) -> str:
