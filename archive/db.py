@@ -778,7 +778,7 @@ class Archive:
                      published_to: date | str | None = None, status: str | None = None,
                      cap: int = search_mod.RANK_WINDOW) -> int:
         """How many documents :meth:`search` matches (same terms and filters), counted to ``cap``."""
-        terms = search_mod._terms(query)
+        terms = list(dict.fromkeys(query.lower().split()))  # as search() splits the query
         if not terms:
             return 0
         where, params = search_mod._filters(site, published_from, published_to, status)
