@@ -23,7 +23,7 @@ from helpers_web import (
 
 from archive import Archive
 from crawler.cli import cli
-from crawler.web import pages
+from crawler.web import pages, views
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -330,6 +330,21 @@ def test_no_route_writes_to_the_archive(tmp_path: Path) -> None:
                 "/archive", "/archive/documents", "/archive/documents.json", "/archive/events.csv"):
         assert client.get(url).status_code == 200, url
     assert file_digest(path) == before
+
+
+def test_every_request_opens_the_archive_read_only(client: Client, ids: dict[str, int],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Archive] = []
+
+    def spy(*args: object, **kwargs: object) -> Archive:
+        opened.append(Archive(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(views, "Archive", spy)
+    for url in ("/", "/search?q=%E7%A8%8E", f"/documents/{ids['edited']}",
+                f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom"):
+        client.get(url)
+    assert len(opened) >= 6 and all(archive.read_only for archive in opened)
 
 
 def test_datasette_tables_json_and_csv_stay_available(client: Client) -> None:
