@@ -773,34 +773,15 @@ class Archive:
             WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
             GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
 
-    def search_count(self, query: str, *, site: str | None = None,
-                     published_from: date | str | None = None,
-                     published_to: date | str | None = None, status: str | None = None,
-                     cap: int = search_mod.RANK_WINDOW) -> int:
-        """How many documents :meth:`search` matches (same terms and filters), counted to ``cap``."""
-        terms = list(dict.fromkeys(query.lower().split()))  # as search() splits the query
-        if not terms:
-            return 0
-        where, params = search_mod._filters(site, published_from, published_to, status)
-        if any(len(t) == 1 for t in terms):
-            contains = " AND ".join(
-                "(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)" for _ in terms)
-            sql = ("SELECT count(*) FROM (SELECT 1 FROM documents d JOIN versions v "
-                   f"ON v.id = d.current_version_id WHERE {contains}{where} LIMIT ?)")
-            args = [t for t in terms for _ in (0, 1)] + [*params, cap]
-            return int(self.conn.execute(sql, args).fetchone()[0])
-        found: set[int] = set()
-        match = search_mod._match(self.conn, terms)
-        if match is not None:
-            # CROSS JOIN: walk the index hits; filters on documents (site_id) must not drive.
-            found.update(r[0] for r in self.conn.execute(
-                "SELECT d.id FROM versions_fts f CROSS JOIN documents d"
-                f" ON d.current_version_id = f.rowid WHERE versions_fts MATCH ?{where} LIMIT ?",
-                [match, *params, cap]))
-        pending = search_mod._pending(self.conn, terms)
-        found.update(r[0] for r in search_mod._recent_first(self.conn, pending, where, params))
-        found.update(r[0] for r in search_mod._title_tails(self.conn, terms, where, params))
-        return min(len(found), cap)
+    def search_page(self, query: str, *, site: str | None = None,
+                    published_from: date | str | None = None,
+                    published_to: date | str | None = None, status: str | None = None,
+                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """One page of :meth:`search` hits and the number of matches, counted up to the
+        ranking window (``archive.search.RANK_WINDOW``): the window is ranked once."""
+        return search_mod.search_page(self.conn, query, site=site, published_from=published_from,
+                                      published_to=published_to, status=status, offset=offset,
+                                      limit=limit)
 
     # --- end of reads for the web interface ---------------------------------------------------
 

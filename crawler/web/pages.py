@@ -125,21 +125,15 @@ class SearchForm:
         return {names.get(k, k): v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
-def search_hits(archive: Archive, config: WebConfig, form: SearchForm) -> list[dict[str, Any]]:
-    """One page of hits (documents), best first."""
+def search_results(archive: Archive, config: WebConfig,
+                   form: SearchForm) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+    """One page of hits (best first), how many matched (up to the ranking window), the sites."""
+    sites = site_rows(archive, config)
     if not form.q:
-        return []
-    offset = (form.page - 1) * HITS_PER_PAGE
-    return archive.search(form.q, limit=offset + HITS_PER_PAGE, **form.filters())[offset:]
-
-
-def search_total(archive: Archive, config: WebConfig, form: SearchForm) -> tuple[int, list[dict[str, Any]]]:
-    """How many documents match (counted up to the ranking window), and the sites for the form.
-
-    Read beside :func:`search_hits` (on another connection): counting costs about as much.
-    """
-    total = archive.search_count(form.q, **form.filters()) if form.q else 0
-    return total, site_rows(archive, config)
+        return [], 0, sites
+    hits, total = archive.search_page(form.q, offset=(form.page - 1) * HITS_PER_PAGE,
+                                      limit=HITS_PER_PAGE, **form.filters())
+    return hits, total, sites
 
 
 def search_page(form: SearchForm, hits: Sequence[Mapping[str, Any]], total: int,

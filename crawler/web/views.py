@@ -106,9 +106,7 @@ async def home(request: Request, datasette: Datasette) -> Response:
 @page
 async def search(request: Request, datasette: Datasette) -> Response:
     form = pages.SearchForm.from_args({key: request.args.get(key) or "" for key in request.args})
-    # Two connections at once: counting costs about as much as ranking, so it runs beside it.
-    hits, (total, sites) = await asyncio.gather(read(datasette, pages.search_hits, form),
-                                                read(datasette, pages.search_total, form))
+    hits, total, sites = await read(datasette, pages.search_results, form)
     context = pages.search_page(form, hits, total, sites)
     return await render(datasette, request, "search.html", context)
 
