@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from archive import Archive  # noqa: E402
 from bench_archive import CJK, T0, make_queries, make_records, site_of  # noqa: E402
+
+from archive import Archive  # noqa: E402
 from crawler.web import WebConfig, create_datasette  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -54,7 +55,7 @@ def build(path: Path, n: int) -> None:
         for i, record in enumerate(records):
             archive.save(site_of(i), record, crawl_id=crawls[site_of(i)],
                          now=T0 + timedelta(seconds=i))
-        for site, crawl in crawls.items():
+        for crawl in crawls.values():
             archive.finish_crawl(crawl, "finished", {"archive/new": n // SITES},
                                  now=T0 + timedelta(seconds=n))
         print(f"  first crawl: {time.perf_counter() - started:.0f} s", flush=True)
@@ -67,8 +68,9 @@ def recrawl(archive: Archive, records: list[dict], n: int) -> None:
     later = T0 + timedelta(days=1)
     crawls = {site_of(i): archive.start_crawl(site_of(i), now=later) for i in range(SITES)}
     for k, i in enumerate(sorted(rng.sample(range(n), n // 100))):
-        edited = dict(records[i], body=records[i]["body"].replace("。", "；", 1) + "\n（本文已更正。）")
-        archive.save(site_of(i), edited, crawl_id=crawls[site_of(i)], now=later + timedelta(seconds=k))
+        body = records[i]["body"].replace("。", "；", 1) + "\n（本文已更正。）"
+        archive.save(site_of(i), dict(records[i], body=body), crawl_id=crawls[site_of(i)],
+                     now=later + timedelta(seconds=k))
     gone = sorted(rng.sample(range(n), n // 200))
     for k, i in enumerate(gone):
         archive.mark_gone(site_of(i), records[i]["url"], crawl_id=crawls[site_of(i)],
@@ -163,7 +165,8 @@ def percentile(times: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
-async def run(path: Path, sets: dict[str, list[str]], report: Callable[[str, list[float]], None]) -> None:
+async def run(path: Path, sets: dict[str, list[str]],
+              report: Callable[[str, list[float]], None]) -> None:
     datasette = create_datasette(WebConfig(str(path)))
     for urls in sets.values():  # warm-up: page cache, templates, first-request start-up
         await measure(datasette, urls[:3])

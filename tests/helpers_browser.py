@@ -42,7 +42,8 @@ def _installed() -> bool:
 @pytest.fixture(scope="session")
 def chromium() -> tuple[str, str]:
     """Paths of chromium and chromedriver, installed with apt-get if missing and we are root."""
-    if not _installed() and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not _installed() and as_root and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", *PACKAGES], check=False, env=env)
@@ -53,7 +54,8 @@ def chromium() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+def browser(chromium: tuple[str, str],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     """A headless Chromium with a fresh profile, quit after the module."""
     options = Options()
     options.binary_location = chromium[0]

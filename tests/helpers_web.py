@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from archive import Archive, Capture
 from crawler.web import WebConfig, create_datasette
 from crawler.web.config import SiteInfo
 
-T0 = datetime(2026, 11, 2, 1, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 1, 0, 0, tzinfo=UTC)
 SITE = "example-gov"
 OTHER = "www.other.gov.cn"
 SITE_TITLE = "示例市人民政府"

@@ -44,7 +44,8 @@ def serve(ctx: click.Context, db: str | None, host: str, port: int, allow_sql: b
     try:
         sock = web.listen(host, port)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
     if web.is_public(host):
         click.secho(f"Warning: listening on {host}: anyone who can reach this machine can read "
                     "the archive (there is no login). Use --host 127.0.0.1 or a reverse proxy "

@@ -28,7 +28,8 @@ def create_datasette(config: WebConfig, *, allow_sql: bool = False) -> Datasette
     register_plugin()
     settings = {**_shipped("settings.json"), "default_allow_sql": allow_sql}
     metadata = {**_shipped("metadata.json"), "plugins": {PLUGIN_NAME: config.to_json()}}
-    datasette = Datasette(settings=settings, metadata=metadata, template_dir=str(HERE / "templates"),
+    datasette = Datasette(settings=settings, metadata=metadata,
+                          template_dir=str(HERE / "templates"),
                           static_mounts=[(STATIC_ROUTE, str(STATIC))])
     datasette.remove_database("_memory")
     datasette.add_database(Database(datasette, config.db, is_mutable=True), name=DATABASE_NAME)

@@ -1,7 +1,7 @@
 """What each page shows, read from an open Archive: plain dicts for the templates.
 
-No HTTP and no templates here: ``views`` parses the request, opens the archive and calls one
-of the ``*_page`` functions, then renders the result.
+No HTTP and no templates here: ``views`` parses the request, opens the archive, calls the
+page's function here (``home_page``, ``search_results``, ``document_page`` ...) and renders.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def event_row(event: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, 
             "diff_from": version - 1 if event["kind"] == "changed" and version > 1 else None}
 
 
-def health_problems(archive: Archive, config: WebConfig, names: Iterable[str]) -> list[dict[str, Any]]:
+def health_problems(archive: Archive, config: WebConfig,
+                    names: Iterable[str]) -> list[dict[str, Any]]:
     """Sites whose latest crawl failed or raised a health event (``sites --health`` rules)."""
     rows = health_rows(archive, [config.site(name).schedule() for name in names])
     return [{**row, "title": config.site_title(row["site"])} for row in rows
@@ -162,7 +163,9 @@ def _page_window(page: int, last: int, around: int = 3) -> list[int]:
     return sorted({1, last, *near} - {0}) if last else []
 
 
-def hit_row(hit: Mapping[str, Any], terms: Sequence[str], titles: Mapping[str, str]) -> dict[str, Any]:
+def hit_row(hit: Mapping[str, Any], terms: Sequence[str],
+            titles: Mapping[str, str]) -> dict[str, Any]:
+    """A search hit: title and snippet highlighted, the site's title."""
     return {
         "id": hit["id"], "url": hit["url"], "site": hit["site"],
         "site_title": titles.get(hit["site"], hit["site"]),
@@ -340,7 +343,8 @@ def positive(value: str | None, name: str) -> int | None:
 
 
 def _int(value: object) -> int:
+    """A stats counter as an int (0 when missing or not a number)."""
     try:
-        return int(value or 0)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+        return int(str(value or 0))
+    except ValueError:
         return 0

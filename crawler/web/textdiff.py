@@ -96,7 +96,7 @@ def fold(rows: list[DiffRow], context: int = CONTEXT) -> list[DiffRow]:
                 keep[near] = True
     out: list[DiffRow] = []
     hidden = 0
-    for row, kept in zip(rows, keep):
+    for row, kept in zip(rows, keep, strict=True):
         if kept:
             if hidden:
                 out.append(DiffRow("skip", skipped=hidden))

@@ -156,7 +156,8 @@ def _feed(archive: Archive, config: WebConfig, site_name: str | None, kinds: lis
 @page
 async def capture(request: Request, datasette: Datasette) -> Response:
     meta, body = await read(datasette, _capture, request.url_vars["sha"])
-    headers = {**CAPTURE_HEADERS, "Content-Disposition": f"inline; filename*=UTF-8''{_filename(meta)}"}
+    disposition = f"inline; filename*=UTF-8''{_filename(meta)}"
+    headers = {**CAPTURE_HEADERS, "Content-Disposition": disposition}
     content_type = (meta.get("headers") or {}).get("content-type") or "application/octet-stream"
     return Response(body, content_type=content_type, headers=headers)
 
