@@ -2,7 +2,7 @@
 
 Run by hand (not in CI):
 
-    python benchmarks/bench_web.py              # 100,000 documents (built once, ~2 min)
+    python benchmarks/bench_web.py              # 100,000 documents (built once, ~3 min)
     python benchmarks/bench_web.py --n 10000    # quicker
     python benchmarks/bench_web.py --rebuild    # build the archive again
 
