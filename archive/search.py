@@ -239,14 +239,14 @@ def _tail_queries(term: str, where: str) -> list[tuple[str, list[str]]]:
         return [(f"{columns} WHERE lower(substr(d.title, -2)) = ?{newest}", [term])]
     return [
         # next to last character of the title (documents_title_tail, as a range)
-        (f"{columns} WHERE lower(substr(d.title, -2)) >= ? AND lower(substr(d.title, -2)) < ?"
-         f"{newest}", [term, term + _MAX_CHAR]),
+        ((f"{columns} WHERE lower(substr(d.title, -2)) >= ? AND lower(substr(d.title, -2)) < ?"
+          f"{newest}"), [term, term + _MAX_CHAR]),
         # last character of the title (documents_title_last)
         (f"{columns} WHERE lower(substr(d.title, -1)) = ?{newest}", [term]),
         # last character of the body, before its final newline (versions_body_last)
-        ("SELECT d.id, d.title, d.published, d.current_version_id FROM versions v"
-         " JOIN documents d ON d.current_version_id = v.id"
-         f" WHERE lower(substr(v.body, -2, 1)) = ?{where} ORDER BY v.id DESC LIMIT ?", [term]),
+        (("SELECT d.id, d.title, d.published, d.current_version_id FROM versions v"
+          " JOIN documents d ON d.current_version_id = v.id"
+          f" WHERE lower(substr(v.body, -2, 1)) = ?{where} ORDER BY v.id DESC LIMIT ?"), [term]),
     ]
 
 

@@ -162,7 +162,7 @@ async def measure(datasette, urls: list[str]) -> list[float]:
 
 def percentile(times: list[float], p: float) -> float:
     ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 async def run(path: Path, sets: dict[str, list[str]],

@@ -86,7 +86,7 @@ def screenshot(driver: webdriver.Chrome, folder: Path, name: str) -> Path:
     driver.set_window_size(width, min(max(height + 120, 600), 4000))
     path = folder / f"{name}.png"
     driver.save_screenshot(str(path))
-    print(f"screenshot: {path}")
+    print(f"screenshot: {path}")  # noqa: T201 — where the artifact went, shown with pytest -s
     return path
 
 

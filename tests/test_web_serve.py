@@ -58,7 +58,7 @@ def test_a_file_that_is_not_an_archive_is_a_one_line_error(tmp_path: Path) -> No
 def test_serves_the_group_db_on_localhost_by_default(archive_path: Path, served: list) -> None:
     result = CliRunner().invoke(cli, ["--db", str(archive_path), "serve", "--port", "0"])
     assert result.exit_code == 0, result.output
-    datasette, sock = served[0]
+    datasette = served[0][0]
     assert "Warning" not in result.output
     assert re.search(rf"Serving {re.escape(str(archive_path))} read-only at http://127\.0\.0\.1:\d+/",
                      result.output)

@@ -33,7 +33,7 @@ def serve(ctx: click.Context, db: str | None, host: str, port: int, allow_sql: b
         gov-archive serve --host 0.0.0.0 --allow-sql
     """
     # crawler.web loads Datasette and uvicorn (about a second): only when serving.
-    from crawler import web
+    from crawler import web  # noqa: PLC0415 — heavy, see above
 
     path = resolve_db_path(ctx, db)
     if not Path(path).exists():
