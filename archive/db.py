@@ -79,6 +79,14 @@ SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
             AND c.finished_at <= e.time) AS site_known
 """
+#: Each record shape's query, and the keys added to its rows after reading.
+RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "document": (DOCUMENT_SELECT, ()),
+    "hit": (DOCUMENT_SELECT, ("snippet", "rank")),
+    "version": (VERSION_SELECT, ()),
+    "event": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ()),
+    "new": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ("backdated",)),
+}
 CRAWL_SELECT = """
     SELECT c.id, s.name AS site, c.started_at, c.finished_at, c.outcome, c.stats
     FROM crawls c JOIN sites s ON s.id = c.site_id
@@ -639,12 +647,28 @@ class Archive:
 
         Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
         """
+        hits, _ = self.search_page(query, site=site, published_from=published_from,
+                                   published_to=published_to, status=status, limit=limit)
+        return hits
+
+    def search_page(self, query: str, *, site: str | None = None,
+                    published_from: date | str | None = None,
+                    published_to: date | str | None = None, status: str | None = None,
+                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """Hits ``offset`` to ``offset + limit`` of :meth:`search`, and how many matched.
+
+        The ranking window (``archive.search.RANK_WINDOW`` matches) is ranked once and only the
+        page's documents are read; a count of ``RANK_WINDOW`` or more means "at least that".
+        """
+        window = max(search_mod.RANK_WINDOW, offset + limit)
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status, limit=limit)
-        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
+                                 published_to=published_to, status=status, limit=window)
+        page = ranked[offset:offset + limit]
+        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
         terms = search_mod.query_terms(query)
-        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
-                 "rank": rank} for doc_id, rank in ranked]
+        hits = [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
+                 "rank": rank} for doc_id, rank in page]
+        return hits, len(ranked)
 
     def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         if not ids:
@@ -692,6 +716,14 @@ class Archive:
             "capture_stored_bytes": int(blobs["stored"]),
             "search_queue": self._queue_size(),
         }
+
+    def fields(self, shape: str) -> list[str]:
+        """The keys of a record shape, in output order (a CSV header even with no rows):
+        ``document`` (show, export), ``hit`` (search), ``version`` (history), ``event``
+        (changes) or ``new`` (new_documents)."""
+        select, extra = RECORD_SHAPES[shape]
+        cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
+        return [column[0] for column in cursor.description] + list(extra)
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
