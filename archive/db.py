@@ -43,6 +43,7 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 
@@ -146,11 +147,13 @@ class Archive:
             raise ArchiveMissing(f"archive {self.path} does not exist")
         if os.path.isdir(self.path):
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
+            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
         self.read_only = not create and not _writable(self.path)
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
-            raise ArchiveWriteError(f"cannot open archive {self.path}: {e}") from None
+            raise ArchiveWriteError(_open_problem(self.path, e)) from None
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._wrote = False
@@ -975,6 +978,28 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "changed_fields": changed,
         "body_diff": body_diff,
     }
+
+
+def _sqlite_or_empty(path: str) -> bool:
+    """Whether ``path`` is missing, empty or starts with SQLite's header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # unreadable: let SQLite say why
+    return not head or head == SQLITE_HEADER
+
+
+def _open_problem(path: str, error: sqlite3.Error) -> str:
+    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
+        return f"cannot create {path}: folder {folder} does not exist"
+    if not os.path.isdir(folder):
+        return f"cannot create {path}: {folder} is not a folder"
+    return f"cannot open archive {path}: {error}"
 
 
 def _writable(path: str) -> bool:
