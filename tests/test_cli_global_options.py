@@ -59,6 +59,12 @@ def test_db_after_the_command_wins_over_the_group_and_environment(db: Path, tmp_
     assert json.loads(result.stdout)["path"] == str(db)
 
 
+def test_site_is_checked_against_the_db_given_after_it(db: Path) -> None:
+    result = invoke("search", "法治", "--site", "example-gov", "--db", str(db), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)
+
+
 @pytest.mark.parametrize("args", [("--db", "", "stats"), ("stats", "--db", ""),
                                   ("--db", " ", "crawl", "--url", "http://127.0.0.1:9/"),
                                   ("notify", "--db", "")])

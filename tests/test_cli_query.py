@@ -25,8 +25,9 @@ def test_search_table(populated) -> None:
     result = run(db, "search", "法治")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "PUBLISHED", "SITE", "STATUS", "TITLE"]
+    assert lines[0].split() == ["ID", "PUBLISHED", "SITE", "STATUS", "TITLE", "SNIPPET"]
     assert "关于开展法治宣传工作的通知" in result.stdout
+    assert "关于开展[法治]宣传工作的通知" in lines[1]  # the snippet, match marked
 
 
 def test_search_single_character(populated) -> None:

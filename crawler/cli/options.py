@@ -5,6 +5,7 @@ Every option used by more than one command is defined here, once.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import shutil
@@ -87,6 +88,27 @@ def record_db_option(ctx: click.Context, param: click.Parameter, value: str | No
     return resolve_db_path(ctx)
 
 
+def check_site_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: ``--site`` must name a site of the archive (a usage error otherwise)."""
+    if value is None:
+        return None
+    names = [site["name"] for site in open_archive(ctx).sites()]
+    if value in names:
+        return value
+    raise click.BadParameter(f"no site {value!r} in {resolve_db_path(ctx)}: {_site_hint(value, names)}",
+                             ctx, param)
+
+
+def _site_hint(name: str, names: Sequence[str], shown: int = 8) -> str:
+    close = difflib.get_close_matches(name, names, n=3)
+    if close:
+        return "did you mean " + " or ".join(close) + "?"
+    if not names:
+        return "it has no sites yet"
+    listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+    return f"its sites are {listed} (gov-archive sites lists them)"
+
+
 def parse_settings_option(
     ctx: click.Context, param: click.Parameter, pairs: Sequence[str]
 ) -> dict[str, Any]:
@@ -145,16 +167,25 @@ def json_option(fn: F) -> F:
 
 
 def output_options(fn: F) -> F:
-    """`--json`, `--nl` and `--csv` for commands that print a list of records."""
+    """`--json`, `--nl`, `--csv` and `--no-bom` (`bom`) for commands that print a list of records."""
     for decorator in reversed(
         (
             click.option("--json", "json_", is_flag=True, help="Output a JSON array"),
             click.option("--nl", is_flag=True, help="Output newline-delimited JSON"),
             click.option("--csv", "csv_", is_flag=True, help="Output CSV"),
+            bom_option,
         )
     ):
         fn = decorator(fn)
     return fn
+
+
+def bom_option(fn: F) -> F:
+    """`--no-bom` (`bom`): CSV starts with a UTF-8 byte order mark unless it is given."""
+    return click.option(
+        "--no-bom", "bom", flag_value=False, default=True,
+        help="CSV without the UTF-8 byte order mark (which Excel needs to read UTF-8)",
+    )(fn)
 
 
 def since_option(help_text: str) -> Callable[[F], F]:
@@ -162,7 +193,9 @@ def since_option(help_text: str) -> Callable[[F], F]:
 
 
 def site_option(fn: F) -> F:
-    return click.option("--site", help="Only this site (its definition name)")(fn)
+    """`--site NAME`: a site of the archive (checked)."""
+    return click.option("--site", callback=check_site_option,
+                        help="Only this site (its name in the archive)")(fn)
 
 
 def group_db_option(fn: F) -> F:
@@ -271,17 +304,25 @@ def emit_rows(
     mode: str,
     table: Callable[[Sequence[Row]], Table],
     empty: str,
+    *,
+    fields: Sequence[str] = (),
+    bom: bool = True,
+    flexible: Sequence[int] = (-1,),
 ) -> None:
-    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
+    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV.
+
+    ``fields`` heads a CSV with no rows; ``flexible`` names the table columns cut to fit a
+    terminal (the last by default).
+    """
     if mode in ("json", "nl"):
         emit(render.json_lines(rows, nl=mode == "nl"))
     elif mode == "csv":
-        click.echo("".join(render.csv_lines(rows)), nl=False)
+        click.echo("".join(render.csv_lines(rows, fields=fields, bom=bom)), nl=False)
     elif not rows:
         click.echo(empty, err=True)
     else:
         headers, cells = table(rows)
-        emit(render.format_table(headers, cells, width=_terminal_width()))
+        emit(render.format_table(headers, cells, width=_terminal_width(), flexible=flexible))
 
 
 def _terminal_width() -> int | None:
