@@ -43,6 +43,7 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 
@@ -79,6 +80,14 @@ SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
             AND c.finished_at <= e.time) AS site_known
 """
+#: Each record shape's query, and the keys added to its rows after reading.
+RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "document": (DOCUMENT_SELECT, ()),
+    "hit": (DOCUMENT_SELECT, ("snippet", "rank")),
+    "version": (VERSION_SELECT, ()),
+    "event": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ()),
+    "new": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ("backdated",)),
+}
 CRAWL_SELECT = """
     SELECT c.id, s.name AS site, c.started_at, c.finished_at, c.outcome, c.stats
     FROM crawls c JOIN sites s ON s.id = c.site_id
@@ -139,11 +148,13 @@ class Archive:
             raise ArchiveMissing(f"archive {self.path} does not exist")
         if os.path.isdir(self.path):
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
+            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
         self.read_only = not create and (read_only or not _writable(self.path))
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
-            raise ArchiveWriteError(f"cannot open archive {self.path}: {e}") from None
+            raise ArchiveWriteError(_open_problem(self.path, e)) from None
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._wrote = False
@@ -644,6 +655,25 @@ class Archive:
                                    published_to=published_to, status=status, limit=limit)
         return hits
 
+    def search_page(self, query: str, *, site: str | None = None,
+                    published_from: date | str | None = None,
+                    published_to: date | str | None = None, status: str | None = None,
+                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """Hits ``offset`` to ``offset + limit`` of :meth:`search`, and how many matched.
+
+        The ranking window (``archive.search.RANK_WINDOW`` matches) is ranked once and only the
+        page's documents are read; a count of ``RANK_WINDOW`` or more means "at least that".
+        """
+        window = max(search_mod.RANK_WINDOW, offset + limit)
+        ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
+                                 published_to=published_to, status=status, limit=window)
+        page = ranked[offset:offset + limit]
+        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
+        terms = search_mod.query_terms(query)
+        hits = [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
+                 "rank": rank} for doc_id, rank in page]
+        return hits, len(ranked)
+
     def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         if not ids:
             return iter(())
@@ -690,6 +720,14 @@ class Archive:
             "capture_stored_bytes": int(blobs["stored"]),
             "search_queue": self._queue_size(),
         }
+
+    def fields(self, shape: str) -> list[str]:
+        """The keys of a record shape, in output order (a CSV header even with no rows):
+        ``document`` (show, export), ``hit`` (search), ``version`` (history), ``event``
+        (changes) or ``new`` (new_documents)."""
+        select, extra = RECORD_SHAPES[shape]
+        cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
+        return [column[0] for column in cursor.description] + list(extra)
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
@@ -835,22 +873,6 @@ class Archive:
             FROM documents d JOIN versions v ON v.id = d.current_version_id
             WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
             GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
-
-    def search_page(self, query: str, *, site: str | None = None,
-                    published_from: date | str | None = None,
-                    published_to: date | str | None = None, status: str | None = None,
-                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
-        """One page of :meth:`search` hits and the number of matches, counted up to the
-        ranking window (``archive.search.RANK_WINDOW``): the window is ranked once."""
-        ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status,
-                                 limit=max(search_mod.RANK_WINDOW, offset + limit))
-        page = ranked[offset:offset + limit]
-        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
-        terms = search_mod.query_terms(query)
-        hits = [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
-                 "rank": rank} for doc_id, rank in page]
-        return hits, len(ranked)
 
     # --- end of reads for the web interface ---------------------------------------------------
 
@@ -1025,6 +1047,28 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "changed_fields": changed,
         "body_diff": body_diff,
     }
+
+
+def _sqlite_or_empty(path: str) -> bool:
+    """Whether ``path`` is missing, empty or starts with SQLite's header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # unreadable: let SQLite say why
+    return not head or head == SQLITE_HEADER
+
+
+def _open_problem(path: str, error: sqlite3.Error) -> str:
+    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
+        return f"cannot create {path}: folder {folder} does not exist"
+    if not os.path.isdir(folder):
+        return f"cannot create {path}: {folder} is not a folder"
+    return f"cannot open archive {path}: {error}"
 
 
 def _writable(path: str) -> bool:

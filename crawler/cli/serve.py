@@ -10,8 +10,6 @@ from crawler.cli.options import resolve_db_path
 
 
 @click.command()
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Archive database file (default: the group's --db or $GOV_ARCHIVE_DB)")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 for every interface")
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
@@ -19,7 +17,7 @@ from crawler.cli.options import resolve_db_path
 @click.option("--allow-sql", is_flag=True,
               help="Let visitors run their own read-only SQL in the /archive pages")
 @click.pass_context
-def serve(ctx: click.Context, db: str | None, host: str, port: int, allow_sql: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, allow_sql: bool) -> None:
     """Browse the archive in a web browser: latest changes, search, documents, diffs
 
     Read-only: no page writes to the archive, and it can be served while a crawl writes.
@@ -35,7 +33,7 @@ def serve(ctx: click.Context, db: str | None, host: str, port: int, allow_sql: b
     # crawler.web loads Datasette and uvicorn (about a second): only when serving.
     from crawler import web  # noqa: PLC0415 — heavy, see above
 
-    path = resolve_db_path(ctx, db)
+    path = resolve_db_path(ctx)
     if not Path(path).exists():
         raise click.ClickException(f"no archive at {path}")
     config, warning = web.load_config(path)
