@@ -12,7 +12,7 @@ from lxml import etree
 from crawler.extract import classify
 from crawler.extract.dates import nfkc
 from crawler.extract.decoding import decode_html
-from crawler.extract.dom import inline_text, parse, prune, within
+from crawler.extract.dom import inline_text, one_line, parse, prune, squash, strip_controls, within
 from crawler.extract.model import Extraction
 
 from . import attachments as att
@@ -20,7 +20,7 @@ from . import cleanup, containers
 from . import embedded as records
 from .meta import breadcrumb, disclosure_block, gov_meta
 from .published import INLINE, pick_date, visible_date
-from .title import choose_title
+from .title import cap_title, choose_title
 
 
 @dataclass
@@ -59,10 +59,18 @@ def _read_page(text: str, status: int) -> _Page:
 def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, status: int = 200) -> Extraction:
     """Extract title, date, body, metadata and attachments from one page's raw bytes.
 
-    Never raises on odd input: undecodable or empty pages come back classified (empty, antibot ...).
+    Never raises on odd input: files and garbage come back as `binary` (never parsed), undecodable
+    or empty pages classified (empty, antibot ...). Control characters never reach the fields.
     """
-    url = url or ""
-    text, used, declared = decode_html(raw or b"", headers)
+    url, raw = url or "", raw or b""
+    kind = classify.sniff(raw, headers)
+    if kind is not None:
+        return Extraction(url=url, page_class="binary", metadata={"file_kind": kind}, status=status)
+    return _without_controls(_extract_page(raw, url, headers, status))
+
+
+def _extract_page(raw: bytes, url: str, headers: Mapping[str, str] | None, status: int) -> Extraction:
+    text, used, declared = decode_html(raw, headers)
     ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
     page = _read_page(text, status)
     root, elements, order, stats, meta = page.root, page.elements, page.order, page.stats, page.meta
@@ -72,7 +80,7 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     site_names = {v for v in (meta.get("site_name"), meta.get("column_name")) if v}
     container, choice, after_title = _locate(root, stats, order, elements, page.meta_titles, site_names)
     title_el = choice.element if choice else None
-    ex.title = choice.text if choice else ""
+    ex.title = cap_title(choice.text) if choice else ""
     ex.title_source = choice.source if choice else None
     text_start = order.get(container, len(elements)) if container is not None else len(elements)
     _merge_metadata(meta, fields, _info_bar(root, title_el, container, order), breadcrumb(elements, text_start))
@@ -84,6 +92,8 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
         ex.body = cleanup.clean_lines(cleanup.container_text(container), ex.title,
                                       date_lines={visible_line} if visible_line else None,
                                       after_title=after_title)
+    if choice is not None and ex.title != choice.text and squash(choice.text) not in squash(ex.body):
+        ex.body = f"{choice.text}\n{ex.body}".strip()  # a capped title is kept whole in the body
     pick_date(ex, meta, fields, visible, visible_shown, url)
 
     base_href = root.xpath("string(//base/@href)").strip()
@@ -96,6 +106,16 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
         record = records.find_record(page.scripts)
         if record is not None and _record_is_better(ex, record):
             return _from_record(ex, record, base, headers, status)
+    return ex
+
+
+def _without_controls(ex: Extraction) -> Extraction:
+    """Control characters (bell, escape, bidi overrides ...) out of every text field; the body
+    keeps its newlines and tabs."""
+    ex.title = one_line(ex.title)
+    ex.body = strip_controls(ex.body)
+    ex.metadata = {k: one_line(v) for k, v in ex.metadata.items()}
+    ex.attachments = [{k: one_line(v) for k, v in a.items()} for a in ex.attachments]
     return ex
 
 
@@ -160,6 +180,8 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
     choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
                           order, stats, elements)
     title_el = choice.element if choice is not None else None
+    if title_el is not None and density is not None and within(density, title_el):
+        density = title_el.getparent()  # a heading longer than the text: the text reads on after it
     if container is not None:
         if title_el is not None and not within(title_el, container) and containers.is_generic(container):
             section = _title_section(title_el, container, stats)

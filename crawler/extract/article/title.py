@@ -19,6 +19,8 @@ from .published import INLINE, info_line_date, labelled_date
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4"))
+MAX_TITLE_CHARS = 200  # what is stored as the title; a longer heading is kept whole in the body
+_MAX_TITLE_KEY = 200  # longer lines are titles only as one-line headings
 
 
 def _headings(root: etree._Element) -> list[etree._Element]:
@@ -55,8 +57,9 @@ class TitleChoice:
 class TitleCandidate:
     """A visible line offered as the title by one generator.
 
-    `kind` names the generator (heading, heading_pair, emphasis, matching_line, above_date_line,
-    below_date_line, first_line, line_above); `prior` is what the generator's kind is worth before
+    `kind` names the generator (heading, long_heading: a one-line heading over 200 characters,
+    heading_pair, emphasis, matching_line, above_date_line, below_date_line, first_line,
+    line_above); `prior` is what the generator's kind is worth before
     the page is looked at; `position` is the element's document order.
     """
 
@@ -137,7 +140,8 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
 def score_title(c: TitleCandidate, page: TitlePage) -> ScoredTitle | None:
     """How much the candidate looks like the page's own title; None if it cannot be one."""
     k = key(c.text)
-    if not 4 <= len(k) <= 200 or k in page.site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
+    if len(k) < 4 or (len(k) > _MAX_TITLE_KEY and c.kind != "long_heading") or k in page.site_keys \
+            or k[-1] in ":：" or _ENUMERATED.match(k):
         return None  # "一、项目编号：" is a field label / section heading, not the title
     match = _match_score(k, page.ref_keys)
     evidence = [("reference", match), ("prior", c.prior),
@@ -245,11 +249,11 @@ def heading_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
     """h1-h4 and title-classed elements; a heading set as two sibling lines also as one."""
     for el in _headings(page.root):
         st = page.stats.get(el)
-        if st is not None and not 4 <= st.text <= 400:
+        if st is not None and not 4 <= st.text <= 400 and not (st.text > 400 and _one_line(el)):
             continue
         prior = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
         text = text_of(el)
-        yield _candidate(page, el, text, "heading", prior)
+        yield _candidate(page, el, text, "heading" if len(key(text)) <= _MAX_TITLE_KEY else "long_heading", prior)
         nxt = el.getnext()
         if page.ref_keys and nxt is not None and nxt.tag == el.tag and nxt.get("class") == el.get("class"):
             yield _candidate(page, el, text + "\n" + text_of(nxt), "heading_pair", prior)
@@ -265,6 +269,24 @@ def emphasis_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
         if _match_score(key(text), page.ref_keys) >= 95:
             yield _candidate(page, el, text, "emphasis", 0)
             return
+
+_LINE_BREAKS = frozenset(("br", *_HEADING_TAGS, "p", "div", "li", "table", "tr", "td", "section", "ul", "ol", "dl"))
+
+
+def _one_line(el: etree._Element) -> bool:
+    """Nothing inside breaks the line: a heading however long, not a wrapper of blocks."""
+    return not any(isinstance(d.tag, str) and d.tag in _LINE_BREAKS for d in el.iterdescendants())
+
+
+def cap_title(title: str) -> str:
+    """The title as stored: at most MAX_TITLE_CHARS, cut after the last punctuation or space near
+    the limit when there is one, marked with "…"."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[:MAX_TITLE_CHARS - 1]
+    cut = max(head.rfind(ch) for ch in " ，。；、,;）)》")
+    return (head[:cut + 1] if cut >= MAX_TITLE_CHARS * 3 // 4 else head).rstrip() + "…"
+
 
 def key(s: str | None) -> str:
     return compact(unicodedata.normalize("NFKC", s or ""))
