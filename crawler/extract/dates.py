@@ -191,6 +191,24 @@ _URL_PATTERNS = (
 )
 
 
+_URL_MONTHS = (
+    re.compile(r"/((?:19|20)\d{2})([01]\d)/"),                   # TRS folders /202104/
+    re.compile(r"/((?:19|20)\d{2})[-_/]([01]?\d)/"),               # /2021-04/, /2021/04/
+)
+
+
+def month_from_url(url: str | None) -> str | None:
+    """The month of a date folder in an article URL ("YYYY-MM"), for pages whose URL holds no day."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for pat in _URL_MONTHS:
+        m = pat.search(path)
+        if m and 1 <= int(m.group(2)) <= 12 and 1949 <= int(m.group(1)) <= 2100:
+            return f"{m.group(1)}-{int(m.group(2)):02d}"
+    return None
+
+
 def date_from_url(url: str | None) -> str | None:
     """A day-precise date embedded in an article URL (month-only paths like /202302/ give None)."""
     if not url:

@@ -18,8 +18,9 @@ from crawler.extract.model import Extraction
 from . import attachments as att
 from . import cleanup, containers
 from . import embedded as records
-from .meta import breadcrumb, disclosure_block, gov_meta
-from .published import INLINE, pick_date, visible_date
+from . import published as dating
+from .meta import breadcrumb, disclosure_block, gov_meta, machine_dates
+from .shown_dates import INLINE, shown_dates
 from .title import cap_title, choose_title
 
 
@@ -36,6 +37,7 @@ class _Page:
     pager: bool  # a list pager script runs on the page
     meta: dict[str, str]
     meta_titles: dict[str, str]
+    machine_dates: list[tuple[str, str]]  # meta.machine_dates: PubDate, JSON-LD, hidden <date> ...
     elements: list = field(default_factory=list)
     order: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
@@ -46,9 +48,12 @@ def _read_page(text: str, status: int) -> _Page:
     root = parse(text)
     scripts = [s.text or "" for s in root.iter("script")]
     meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
+    machine = machine_dates(root, text)  # before prune: hidden property blocks carry dates
+    if machine and "pub_date_meta" not in meta:
+        meta["pub_date_meta"] = machine[0][1]
     page = _Page(text, root, classify.challenge(text, status), scripts, att.script_links(scripts),
                  att.embedded_links(root), any(classify.PAGER.search(code) for code in scripts if code),
-                 meta, meta_titles)
+                 meta, meta_titles, machine)
     prune(root)
     page.elements = list(root.iter(etree.Element))
     page.order = {el: i for i, el in enumerate(page.elements)}
@@ -85,16 +90,18 @@ def _extract_page(raw: bytes, url: str, headers: Mapping[str, str] | None, statu
     text_start = order.get(container, len(elements)) if container is not None else len(elements)
     _merge_metadata(meta, fields, _info_bar(root, title_el, container, order), breadcrumb(elements, text_start))
 
-    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, _block_rows(holders))
+    visible = dating.visible_candidates(shown_dates(elements, title_el, container, order, _block_rows(holders)))
     if container is not None:
         cleanup.strip_noise(container, stats)
         cleanup.drop_disclosure_block(container, holders, stats)
         ex.body = cleanup.clean_lines(cleanup.container_text(container), ex.title,
-                                      date_lines={visible_line} if visible_line else None,
-                                      after_title=after_title)
+                                      date_lines={c.line for c in visible} or None, after_title=after_title)
     if choice is not None and ex.title != choice.text and squash(choice.text) not in squash(ex.body):
         ex.body = f"{choice.text}\n{ex.body}".strip()  # a capped title is kept whole in the body
-    pick_date(ex, meta, fields, visible, visible_shown, url)
+    block_at = min((order.get(h, -1) for h in holders), default=-1)
+    dating.pick_date(ex, meta, fields, [
+        *visible, *dating.block_candidates(fields, block_at), *dating.meta_candidates(page.machine_dates),
+        *dating.url_candidates(url), *dating.signature_candidates(ex.body)])
 
     base_href = root.xpath("string(//base/@href)").strip()
     base = urljoin(url, base_href) if base_href else url

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.dates import find_dates, nfkc
-from crawler.extract.dom import compact, head_lines, inline_text, plain_text, text_of, within
+from crawler.extract.dom import compact, head_lines, inline_text, plain_text, squash, text_of, within
 
 from .cleanup import is_toolbar
 from .containers import is_chrome
-from .published import INLINE, info_line_date, labelled_date
+from .shown_dates import INLINE, info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
@@ -101,15 +101,17 @@ class TitlePage:
     def read(cls, root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
              container: etree._Element | None, order: dict[etree._Element, int], stats: dict,
              elements: list) -> TitlePage:
-        title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
+        title_tag = without_markup(" ".join(root.xpath("(//title)[1]//text()")).strip())
         site_keys = {key(n) for n in site_names}
-        meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
+        meta_refs = [without_markup(meta_titles[n]) for n in ("articletitle", "og:title", "twitter:title", "doc_title")
                      if meta_titles.get(n)]
         segs = title_segments(title_tag)
         good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g) and not _org_name(g)]
         site_title = (_SITEISH.search(title_tag) or _org_name(title_tag)) and len(segs) <= 1
         whole = [] if site_title else [(title_tag, "title_tag")]  # <title>某某县人民政府 / 某某市政务服务管理局
-        refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
+        # the first part that is not the site's is the page's; later ones name blogs, columns, sections
+        refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag" if i == 0 else "title_part")
+                                                          for i, g in enumerate(good)]
         cpos = order.get(container, 10**9) if container is not None else 10**9
         return cls(root, container, order, stats, elements, site_keys, meta_refs, segs, good, refs,
                    [(key(r), src) for r, src in refs if len(key(r)) >= 4], cpos,
@@ -141,17 +143,32 @@ def score_title(c: TitleCandidate, page: TitlePage) -> ScoredTitle | None:
     """How much the candidate looks like the page's own title; None if it cannot be one."""
     k = key(c.text)
     if len(k) < 4 or (len(k) > _MAX_TITLE_KEY and c.kind != "long_heading") or k in page.site_keys \
-            or k[-1] in ":：" or _ENUMERATED.match(k):
+            or k[-1] in ":：" or _ENUMERATED.match(k) or _GREETING.match(k):
         return None  # "一、项目编号：" is a field label / section heading, not the title
     match = _match_score(k, page.ref_keys)
     evidence = [("reference", match), ("prior", c.prior),
                 ("proximity", _proximity(c.element, page.container, page.cpos, page.order, page.text_pos))]
     if match < 95 and sum(1 for ch in c.element if ch.tag in _BLOCKISH and (ch.text or len(ch))) >= 2:
         evidence.append(("wrapper", -10))  # a wrapper around heading + subtitle
+    elif c.element.tag not in _HEADING_TAGS and _inner_heading(c.element, k):
+        evidence.append(("wraps_heading", -10))  # <div class=title><h1>词条</h1><a>编辑</a></div>
     if sum(v for _, v in evidence) > 0 and (_in_listing(c.element) or _captions_links(c.element, page.stats)):
         evidence.append(("in_listing", -40))
     score = sum(v for _, v in evidence)
     return ScoredTitle(c, score, tuple(evidence)) if score > 0 else None
+
+
+# A site's greeting or slogan set as a heading: 谢谢您访问…, 欢迎光临…
+_GREETING = re.compile(r"^(?:热烈)?(?:欢迎|谢谢|感谢)(?:您|你|大家)?(?:的)?(?:访问|光临|来到|浏览|使用|关注|莅临)")
+
+
+def _inner_heading(el: etree._Element, k: str) -> bool:
+    """An h1-h3 inside holds most of the candidate's text: that heading is the line, not its wrapper."""
+    for h in el.iter("h1", "h2", "h3"):
+        hk = key(plain_text(h))
+        if h is not el and len(hk) >= 2 and len(hk) >= 0.5 * len(k) and hk != k:
+            return True
+    return False
 
 
 def _better(best: ScoredTitle | None, candidates, page: TitlePage) -> ScoredTitle | None:
@@ -211,7 +228,9 @@ def _around_the_text(page: TitlePage, best: ScoredTitle | None):
 
 def _shown_title_segment(page: TitlePage, best: ScoredTitle | None):
     text = _page_key(page.root)
-    shown = [g for g in page.good_segments if key(g) in text and (len(key(g)) > 6 or _below(best, 30))]
+    first = page.segments[0] if page.segments else None  # later short parts are the site's or column's name
+    shown = [g for g in page.good_segments
+             if key(g) in text and (len(key(g)) > 6 or (g == first and _below(best, 30)))]
     return best, TitleChoice(_longest(shown), "title_tag") if shown else None
 
 
@@ -242,7 +261,18 @@ FALLBACKS: tuple[Step, ...] = (
 
 
 def _candidate(page: TitlePage, el: etree._Element, text: str, kind: str, prior: float) -> TitleCandidate:
-    return TitleCandidate(el, text, kind, prior, page.order.get(el, 0))
+    return TitleCandidate(el, without_markup(text), kind, prior, page.order.get(el, 0))
+
+
+# Markup a CMS escaped into the title text: &lt;font color='#FF0000'&gt;[网上竞价]&lt;/font&gt;…
+_MARKUP_AS_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,9}(?:\s[^<>]{0,200})?/?>")
+
+
+def without_markup(text: str) -> str:
+    """The text of a title that carries HTML tags as text."""
+    if "<" not in text or not _MARKUP_AS_TEXT.search(text):
+        return text
+    return squash(_MARKUP_AS_TEXT.sub("", text))
 
 
 def heading_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
@@ -386,7 +416,7 @@ def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]
     for i, ln in enumerate(lines):
         acc += key(ln)
         if any(acc == rk for rk, _ in ref_keys):
-            return join_lines("\n".join(lines[: i + 1]))
+            return without_markup(join_lines("\n".join(lines[: i + 1])))
     return None
 
 
@@ -673,7 +703,7 @@ def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
     for rk, src in ref_keys:
         if k == rk:
             # a <title> part of a few characters is a column name (通知公告_某某市人民政府), not a title
-            score = max(score, 100 if src == "meta" else 95 if len(rk) > 6 else 0)
+            score = max(score, 100 if src == "meta" else 0 if len(rk) <= 6 else 95 if src == "title_tag" else 85)
         elif len(k) >= 6 and rk.startswith(k) and _DOC_NO_TAIL.match(rk[len(k):]):
             # the page shows the title without the 文号 that the CMS appended: "…公开表" + "(金罚决字〔2024〕36号)"
             score = max(score, 96 if src == "meta" else 94)
