@@ -37,7 +37,7 @@ URL_DAY_PRIOR, URL_MONTH_WEIGHT, SIGNATURE_PRIOR = 50.0, 20.0, 40.0
 SUPPORT_SHARE = 0.5  # an agreeing source adds half its prior
 AGREE_DAYS = 1  # dates a day apart agree (time zones, a notice dated the evening before)
 REGENERATED_AFTER_DAYS = 31  # a machine stamp this much later than the page's own dates was rewritten
-WEAK_PRIOR = 70.0  # below this a candidate contradicted by another source (and supported by none) loses
+WEAK_PRIOR = 70.0  # a shown date worth less loses when another source contradicts it and none supports it
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def score_date(c: DateCandidate, candidates: list[DateCandidate]) -> ScoredDate:
         return ScoredDate(c, None, (("month_only", 0.0),))
     if _regenerated(c, candidates):
         return ScoredDate(c, None, (("regenerated", 0.0),))
-    if c.prior < WEAK_PRIOR and _contradicted(c, candidates):
+    if c.source == "visible" and c.prior < WEAK_PRIOR and _contradicted(c, candidates):
         return ScoredDate(c, None, (("contradicted", 0.0),))
     evidence = [("prior", c.prior)]
     for source in SOURCES:
@@ -188,9 +188,42 @@ def weigh_dates(candidates: list[DateCandidate]) -> list[ScoredDate]:
     return sorted(scored, key=lambda s: -s.score if s.score is not None else float("inf"))
 
 
+_MONTH_DAY = re.compile(r"(?<![\d年])(1[0-2]|0?[1-9])月([12]\d|3[01]|0?[1-9])日")
+FIT_DAYS = 45  # news tells of the last weeks: "3月8日下午" in a paper dated 2021-03-09
+
+
+def fits_text(c: DateCandidate, body: str) -> bool:
+    """A date alone in its element above the heading (a paper's date, or a header clock without
+    weekday or time) must fit the text: when the text names days (3月8日), one of them within
+    45 days before it; when it gives full dates, one within a year before it."""
+    if c.kind != "own_element":
+        return True
+    day = c.span()[0]
+    text = nfkc(body)
+    mentions = [(int(m.group(1)), int(m.group(2))) for m in _MONTH_DAY.finditer(text)]
+    if mentions and not any(timedelta(0) <= day - d <= timedelta(days=FIT_DAYS)
+                            for d in _on_or_before(day, mentions)):
+        return False
+    full = [date.fromisoformat(f.iso[:10]) for f in find_dates(text, normalized=True)]
+    return not full or any(timedelta(0) <= day - d <= timedelta(days=366) for d in full) or max(full) > day
+
+
+def _on_or_before(day: date, mentions: list[tuple[int, int]]):
+    """Each month-day as the nearest date on or before `day`."""
+    for m, d in mentions:
+        for year in (day.year, day.year - 1):
+            try:
+                candidate = date(year, m, d)
+            except ValueError:
+                continue
+            if candidate <= day:
+                yield candidate
+                break
+
+
 def pick_date(ex: Extraction, meta: dict[str, str], fields: dict[str, str], candidates: list[DateCandidate]) -> None:
     """Set `published` and `date_source` from the best candidate, and what was shown in metadata."""
-    scored = weigh_dates(candidates)
+    scored = weigh_dates([c for c in candidates if fits_text(c, ex.body)])
     best = scored[0] if scored and scored[0].score is not None else None
     standing = [s.candidate for s in scored if s.score is not None and s.candidate.source == "visible"]
     if best is not None and best.candidate.source == "visible":
