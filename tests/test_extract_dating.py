@@ -207,3 +207,22 @@ def test_the_url_day_wins_over_a_pubdate_regenerated_months_later() -> None:
         ("2021-03-09", "url")
     # a month folder alone says the stamp is not the date: no date rather than a wrong one
     assert _dated(f"<h1>{_TITLE}</h1>{_TEXT}", "http://www.example.gov.cn/tzgg/202103/262.html", head) == (None, None)
+
+
+_LEAD = "<p class='lead'>导语：今年全市计划植树十二万株，实现城区绿化全覆盖，让市民共享绿色。</p>"
+_SPLIT = ("<div class='t'><span><em> 2021</em></span><span><em> 03</em>/<em>09</em></span><span> 07:45:12</span></div>"
+          "<div class='s'>来源：市林业局</div>")
+
+
+@pytest.mark.parametrize(("layout", "published"), [
+    # the info line after a lead paragraph (导语), at the top of the text block
+    (f"<div class='a'><h1>{_TITLE}</h1>{_LEAD}<div class='i'>2021-03-09 07:45 来源：市林业局</div>{_TEXT}</div>",
+     "2021-03-09T07:45:00+08:00"),
+    # a <time datetime> that shows "3天前"
+    (f"<h1>{_TITLE}</h1><div class='i'><time datetime='2021-03-09T07:45:00+08:00'>3天前</time></div>{_TEXT}",
+     "2021-03-09T07:45:00+08:00"),
+    # year and month/day in separate elements of the header that holds the heading
+    (f"<div class='h'>{_SPLIT}<h1><span>{_TITLE}</span></h1></div>{_TEXT}", "2021-03-09T07:45:12+08:00"),
+])
+def test_news_layouts_of_the_date_line(layout: str, published: str) -> None:
+    assert _dated(layout) == (published, "visible")

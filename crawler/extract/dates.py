@@ -27,6 +27,11 @@ CN_DT = re.compile(
     r"(?P<y>[〇○◯零OoＯ0一二三四五六七八九]{4})\s*年\s*(?P<m>元|正|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<d>[一二三四五六七八九十廿卅]{1,4})\s*[日号]"
 )
+# 2021 03/09 07:45:12: year, then month/day (set in separate elements of a page header)
+SPLIT_DT = re.compile(
+    r"(?<![\d.:/-])(?P<y>(?:19|20)\d{2})\s+(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?![\d/])"
+    r"(?:\s+(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d)(?:[:：](?P<S>[0-5]\d))?)?"
+)
 COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 LABEL = re.compile(
     r"(发布日期|发布时间|发文日期|公开日期|信息提供日期|印发日期|成文日期|更新时间|更新日期|"
@@ -126,6 +131,12 @@ def find_dates(text: str, *, normalized: bool = False) -> Iterator[Found]:
     hits: list[Found] = []
     for m in NUM_DT.finditer(s):
         iso = _num_match(m)
+        if iso:
+            hits.append(Found(iso, m.start(), m.end(), "T" in iso))
+    for m in SPLIT_DT.finditer(s):
+        hh = m.group("H")
+        iso = _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")), int(hh) if hh else None,
+                   int(m.group("M")) if hh else None, int(m.group("S")) if m.group("S") else None)
         if iso:
             hits.append(Found(iso, m.start(), m.end(), "T" in iso))
     for m in CN_DT.finditer(s):

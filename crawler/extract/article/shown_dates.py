@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.dates import find_dates, nfkc
-from crawler.extract.dom import compact, inline_text, within
+from crawler.extract.dates import find_dates, nfkc, parse_date
+from crawler.extract.dom import compact, inline_text, plain_text, within
 
 _DIGITISH = re.compile(r"(?:19|20)\d\d|[〇○零][一二三四五六七八九〇○零]|[１２][０-９]")
 INLINE = frozenset(("span", "i", "em", "b", "strong", "font", "label", "a", "small", "sup", "sub", "u", "time",
@@ -74,6 +74,7 @@ class DateZone:
     end_of_container: int
     title_in: bool  # the heading is inside the text container
     container: etree._Element | None
+    title_el: etree._Element | None = None
 
     @classmethod
     def around(cls, elements, title_el, container, order) -> DateZone | None:
@@ -87,11 +88,12 @@ class DateZone:
         title_in = title_el is not None and container is not None and within(title_el, container)
         if title_in:
             hi = _text_start(elements, title_el, tpos) - 1  # between the heading and the first sentence
-        return cls(lo, hi, tpos, cpos, end, title_in, container)
+        return cls(lo, hi, tpos, cpos, end, title_in, container, title_el)
 
     def ranges(self) -> list[tuple[int, int]]:
         start = self.lo - 42 if self.tpos is not None else self.lo - 2
-        return [(start, self.hi + 2), (self.end_of_container + 1, self.end_of_container + 41)]
+        top = [(self.hi + 2, self.cpos + 13)] if self.cpos is not None and self.cpos + 13 > self.hi + 2 else []
+        return [(start, self.hi + 2), *top, (self.end_of_container + 1, self.end_of_container + 41)]
 
     def placement(self, el: etree._Element, pos: int) -> DatePlacement | None:
         """Where `el` sits relative to the heading and the text; None outside the zone."""
@@ -103,12 +105,22 @@ class DateZone:
             edge = self.cpos is not None and (pos - self.cpos <= 12 or end - pos <= 12)
             if not edge:
                 return None  # inside the text, away from its first and last lines
-        place = DatePlacement(strict=lo - 2 <= pos <= hi + 1, edge=edge,
+        heading_line = tpos is not None and pos < lo - 2 and self._in_heading_block(el)
+        place = DatePlacement(strict=lo - 2 <= pos <= hi + 1 or heading_line, edge=edge,
                               after_body=self.container is not None and end < pos <= end + 40,
                               before_title=tpos is not None and tpos - 40 <= pos < lo - 2,
                               top=edge and self.cpos is not None and pos - self.cpos <= 12,
                               gap=pos - end)
-        return place if place.strict or place.after_body or place.before_title else None
+        return place if place.strict or place.after_body or place.before_title or place.edge else None
+
+    def _in_heading_block(self, el: etree._Element) -> bool:
+        """`el` shares a small block with the heading (a header of heading, date and source only)."""
+        for depth, anc in enumerate(el.iterancestors()):
+            if depth == 3:
+                return False
+            if within(self.title_el, anc):
+                return len(compact(plain_text(anc))) <= len(compact(plain_text(self.title_el))) + 80
+        return False
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,8 @@ class ShownDate:
     """A date shown on the page, with how it is shown and where.
 
     `form`: labelled (发布日期：…, 发表于 …), bracketed ([2023-02-28]), info_line (2023-02-28
-    来源：…), bare (on a short line), own_element (a bare date that is all its element holds).
+    来源：…), datetime (<time datetime> showing "3天前"), bare (on a short line), own_element (a bare
+    date that is all its element holds).
     """
 
     iso: str
@@ -151,7 +164,7 @@ class ShownDate:
         return _RANK[self.form]
 
 
-_RANK = {"labelled": 0, "bracketed": 1, "info_line": 1, "bare": 2, "own_element": 2}
+_RANK = {"labelled": 0, "bracketed": 1, "info_line": 1, "datetime": 1, "bare": 2, "own_element": 2}
 
 
 def shown_dates(elements, title_el, container, order, block_rows: frozenset = frozenset()) -> list[ShownDate]:
@@ -206,6 +219,30 @@ def date_candidates(elements, zone: DateZone, order, block_rows: frozenset) -> I
                         and _only_date(line):
                     form = "own_element"  # a day alone in its element (a clock shows the time too)
                 yield ShownDate(iso, shown, line, form, pos, place, zone.tpos is not None)
+    yield from _time_elements(elements, zone, order)
+
+
+def _time_elements(elements, zone: DateZone, order) -> Iterator[ShownDate]:
+    """<time datetime="…"> showing no date of its own ("3天前", "昨天 09:15")."""
+    for lo, hi in zone.ranges():
+        for el in elements[max(lo, 0):max(hi, 0)]:
+            stamp = el.get("datetime") if el.tag == "time" else None
+            iso = parse_date(stamp) if stamp else None
+            if iso is None or next(find_dates(plain_text(el)), None) is not None:
+                continue
+            holder = _holder_of(el)
+            pos = order.get(holder, -1)
+            place = zone.placement(holder, pos)
+            if place is not None and not _LINKED_ROW(holder):
+                yield ShownDate(iso, stamp, inline_text(holder), "datetime", pos, place, zone.tpos is not None)
+
+
+def _holder_of(el: etree._Element) -> etree._Element:
+    """The element holding `el`'s line (climbing out of inline tags)."""
+    for _ in range(2):
+        if el.tag in INLINE and el.getparent() is not None:
+            el = el.getparent()
+    return el
 
 
 def _own_text(node) -> str | None:
