@@ -27,7 +27,7 @@ from crawler.extract.dates import date_from_url, find_dates, month_from_url, nfk
 from crawler.extract.dom import compact, squash
 from crawler.extract.model import Extraction
 
-from .shown_dates import _INFO_WORDS_CLOCK, _TODAY, ShownDate, shown_prior
+from .shown_dates import CLOCK_WORDS, TODAY_WORDS, ShownDate, shown_prior
 
 SOURCES = ("visible", "disclosure_block", "meta", "url", "signature")
 BLOCK_PRIORS = {"published_visible": 75.0, "generated_date": 72.0}
@@ -125,7 +125,7 @@ def signature_candidates(body: str, position: int = -1) -> list[DateCandidate]:
     """The date on one of the last lines of the text, alone or with a few characters."""
     for line in reversed(body.split("\n")[-6:]):
         s = nfkc(line).strip()
-        if _TODAY.search(s) or _INFO_WORDS_CLOCK.search(s):
+        if TODAY_WORDS.search(s) or CLOCK_WORDS.search(s):
             continue  # 2026年11月25日 星期三: a clock, not a signature
         for f in find_dates(s, normalized=True):
             rest = compact(s[:f.start] + s[f.end:])

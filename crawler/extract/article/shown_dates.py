@@ -33,7 +33,7 @@ _NOT_PUBLISHED_LABEL = re.compile(
     r"(?:开标|投标|报名|会议|活动|考试|举办|开工|竣工)(?:时间|日期)|施行|实施|截止|有效期|开始|结束|至)\s*[:：]?\s*$"
 )
 _PUBLISH_WORD = re.compile(r"发布|发文|公开|信息提供")  # not 发表于: comments below the text say it too
-_TODAY = re.compile(r"今天|今日|当前时间|现在时间|农历")
+TODAY_WORDS = re.compile(r"今天|今日|当前时间|现在时间|农历")
 _CLOCK_LABEL = re.compile(r"北京时间\s*[:：]?\s*$")  # 北京时间：2026-11-25 09:15 (after a date it is the zone)
 _INFO_WORDS = re.compile(r"来源|作者|浏览|点击|阅读|字号|访问|次数|发布者|编辑|星期|周[一二三四五六日]")
 _LINKED_ROW = etree.XPath("boolean(.//a[string-length(normalize-space(.)) > 6])")
@@ -259,7 +259,7 @@ _DATE_ONLY_REST = re.compile(r"^[\s\[\]【】()（）]*$")
 def _only_date(line: str) -> bool:
     """Nothing on the line but one date (and brackets): no weekday, no clock words."""
     s = nfkc(line)
-    if _INFO_WORDS_CLOCK.search(s):
+    if CLOCK_WORDS.search(s):
         return False  # 2026年11月25日 星期三: the header clock
     found = list(find_dates(s, normalized=True))
     return len(found) == 1 and bool(_DATE_ONLY_REST.match(s[:found[0].start] + s[found[0].end:]))
@@ -296,7 +296,7 @@ def _text_start(elements, title_el, tpos: int) -> int:
 def _line_dates(line: str) -> Iterator[tuple[str, str, str]]:
     """(form, iso, shown text) for the dates of a line: labelled, bracketed, info_line or bare."""
     s = nfkc(line)
-    if _TODAY.search(s):
+    if TODAY_WORDS.search(s):
         return  # 今天是2026年11月25日: the header clock
     for f in find_dates(s, normalized=True):
         before = s[max(0, f.start - 12):f.start]
@@ -310,11 +310,11 @@ def _line_dates(line: str) -> Iterator[tuple[str, str, str]]:
         elif _BRACKET_BEFORE.search(before) and s[f.end:f.end + 1] in ("]", "】", ")", "）"):
             yield "bracketed", f.iso, shown
         elif len(s) <= 80:
-            if _ARTICLE_INFO.search(rest) and not _INFO_WORDS_CLOCK.search(rest):
+            if _ARTICLE_INFO.search(rest) and not CLOCK_WORDS.search(rest):
                 yield "info_line", f.iso, shown  # 2023-05-12 来源：… 作者：…: the article's own info line
             elif len(compact(rest)) <= 12 or _INFO_WORDS.search(rest):
                 yield "bare", f.iso, shown
-        elif len(compact(s[:f.start])) <= 4 and _ARTICLE_INFO.search(rest) and not _INFO_WORDS_CLOCK.search(rest):
+        elif len(compact(s[:f.start])) <= 4 and _ARTICLE_INFO.search(rest) and not CLOCK_WORDS.search(rest):
             yield "info_line", f.iso, shown  # a long info line that opens with the date
 
 
@@ -327,13 +327,13 @@ def labelled_date(line: str) -> str | None:
 
 
 _ARTICLE_INFO = re.compile(r"来源|作者|浏览|点击|阅读|访问|发布者|发布人|编辑")
-_INFO_WORDS_CLOCK = re.compile(r"星期|周[一二三四五六日]|农历")
+CLOCK_WORDS = re.compile(r"星期|周[一二三四五六日]|农历")
 
 
 def info_line_date(line: str) -> str | None:
     """The date of an article info line without a date label: "2023-05-12 09:00 来源：大气环境科 阅读：88"."""
     s = nfkc(line)
-    if _TODAY.search(s):
+    if TODAY_WORDS.search(s):
         return None
     for f in find_dates(s, normalized=True):
         rest = s[:f.start] + s[f.end:]
