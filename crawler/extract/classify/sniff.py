@@ -9,6 +9,7 @@ bytes wins over a declared type, and magic numbers win over a declared ``text/ht
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Mapping
 from email.message import Message
@@ -66,7 +67,9 @@ _DECLARED = {
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/")
 _MARKUP_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<?xml", b"<!--",
                   b"<div", b"<table", b"<p", b"<script", b"<link", b"<style", b"<span", b"<form", b"<center")
-_CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+_CONTROL_BYTES = bytes(sorted(frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}))
+_ODD_CHARS = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_IDEOGRAPHS = re.compile("[\u4e00-\u9fff]")
 
 
 def sniff(raw: bytes, headers: Mapping[str, str] | None = None) -> str | None:
@@ -134,20 +137,14 @@ def is_garbage(raw: bytes, headers: Mapping[str, str] | None = None) -> bool:
     sample = raw[:SAMPLE_BYTES]
     if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(sample):
         return False  # UTF-16 text has NUL bytes by design
-    controls = sum(1 for b in sample if b in _CONTROL_BYTES)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if controls > MAX_CONTROL_SHARE * len(sample):
         return True
     text = decode_html(sample, headers)[0]
-    if sum(1 for ch in text if _odd(ch)) > MAX_ODD_SHARE * max(len(text), 1):
-        return True
-    ideographs = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"][:_IDEOGRAPH_SAMPLE]
+    if len(_ODD_CHARS.findall(text)) > MAX_ODD_SHARE * max(len(text), 1):
+        return True  # replacement, private-use and control characters
+    ideographs = _IDEOGRAPHS.findall(text)[:_IDEOGRAPH_SAMPLE]
     return len(ideographs) >= 200 and sum(map(_common, ideographs)) < MIN_COMMON_IDEOGRAPHS * len(ideographs)
-
-
-def _odd(ch: str) -> bool:
-    """A replacement, private-use or control character (not tab/newline/CR/FF)."""
-    return ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or (ch < " " and ch not in "\t\n\r\x0c") \
-        or "\x7f" <= ch <= "\x9f"
 
 
 def _common(ch: str) -> bool:
