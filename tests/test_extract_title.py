@@ -100,3 +100,12 @@ def test_a_blog_name_later_in_the_title_tag_loses_to_the_post_heading() -> None:
             "<h1 class='postTitle'><a href='/p/1.html'>用SQLite做全文检索的几个坑</a></h1>" + TEXT + "</div>")
     ex = extract(_page("<title>用SQLite做全文检索的几个坑 - 老张的技术笔记 - 某某园</title>", body), "http://x.cn/p/1.html")
     assert ex.title == "用SQLite做全文检索的几个坑"
+
+
+def test_a_slogan_in_the_page_header_is_no_title() -> None:
+    """A heading above the navigation that matches nothing, while <title> names the page."""
+    nav = "<div class='nav'>" + "".join(f"<a href='/c{i}/'>栏目{i}</a>" for i in range(8)) + "</div>"
+    body = ("<div class='hd'><h1>弘扬法治精神 建设法治中国</h1></div>" + nav +
+            "<div class='c'><p>这几天又把费孝通先生的《乡土中国》找出来读了一遍，感受很不一样。</p></div>")
+    ex = extract(_page("<title>重读《乡土中国》的几点体会 - 某某法治网</title>", body), "http://x.cn/a/1.html")
+    assert (ex.title, ex.title_source) == ("重读《乡土中国》的几点体会", "title_tag")

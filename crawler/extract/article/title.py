@@ -96,6 +96,7 @@ class TitlePage:
     ref_keys: list[tuple[str, str]]
     cpos: int  # the container's position (10**9 without one)
     text_pos: int  # where the prose itself starts
+    own_title_hidden: bool = False  # <title> opens with a page title (not a site name) shown nowhere
 
     @classmethod
     def read(cls, root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
@@ -113,9 +114,10 @@ class TitlePage:
         refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag" if i == 0 else "title_part")
                                                           for i, g in enumerate(good)]
         cpos = order.get(container, 10**9) if container is not None else 10**9
+        hidden = bool(good) and good[0] == segs[0] and len(key(good[0])) > 6 and key(good[0]) not in _page_key(root)
         return cls(root, container, order, stats, elements, site_keys, meta_refs, segs, good, refs,
                    [(key(r), src) for r, src in refs if len(key(r)) >= 4], cpos,
-                   _densest_leaf(container, stats, order))
+                   _densest_leaf(container, stats, order), hidden)
 
 
 def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
@@ -154,11 +156,23 @@ def score_title(c: TitleCandidate, page: TitlePage) -> ScoredTitle | None:
         evidence.append(("wraps_heading", -10))  # <div class=title><h1>词条</h1><a>编辑</a></div>
     if sum(v for _, v in evidence) > 0 and (_in_listing(c.element) or _captions_links(c.element, page.stats)):
         evidence.append(("in_listing", -40))
+    if match < 40 and page.own_title_hidden and _above_navigation(c, page):
+        evidence.append(("site_header", -40))  # a slogan in the page header; the <title> names the page
     score = sum(v for _, v in evidence)
     return ScoredTitle(c, score, tuple(evidence)) if score > 0 else None
 
 
-# A site's greeting or slogan set as a heading: 谢谢您访问…, 欢迎光临…
+def _above_navigation(c: TitleCandidate, page: TitlePage) -> bool:
+    """A navigation bar (five links or more, little else) lies between the line and the text."""
+    for el in page.elements[c.position + 1:min(page.cpos, c.position + 400)]:
+        st = page.stats.get(el)
+        if st is not None and st.text >= 10 and st.link >= 0.8 * st.text and not within(c.element, el) \
+                and sum(1 for _ in el.iter("a")) >= 5:
+            return True
+    return False
+
+
+# A site's greeting set as a heading: 谢谢您访问…, 欢迎光临…
 _GREETING = re.compile(r"^(?:热烈)?(?:欢迎|谢谢|感谢)(?:您|你|大家)?(?:的)?(?:访问|光临|来到|浏览|使用|关注|莅临)")
 
 
