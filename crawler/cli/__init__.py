@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from archive.errors import ArchiveError
-from crawler.cli import crawl, demo, extract, query, watch
+from crawler.cli import crawl, demo, extract, query, serve, watch
 from crawler.cli.options import CliState
 
 
@@ -67,7 +67,7 @@ for command in (
     query.search, query.show, query.history, query.diff, query.new, query.changes,
     query.export, query.stats, query.feed,
     crawl.crawl, crawl.sites, watch.watch_command, watch.notify_command,
-    extract.extract_command, demo.demo,
+    extract.extract_command, demo.demo, serve.serve,
 ):
     cli.add_command(command)
 
