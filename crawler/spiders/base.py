@@ -16,7 +16,8 @@ A crawl of a site (see crawler/sites/):
    archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
    page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
    the crawl closes and writes them only if plausible, see crawler/pipelines.py); anti-bot
-   shells, soft 404s and empty pages are only counted (``pages/*`` stats). Whether an
+   shells, soft 404s, empty pages and files or garbage served at an article URL (``binary``)
+   are only counted (``pages/<class>`` stats), never archived. Whether an
    article answer is an anti-bot shell is the extractor's call (``page_class``): Ruishu
    sites put ``$_ts`` scripts on real pages too.
 
