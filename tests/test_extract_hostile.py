@@ -101,6 +101,8 @@ def test_crawl_counts_files_and_garbage_and_archives_only_the_article(tmp_path: 
     stats = summary(proc)["sites"][0]["stats"]
     assert stats.get("archive/new") == 1, proc.stderr[-2000:]
     assert stats["pages/binary"] == 2
+    assert summary(proc)["totals"]["pages/binary"] == 2
+    assert "2 not archived (anti-bot 0, soft 404 0, files or garbage 2, empty 0)" in proc.stderr
     with Archive(db) as a:
         assert [d["url"] for d in a.known_documents("127.0.0.1")] == [srv.url(real)]
 

@@ -147,10 +147,11 @@ def _site_line(site: SiteResult) -> str:
             f"{count(s, 'archive/unchanged') + count(s, 'archive/not_modified')} unchanged, "
             f"{count(s, 'archive/gone')} gone, {count(s, 'archive/restored')} restored")
     empty = count(s, "pages/empty") + count(s, "pages/js_shell")
-    skipped = count(s, "pages/antibot") + count(s, "pages/soft404") + empty
+    skipped = count(s, "pages/antibot") + count(s, "pages/soft404") + count(s, "pages/binary") + empty
     if skipped:
         line += (f", {skipped} not archived (anti-bot {count(s, 'pages/antibot')}, soft 404 "
-                 f"{count(s, 'pages/soft404')}, empty {empty})")
+                 f"{count(s, 'pages/soft404')}, files or garbage {count(s, 'pages/binary')}, "
+                 f"empty {empty})")
     errors = count(s, "pages/failed") + count(s, "pages/error")
     if errors:
         line += f", {errors} errors"
