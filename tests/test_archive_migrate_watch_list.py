@@ -1,4 +1,4 @@
-"""An archive made before the watch list (schema 1, tests/fixtures/archive/v1.db, written by
+"""An archive made before the watch list (schema 1, tests/fixtures/archive/v1.sqlite, written by
 that version's own code: see make_v1.py there) migrates: sites crawled with `--url` whose
 start URL is known become watched columns, their documents linked to the column."""
 
@@ -18,14 +18,14 @@ from crawler.cli import cli
 from crawler.service.schedule import select_due
 from crawler.service.watchlist import watched_sites
 
-V1 = Path(__file__).parent / "fixtures" / "archive" / "v1.db"
+V1 = Path(__file__).parent / "fixtures" / "archive" / "v1.sqlite"
 COLUMN = "https://www.example.gov.cn/tzgg/index.html"
 
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     monkeypatch.delenv("GOV_ARCHIVE_SITES", raising=False)
-    path = tmp_path / "v1.db"
+    path = tmp_path / "v1.sqlite"
     shutil.copy(V1, path)
     return path
 
