@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -229,7 +229,7 @@ def _remove_column(db_path: str | os.PathLike[str], url: str,
 
 def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[str] | None = None,
                  *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per watched site, then one per site the archive holds that is not watched.
+    """One row per watched site, then one per site crawled before that is not watched.
 
     A row is a `health.health_rows` row (``site``, ``health``, ``next_due`` ...; its columns
     with their own health) plus the listing's fields: ``name, title, every, source, generic,
@@ -242,7 +242,8 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
         if archive is None:
             return [_listing(site, _unknown_health(site), None, True) for site in watched]
         names = {site.name for site in watched}
-        others = [s["name"] for s in archive.sites() if s["name"] not in names]
+        others = [s["name"] for s in archive.sites()  # crawled before, watched no more
+                  if s["name"] not in names and archive.crawls(site=s["name"], limit=1)]
         schedules = [schedule_for(site) for site in watched] + [
             SiteSchedule(name, columns=tuple(c["url"] for c in archive.columns(name)))
             for name in others]
@@ -269,7 +270,7 @@ def _listing(site: SiteDef | None, row: dict[str, Any], newest: dict[str, Any] |
         "name": name or (site.name if site else row["site"]),
         "title": (site.title if site else "") or ("(generic)" if generic else ""),
         "every": format_interval(site.every) if site and site.every else None,
-        "source": site.source or None if site else None,
+        "source": (site.source or None) if site else None,
         "generic": generic,
         "watched": watched,
         "last_crawl_row": {k: newest.get(k) for k in ("started_at", "finished_at", "outcome")}
@@ -305,8 +306,3 @@ def catalogue_listing(db_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
              "columns": [{"name": c.name or None, "url": c.url} for c in site.columns],
              "source": site.source, "watched": site.name in added}
             for site in sorted(catalogue.values(), key=lambda s: s.name)]
-
-
-def column_urls(sites: Iterable[SiteDef]) -> set[str]:
-    """The canonical URLs of the columns of `sites`."""
-    return {canonical_url(c.url) for site in sites for c in site.columns}

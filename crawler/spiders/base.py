@@ -124,7 +124,8 @@ class GovSpider(scrapy.Spider):
         self._known: dict[str, dict[str, Any]] = {}
         self._requested: set[str] = set()
         self._list_seen: set[str] = set()
-        self._listed: dict[int, set[str]] = {}  # column -> canonical item URLs listed this run
+        self._listed: dict[int | None, set[str]] = {}  # column -> canonical item URLs listed this run
+        self._column_index = {column.url: i for i, column in enumerate(self.site.columns)}
         self._antibot_streak = 0
         self.full = False
         self.recover = False
@@ -217,10 +218,21 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _list_request(self, url: str, *, column: int, page: int,
+    def _column_of(self, meta: dict[str, Any]) -> int | None:
+        """The index in this crawl of the column a request came from, by the column's URL: a
+        request resumed from an earlier crawl's JOBDIR may belong to a column this crawl does
+        not walk (None, as for revisits)."""
+        url = meta.get("column_url")
+        return meta.get("column") if url is None else self._column_index.get(url)
+
+    def _column_meta(self, column: int | None) -> dict[str, Any]:
+        url = self.site.columns[column].url if column is not None else None
+        return {"column": column, "column_url": url}
+
+    def _list_request(self, url: str, *, column: int | None, page: int,
                       form: dict[str, str] | None = None) -> scrapy.Request:
         self._list_seen.add(url)
-        meta = {"column": column, "list_page": page, "known_streak": 0, "repeat_streak": 0,
+        meta = {**self._column_meta(column), "list_page": page, "known_streak": 0, "repeat_streak": 0,
                 "hanweb_form": form}
         if form:  # newer Hanweb dataproxy.jsp: POST with the column ids in the body
             return scrapy.FormRequest(url, formdata=form, callback=self.parse_list,
@@ -244,7 +256,7 @@ class GovSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = doc["last_modified"]
         if doc is not None:
             self.crawler.stats.inc_value("crawl/revisits")
-        meta = {"doc": doc, "list_date": item.date if item else None, "column": column}
+        meta = {"doc": doc, "list_date": item.date if item else None, **self._column_meta(column)}
         priority = list_priority(page) + 1 if page else REVISIT_PRIORITY
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                               headers=headers, dont_filter=True, meta=meta, priority=priority)
@@ -253,7 +265,7 @@ class GovSpider(scrapy.Spider):
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         stats = self.crawler.stats
-        column, first = response.meta.get("column", 0), response.meta.get("list_page", 1) == 1
+        column, first = self._column_of(response.meta), response.meta.get("list_page", 1) == 1
         if self._blocked(response):
             if first:
                 self.columns.answered(column, "blocked", "an anti-bot challenge instead of the list")
@@ -330,7 +342,7 @@ class GovSpider(scrapy.Spider):
         if cap and page > cap:
             stats.inc_value("list/stopped_cap")
             return None
-        request = self._list_request(next_url, column=meta.get("column", 0), page=page, form=form)
+        request = self._list_request(next_url, column=self._column_of(meta), page=page, form=form)
         request.meta["known_streak"] = streak
         request.meta["repeat_streak"] = repeats
         return request
@@ -341,7 +353,7 @@ class GovSpider(scrapy.Spider):
         configured = settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
         return configured or settings.getint("GOV_ARCHIVE_MAX_LIST_PAGES")  # 0: no cap
 
-    def _column_article(self, response: Response, column: int,
+    def _column_article(self, response: Response, column: int | None,
                         links: int) -> Announcement | Unchanged | str | None:
         """A column's first page that is an article (`links`: the announcement links found on
         it): its item (or its page class when it is not archived); None when it is a list."""
@@ -484,7 +496,7 @@ class GovSpider(scrapy.Spider):
             metadata=dict(ex.metadata), attachments=[dict(a) for a in ex.attachments],
             raw=response.body, status=response.status, final_url=response.url, headers=headers,
             declared_encoding=ex.declared_encoding, used_encoding=ex.encoding,
-            column=response.meta.get("column"),
+            column=self._column_of(response.meta),
         )
         self._apply_article_rules(item, response)
         for name in ("title", "published", "body"):
@@ -520,7 +532,7 @@ class GovSpider(scrapy.Spider):
         stats = self.crawler.stats
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("list_page") == 1:
-            self.columns.failed(request.meta.get("column", 0), failure, request.url)
+            self.columns.failed(self._column_of(request.meta), failure, request.url)
         if failure.check(IgnoreRequest):  # robots.txt said no, or an offsite redirect
             stats.inc_value("pages/ignored")
             return

@@ -54,18 +54,23 @@ class ColumnTracker:
         """Column `index` of this crawl starts at `url` (every column is listed, answered or not)."""
         self.stats.set_value(column_stat(index, "url"), url)
 
-    def answered(self, index: int, outcome: str, detail: str = "") -> None:
-        """The outcome of the column's first list page (kept: later pages never change it)."""
-        if self.stats.get_value(column_stat(index, "outcome")) is None:
+    def answered(self, index: int | None, outcome: str, detail: str = "") -> None:
+        """The outcome of the column's first list page (kept: later pages never change it).
+
+        `index` None (a column this crawl does not walk) is ignored here and below.
+        """
+        if index is not None and self.stats.get_value(column_stat(index, "outcome")) is None:
             self.stats.set_value(column_stat(index, "outcome"), outcome)
             if detail:
                 self.stats.set_value(column_stat(index, "detail"), detail)
 
-    def listed(self, index: int, items: int) -> None:
+    def listed(self, index: int | None, items: int) -> None:
         """A list page of the column showed `items` announcement links."""
+        if index is None:
+            return
         self.stats.inc_value(column_stat(index, "list_pages"))
         self.stats.inc_value(column_stat(index, "items"), items)
 
-    def failed(self, index: int, failure: Any, url: str) -> None:
+    def failed(self, index: int | None, failure: Any, url: str) -> None:
         """The column's first list page got no answer."""
         self.answered(index, *failure_cause(failure, url))
