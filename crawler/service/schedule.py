@@ -213,20 +213,18 @@ def backoff_delay(
 
 def classify(outcome: str | None) -> str:
     """``"success"``, ``"neutral"`` or ``"failure"`` for a crawl outcome."""
-    if outcome in SUCCESS_OUTCOMES:
-        return "success"
-    if outcome in NEUTRAL_OUTCOMES:
-        return "neutral"
-    return "failure"
+    return _kind(outcome, SUCCESS_OUTCOMES, NEUTRAL_OUTCOMES)
 
 
 def classify_column(outcome: str | None) -> str:
     """``"success"``, ``"neutral"`` or ``"failure"`` for a column outcome (crawler/outcome.py)."""
-    if outcome in COLUMN_OK:
+    return _kind(outcome, COLUMN_OK, COLUMN_NEUTRAL)
+
+
+def _kind(outcome: str | None, success: frozenset[str], neutral: frozenset[str]) -> str:
+    if outcome in success:
         return "success"
-    if outcome in COLUMN_NEUTRAL:
-        return "neutral"
-    return "failure"
+    return "neutral" if outcome in neutral else "failure"
 
 
 @dataclass(frozen=True)
@@ -283,15 +281,9 @@ def next_state(state: dict[str, Any], site: SiteSchedule, outcome: str, *, now: 
                max_backoff: timedelta, kind: str | None = None) -> dict[str, Any]:
     """The site's scheduler state after an attempt that ended in `outcome` at `now` (`kind`:
     how to count it, if not by `classify`)."""
-    failures = int(state.get("failures") or 0)
     kind = kind or classify(outcome)
-    if kind == "success":
-        failures, backoff_until = 0, None
-    elif kind == "failure":
-        failures += 1
-        backoff_until = iso(now + backoff_delay(failures, site.every, max_backoff=max_backoff))
-    else:
-        backoff_until = state.get("backoff_until")
+    failures, backoff_until = _failures_after(state, kind, site.every, now=now,
+                                              max_backoff=max_backoff)
     fields: dict[str, Any] = {"failures": failures, "backoff_until": backoff_until,
                               "last_outcome": outcome, "last_attempt_at": iso(now)}
     if kind == "success":
@@ -305,13 +297,20 @@ def next_column_state(state: Mapping[str, Any], outcome: str, detail: str | None
                       every: timedelta, now: datetime, crawl_id: int | None,
                       max_backoff: timedelta = DEFAULT_MAX_BACKOFF) -> dict[str, Any]:
     """A column's scheduler state after a crawl found `outcome` on it (``columns`` fields)."""
-    failures = int(state.get("failures") or 0)
-    kind = classify_column(outcome)
-    backoff_until = state.get("backoff_until")
-    if kind == "success":
-        failures, backoff_until = 0, None
-    elif kind == "failure":
-        failures += 1
-        backoff_until = iso(now + backoff_delay(failures, every, max_backoff=max_backoff))
+    failures, backoff_until = _failures_after(state, classify_column(outcome), every, now=now,
+                                              max_backoff=max_backoff)
     return {"failures": failures, "backoff_until": backoff_until, "last_outcome": outcome,
             "last_detail": detail or None, "last_crawl_id": crawl_id}
+
+
+def _failures_after(state: Mapping[str, Any], kind: str, every: timedelta, *, now: datetime,
+                    max_backoff: timedelta) -> tuple[int, str | None]:
+    """``(failures, backoff_until)`` after an attempt of `kind`: a success resets them, a
+    failure backs off one step further, a neutral attempt leaves them."""
+    failures = int(state.get("failures") or 0)
+    if kind == "success":
+        return 0, None
+    if kind == "failure":
+        failures += 1
+        return failures, iso(now + backoff_delay(failures, every, max_backoff=max_backoff))
+    return failures, state.get("backoff_until")
