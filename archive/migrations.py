@@ -168,6 +168,25 @@ def initial_schema(db: Database) -> None:
         db.conn.execute(statement)
 
 
+READING_INDEXES = """
+-- Per-site counts (live / gone) read from the index alone, and a site's newest documents.
+CREATE INDEX documents_site ON documents(site_id, status);
+-- Newest events of one kind (e.g. withdrawals), and of one kind on one site (health events).
+CREATE INDEX events_kind ON events(kind);
+CREATE INDEX events_site_kind ON events(site_id, kind);
+-- One-character search terms: the places where no trigram starts (archive/search.py).
+CREATE INDEX documents_title_last ON documents(lower(substr(title, -1)));
+CREATE INDEX versions_body_last ON versions(lower(substr(body, -2, 1)));
+"""
+
+
+@migrations(name="002_indexes_for_site_kind_and_short_word_reads")
+def reading_indexes(db: Database) -> None:
+    """Indexes for `gov-archive serve` (home and site pages) and one-character searches."""
+    for statement in _statements(READING_INDEXES):
+        db.conn.execute(statement)
+
+
 WATCH_LIST_SCHEMA = """
 -- The sites `crawl --due` and `watch` crawl, besides the definitions in the user's own folders.
 CREATE TABLE watch_list (
@@ -217,7 +236,7 @@ CREATE INDEX document_columns_column ON document_columns(column_id);
 """
 
 
-@migrations(name="002_watch_list")
+@migrations(name="003_watch_list")
 def watch_list(db: Database) -> None:
     """The watch list and first-class columns; sites crawled with `--url` whose start URL is
     known become watched columns, their documents and finished crawls linked to it."""

@@ -1,6 +1,6 @@
-"""An archive made before the watch list (schema 1, tests/fixtures/archive/v1.sqlite, written by
-that version's own code: see make_v1.py there) migrates: sites crawled with `--url` whose
-start URL is known become watched columns, their documents linked to the column."""
+"""Archives made before the watch list (schemas 1 and 2, tests/fixtures/archive/v*.sqlite,
+written by those versions' own code: see make_archive.py there) migrate: sites crawled with
+`--url` whose start URL is known become watched columns, their documents linked to the column."""
 
 from __future__ import annotations
 
@@ -18,21 +18,22 @@ from crawler.cli import cli
 from crawler.service.schedule import select_due
 from crawler.service.watchlist import watched_sites
 
-V1 = Path(__file__).parent / "fixtures" / "archive" / "v1.sqlite"
+FIXTURES = Path(__file__).parent / "fixtures" / "archive"
+OLD = {"v1.sqlite": 1, "v2.sqlite": 2}  # fixture: its schema version
 COLUMN = "https://www.example.gov.cn/tzgg/index.html"
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
+@pytest.fixture(params=sorted(OLD))
+def db(request, tmp_path, monkeypatch):
     monkeypatch.delenv("GOV_ARCHIVE_SITES", raising=False)
-    path = tmp_path / "v1.sqlite"
-    shutil.copy(V1, path)
+    path = tmp_path / request.param
+    shutil.copy(FIXTURES / request.param, path)
     return path
 
 
-def test_the_fixture_is_the_previous_schema(db):
+def test_the_fixtures_are_previous_schemas(db):
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == OLD[db.name] < SCHEMA_VERSION
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 6
 
 
