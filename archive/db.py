@@ -32,6 +32,7 @@ from .errors import (
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
+from .ingest import IngestLog
 from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (
@@ -126,7 +127,7 @@ class _Current:
     version_id: int
 
 
-class Archive(WatchList):
+class Archive(WatchList, IngestLog):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -140,7 +141,8 @@ class Archive(WatchList):
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
     :param read_only: open for reading only even if the file is writable (never migrates)
 
-    The watch list and columns: archive/watchlist.py (`WatchList`).
+    The watch list and columns: archive/watchlist.py (`WatchList`); the idempotency log of
+    items shipped by crawl workers: archive/ingest.py (`IngestLog`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -160,6 +162,7 @@ class Archive(WatchList):
             raise ArchiveWriteError(_open_problem(self.path, e)) from None
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
+        self._depth = 0  # nesting of `_write` transactions
         self._wrote = False
         self._closed = False
         try:
@@ -225,11 +228,25 @@ class Archive(WatchList):
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: the write lock is taken up front or ArchiveBusy."""
+        """One IMMEDIATE transaction: the write lock is taken up front or ArchiveBusy.
+
+        Nested inside another `_write` it joins the outer transaction (archive/ingest.py
+        commits an item's save and its idempotency row together).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            except sqlite3.Error as e:
+                raise self._translate(e) from None
+            finally:
+                self._depth -= 1
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
             raise self._translate(e) from None
+        self._depth = 1
         try:
             yield self.conn
             self.conn.execute("COMMIT")
@@ -237,9 +254,12 @@ class Archive(WatchList):
         except BaseException as e:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            self._site_ids.clear()  # ids read or made inside the rolled-back transaction
             if isinstance(e, sqlite3.Error):
                 raise self._translate(e) from None
             raise
+        finally:
+            self._depth = 0
 
     def _translate(self, e: sqlite3.Error) -> ArchiveError:
         name = getattr(e, "sqlite_errorname", "") or ""
@@ -577,6 +597,14 @@ class Archive(WatchList):
             "WHERE s.name = ? ORDER BY d.id",
             [site],
         ))
+
+    def document_status(self, site: str, url: str) -> str | None:
+        """``live`` or ``gone`` for the document at `url` on `site`; None if unknown."""
+        site_id = self._find_site(site)
+        if site_id is None:
+            return None
+        current = self._current(site_id, canonical_url(url))
+        return current.status if current is not None else None
 
     def _document_id(self, ref: int | str) -> int:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):

@@ -246,6 +246,29 @@ def watch_list(db: Database) -> None:
         _watch_known_column(db, site_id, name, url, created_at)
 
 
+INGESTED_SCHEMA = """
+-- What an archive host (`watch --redis`) applied of the items workers shipped through Redis:
+-- one row per item of a crawl in progress, written in the transaction of its save, so a
+-- redelivered message changes nothing. A crawl's rows are removed when it finishes.
+CREATE TABLE ingested (
+    key TEXT PRIMARY KEY,                       -- the item's idempotency key (crawl + canonical URL)
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    url TEXT NOT NULL,                          -- canonical URL
+    stats TEXT NOT NULL DEFAULT '[]',           -- JSON list: the crawl stats the item counted
+    held TEXT,                                  -- JSON: a withdrawal held until the crawl ends
+    at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ingested_crawl ON ingested(crawl_id);
+"""
+
+
+@migrations(name="004_ingested")
+def ingested(db: Database) -> None:
+    """The idempotency log of items shipped by crawl workers (crawler/service/cluster)."""
+    for statement in _statements(INGESTED_SCHEMA):
+        db.conn.execute(statement)
+
+
 def _url_crawled_sites(db: Database) -> list[tuple[int, str, str, str]]:
     """Sites named after their host (how `crawl --url` named them) whose `base_url` is a page
     below the home page: the column they were crawled from."""
