@@ -37,7 +37,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ from crawler import settings as defaults
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.outcome import SITE_ANSWERS, Verdict, assess, column_results, column_stat, count, mass_gone_detail
 from crawler.sites import SiteDef, site_of
+from crawler.state import CrawlState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -80,8 +81,68 @@ def withdrawals_plausible(held: int, rechecked: int, *,
     return max_share >= 1 or held < max(min_count, max_share * rechecked)
 
 
-class ArchivePipeline:
-    """Writes items into the archive at ``ARCHIVE_DB_PATH`` (one transaction per item)."""
+def withdrawals_plausible_in(stats: Mapping[str, Any], held: int, *,
+                             max_share: float = defaults.GONE_MAX_SHARE,
+                             min_count: int = defaults.GONE_MIN_COUNT) -> bool:
+    """`withdrawals_plausible` for a crawl with these stats (re-checked articles, site answers)."""
+    return withdrawals_plausible(
+        held, count(stats, "archive/rechecked"), max_share=max_share, min_count=min_count,
+        site_answered=any(count(stats, key) for key in SITE_ANSWERS))
+
+
+class ItemWriter:
+    """The archive call of each item and the crawl stats it counts: one transaction each.
+
+    The one mapping from items to `Archive` calls, used by `ArchivePipeline` (one machine) and
+    by the archive host applying what crawl workers shipped (crawler/service/cluster), so both
+    write exactly the same. `column_ids` are the archive ids of the crawl's columns, in order.
+    """
+
+    def __init__(self, archive: Archive, crawl_id: int | None, column_ids: Sequence[int]) -> None:
+        self.archive = archive
+        self.crawl_id = crawl_id
+        self.column_ids = column_ids
+
+    def write(self, item: Item) -> list[str]:
+        """One archive transaction (or one more statement in the caller's); the stats keys to count."""
+        if isinstance(item, Announcement):
+            return self.save(item)
+        if isinstance(item, Unchanged):
+            return self.mark_checked(item)
+        return self.mark_gone(item)
+
+    def save(self, item: Announcement) -> list[str]:
+        capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
+                          headers=dict(item.headers), declared_encoding=item.declared_encoding,
+                          used_encoding=item.used_encoding)
+        ids = self.column_ids
+        column = item.column if item.column is not None and item.column < len(ids) else None
+        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
+                                   column_id=None if column is None else ids[column])
+        keys = [f"archive/{result.outcome}"]
+        if result.outcome == "new" and column is not None:
+            keys.append(column_stat(column, "new"))
+        if result.outcome == "restored" and result.changed_fields:
+            keys.append("archive/changed")
+        if result.outcome in ("changed", "unchanged"):
+            keys.append("archive/rechecked")  # a known live article answered
+        return keys
+
+    def mark_checked(self, item: Unchanged) -> list[str]:
+        self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
+        if item.reason == "not_modified":
+            return ["archive/not_modified", "archive/rechecked"]
+        return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
+
+    def mark_gone(self, item: Withdrawn) -> list[str]:
+        if self.archive.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
+            return ["archive/gone"]
+        return ["archive/still_gone"]
+
+
+class ArchivePipeline(CrawlState):
+    """Writes items into the archive at ``ARCHIVE_DB_PATH`` (one transaction per item); tells
+    the spider the site's state from the archive (`CrawlState`)."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         settings = crawler.settings
@@ -108,6 +169,8 @@ class ArchivePipeline:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ENABLED") or not settings.get("ARCHIVE_DB_PATH"):
             raise NotConfigured("ARCHIVE_ENABLED is off or ARCHIVE_DB_PATH is empty")
+        if settings.get("CLUSTER_REDIS_URL"):
+            raise NotConfigured("a crawl worker: items go to the archive host through Redis")
         if site_of(crawler.spider) is None:
             raise NotConfigured("not a gov-archive spider")
         o = cls(crawler, settings.get("ARCHIVE_DB_PATH"))
@@ -202,6 +265,10 @@ class ArchivePipeline:
 
     # ------------------------------------------------------------ reads for the spider
 
+    @property
+    def state_ready(self) -> bool:
+        return self.archive is not None
+
     async def known_documents(self) -> list[dict[str, Any]]:
         return await self.call(self._known) if self.archive is not None else []
 
@@ -242,10 +309,8 @@ class ArchivePipeline:
             self._count(keys)
 
     def _plausible(self, held: int) -> bool:
-        stats = self.crawler.stats.get_stats()
-        return withdrawals_plausible(
-            held, count(stats, "archive/rechecked"), max_share=self.gone_max_share,
-            min_count=self.gone_min_count, site_answered=any(count(stats, k) for k in SITE_ANSWERS))
+        return withdrawals_plausible_in(self.crawler.stats.get_stats(), held,
+                                        max_share=self.gone_max_share, min_count=self.gone_min_count)
 
     def _write_patiently(self, item: Item) -> list[str]:
         """`_write` on the archive thread at close, waiting out a busy archive (bounded)."""
@@ -310,38 +375,5 @@ class ArchivePipeline:
 
     def _write(self, item: Item) -> list[str]:
         """One archive transaction; returns the stats keys to count."""
-        if isinstance(item, Announcement):
-            return self._save(item)
-        if isinstance(item, Unchanged):
-            return self._mark_checked(item)
-        return self._mark_gone(item)
-
-    def _save(self, item: Announcement) -> list[str]:
         assert self.archive is not None
-        capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
-                          headers=dict(item.headers), declared_encoding=item.declared_encoding,
-                          used_encoding=item.used_encoding)
-        column = item.column if item.column is not None and item.column < len(self.column_ids) else None
-        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
-                                   column_id=None if column is None else self.column_ids[column])
-        keys = [f"archive/{result.outcome}"]
-        if result.outcome == "new" and column is not None:
-            keys.append(column_stat(column, "new"))
-        if result.outcome == "restored" and result.changed_fields:
-            keys.append("archive/changed")
-        if result.outcome in ("changed", "unchanged"):
-            keys.append("archive/rechecked")  # a known live article answered
-        return keys
-
-    def _mark_checked(self, item: Unchanged) -> list[str]:
-        assert self.archive is not None
-        self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
-        if item.reason == "not_modified":
-            return ["archive/not_modified", "archive/rechecked"]
-        return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
-
-    def _mark_gone(self, item: Withdrawn) -> list[str]:
-        assert self.archive is not None
-        if self.archive.mark_gone(item.site, item.url, crawl_id=self.crawl_id):
-            return ["archive/gone"]
-        return ["archive/still_gone"]
+        return ItemWriter(self.archive, self.crawl_id, self.column_ids).write(item)

@@ -49,9 +49,9 @@ from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
-from crawler.pipelines import ArchivePipeline
 from crawler.sites import SiteDef
 from crawler.spiders.columns import ColumnTracker
+from crawler.state import CrawlState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -159,9 +159,10 @@ class GovSpider(scrapy.Spider):
     # ------------------------------------------------------------ archive state
 
     @property
-    def archive_pipeline(self) -> ArchivePipeline | None:
+    def crawl_state(self) -> CrawlState | None:
+        """The pipeline telling what the archive knows (the archive's, or a worker's snapshot)."""
         try:
-            return self.crawler.get_item_pipeline(ArchivePipeline)
+            return self.crawler.get_item_pipeline(CrawlState)
         except RuntimeError:  # no engine: callbacks driven by hand (tests)
             return None
 
@@ -169,12 +170,12 @@ class GovSpider(scrapy.Spider):
         settings = self.crawler.settings
         self.full = settings.getbool("CRAWL_FULL")
         self.recover = bool(self.crawler.stats.get_value(RECOVERY_STAT))  # its JOBDIR says killed
-        pipeline = self.archive_pipeline
-        if pipeline is None or pipeline.archive is None:
+        state = self.crawl_state
+        if state is None or not state.state_ready:
             return
-        for doc in await pipeline.known_documents():
+        for doc in await state.known_documents():
             self._known[canonical(doc["url"])] = doc
-        if cut_short(pipeline.previous_crawl):
+        if cut_short(state.previous_crawl):
             self.recover = True  # the last crawl was killed or interrupted: walk everything
             self.crawler.stats.set_value(RECOVERY_STAT, True)
 

@@ -1,0 +1,36 @@
+"""What a crawl knows before it starts: the site's known documents and its previous crawl.
+
+The spider reads its incremental state (which URLs are known, their ETag / Last-Modified,
+when each was last checked, the sha256 of the capture behind its current version, and whether
+the previous crawl was cut short) through one interface, `CrawlState`, whichever item
+pipeline provides it:
+
+- ``crawler.pipelines.ArchivePipeline``: read from the archive file (one machine);
+- ``crawler.cluster.pipeline.ShipPipeline``: read from the snapshot the archive host shipped
+  through Redis (a crawl worker, which has no archive).
+
+The spider finds the provider with ``crawler.get_item_pipeline(CrawlState)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The fields of a known document the spider reads (``Archive.known_documents`` has more).
+KNOWN_FIELDS = ("url", "status", "last_checked", "etag", "last_modified", "capture_sha")
+
+
+class CrawlState:
+    """Base class of the item pipelines that tell the spider what the site's archive knows."""
+
+    #: The site's newest crawl before this one (``{"id", "finished_at", "outcome", ...}``), or None.
+    previous_crawl: dict[str, Any] | None = None
+
+    @property
+    def state_ready(self) -> bool:
+        """True once the state can be read (the archive or the snapshot is open)."""
+        raise NotImplementedError
+
+    async def known_documents(self) -> list[dict[str, Any]]:
+        """The site's known documents, each with at least `KNOWN_FIELDS`."""
+        raise NotImplementedError
