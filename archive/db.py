@@ -30,9 +30,9 @@ from .errors import (
     VersionNotFound,
 )
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
+from .ingest import IngestLog
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
-from .ingest import IngestLog
 from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (

@@ -56,6 +56,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 800,
+    # A crawl worker's instead (CLUSTER_REDIS_URL set): items go to the archive host.
+    "crawler.cluster.pipeline.ShipPipeline": 800,
 }
 EXTENSIONS = {
     # Before Scrapy's SpiderState (order 0), which needs the JOBDIR this one chooses.
@@ -78,6 +80,24 @@ ARCHIVE_BUSY_BACKOFF_MAX = 8.0
 # re-checked articles); more are held back as implausible (crawler/pipelines.py).
 GONE_MAX_SHARE = 0.3
 GONE_MIN_COUNT = 3
+
+# A cluster (README "Scaling out"): `gov-archive worker` runs crawls for an archive host
+# (`gov-archive watch --redis URL`). It sets CLUSTER_REDIS_URL, CLUSTER_CRAWL_ID, CLUSTER_TOKEN,
+# CLUSTER_ATTEMPT and CLUSTER_WORKER for each crawl; the others may be given with -s.
+CLUSTER_REDIS_URL = ""  # set: items go through Redis (crawler/cluster/pipeline.py), not to a file
+CLUSTER_PREFIX = "ga:"  # of every Redis key: several clusters can share one Redis
+CLUSTER_CRAWL_ID = 0
+CLUSTER_TOKEN = ""
+CLUSTER_ATTEMPT = 1
+CLUSTER_WORKER = ""
+# A worker holds a crawl's lease while it runs; a worker that stops renewing it (dead, cut off)
+# has its crawl taken over by another within about this long.
+CLUSTER_LEASE_SECONDS = 60.0
+CLUSTER_MAX_ATTEMPTS = 5  # attempts of one crawl before a worker gives it up ("abandoned")
+# Back-pressure: a crawl waits while more entries than this wait for the archive host ...
+CLUSTER_INGEST_MAX = 5000
+CLUSTER_MEMORY_MAX_MB = 0.0  # ... or Redis uses more memory than this (0: no such check)
+CLUSTER_UNAVAILABLE_SECONDS = 3600.0  # Redis unreachable this long: the attempt stops
 
 # Crawl behaviour (site definitions override these per site; -s overrides everything).
 CRAWL_FULL = False  # walk every list page and revisit every known article now

@@ -31,6 +31,12 @@ class CrawlState:
         """True once the state can be read (the archive or the snapshot is open)."""
         raise NotImplementedError
 
+    @property
+    def handled_urls(self) -> frozenset[str]:
+        """Canonical URLs an earlier attempt of this crawl already handled (a crawl worker
+        that died): not fetched again. Empty on one machine."""
+        return frozenset()
+
     async def known_documents(self) -> list[dict[str, Any]]:
         """The site's known documents, each with at least `KNOWN_FIELDS`."""
         raise NotImplementedError

@@ -28,7 +28,9 @@ from .definitions import (
     parse_site,
     pick_sites,
     site_dirs,
+    site_from_data,
     site_of,
+    site_to_data,
     url_problem,
 )
 
@@ -55,6 +57,8 @@ __all__ = [
     "parse_site",
     "pick_sites",
     "site_dirs",
+    "site_from_data",
     "site_of",
+    "site_to_data",
     "url_problem",
 ]

@@ -10,6 +10,7 @@ The format is documented in ``crawler/sites/README.md``; every key is optional e
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -464,6 +465,40 @@ def choose_sites(names: Iterable[str] = (), urls: Iterable[str] = (), *, all_sit
     for site in generic_sites(urls).values():
         chosen.setdefault(site.name, site)
     return list(chosen.values())
+
+
+def site_to_data(site: SiteDef) -> dict[str, Any]:
+    """`site` as JSON-ready data (intervals in seconds), read back by `site_from_data`: how an
+    archive host ships a definition to crawl workers, which have no definition files."""
+    data = dataclasses.asdict(site)
+    data["every"] = site.every.total_seconds() if site.every else None
+    data["incremental"]["revisit"] = site.incremental.revisit.total_seconds()
+    data["alerts"] = dict(site.alerts)
+    return data
+
+
+def site_from_data(data: Mapping[str, Any]) -> SiteDef:
+    """The definition `site_to_data` wrote (a KeyError or TypeError if it is not one)."""
+    every = data.get("every")
+    incremental = dict(data["incremental"])
+    incremental["revisit"] = timedelta(seconds=incremental["revisit"])
+    return SiteDef(
+        name=data["name"],
+        columns=tuple(Column(**column) for column in data["columns"]),
+        title=data["title"],
+        allowed_domains=tuple(data["allowed_domains"]),
+        home=data["home"],
+        every=timedelta(seconds=every) if every is not None else None,
+        max_pages=data["max_pages"],
+        max_list_pages=data["max_list_pages"],
+        listing=ListRules(**data["listing"]),
+        article=ArticleRules(**data["article"]),
+        politeness=Politeness(**data["politeness"]),
+        incremental=Incremental(**incremental),
+        alerts=dict(data["alerts"]),
+        source=data["source"],
+        generic=data["generic"],
+    )
 
 
 def site_of(spider: object) -> SiteDef | None:

@@ -175,6 +175,7 @@ class GovSpider(scrapy.Spider):
             return
         for doc in await state.known_documents():
             self._known[canonical(doc["url"])] = doc
+        self._requested.update(state.handled_urls)  # shipped by an earlier attempt of this crawl
         if cut_short(state.previous_crawl):
             self.recover = True  # the last crawl was killed or interrupted: walk everything
             self.crawler.stats.set_value(RECOVERY_STAT, True)
