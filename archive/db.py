@@ -341,6 +341,10 @@ class Archive(WatchList, IngestLog):
             [site],
         )
 
+    def open_crawls(self) -> list[dict[str, Any]]:
+        """Crawls that have not recorded an end (running, or their process died), oldest first."""
+        return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
+
     def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Crawls, newest first."""
         where, params = ("", []) if site is None else (" WHERE s.name = ?", [site])

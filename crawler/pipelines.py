@@ -90,6 +90,13 @@ def withdrawals_plausible_in(stats: Mapping[str, Any], held: int, *,
         site_answered=any(count(stats, key) for key in SITE_ANSWERS))
 
 
+def column_rows(stats: Mapping[str, Any], column_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """What a crawl found on each column (crawler/spiders/columns.py), for `Archive.finish_crawl`."""
+    return [{"column_id": column_ids[r.index], "outcome": r.outcome, "detail": r.detail,
+             "list_pages": r.list_pages, "items": r.items, "new": r.new}
+            for r in column_results(stats) if r.index < len(column_ids)]
+
+
 class ItemWriter:
     """The archive call of each item and the crawl stats it counts: one transaction each.
 
@@ -258,10 +265,7 @@ class ArchivePipeline(CrawlState):
             self.archive = None
 
     def _column_rows(self, stats: dict[str, Any]) -> list[dict[str, Any]]:
-        """What the crawl found on each column (crawler/spiders/columns.py), for the archive."""
-        return [{"column_id": self.column_ids[r.index], "outcome": r.outcome, "detail": r.detail,
-                 "list_pages": r.list_pages, "items": r.items, "new": r.new}
-                for r in column_results(stats) if r.index < len(self.column_ids)]
+        return column_rows(stats, self.column_ids)
 
     # ------------------------------------------------------------ reads for the spider
 

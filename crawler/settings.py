@@ -82,10 +82,10 @@ GONE_MAX_SHARE = 0.3
 GONE_MIN_COUNT = 3
 
 # A cluster (README "Scaling out"): `gov-archive worker` runs crawls for an archive host
-# (`gov-archive watch --redis URL`). It sets CLUSTER_REDIS_URL, CLUSTER_CRAWL_ID, CLUSTER_TOKEN,
-# CLUSTER_ATTEMPT and CLUSTER_WORKER for each crawl; the others may be given with -s.
+# (`gov-archive watch --redis URL`; one cluster per Redis database: redis://host/N). It sets
+# CLUSTER_REDIS_URL, CLUSTER_CRAWL_ID, CLUSTER_TOKEN, CLUSTER_ATTEMPT and CLUSTER_WORKER for
+# each crawl; the others may be given with -s.
 CLUSTER_REDIS_URL = ""  # set: items go through Redis (crawler/cluster/pipeline.py), not to a file
-CLUSTER_PREFIX = "ga:"  # of every Redis key: several clusters can share one Redis
 CLUSTER_CRAWL_ID = 0
 CLUSTER_TOKEN = ""
 CLUSTER_ATTEMPT = 1

@@ -130,6 +130,34 @@ def parse_settings_option(
         raise click.UsageError(str(exc)) from None
 
 
+def check_redis_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a usable Redis URL (a usage error otherwise) where Redis answers (exit 1
+    otherwise)."""
+    url = check_redis_url(ctx, param, value)
+    if url is None:
+        return None
+    from crawler.cluster.client import RedisUnreachable, reach  # noqa: PLC0415 — heavy, see below
+
+    try:
+        reach(url)
+    except RedisUnreachable as exc:
+        raise click.ClickException(str(exc)) from None
+    return url
+
+
+def check_redis_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a usable Redis URL (a usage error otherwise)."""
+    if value is None:
+        return None
+    # redis-py takes a few hundred milliseconds to import: only commands given --redis load it.
+    from crawler.cluster.client import BadRedisURL, check_url  # noqa: PLC0415 — heavy, see above
+
+    try:
+        return check_url(value)
+    except BadRedisURL as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Click callback: a `YYYY-MM-DD` date, kept as that string."""
     if value is None:
@@ -256,6 +284,17 @@ def settings_option(fn: F) -> F:
         callback=parse_settings_option,
         help="Override a Scrapy setting of the crawls, e.g. -s DOWNLOAD_DELAY=2; repeatable",
     )(fn)
+
+
+REDIS_ENVVAR = "GOV_ARCHIVE_REDIS"
+
+
+def redis_option(help_text: str, *, required: bool = False, reach: bool = True) -> Callable[[F], F]:
+    """`--redis URL` (`redis_url`): the cluster's Redis, also $GOV_ARCHIVE_REDIS; checked, and
+    with `reach` Redis must answer."""
+    return click.option("--redis", "redis_url", metavar="URL", envvar=REDIS_ENVVAR, show_envvar=True,
+                        required=required, callback=check_redis_option if reach else check_redis_url,
+                        help=help_text)
 
 
 def webhook_option(fn: F) -> F:

@@ -30,6 +30,7 @@ from crawler.cli.options import (
     output_mode,
     output_options,
     parse_day_option,
+    redis_option,
     since_option,
     site_option,
 )
@@ -389,16 +390,26 @@ def write_text(path: str, chunks: Iterable[str]) -> None:
 
 @click.command()
 @json_option
+@redis_option("Also the cluster: archive host, workers, crawls in flight, queue, ingest lag",
+              reach=False)
 @click.pass_context
-def stats(ctx: click.Context, json_: bool) -> None:
+def stats(ctx: click.Context, json_: bool, redis_url: str | None) -> None:
     """Show archive counts: sites, documents, versions, events
+
+    With --redis, also how the cluster is doing (README "Scaling out").
 
     \b
     Examples:
         gov-archive stats
         gov-archive stats --json
+        gov-archive stats --redis redis://127.0.0.1:6379/0
     """
     data = open_archive(ctx).stats()
+    if redis_url:
+        # redis-py takes a few hundred milliseconds to import: only with --redis.
+        from crawler.service.cluster.status import cluster_status  # noqa: PLC0415 — heavy, see above
+
+        data["cluster"] = cluster_status(redis_url)
     if json_:
         click.echo(render.to_json(data))
         return

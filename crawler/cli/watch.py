@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import (
     db_option,
+    redis_option,
     settings_option,
     site_errors,
     sites_dir_option,
@@ -28,7 +30,7 @@ from crawler.service.watch import (
     setup_logging,
 )
 from crawler.service.watchlist import choose_sites, watched_schedules, watched_sites
-from crawler.sites import load_sites
+from crawler.sites import SiteDef, load_sites
 
 log = logging.getLogger("gov-archive.watch")
 
@@ -55,7 +57,7 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @db_option
 @sites_dir_option
 @click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
-              help="Crawls running at the same time.")
+              help="Crawls running at the same time (with --redis: crawls offered at once, default 64).")
 @click.option("--interval", default="1m", show_default=True, callback=_interval,
               help="How often to look for due sites (30s, 5m ...).")
 @click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
@@ -70,6 +72,8 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
               help="Longest wait imposed on a failing site (never shorter than its interval).")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
 @settings_option
+@redis_option("Be the archive host of a cluster: offer the due crawls through this Redis to "
+              "`gov-archive worker`s and archive what they send (README \"Scaling out\")")
 @click.option("-v", "--verbose", is_flag=True, help="Also log webhook retries.")
 @click.pass_context
 @site_errors
@@ -77,7 +81,7 @@ def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
     stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
-    settings: dict[str, Any], verbose: bool,
+    settings: dict[str, Any], redis_url: str | None, verbose: bool,
 ) -> None:
     """Keep crawling what is watched when it is due, each site in its own process.
 
@@ -88,12 +92,17 @@ def watch_command(
     exponentially. Columns added while watch runs are picked up at the next pass. Stop with
     SIGTERM or Ctrl-C; running crawls are closed cleanly.
 
+    With --redis URL, watch is the archive host of a cluster: crawl workers on other machines
+    (`gov-archive worker --redis URL`) run the crawls it offers, and it writes what they send
+    into the archive. -s settings go to the workers' crawls with each offer.
+
     \b
     Examples:
       gov-archive watch --db gov.db
       gov-archive watch --db gov.db --max-parallel 4 --webhook https://hooks.example/gov
       gov-archive watch --db gov.db --once        # one pass, e.g. from cron
       gov-archive watch nmpa cmse -s DOWNLOAD_DELAY=3 --log-dir logs
+      gov-archive watch --db gov.db --redis redis://:secret@127.0.0.1:6379/0
     """
     db = Path(db_path)
     if not db.parent.exists():
@@ -103,6 +112,11 @@ def watch_command(
     if not chosen:
         log.info("nothing is watched yet: `gov-archive add URL` watches a column page; "
                  "columns added later are picked up at the next pass")
+    if redis_url:
+        explicit = ctx.get_parameter_source("max_parallel") is ParameterSource.COMMANDLINE
+        ctx.exit(_host(db, redis_url, lambda: _definitions(db, sites_dir, sites), settings=settings,
+                       max_in_flight=max_parallel if explicit else 64, interval=interval,
+                       webhooks=webhooks, max_backoff=max_backoff, once=once))
     config = WatchConfig(
         db_path=db,
         sites=lambda: watched_schedules(db, sites_dir, sites),
@@ -117,6 +131,27 @@ def watch_command(
         log_dir=Path(log_dir) if log_dir else None,
     )
     ctx.exit(Watcher(config).run(once=once))
+
+
+def _definitions(db: Path, sites_dir: str | None, names: tuple[str, ...]) -> list[SiteDef]:
+    """The watched sites (or the sites `names`) as definitions, for the archive host."""
+    return choose_sites(db, names, sites_dir=sites_dir) if names else watched_sites(db, sites_dir)
+
+
+def _host(db: Path, redis_url: str, sites: Callable[[], list[SiteDef]], *, settings: dict[str, Any],
+          max_in_flight: int, interval: timedelta, webhooks: tuple[str, ...],
+          max_backoff: timedelta, once: bool) -> int:
+    """Run the archive host of a cluster; its exit status."""
+    # The host applies items with the crawl pipeline's code, which imports Scrapy (a second).
+    from crawler.service.cluster.host import ClusterHost, HostConfig, HostError  # noqa: PLC0415 — heavy
+
+    config = HostConfig(db_path=db, redis_url=redis_url, sites=sites, settings=dict(settings),
+                        max_in_flight=max_in_flight, interval=interval.total_seconds(),
+                        webhooks=webhooks, max_backoff=max_backoff)
+    try:
+        return ClusterHost(config).run(once=once)
+    except HostError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _setting_args(settings: Mapping[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ import click
 
 from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
-from crawler.cli.options import db_option, site_errors, sites_dir_option
+from crawler.cli.options import db_option, redis_option, site_errors, sites_dir_option
 from crawler.service.health import format_health
 from crawler.service.watchlist import (
     WatchListError,
@@ -135,11 +135,13 @@ def remove_command(ctx: click.Context, target: str, db_path: str, sites_dir: str
 @click.option("--catalogue", is_flag=True,
               help="The bundled site definitions instead (`gov-archive add SITE` watches one)")
 @click.option("--json", "json_", is_flag=True, help="Output JSON")
+@redis_option("With --health: the cluster too (archive host, workers, crawls in flight, queue, "
+              "ingest lag)", reach=False)
 @db_option
 @click.pass_context
 @site_errors
 def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bool, json_: bool,
-          db_path: str) -> None:
+          redis_url: str | None, db_path: str) -> None:
     """List the watched sites: columns, interval, last crawl, next due time, health
 
     Sites the archive holds but no longer watches (crawled once with `crawl --url` or
@@ -149,6 +151,7 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
     Examples:
       gov-archive sites
       gov-archive sites --health
+      gov-archive sites --health --redis redis://127.0.0.1:6379/0
       gov-archive sites --catalogue
     """
     if catalogue:
@@ -162,8 +165,7 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
         raise click.ClickException(" ".join(str(exc).split())) from None
     if health:
         picked = [{key: row[key] for key in HEALTH_KEYS} for row in rows]
-        click.echo(json.dumps(picked, ensure_ascii=False, indent=2, default=str) if json_
-                   else format_health(picked))
+        _health(picked, json_, redis_url)
         return
     listing = [{**{key: row.get(key) for key in LISTING_KEYS}, "last_crawl": row["last_crawl_row"]}
                for row in rows]
@@ -172,6 +174,25 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
     elif not any(row["watched"] for row in listing):
         click.echo(NOTHING_WATCHED, err=True)
     for line in [] if json_ else _listing_lines(listing):
+        click.echo(line)
+
+
+def _health(rows: list[dict[str, Any]], json_: bool, redis_url: str | None) -> None:
+    """The health table (with --redis: each site's crawl in flight, and the cluster's lines)."""
+    status = None
+    if redis_url:
+        # redis-py takes a few hundred milliseconds to import: only with --redis.
+        from crawler.service.cluster.status import cluster_status, status_lines  # noqa: PLC0415 — heavy
+
+        status = cluster_status(redis_url)
+        flying = {crawl["site"]: crawl for crawl in status.get("crawls", [])}
+        for row in rows:
+            row["crawl_in_flight"] = flying.get(row["site"])
+    if json_:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(format_health(rows))
+    for line in status_lines(status) if status is not None else ():
         click.echo(line)
 
 

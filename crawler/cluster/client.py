@@ -47,6 +47,21 @@ def check_url(url: str) -> str:
     return text
 
 
+class RedisUnreachable(ConnectionError):
+    """No Redis answers at the URL; the message says what happened."""
+
+
+def reach(url: str) -> None:
+    """Check at once (no retries) that Redis answers at `url`, else RedisUnreachable."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=5.0)
+    try:
+        client.ping()
+    except (*UNAVAILABLE, ResponseError) as exc:  # ResponseError: e.g. a wrong password
+        raise RedisUnreachable(f"no Redis answers at {redact(url)}: {exc}") from None
+    finally:
+        client.close()
+
+
 def redact(url: str) -> str:
     """`url` without its password, for logs and status lines."""
     parts = urlsplit(url)
@@ -57,10 +72,11 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + netloc))
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for `url` (bytes in, bytes out) that reconnects across a Redis restart."""
+def connect(url: str, *, patient: bool = True) -> redis.Redis:
+    """A client for `url` (bytes in, bytes out) that reconnects across a Redis restart
+    (`patient`), or tries once (a status read)."""
     return redis.Redis.from_url(
-        url, retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), 30),
+        url, retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), 30 if patient else 0),
         retry_on_error=list(UNAVAILABLE), socket_connect_timeout=2.0,
         socket_timeout=SOCKET_TIMEOUT, health_check_interval=10)
 

@@ -1,4 +1,4 @@
-"""The Redis keys of a cluster, all under one prefix (``CLUSTER_PREFIX``, default ``ga:``).
+"""The Redis keys of a cluster, all under the prefix ``ga:`` (one cluster per Redis database).
 
 | key | type | written by | what |
 |---|---|---|---|
@@ -11,13 +11,17 @@
 | ``dead`` | stream | host | ingest entries the host could not read (kept for inspection) |
 | ``workers`` | hash | workers | worker name -> JSON (machine, pid, crawls, last beat) |
 | ``alive:{worker}`` | string, expires | workers | present while the worker beats |
-| ``host`` | string, expires | host | the archive host's lease and heartbeat (JSON) |
+| ``host`` | string, expires | host | the archive host's lease: ``machine:pid:token`` |
+| ``host:info`` | hash | host | its heartbeat: started, beat, items applied, rate |
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: A crawl record's status (``crawl:{id}``) while the crawl is not closed: offered by the host,
+#: running on a worker, ended (its ``end`` shipped, waiting for the host).
+IN_FLIGHT = ("offered", "running", "ended")
 OFFER_GROUP = "workers"
 INGEST_GROUP = "archive"
 HOST_CONSUMER = "host"
@@ -48,6 +52,10 @@ class Keys:
     @property
     def host(self) -> str:
         return f"{self.prefix}host"
+
+    @property
+    def host_info(self) -> str:
+        return f"{self.prefix}host:info"
 
     def crawl(self, crawl_id: int | str) -> str:
         return f"{self.prefix}crawl:{crawl_id}"

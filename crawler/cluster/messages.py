@@ -89,6 +89,11 @@ def encode(message: Message) -> dict[str, bytes]:
     return out
 
 
+def flatten(fields: Mapping[str, bytes]) -> list[str | bytes]:
+    """``name, value, name, value ...``: an entry as the arguments of XADD in a script."""
+    return [part for name, value in fields.items() for part in (name, value)]
+
+
 def decode(fields: Mapping[bytes, bytes]) -> Message:
     """The message of a stream entry (BadMessage if it is none of ours)."""
     text = {k.decode(): v for k, v in fields.items() if not k.startswith(BYTES_FIELD.encode())}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,7 +38,7 @@ from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from archive.urls import canonical_url
 from crawler.cluster.client import UNAVAILABLE, Scripts, connect, is_oom
 from crawler.cluster.keys import Keys
-from crawler.cluster.messages import BadMessage, Item, Message, decode_snapshot, encode
+from crawler.cluster.messages import BadMessage, Item, Message, decode_snapshot, encode, flatten
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.sites import SiteDef, site_of
 from crawler.state import CrawlState
@@ -69,7 +69,7 @@ class ShipPipeline(CrawlState):
         self.crawler = crawler
         self.url = url
         self.site_def: SiteDef | None = site_of(crawler.spider)
-        self.keys = Keys(settings.get("CLUSTER_PREFIX"))
+        self.keys = Keys()
         self.crawl_id = settings.getint("CLUSTER_CRAWL_ID")
         self.token = settings.get("CLUSTER_TOKEN")
         self.attempt = settings.getint("CLUSTER_ATTEMPT")
@@ -205,7 +205,7 @@ class ShipPipeline(CrawlState):
         """One entry through `SHIP`, waiting for room and out a Redis restart (bounded)."""
         assert self.client is not None
         assert self.scripts is not None
-        args = [self.token, url, status, *_pairs(encode(message))]
+        args = [self.token, url, status, *flatten(encode(message))]
         keys = [self.keys.lease(self._site), self.keys.ingest, self.keys.done(self.crawl_id),
                 self.keys.crawl(self.crawl_id)]
         deadline = time.monotonic() + self.give_up_after
@@ -251,8 +251,3 @@ class ShipPipeline(CrawlState):
         self.crawler.stats.inc_value("cluster/paused_seconds", PAUSE_SECONDS)
         time.sleep(PAUSE_SECONDS)
 
-
-def _pairs(fields: Mapping[str, bytes]) -> Iterator[str | bytes]:
-    for name, value in fields.items():
-        yield name
-        yield value

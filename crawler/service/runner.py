@@ -149,15 +149,18 @@ class ShutdownSignals:
 # ---------------------------------------------------------------- the crawl
 
 
-def run_crawls(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], *,
+def run_crawls(db_path: str | os.PathLike[str] | None, sites: Sequence[SiteDef], *,
                settings: Mapping[str, Any] | None = None, full: bool = False,
                verbose: bool = False, progress: bool = False) -> CrawlSummary:
     """Crawl `sites` into the archive at `db_path`, all in this process (one call per process).
 
     `settings` are ``-s`` overrides (checked: crawler/service/overrides.py); `progress` shows
-    a status line per site on stderr.
+    a status line per site on stderr. `db_path` None: no archive here (a crawl worker's crawl,
+    whose items go to the archive host, ``CLUSTER_REDIS_URL``).
     """
-    overrides = {**(settings or {}), "ARCHIVE_DB_PATH": str(db_path)}
+    overrides = {**(settings or {})}
+    if db_path is not None:
+        overrides["ARCHIVE_DB_PATH"] = str(db_path)
     if full:
         overrides["CRAWL_FULL"] = True
     if progress:
@@ -173,7 +176,7 @@ def run_crawls(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], *,
     with shutdown.installed():
         process.start(install_signal_handlers=False)
     received = shutdown.received
-    return CrawlSummary(db=str(db_path), seconds=time.monotonic() - started,
+    return CrawlSummary(db=str(db_path or ""), seconds=time.monotonic() - started,
                         interrupted=bool(received), signal=received[0] if received else None,
                         sites=[_result(site, crawler, shutdown) for site, crawler in crawlers])
 

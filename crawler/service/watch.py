@@ -110,7 +110,7 @@ class Running:
     killed: bool = False
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGTERM if watch dies, even by SIGKILL (Linux), so no orphan crawls."""
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -259,13 +259,13 @@ class Watcher:
                 log.warning("timeout %s (pid %d): still running after %s, stopping it",
                             run.site.name, run.process.pid, _seconds(limit))
                 run.timed_out = now
-                _signal_group(run.process, signal.SIGTERM)
+                signal_group(run.process, signal.SIGTERM)
             elif (run.timed_out is not None and not run.killed
                   and now - run.timed_out >= self.config.stop_timeout):
                 log.warning("kill %s (pid %d): did not stop %s after its timeout",
                             run.site.name, run.process.pid, _seconds(self.config.stop_timeout))
                 run.killed = True
-                _signal_group(run.process, signal.SIGKILL)
+                signal_group(run.process, signal.SIGKILL)
 
     def _finish(self, run: Running) -> None:
         del self.running[run.site.name]
@@ -377,14 +377,14 @@ class Watcher:
         name = signal.Signals(self._stop_signal).name if self._stop_signal else "stop"
         log.info("%s: stopping %d crawl(s): %s", name, len(self.running), ", ".join(self.running))
         for run in self.running.values():
-            _signal_group(run.process, signal.SIGTERM)
+            signal_group(run.process, signal.SIGTERM)
         deadline = time.monotonic() + self.config.stop_timeout
         while self.running and time.monotonic() < deadline and not self._force:
             self._reap()
             time.sleep(min(self.config.poll, 0.1))
         for run in list(self.running.values()):
             log.warning("kill %s (pid %d): did not stop in time", run.site.name, run.process.pid)
-            _signal_group(run.process, signal.SIGKILL)
+            signal_group(run.process, signal.SIGKILL)
             run.process.wait()
         self._reap()
 
@@ -397,7 +397,7 @@ def _spawn(argv: list[str], site: str, lock: locks.FileLock,
     env = {**os.environ, locks.HELD_LOCKS_ENV: locks.held_locks_env({site: lock})}
     return subprocess.Popen(
         argv, env=env, pass_fds=(fd,), start_new_session=True,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
         stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
     )
 
@@ -407,7 +407,7 @@ def _seconds(value: float) -> str:
     return format_interval(timedelta(seconds=value)) if value >= 60 else f"{value:g}s"
 
 
-def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+def signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
     """Signal the crawl and anything it started (it leads its own process group)."""
     try:
         os.killpg(process.pid, sig)
@@ -427,6 +427,6 @@ def setup_logging(verbose: bool = False) -> None:
     handler.setFormatter(formatter)
     handler._gov_archive = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    for name in ("gov-archive.watch", "crawler.service.alerts", "crawler.service.schedule",
-                 "crawler.service.bookkeeping"):
+    for name in ("gov-archive.watch", "gov-archive.cluster", "gov-archive.worker",
+                 "crawler.service.alerts", "crawler.service.schedule", "crawler.service.bookkeeping"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
