@@ -51,10 +51,10 @@ def worker_command(ctx: click.Context, redis_url: str, name: str | None, max_par
     )
     from crawler.service.watch import setup_logging  # noqa: PLC0415 — heavy, see above
 
-    setup_logging(verbose)
     label = name or default_name()
-    if run_crawl is not None:
+    if run_crawl is not None:  # Scrapy's own logging (warnings and errors) in the child
         ctx.exit(run_claimed(redis_url, run_crawl, token or "", attempt, label, settings))
+    setup_logging(verbose)
     config = WorkerConfig(redis_url=redis_url, name=label, settings=settings,
                           max_parallel=max_parallel, stop_timeout=stop_timeout,
                           log_dir=Path(log_dir) if log_dir else None)

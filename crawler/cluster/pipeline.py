@@ -145,7 +145,6 @@ class ShipPipeline(CrawlState):
             done = self.client.smembers(self.keys.done(self.crawl_id))
             self._handled = frozenset(url.decode() for url in done)
             self.crawler.stats.set_value("cluster/handled_before", len(self._handled))
-        self.crawler.stats.set_value("cluster/attempt", self.attempt)
         self._send(Message("begin", self.crawl_id, self.attempt, self.worker))
 
     # ------------------------------------------------------------ items
