@@ -9,6 +9,7 @@ never by sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -140,8 +141,6 @@ class Cluster:
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL a process and its process group (it leads its own session)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=10)

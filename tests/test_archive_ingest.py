@@ -42,10 +42,14 @@ def test_a_redelivered_item_writes_no_second_version_or_event(tmp_path: Path) ->
 def test_a_failure_inside_rolls_back_the_save_and_the_key(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db", create=True) as archive:
         crawl = archive.start_crawl("city")
-        with pytest.raises(RuntimeError), archive.exactly_once("k1", crawl_id=crawl, url=URL) as entry:
-            archive.save("city", record(), crawl_id=crawl)
-            entry.record(["archive/new"])
-            raise RuntimeError("the host died mid-item")
+        def die_mid_item() -> None:
+            with archive.exactly_once("k1", crawl_id=crawl, url=URL) as entry:
+                archive.save("city", record(), crawl_id=crawl)
+                entry.record(["archive/new"])
+                raise RuntimeError("the host died mid-item")
+
+        with pytest.raises(RuntimeError):
+            die_mid_item()
         assert archive.stats()["documents"] == 0 and archive.ingested_count(crawl) == 0
         assert apply(archive, crawl)  # delivered again: applied now
         assert archive.stats()["documents"] == 1

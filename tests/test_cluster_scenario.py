@@ -36,7 +36,7 @@ def crawls(db: Path) -> list[dict]:
 
 
 def test_a_cluster_archives_every_article_once_through_kills_and_restarts(
-        redis_server: RedisServer, tmp_path: Path) -> None:
+        redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
     sites_dir, db = tmp_path / "sites", tmp_path / "archive.db"
     sites_dir.mkdir()
     servers = {name: FixtureServer(build_trs_site(ARTICLES, 6)) for name in ("alpha", "beta", "gamma")}
@@ -105,7 +105,7 @@ def test_a_cluster_archives_every_article_once_through_kills_and_restarts(
 
 
 def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
-        redis_server: RedisServer, tmp_path: Path) -> None:
+        redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
     sites_dir, db = tmp_path / "sites", tmp_path / "archive.db"
     sites_dir.mkdir()
     server = FixtureServer(build_trs_site(9, 3))

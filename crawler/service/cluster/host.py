@@ -168,11 +168,16 @@ class ClusterHost:
         ttl = int(HOST_LEASE_SECONDS * 1000)
         deadline = time.monotonic() + HOST_LEASE_SECONDS + 1
         while not take(keys=[self.keys.host], args=[self.token, ttl, self._dead_holder()]):
-            if time.monotonic() >= deadline or self.stopping:
+            if time.monotonic() >= deadline or self.stopping or self._holder_beats():
                 holder = (self.client.get(self.keys.host) or b"?").decode()
                 raise HostError(f"another archive host holds this cluster ({holder.rsplit(':', 1)[0]}): "
                                 "one archive host per Redis database")
             time.sleep(0.5)
+
+    def _holder_beats(self) -> bool:
+        """The lease's holder beat recently: it is alive, no use waiting for its lease to lapse."""
+        beat = float(self.client.hget(self.keys.host_info, "beat") or 0)
+        return time.time() - beat < 2 * HOST_LEASE_SECONDS / 5
 
     def _dead_holder(self) -> str:
         """The host lease's holder if it is a process of this machine that no longer exists."""
