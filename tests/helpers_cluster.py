@@ -64,7 +64,7 @@ def crawl_children(crawl_id: int) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"--run-crawl" in argv and argv[argv.index(b"--run-crawl") + 1] == str(crawl_id).encode():
+        if b"crawler.service.cluster.child" in argv and str(crawl_id).encode() in argv:
             found.append(int(entry.name))
     return found
 

@@ -20,14 +20,10 @@ from crawler.cli.options import redis_option, settings_option
               help="Seconds to wait for crawls after SIGTERM before killing them.")
 @click.option("--log-dir", type=click.Path(file_okay=False), help="Write each site's crawl output to DIR/SITE.log.")
 @settings_option
-@click.option("-v", "--verbose", is_flag=True, help="Also log each Redis retry.")
-@click.option("--run-crawl", type=int, hidden=True)  # the worker's child: run this crawl
-@click.option("--token", hidden=True)
-@click.option("--attempt", type=int, default=1, hidden=True)
+@click.option("-v", "--verbose", is_flag=True, help="Also log webhook and Redis retries.")
 @click.pass_context
 def worker_command(ctx: click.Context, redis_url: str, name: str | None, max_parallel: int,
-                   stop_timeout: float, log_dir: str | None, settings: dict[str, Any], verbose: bool,
-                   run_crawl: int | None, token: str | None, attempt: int) -> None:
+                   stop_timeout: float, log_dir: str | None, settings: dict[str, Any], verbose: bool) -> None:
     """Crawl the sites an archive host offers, on this machine
 
     The archive host (`gov-archive watch --redis URL` on the machine with the archive) decides
@@ -43,19 +39,11 @@ def worker_command(ctx: click.Context, redis_url: str, name: str | None, max_par
       gov-archive worker --redis redis://10.0.0.5/0 --max-parallel 8 -s DOWNLOAD_DELAY=2
     """
     # Scrapy and Twisted take about a second to import: only crawling commands load them.
-    from crawler.service.cluster.worker import (  # noqa: PLC0415 — heavy, see above
-        Worker,
-        WorkerConfig,
-        default_name,
-        run_claimed,
-    )
+    from crawler.service.cluster.worker import Worker, WorkerConfig, default_name  # noqa: PLC0415 — heavy
     from crawler.service.watch import setup_logging  # noqa: PLC0415 — heavy, see above
 
-    label = name or default_name()
-    if run_crawl is not None:  # Scrapy's own logging (warnings and errors) in the child
-        ctx.exit(run_claimed(redis_url, run_crawl, token or "", attempt, label, settings))
     setup_logging(verbose)
-    config = WorkerConfig(redis_url=redis_url, name=label, settings=settings,
+    config = WorkerConfig(redis_url=redis_url, name=name or default_name(), settings=settings,
                           max_parallel=max_parallel, stop_timeout=stop_timeout,
                           log_dir=Path(log_dir) if log_dir else None)
     ctx.exit(Worker(config).run())

@@ -229,11 +229,11 @@ class Worker:
         log.warning("abandon %s: crawl %d, %s", site, crawl_id, why)
 
     def _child_argv(self, crawl_id: int, token: str, attempt: int) -> list[str]:
-        argv = [sys.executable, "-m", "crawler", "worker", "--redis", self.config.redis_url,
-                "--name", self.config.name, "--run-crawl", str(crawl_id), "--token", token,
-                "--attempt", str(attempt)]
-        return argv + [arg for name, value in self.config.settings.items()
-                       for arg in ("-s", f"{name}={value}")]
+        """``python -m crawler.service.cluster.child CRAWL_ID JSON`` (see `run_claimed`)."""
+        claim = {"redis_url": self.config.redis_url, "token": token, "attempt": attempt,
+                 "name": self.config.name, "settings": self.config.settings}
+        return [sys.executable, "-m", "crawler.service.cluster.child", str(crawl_id),
+                json.dumps(claim, default=str)]
 
     def _open_log(self, site: str) -> Any:
         if self.config.log_dir is None:
