@@ -73,13 +73,13 @@ class Ingester:
 
     def apply(self, message: Message) -> Applied:
         """Apply one message (idempotent: applying it again changes nothing)."""
-        context = self.context(message.crawl_id)
         crawl = self.archive.crawl(message.crawl_id)
+        if crawl is not None and crawl["finished_at"]:
+            late = "already_closed" if message.kind in ("end", "abandon") else "late"
+            return Applied(late, message.crawl_id, crawl["site"])
+        context = self.context(message.crawl_id)
         if context is None or crawl is None or crawl["site"] != context.site:
             return Applied("unknown", message.crawl_id)
-        if crawl["finished_at"]:
-            late = "already_closed" if message.kind in ("end", "abandon") else "late"
-            return Applied(late, message.crawl_id, context.site)
         if message.kind == "item":
             return Applied(self._item(message, context), message.crawl_id, context.site)
         if message.kind == "end":
