@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from crawler.cli import cli
 from crawler.cluster.client import Scripts, connect
 from crawler.cluster.keys import INGEST_GROUP, OFFER_GROUP, Keys
 from crawler.cluster.messages import (
+    ITEM_TYPES,
     Message,
     decode,
     decode_snapshot,
@@ -55,6 +57,29 @@ def test_items_travel_whole_with_their_bytes() -> None:
         assert message.item == item
     end = Message("end", 7, reason="finished", stats={"pages/list": 3, "column/0/outcome": "ok"})
     assert decode({k.encode(): v for k, v in encode(end).items()}).stats == end.stats
+
+
+@dataclass
+class File:
+    url: str
+    data: bytes = b""
+
+
+@dataclass
+class WithFiles:
+    site: str
+    url: str
+    raw: bytes = b""
+    files: list[File] = field(default_factory=list)
+
+
+def test_file_payloads_travel_in_fields_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item type with files (attachments) needs nothing more than its dataclasses."""
+    monkeypatch.setitem(ITEM_TYPES, "WithFiles", WithFiles)
+    item = WithFiles("city", URL, b"<html>", [File(URL + ".pdf", b"%PDF-1.7\x00\xff")])
+    fields = encode(Message("item", 1, item=item))
+    assert {"bytes:raw", "bytes:files.0.data"} <= set(fields)
+    assert decode({k.encode(): v for k, v in fields.items()}).item == item
 
 
 def test_the_key_is_one_per_url_and_crawl() -> None:

@@ -9,7 +9,8 @@ taken over after a worker died) and ``worker``. By kind:
   ``item``, the item as JSON; every ``bytes`` value in it (the raw capture, and files to come)
   travels in a field of its own, ``bytes:<path>`` (zlib), the JSON holding
   ``{"$bytes": "<path>"}`` in its place. A payload is added to an item type by giving it a
-  ``bytes`` field: nothing else changes here.
+  ``bytes`` field, or a field of dataclasses with one (attachment files: ``files:
+  list[AttachmentFile]``): nothing else changes here.
 - ``end``: ``reason`` (Scrapy's finish reason) and ``stats`` (the attempt's crawl stats, JSON,
   ``column/<i>/...`` verdicts included); the last message of a crawl.
 - ``abandon``: ``reason``; a worker gave the crawl up (too many attempts).
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +123,26 @@ def _item(text: Mapping[str, bytes], fields: Mapping[bytes, bytes]) -> Item:
         raise BadMessage(f"unknown item type {text['type']!r}")
     payloads = {k.decode()[len(BYTES_FIELD):]: zlib.decompress(v) for k, v in fields.items()
                 if k.startswith(BYTES_FIELD.encode())}
-    return cls(**_drop_bytes(json.loads(text["item"]), payloads))
+    return _build(cls, _drop_bytes(json.loads(text["item"]), payloads))
+
+
+def _build(cls: type[Any], data: dict[str, Any]) -> Any:
+    """The dataclass `cls` from `data`, its fields that are dataclasses (or lists of them, such
+    as an item's attachment files) rebuilt too."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        value = data.get(f.name, dataclasses.MISSING)
+        if value is dataclasses.MISSING:
+            continue
+        kind = hints.get(f.name)
+        inner = typing.get_args(kind)[0] if typing.get_origin(kind) is list and typing.get_args(kind) else None
+        if dataclasses.is_dataclass(kind) and isinstance(value, dict):
+            value = _build(kind, value)  # type: ignore[arg-type]
+        elif dataclasses.is_dataclass(inner) and isinstance(value, list):
+            value = [_build(inner, v) if isinstance(v, dict) else v for v in value]  # type: ignore[arg-type]
+        values[f.name] = value
+    return cls(**values)
 
 
 def _lift_bytes(value: Any, path: str, payloads: dict[str, bytes]) -> Any:

@@ -118,19 +118,12 @@ def die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-class Watcher:
-    """The scheduling loop. `run()` until a signal; `run(once=True)` for one pass."""
+class StopOnSignal:
+    """SIGTERM / SIGINT stop a long-running loop (watch, the cluster's host and workers): the
+    first asks it to stop gracefully (`stopping`), a second to stop at once (`_force`)."""
 
-    def __init__(self, config: WatchConfig) -> None:
-        self.config = config
-        self.running: dict[str, Running] = {}
-        self.not_before: dict[str, datetime] = {}
-        self.failures = 0  # failed attempts since start (the --once exit status)
-        self.failed_sinks: set[alerts.Sink] = set()
-        self._stop_signal: int | None = None
-        self._force = False
-
-    # -- signals -----------------------------------------------------------------------------
+    _stop_signal: int | None = None
+    _force = False
 
     def request_stop(self, signum: int, frame: Any = None) -> None:
         """Signal handler: the first signal stops gracefully, a second one kills the crawls."""
@@ -151,6 +144,17 @@ class Watcher:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+class Watcher(StopOnSignal):
+    """The scheduling loop. `run()` until a signal; `run(once=True)` for one pass."""
+
+    def __init__(self, config: WatchConfig) -> None:
+        self.config = config
+        self.running: dict[str, Running] = {}
+        self.not_before: dict[str, datetime] = {}
+        self.failures = 0  # failed attempts since start (the --once exit status)
+        self.failed_sinks: set[alerts.Sink] = set()
 
     # -- main loop -----------------------------------------------------------------------------
 

@@ -23,11 +23,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +46,7 @@ from crawler.service.cluster.offers import CrawlRecord, close, offer
 from crawler.service.crawls import KILLED, claim_sites
 from crawler.service.overrides import project_settings
 from crawler.service.schedule import DEFAULT_MAX_BACKOFF, classify, schedule_for, select_due
+from crawler.service.watch import StopOnSignal
 from crawler.sites import SiteDef
 
 log = logging.getLogger("gov-archive.cluster")
@@ -96,7 +96,7 @@ class Flight:
     lock: locks.FileLock | None
 
 
-class ClusterHost:
+class ClusterHost(StopOnSignal):
     """The archive host's loop. `run()` until a signal; `run(once=True)` for one pass."""
 
     def __init__(self, config: HostConfig) -> None:
@@ -113,25 +113,8 @@ class ClusterHost:
         self.started = time.monotonic()
         self._contexts: dict[int, CrawlContext | None] = {}
         self._beat_at = 0.0
-        self._stop_signal: int | None = None
 
-    # -- signals and the loop ------------------------------------------------------------
-
-    def request_stop(self, signum: int, frame: Any = None) -> None:
-        self._stop_signal = signum
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop_signal is not None
-
-    @contextlib.contextmanager
-    def _signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    # -- the loop ------------------------------------------------------------------------
 
     def run(self, *, once: bool = False) -> int:
         """Offer and ingest until stopped (`once`: until one pass's crawls are closed)."""

@@ -46,7 +46,7 @@ from crawler.cluster.messages import Message, encode, flatten
 from crawler.service.cluster.offers import CrawlRecord
 from crawler.service.overrides import project_settings
 from crawler.service.runner import run_crawls
-from crawler.service.watch import die_with_parent, signal_group
+from crawler.service.watch import StopOnSignal, die_with_parent, signal_group
 
 log = logging.getLogger("gov-archive.worker")
 
@@ -87,7 +87,7 @@ class Run:
     stopped_at: float | None = None  # when the child was sent SIGTERM
 
 
-class Worker:
+class Worker(StopOnSignal):
     """The worker's loop. `run()` until a signal."""
 
     def __init__(self, config: WorkerConfig) -> None:
@@ -101,26 +101,9 @@ class Worker:
         self.running: dict[int, Run] = {}
         self.started = iso(utcnow())
         self._guard = threading.Lock()  # `running`, shared with the heartbeat thread
-        self._stop_signal: int | None = None
         self._beating = threading.Event()
 
-    # -- signals and the loop ------------------------------------------------------------
-
-    def request_stop(self, signum: int, frame: Any = None) -> None:
-        self._stop_signal = signum
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop_signal is not None
-
-    @contextlib.contextmanager
-    def _signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    # -- the loop ------------------------------------------------------------------------
 
     def run(self) -> int:
         """Take and run crawls until stopped; the exit status."""
@@ -292,7 +275,7 @@ class Worker:
         for run in self.running.values():
             signal_group(run.process, signal.SIGTERM)
         deadline = time.monotonic() + self.config.stop_timeout
-        while self.running and time.monotonic() < deadline:
+        while self.running and time.monotonic() < deadline and not self._force:
             self._reap()
             time.sleep(0.1)
         for run in list(self.running.values()):
