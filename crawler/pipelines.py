@@ -174,10 +174,10 @@ class ArchivePipeline(CrawlState):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
+        if settings.get("CLUSTER_REDIS_URL"):
+            raise NotConfigured  # a crawl worker's: ShipPipeline sends the items to the archive host
         if not settings.getbool("ARCHIVE_ENABLED") or not settings.get("ARCHIVE_DB_PATH"):
             raise NotConfigured("ARCHIVE_ENABLED is off or ARCHIVE_DB_PATH is empty")
-        if settings.get("CLUSTER_REDIS_URL"):
-            raise NotConfigured("a crawl worker: items go to the archive host through Redis")
         if site_of(crawler.spider) is None:
             raise NotConfigured("not a gov-archive spider")
         o = cls(crawler, settings.get("ARCHIVE_DB_PATH"))

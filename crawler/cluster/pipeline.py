@@ -91,7 +91,7 @@ class ShipPipeline(CrawlState):
         settings = crawler.settings
         url = settings.get("CLUSTER_REDIS_URL")
         if not url:
-            raise NotConfigured("not a crawl worker (CLUSTER_REDIS_URL is empty)")
+            raise NotConfigured  # not a crawl worker: ArchivePipeline writes the archive
         if site_of(crawler.spider) is None:
             raise NotConfigured("not a gov-archive spider")
         if not settings.getint("CLUSTER_CRAWL_ID") or not settings.get("CLUSTER_TOKEN"):
