@@ -20,6 +20,8 @@ from helpers_redis import RedisServer, redis_binary, redis_server  # noqa: F401 
 
 from archive import Archive
 from crawler.cluster.keys import INGEST_GROUP, OFFER_GROUP
+from crawler.service.schedule import select_due
+from crawler.sites import load_site_file
 
 ARTICLES = 24
 
@@ -119,6 +121,7 @@ def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
         server.pages[article_path(9)] = html_page(article_html(
             "关于第9项工作的通知", "2024-01-10", article_text(9, "（修订）")))
         del server.pages[article_path(8)]  # withdrawn: 404
+        wait_for(lambda: select_due(db, [load_site_file(sites_dir / "city.toml")]), "the site due again")
         cluster.start_host(*once)
         assert cluster.host.wait(timeout=60) == 0, cluster.log("host")
     finally:
