@@ -28,7 +28,10 @@ back-off for up to ``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock
 than that, closes the spider (once, reason ``archive_error``).
 
 Spiders that are not gov-archive's (no site definition) are left alone: the pipeline is not
-enabled for them.
+enabled for them, nor in a crawl worker's crawl (``CLUSTER_REDIS_URL``), whose items go to the
+archive host (crawler/cluster/pipeline.py). The host writes them with the same `ItemWriter`
+and decides withdrawals with the same rule (`withdrawals_plausible_in`). The pipeline also
+tells the spider what the archive knows of the site (`CrawlState`, crawler/state.py).
 """
 
 from __future__ import annotations
