@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,14 +16,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import attachments as files_mod
 from . import migrations
 from . import search as search_mod
-from .captures import DEFAULT_CODEC, compress, decompress, sha256
+from .attachments import AttachmentFile
+from .captures import DEFAULT_CODEC, compress, compress_best, decompress, sha256
 from .errors import (
     ArchiveBusy,
+    ArchiveCorrupt,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
+    AttachmentNotFound,
     CaptureNotFound,
     DocumentNotFound,
     NotAnArchive,
@@ -309,11 +313,17 @@ class Archive:
     # -- saving ------------------------------------------------------------------------------
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
-             capture: Capture | None = None, now: datetime | None = None) -> SaveResult:
+             capture: Capture | None = None, files: Sequence[AttachmentFile] | None = None,
+             now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
         Unchanged content (by the whitespace-insensitive content hash) writes no version and no
         event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
+
+        ``files``: what the crawl learned about the files behind the record's attachment links
+        (archive.attachments). Their bytes are part of the version; a link without new bytes
+        keeps the file of the current version, so a failed download is never a change. The
+        first bytes of links that had none complete the current version in place.
         """
         record = _as_dict(record)
         if not record.get("url"):
@@ -324,16 +334,82 @@ class Archive:
         t = iso(now or utcnow())
         with self._write() as c:
             current = self._current(site_id, url)
-            if current is not None and current.content_hash == digest:
-                result = self._touch(c, current, site_id, crawl_id, capture, t)
-            elif current is None:
-                fields = normalize_record(record)
-                result = self._insert_new(c, site_id, url, fields, digest, crawl_id, capture, t)
+            if current is not None and files is None and current.content_hash == digest:
+                result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
             else:
-                fields = normalize_record(record)
-                result = self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+                result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
+                                               crawl_id, capture, t)
         self._maybe_index()
         return result
+
+    def recheck_attachments(self, site: str, url: str, files: Sequence[AttachmentFile], *,
+                            crawl_id: int | None, now: datetime | None = None) -> SaveResult | None:
+        """Re-checked files of an unchanged page: a new version if a file now has other bytes.
+
+        None for an unknown document. Like :meth:`save` with the current version's fields.
+        """
+        t = iso(now or utcnow())
+        with self._locate(site, url) as found:
+            if found is None:
+                return None
+            c, site_id, current = found
+            fields = self._version_fields(current.version_id)
+            result = self._save_with_files(c, site_id, canonical_url(url), current, fields,
+                                           record_hash(fields), files, crawl_id, None, t)
+        self._maybe_index()
+        return result
+
+    def _save_with_files(self, c: sqlite3.Connection, site_id: int, url: str,
+                         current: _Current | None, record: Mapping[str, Any], digest: str,
+                         files: Sequence[AttachmentFile], crawl_id: int | None,
+                         capture: Capture | None, t: str) -> SaveResult:
+        """`save` once the files are known: resolve them against the current version's."""
+        fields = normalize_record(record)
+        previous = files_mod.rows_of(c, current.version_id) if current is not None else []
+        rows = files_mod.resolve(fields["attachments"], files, previous,
+                                 files_mod.known_rows(c, files), t)
+        self._store_files(c, files, t)
+        old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
+        full = files_mod.with_files(digest, new_pairs)
+        if current is None:
+            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows)
+        if current.content_hash == full:
+            self._refresh_failures(c, current.version_id, previous, rows)
+            return self._touch(c, current, site_id, crawl_id, capture, t)
+        if (files_mod.with_files(digest, old_pairs) == current.content_hash
+                and files_mod.completes(old_pairs, new_pairs)):
+            return self._complete(c, current, site_id, full, rows, crawl_id, capture, t)
+        return self._insert_change(c, current, site_id, fields, full, crawl_id, capture, t, rows,
+                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)))
+
+    def _store_files(self, c: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) -> None:
+        for f in files:
+            if f.body is not None:
+                self._store_blob(c, f.body, compress_best)  # files: often compressed already
+        files_mod.store_texts(c, files)
+        files_mod.remember(c, files, t)
+
+    def _refresh_failures(self, c: sqlite3.Connection, version_id: int,
+                          previous: Sequence[Mapping[str, Any]],
+                          rows: Sequence[Mapping[str, Any]]) -> None:
+        """An unchanged version keeps its files but learns why links without bytes still have
+        none (the latest error)."""
+        had = {r["position"]: r for r in previous}
+        fresh = [r for r in rows if r["sha256"] is None and not had.get(r["position"], {}).get("sha256")]
+        c.executemany("DELETE FROM version_attachments WHERE version_id = ? AND position = ?",
+                      [(version_id, r["position"]) for r in fresh])
+        files_mod.insert_rows(c, version_id, fresh)
+
+    def _complete(self, c: sqlite3.Connection, current: _Current, site_id: int, digest: str,
+                  rows: Sequence[Mapping[str, Any]], crawl_id: int | None,
+                  capture: Capture | None, t: str) -> SaveResult:
+        """First bytes for links that had none: the current version is completed, not changed."""
+        c.execute("DELETE FROM version_attachments WHERE version_id = ?", (current.version_id,))
+        files_mod.insert_rows(c, current.version_id, rows)
+        c.execute("UPDATE versions SET content_hash = ? WHERE id = ?", (digest, current.version_id))
+        c.execute("UPDATE documents SET content_hash = ? WHERE id = ?", (digest, current.id))
+        self._reindex(c, current.version_id)
+        return self._touch(c, current, site_id, crawl_id, capture, t)
 
     def _current(self, site_id: int, url: str) -> _Current | None:
         row = self.conn.execute(
@@ -344,13 +420,15 @@ class Archive:
         return _Current(*row) if row else None
 
     def _insert_new(self, c: sqlite3.Connection, site_id: int, url: str, fields: dict[str, Any],
-                    digest: str, crawl_id: int | None, capture: Capture | None, t: str) -> SaveResult:
+                    digest: str, crawl_id: int | None, capture: Capture | None, t: str,
+                    rows: Sequence[Mapping[str, Any]] = ()) -> SaveResult:
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
         doc_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
         changed = list(TRACKED_FIELDS)
         version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
+        files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "INSERT INTO documents (id, site_id, url, version, current_version_id, title, published, "
             "content_hash, first_seen, last_seen, last_checked, etag, last_modified) "
@@ -372,12 +450,16 @@ class Archive:
 
     def _insert_change(self, c: sqlite3.Connection, current: _Current, site_id: int,
                        fields: dict[str, Any], digest: str, crawl_id: int | None,
-                       capture: Capture | None, t: str) -> SaveResult:
+                       capture: Capture | None, t: str, rows: Sequence[Mapping[str, Any]] = (),
+                       *, files_changed: bool = False) -> SaveResult:
         old = self._version_fields(current.version_id)
         changed = changed_fields(old, fields)
+        if files_changed and "attachments" not in changed:
+            changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
         number = current.version + 1
         version_id = self._insert_version(c, current.id, number, fields, digest, changed, crawl_id,
                                           capture, t)
+        files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
             "content_hash = ?, status = 'live', gone_at = NULL WHERE id = ?",
@@ -423,8 +505,14 @@ class Archive:
         dropped = c.execute("DELETE FROM search_queue WHERE version_id = ? AND action = 'index'",
                             (version_id,)).rowcount
         if not dropped:
-            c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'unindex')",
-                      (version_id,))
+            c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'unindex') "
+                      "ON CONFLICT (version_id) DO UPDATE SET action = 'unindex'", (version_id,))
+
+    def _reindex(self, c: sqlite3.Connection, version_id: int) -> None:
+        """An indexed version's extra texts changed (its files were completed)."""
+        c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'reindex') "
+                  "ON CONFLICT (version_id) DO NOTHING", (version_id,))
+        self._queued += 1
 
     def index_pending(self) -> int:
         """Apply queued search-index updates in one transaction; returns how many were applied.
@@ -433,19 +521,9 @@ class Archive:
         call it too. Until then, search finds queued versions by scanning them.
         """
         with self._write() as c:
-            # External-content FTS5: a delete must repeat the exact values that were indexed.
-            c.execute(
-                "INSERT INTO versions_fts (versions_fts, rowid, title, body) "
-                "SELECT 'delete', v.id, v.title, v.body FROM search_queue q "
-                "JOIN versions v ON v.id = q.version_id WHERE q.action = 'unindex'"
-            )
-            c.execute(
-                "INSERT INTO versions_fts (rowid, title, body) SELECT v.id, v.title, v.body "
-                "FROM search_queue q JOIN versions v ON v.id = q.version_id WHERE q.action = 'index'"
-            )
-            applied = c.execute("DELETE FROM search_queue").rowcount
+            applied = search_mod.apply_queue(c)
         self._queued = 0
-        return int(applied)
+        return applied
 
     def _maybe_index(self) -> None:
         if self._queued >= self.index_batch:
@@ -458,13 +536,18 @@ class Archive:
         except ArchiveError:
             self._queued = 0  # retry after another batch; queued versions stay searchable
 
-    def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
-        digest = sha256(capture.body)
+    def _store_blob(self, c: sqlite3.Connection, data: bytes,
+                    pack: Callable[[bytes], tuple[str, bytes]]) -> str:
+        """Store `data` once by its sha256, packed as ``(codec, blob)`` by `pack`."""
+        digest = sha256(data)
         if c.execute("SELECT 1 FROM capture_blobs WHERE sha256 = ?", (digest,)).fetchone() is None:
-            c.execute(
-                "INSERT INTO capture_blobs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
-                (digest, len(capture.body), DEFAULT_CODEC, compress(capture.body)),
-            )
+            codec, blob = pack(data)
+            c.execute("INSERT INTO capture_blobs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
+                      (digest, len(data), codec, blob))
+        return digest
+
+    def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
+        digest = self._store_blob(c, capture.body, lambda data: (DEFAULT_CODEC, compress(data)))
         headers = {k.lower(): v for k, v in capture.headers.items()}
         cur = c.execute(
             "INSERT INTO captures (sha256, status, url, headers, declared_encoding, used_encoding, "
@@ -844,8 +927,9 @@ class Archive:
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
+    """The record's fields, shallow: an item's raw bytes are not copied."""
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return dataclasses.asdict(record)
+        return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     return dict(record)
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
+from .search import reindex_current
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -164,6 +165,74 @@ JOIN versions v ON v.id = d.current_version_id;
 def initial_schema(db: Database) -> None:
     for statement in _statements(INITIAL_SCHEMA):
         db.conn.execute(statement)
+
+
+ATTACHMENTS_SCHEMA = """
+-- The file behind each attachment link of a version, in the order of versions.attachments
+-- (only links whose file was fetched, or tried). The bytes are content-addressed in
+-- capture_blobs, shared with page captures: one copy per distinct file in the archive.
+CREATE TABLE version_attachments (
+    id INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    position INTEGER NOT NULL CHECK (position >= 1), -- 1-based index into versions.attachments
+    url TEXT NOT NULL,
+    name TEXT NOT NULL,                          -- the link text (else the file name)
+    sha256 TEXT REFERENCES capture_blobs(sha256), -- NULL: no bytes (see error)
+    size INTEGER,
+    content_type TEXT,                           -- sniffed from the bytes, not the header
+    status INTEGER,                              -- HTTP status of the fetch
+    headers TEXT NOT NULL DEFAULT '{}',          -- JSON object, lower-cased names
+    fetched_at TEXT,                             -- when these bytes were fetched
+    error TEXT,                                  -- why there are no bytes
+    UNIQUE (version_id, position)
+);
+CREATE INDEX version_attachments_url ON version_attachments(url, sha256);
+CREATE INDEX version_attachments_sha256 ON version_attachments(sha256);
+-- The text of each distinct file (NFKC-normalized), or why there is none.
+CREATE TABLE attachment_texts (
+    sha256 TEXT PRIMARY KEY REFERENCES capture_blobs(sha256),
+    text TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    error TEXT                                   -- unreadable, encrypted, no text layer ...
+);
+-- Conditional re-checks: the validators of the latest fetch of each attachment URL.
+CREATE TABLE attachment_state (
+    url TEXT PRIMARY KEY,
+    sha256 TEXT REFERENCES capture_blobs(sha256),
+    etag TEXT,
+    last_modified TEXT,
+    checked_at TEXT NOT NULL
+);
+
+-- Search covers metadata, attachment names and attachment text: the text indexed for a
+-- current version is kept in these columns (NULL once it is no longer indexed) so that it
+-- can be unindexed exactly.
+ALTER TABLE versions ADD COLUMN search_meta TEXT;
+ALTER TABLE versions ADD COLUMN search_files TEXT;
+DROP TABLE versions_fts_terms;
+DROP TABLE versions_fts;
+CREATE VIRTUAL TABLE versions_fts USING fts5(
+    title, body, search_meta, search_files, content="versions", content_rowid="id",
+    tokenize="trigram"
+);
+INSERT INTO versions_fts(versions_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0, 2.0, 0.5)');
+INSERT INTO versions_fts(versions_fts, rank) VALUES ('automerge', 16);
+CREATE VIRTUAL TABLE versions_fts_terms USING fts5vocab(versions_fts, row);
+-- 'reindex': a current version whose attachment files were completed in place.
+DROP TABLE search_queue;
+CREATE TABLE search_queue (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id),
+    action TEXT NOT NULL CHECK (action IN ('index', 'unindex', 'reindex'))
+);
+"""
+
+
+@migrations(name="003_attachment_files_and_search_extras")
+def attachment_files(db: Database) -> None:
+    """Attachment files and their text; search over metadata and attachments (re-indexes)."""
+    for statement in _statements(ATTACHMENTS_SCHEMA):
+        db.conn.execute(statement)
+    reindex_current(db.conn)
 
 
 def _statements(script: str) -> list[str]:
