@@ -29,7 +29,7 @@ from .hashing import collapse, to_json
 #: The stored columns of a file row, in table order (without id, version_id, position).
 ROW_COLUMNS = ("url", "name", "sha256", "size", "content_type", "status", "headers", "fetched_at",
                "error")
-#: The public record of an attachment (``show --json``), besides the link's own url and text.
+#: The public record of an attachment file (``files`` in ``show --json``).
 PUBLIC_KEYS = ("name", "url", "sha256", "size", "content_type", "status", "error", "text_chars",
                "fetched_at")
 
@@ -251,15 +251,14 @@ def _decoded(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
 
 def merged(links: Sequence[Mapping[str, Any]],
            rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The page's links with their files: each link keeps ``url`` and ``text`` and gains
-    ``name, sha256, size, content_type, status, error, text_chars, fetched_at`` (None when the
-    file was never fetched). ``error`` is why there are no bytes, else why there is no text."""
+    """One entry per link, in order: ``position`` (1 = first) and ``name, url, sha256, size,
+    content_type, status, error, text_chars, fetched_at`` (None where the file was never
+    fetched). ``error`` says why there are no bytes, else why there is no text."""
     by_position = {r["position"]: r for r in rows}
     out = []
     for position, link in enumerate(links, start=1):
         row = by_position.get(position, {})
-        entry = {**link, **dict.fromkeys(PUBLIC_KEYS)}
-        entry.update({k: row.get(k) for k in PUBLIC_KEYS if k in row})
+        entry: dict[str, Any] = {"position": position, **{k: row.get(k) for k in PUBLIC_KEYS}}
         entry["name"] = collapse(str(row.get("name") or link_name(link)))
         entry["url"] = link.get("url")
         if entry["error"] is None and row.get("text_error"):

@@ -33,7 +33,7 @@ from .errors import (
     NotAnArchive,
     VersionNotFound,
 )
-from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
+from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
 
@@ -49,12 +49,15 @@ SITE_STATE_COLUMNS = (
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
+EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
 
 # The public record shapes (README "JSON output"): what a document, version, event, crawl is.
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
+# `_vid` (the version row) is read to add the files to `attachments`, then dropped.
 DOCUMENT_SELECT = """
     SELECT d.id, d.url, s.name AS site, v.title, v.published, v.body, v.metadata, v.attachments,
-           d.first_seen, d.last_seen, d.last_checked, d.status, d.gone_at, d.version, d.content_hash
+           d.first_seen, d.last_seen, d.last_checked, d.status, d.gone_at, d.version, d.content_hash,
+           v.id AS _vid
     FROM documents d
     JOIN sites s ON s.id = d.site_id
     JOIN versions v ON v.id = d.current_version_id
@@ -62,7 +65,7 @@ DOCUMENT_SELECT = """
 VERSION_SELECT = """
     SELECT v.document_id, d.url, s.name AS site, v.version, v.title, v.published, v.body,
            v.metadata, v.attachments, v.content_hash, v.changed_fields, v.crawl_id,
-           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status
+           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.id AS _vid
     FROM versions v
     JOIN documents d ON d.id = v.document_id
     JOIN sites s ON s.id = d.site_id
@@ -626,11 +629,13 @@ class Archive:
     def known_documents(self, site: str) -> list[dict[str, Any]]:
         """What a crawler needs to re-check a site's documents cheaply.
 
-        ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None).
+        ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None);
+        ``title``, ``published`` and ``attachments`` (the links) are the current version's.
         """
         return list(self._rows(
             "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash, "
-            "c.sha256 AS capture_sha FROM documents d JOIN sites s ON s.id = d.site_id "
+            "c.sha256 AS capture_sha, v.title, v.published, v.attachments "
+            "FROM documents d JOIN sites s ON s.id = d.site_id "
             "JOIN versions v ON v.id = d.current_version_id LEFT JOIN captures c ON c.id = v.capture_id "
             "WHERE s.name = ? ORDER BY d.id",
             [site],
@@ -654,13 +659,13 @@ class Archive:
         doc_id = self._document_id(ref)
         found = self._first(DOCUMENT_SELECT + " WHERE d.id = ?", [doc_id])
         assert found is not None
-        return found
+        return self._with_files([found])[0]
 
     def history(self, ref: int | str) -> list[dict[str, Any]]:
         """Every version of a document, oldest first."""
         doc_id = self._document_id(ref)
-        return list(self._rows(VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version",
-                               [doc_id]))
+        return self._with_files(list(self._rows(
+            VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version", [doc_id])))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
         """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
@@ -669,7 +674,7 @@ class Archive:
                             [doc_id, int(n)])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
-        return found
+        return self._with_files([found])[0]
 
     def diff(self, ref: int | str, from_version: int | None = None,
              to_version: int | None = None) -> dict[str, Any]:
@@ -683,7 +688,7 @@ class Archive:
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
         new = self.version(doc["id"], to_n)
         old = self.version(doc["id"], from_n) if from_n is not None else None
-        return _diff(doc["url"], old, new)
+        return _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
                site: str | None = None, after_id: int | None = None, limit: int | None = None,
@@ -726,18 +731,53 @@ class Archive:
                                  published_to=published_to, status=status, limit=limit)
         docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
         terms = search_mod.query_terms(query)
-        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
-                 "rank": rank} for doc_id, rank in ranked]
+        return [{**docs[doc_id], **self._hit_place(docs[doc_id], terms), "rank": rank}
+                for doc_id, rank in ranked]
 
-    def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+    def _hit_place(self, doc: dict[str, Any], terms: list[str]) -> dict[str, Any]:
+        """``snippet``, ``matched_in`` (title, body, metadata, attachment) and ``matched_name``
+        (the metadata key or attachment name) of a search hit."""
+        metadata = doc.get("metadata") or {}
+        places: list[tuple[str, str | None, str]] = [("body", None, doc["body"]),
+                                                     ("title", None, doc["title"])]
+        places += [("metadata", key, str(metadata[key])) for key in search_mod.META_KEYS
+                   if metadata.get(key)]
+        places += [("attachment", a["name"], a["name"]) for a in doc["files"]]
+        field, name, text = search_mod.hit_place(places, terms)
+        if not field:  # in the text of an attachment file
+            shas = [(a["name"], a["sha256"]) for a in doc["files"] if a["sha256"]]
+            texts = ((n, files_mod.text_of(self.conn, sha) or "") for n, sha in shas)
+            field, name, text = search_mod.hit_place(
+                (("attachment", n, t) for n, t in texts), terms)
+        return {"snippet": text, "matched_in": field or None, "matched_name": name}
+
+    def _documents(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         if not ids:
-            return iter(())
-        return self._rows(DOCUMENT_SELECT + " WHERE d.id IN (SELECT value FROM json_each(?))",
-                          [json.dumps(list(ids))])
+            return []
+        return self._with_files(list(self._rows(
+            DOCUMENT_SELECT + " WHERE d.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))])))
 
-    def export(self, *, since: datetime | date | str | None = None,
-               site: str | None = None) -> Iterator[dict[str, Any]]:
-        """Current documents whose content or status changed at or after ``since``."""
+    def _with_files(self, records: list[dict[str, Any]], *,
+                    with_text: bool = False) -> list[dict[str, Any]]:
+        """Records read with `_vid`, given ``files``: one entry per attachment link with its
+        archived file (archive.attachments.merged)."""
+        files = files_mod.rows_of_versions(self.conn, [r["_vid"] for r in records])
+        for record in records:
+            rows = files[record.pop("_vid")]
+            record["files"] = files_mod.merged(record.get("attachments") or [], rows)
+            if with_text:
+                for entry in record["files"]:
+                    entry["file_text"] = (files_mod.text_of(self.conn, entry["sha256"])
+                                          if entry["sha256"] else None)
+        return records
+
+    def export(self, *, since: datetime | date | str | None = None, site: str | None = None,
+               with_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Current documents whose content or status changed at or after ``since``.
+
+        ``with_text`` adds ``file_text`` (the extracted text, or None) to each attachment.
+        """
         conditions, params = [], []
         if since is not None:
             conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
@@ -745,7 +785,13 @@ class Archive:
         if site is not None:
             conditions.append("s.name = ?")
             params.append(site)
-        yield from self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params)
+        batch: list[dict[str, Any]] = []
+        for row in self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params):
+            batch.append(row)
+            if len(batch) >= EXPORT_BATCH:
+                yield from self._with_files(batch, with_text=with_text)
+                batch = []
+        yield from self._with_files(batch, with_text=with_text)
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes for the whole archive."""
@@ -795,6 +841,43 @@ class Archive:
         if blob is None:
             raise CaptureNotFound(f"no capture with sha256 {sha}")
         return decompress(blob["data"], blob["codec"])
+
+    # -- attachment files ----------------------------------------------------------------------
+
+    def attachments(self, ref: int | str, version: int | None = None) -> list[dict[str, Any]]:
+        """The attachment files of a document's current (or given) version, as `show` lists
+        them (archive.attachments.merged: ``position`` 1 = first)."""
+        record = self.version(ref, version) if version else self.document(ref)
+        return list(record["files"])
+
+    def attachment_bytes(self, ref: int | str, n: int,
+                         version: int | None = None) -> tuple[dict[str, Any], bytes]:
+        """The N-th attachment (1-based) and its archived bytes, checked against its sha256.
+
+        AttachmentNotFound when there is no such attachment or no bytes were archived for it;
+        ArchiveCorrupt when the stored bytes do not match.
+        """
+        found = self.attachments(ref, version)
+        if not 1 <= n <= len(found):
+            count = f"{len(found)} attachment{'s' if len(found) != 1 else ''}" if found else "no attachments"
+            raise AttachmentNotFound(f"document {ref} has {count}; there is no attachment {n}")
+        entry = found[n - 1]
+        if not entry["sha256"]:
+            why = f": {entry['error']}" if entry["error"] else " (never fetched)"
+            raise AttachmentNotFound(f"attachment {n} ({entry['name']}) has no archived bytes{why}")
+        try:
+            data = self.capture_bytes(entry["sha256"])
+        except CaptureNotFound:
+            raise ArchiveCorrupt(f"the bytes of attachment {n} ({entry['sha256']}) are missing") from None
+        if sha256(data) != entry["sha256"]:
+            raise ArchiveCorrupt(f"the stored bytes of attachment {n} do not match its sha256 "
+                                 f"{entry['sha256']}")
+        return entry, data
+
+    def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """For conditional re-checks: ``{url: {"sha256", "etag", "last_modified"}}`` of the
+        attachment URLs archived before."""
+        return files_mod.state(self.conn, urls)
 
     # -- reading helpers -----------------------------------------------------------------------
 
@@ -1008,17 +1091,20 @@ def _write_problem(error: sqlite3.Error) -> str:
     return "archive cannot be written: " + (" ".join(str(error).split()) or type(error).__name__)
 
 
-def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Changed fields (whitespace-insensitive, as a version's changed_fields) and a body diff."""
+def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any],
+          text_of: Callable[[str], str]) -> dict[str, Any]:
+    """Changed fields (whitespace-insensitive, as a version's changed_fields), a body diff and
+    the attachment files that changed, each with a diff of its text."""
     before = old or {"body": ""}  # against nothing: an empty body is no change
     changed = changed_fields(before, new)
+    files = _file_changes(old["files"] if old else [], new["files"], text_of)
+    if files and "attachments" not in changed:
+        changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
     fields = {name: {"old": before.get(name), "new": new[name]}
-              for name in changed if name != "body"}
-    body_diff = "" if "body" not in changed else "".join(difflib.unified_diff(
-        (before.get("body") or "").splitlines(keepends=True), new["body"].splitlines(keepends=True),
-        fromfile=f"version {old['version']}" if old else "(none)",
-        tofile=f"version {new['version']}",
-    ))
+              for name in changed if name != "body" and field_key(before.get(name)) != field_key(new[name])}
+    body_diff = "" if "body" not in changed else _unified(
+        before.get("body") or "", new["body"], f"version {old['version']}" if old else "(none)",
+        f"version {new['version']}")
     return {
         "url": url,
         "from": old["version"] if old else None,
@@ -1026,7 +1112,35 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "fields": fields,
         "changed_fields": changed,
         "body_diff": body_diff,
+        "attachment_changes": files,
     }
+
+
+def _file_changes(old: list[dict[str, Any]], new: list[dict[str, Any]],
+                  text_of: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The attachments whose file differs (by URL): names, hashes, sizes and a text diff."""
+    before = {a["url"]: a for a in old if a.get("sha256")}
+    after = {a["url"]: a for a in new if a.get("sha256")}
+    out = []
+    for url in files_mod.changed_urls([(u, a["sha256"]) for u, a in before.items()],
+                                      [(u, a["sha256"]) for u, a in after.items()]):
+        was, now = before.get(url, {}), after.get(url, {})
+        old_text = text_of(was["sha256"]) if was else ""
+        new_text = text_of(now["sha256"]) if now else ""
+        out.append({
+            "url": url, "name": (now or was)["name"],
+            "old_sha256": was.get("sha256"), "new_sha256": now.get("sha256"),
+            "old_size": was.get("size"), "new_size": now.get("size"),
+            "text_diff": _unified(old_text, new_text, f"{(was or now)['name']} (before)",
+                                  f"{(now or was)['name']} (after)"),
+        })
+    return out
+
+
+def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=from_label, tofile=to_label)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _writable(path: str) -> bool:
