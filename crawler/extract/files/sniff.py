@@ -1,0 +1,165 @@
+"""What a file is, from its bytes: an HTML error page served as ``.pdf`` is not a PDF.
+
+Magic numbers first (``%PDF-``, OLE2, ZIP, RAR ...); containers are opened just enough to tell
+their kind (a ZIP's member names, an OLE2 file's stream names); then text: HTML or plain.
+The link's extension and the Content-Type header only break ties the bytes leave open (a
+Kingsoft ``.wps`` and a Word ``.doc`` are the same OLE2 shape).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import olefile
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "ofd": "application/ofd",
+    "doc": "application/msword",
+    "wps": "application/vnd.ms-works",
+    "xls": "application/vnd.ms-excel",
+    "et": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+    "ole": "application/x-ole-storage",
+    "zip": "application/zip",
+    "rar": "application/vnd.rar",
+    "7z": "application/x-7z-compressed",
+    "gzip": "application/gzip",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "tiff": "image/tiff",
+    "bmp": "image/bmp",
+    "html": "text/html",
+    "text": "text/plain",
+    "empty": "application/x-empty",
+    "binary": "application/octet-stream",
+}
+_MAGIC = (
+    (b"Rar!\x1a\x07", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"BM", "bmp"),
+)
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|script|div|table|p|br|h[1-6])[\s>/]",
+                   re.I)
+_ZIP_MEMBERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
+                ("ppt/presentation.xml", "pptx"), ("OFD.xml", "ofd"))
+_OLE_STREAMS = (("WordDocument", "doc"), ("Workbook", "xls"), ("Book", "xls"),
+                ("PowerPoint Document", "ppt"))
+# The extension decides between kinds of the same shape (Kingsoft files are Word/Excel-like OLE2).
+_SAME_SHAPE = {"doc": {"wps"}, "xls": {"et"}}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """A file's kind (a key of CONTENT_TYPES) and the matching MIME type."""
+
+    kind: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.kind]
+
+    @property
+    def is_page(self) -> bool:
+        """An HTML page, not a file (an error page, a viewer, a soft 404)."""
+        return self.kind == "html"
+
+
+def sniff(data: bytes, url: str = "") -> Sniffed:
+    """The kind of `data`; `url`'s extension only breaks ties (wps/doc, et/xls)."""
+    kind = _kind(data)
+    extension = _extension(url)
+    if extension in _SAME_SHAPE.get(kind, ()):
+        kind = extension
+    return Sniffed(kind)
+
+
+def _kind(data: bytes) -> str:
+    if not data:
+        return "empty"
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if data.startswith(OLE_MAGIC):
+        return _ole_kind(data)
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return _text_kind(data[:4096])
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names:
+                mimetype = zf.read("mimetype")[:100]
+                if b"opendocument.text" in mimetype:
+                    return "odt"
+                if b"opendocument.spreadsheet" in mimetype:
+                    return "ods"
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+        return "zip"  # a truncated or odd zip: still a zip
+    for member, kind in _ZIP_MEMBERS:
+        if member in names:
+            return kind
+    return "zip"
+
+
+def _ole_kind(data: bytes) -> str:
+    try:
+        with olefile.OleFileIO(data) as ole:
+            for stream, kind in _OLE_STREAMS:
+                if ole.exists(stream):
+                    return kind
+    except (OSError, ValueError, IndexError, TypeError):  # olefile's errors on broken files
+        pass
+    return "ole"
+
+
+def _text_kind(head: bytes) -> str:
+    if _HTML.search(head):
+        return "html"
+    if _looks_like_text(head):
+        return "text"
+    return "binary"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if controls > len(head) // 100:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # a character cut at the sample's end
+                return True
+            continue
+        return True
+    return False
+
+
+def _extension(url: str) -> str:
+    path = urlsplit(url).path if url else ""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
