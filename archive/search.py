@@ -15,11 +15,11 @@ occur, anywhere in those four (substring semantics, case-insensitive for ASCII).
   *ends* with the term is found through the ``documents_title_tail`` index.
 - A one-character term (税) is answered by scanning titles and bodies (instr), newest first.
 
-Ranking: with only long terms, bm25 (title 5, body 1, metadata and names 2, file text 0.5); with a short term, title matches first,
-then the newest publication date. Ranking looks at the ``RANK_WINDOW`` most recently archived
-matching documents (after filters; for one-character terms the newest by publication date), so
-a term found in most of a large archive still answers in milliseconds; below that many matches
-the ranking is exact.
+Ranking: with only long terms, bm25 (title 5, body 1, metadata and names 2, file text 0.5);
+with a short term, title matches first, then the newest publication date. Ranking looks at
+the ``RANK_WINDOW`` most recently archived matching documents (after filters; for
+one-character terms the newest by publication date), so a term found in most of a large
+archive still answers in milliseconds; below that many matches the ranking is exact.
 
 Index updates are applied in batches (``search_queue``); queued versions are found by scanning
 them, so results are always complete (queued hits of a long query rank after bm25 ones).

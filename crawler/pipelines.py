@@ -1,7 +1,8 @@
 """The archive pipeline: every item becomes one archive transaction.
 
-``Announcement`` -> ``Archive.save`` with its raw capture (new / changed / unchanged /
-restored), ``Unchanged`` -> ``Archive.mark_checked``, ``Withdrawn`` -> ``Archive.mark_gone``.
+``Announcement`` -> ``Archive.save`` with its raw capture and attachment files (new / changed /
+unchanged / restored), ``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when
+its files were re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
 The pipeline owns its crawl row: opened in ``open_spider``, closed when the spider closes
 with the crawl's verdict (crawler/outcome.py), judged there once and written into the crawl
 stats for everyone else to read. A row whose process never got that far (killed, or stopped
@@ -37,7 +38,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -200,6 +201,15 @@ class ArchivePipeline:
         self._gone_urls = {canonical_url(d["url"]) for d in docs if d.get("status") == "gone"}
         return docs
 
+    async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The validators of the attachment URLs' last fetches (crawler/attachments)."""
+        if self.archive is None:
+            return {}
+        try:
+            return await self.call(self.archive.attachment_state, list(urls))
+        except ARCHIVE_FAILURES:
+            return {}  # unconditional requests then: the save reports a real archive problem
+
     # ------------------------------------------------------------ withdrawals
 
     def _hold(self, item: Withdrawn) -> bool:
@@ -311,7 +321,8 @@ class ArchivePipeline:
         capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
                           headers=dict(item.headers), declared_encoding=item.declared_encoding,
                           used_encoding=item.used_encoding)
-        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture)
+        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
+                                   files=item.files)
         keys = [f"archive/{result.outcome}"]
         if result.outcome == "restored" and result.changed_fields:
             keys.append("archive/changed")
@@ -321,7 +332,13 @@ class ArchivePipeline:
 
     def _mark_checked(self, item: Unchanged) -> list[str]:
         assert self.archive is not None
-        self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
+        if item.files:
+            result = self.archive.recheck_attachments(item.site, item.url, item.files,
+                                                      crawl_id=self.crawl_id)
+            if result is not None and result.outcome != "unchanged":
+                return [f"archive/{result.outcome}", "archive/rechecked"]
+        else:
+            self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
         if item.reason == "not_modified":
             return ["archive/not_modified", "archive/rechecked"]
         return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]

@@ -55,6 +55,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {
+    "crawler.attachments.AttachmentPipeline": 700,
     "crawler.pipelines.ArchivePipeline": 800,
 }
 EXTENSIONS = {
@@ -78,6 +79,16 @@ ARCHIVE_BUSY_BACKOFF_MAX = 8.0
 # re-checked articles); more are held back as implausible (crawler/pipelines.py).
 GONE_MAX_SHARE = 0.3
 GONE_MIN_COUNT = 3
+
+# Attachment files (crawler/attachments/): downloaded with their page, through the same
+# downloader (same delays, robots.txt, retries), from the site's hosts and ATTACHMENT_HOSTS;
+# re-checked with If-None-Match / If-Modified-Since when their page is re-checked.
+ATTACHMENTS_ENABLED = True
+ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # bytes; a larger file is recorded with an error, not kept
+ATTACHMENT_HOSTS = ["gov.cn"]  # other file hosts (and their subdomains) besides the site's own
+ATTACHMENT_TEXT_TIMEOUT = 60.0  # seconds to read one file's text (in a child process)
+ATTACHMENT_TEXT_MEMORY_MB = 2048  # address space of that child process
+ATTACHMENT_TEXT_MAX_CHARS = 5_000_000  # text kept per file
 
 # Crawl behaviour (site definitions override these per site; -s overrides everything).
 CRAWL_FULL = False  # walk every list page and revisit every known article now

@@ -159,7 +159,10 @@ def test_article_pattern_and_offsite_links() -> None:
              ("http://other.gov.cn/tzgg/202401/t20240105_2.html", "外站的通知公告标题", "2024-01-05"),
              ("/files/P020240105.pdf", "附件下载材料清单文件", "2024-01-05")]
     page = parse_list(list_html(items), BASE)
-    assert [i.url for i in page.items] == ["http://www.example.gov.cn/tzgg/202401/t20240105_1.html"]
+    # a dated item linking straight to a document file is an announcement too (issue 12)
+    assert [(i.url, i.is_file) for i in page.items] == [
+        ("http://www.example.gov.cn/tzgg/202401/t20240105_1.html", False),
+        ("http://www.example.gov.cn/files/P020240105.pdf", True)]
     rules = ListRules(article_pattern=r"/nothing/")
     assert parse_list(list_html(items), BASE, rules=rules).items == []
 

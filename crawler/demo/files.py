@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_OOXML = "application/vnd.openxmlformats-officedocument."
 _FONT = (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
          b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
          b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /DW 1000 "
@@ -66,9 +67,7 @@ def docx(paragraphs: Sequence[str]) -> bytes:
     body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(p)}</w:t></w:r></w:p>'
                    for p in paragraphs)
     return _zip({
-        "[Content_Types].xml": _types("word/document.xml",
-                                      "application/vnd.openxmlformats-officedocument."
-                                      "wordprocessingml.document.main+xml"),
+        "[Content_Types].xml": _types("word/document.xml", _OOXML + "wordprocessingml.document.main+xml"),
         "_rels/.rels": _rels("officeDocument", "word/document.xml"),
         "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                              '<w:document xmlns:w="http://schemas.openxmlformats.org/'
@@ -84,12 +83,8 @@ def xlsx(rows: Sequence[Sequence[str]], sheet: str = "Sheet1") -> bytes:
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     return _zip({
-        "[Content_Types].xml": _types("xl/workbook.xml",
-                                      "application/vnd.openxmlformats-officedocument."
-                                      "spreadsheetml.sheet.main+xml",
-                                      ("xl/worksheets/sheet1.xml",
-                                       "application/vnd.openxmlformats-officedocument."
-                                       "spreadsheetml.worksheet+xml")),
+        "[Content_Types].xml": _types("xl/workbook.xml", _OOXML + "spreadsheetml.sheet.main+xml",
+                                      ("xl/worksheets/sheet1.xml", _OOXML + "spreadsheetml.worksheet+xml")),
         "_rels/.rels": _rels("officeDocument", "xl/workbook.xml"),
         "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
                            f'xmlns:r="{rel}"><sheets><sheet name="{escape(sheet)}" sheetId="1" '

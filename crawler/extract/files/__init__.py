@@ -13,4 +13,4 @@ from .limits import Limits
 from .read import READERS, FileText, read
 from .sniff import CONTENT_TYPES, Sniffed, sniff
 
-__all__ = ["READERS", "CONTENT_TYPES", "FileText", "Limits", "Sniffed", "read", "sniff"]
+__all__ = ["CONTENT_TYPES", "READERS", "FileText", "Limits", "Sniffed", "read", "sniff"]
