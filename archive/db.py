@@ -879,6 +879,36 @@ class Archive:
         attachment URLs archived before."""
         return files_mod.state(self.conn, urls)
 
+    def fetches(self, *, site: str | None = None,
+                since: datetime | date | str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored fetch, pages and attachment files, oldest first (for WARC export):
+        ``kind`` ("page" | "attachment"), ``url``, ``status``, ``headers``, ``fetched_at``,
+        ``sha256``, ``size``, ``document_url``. A file kept by several versions is one fetch."""
+        conditions, params = [], []
+        if site is not None:
+            conditions.append("s.name = ?")
+            params.append(site)
+        if since is not None:
+            conditions.append("f.fetched_at >= ?")
+            params.append(as_iso(since))
+        where = _where(conditions)
+        sql = (
+            "SELECT kind, url, status, headers, fetched_at, sha256, size, document_url FROM ("
+            " SELECT 'page' AS kind, f.url, f.status, f.headers, f.fetched_at, f.sha256, b.size,"
+            "  d.url AS document_url, s.name, f.id AS rank FROM captures f"
+            "  JOIN capture_blobs b ON b.sha256 = f.sha256"
+            "  JOIN versions v ON v.capture_id = f.id JOIN documents d ON d.id = v.document_id"
+            f"  JOIN sites s ON s.id = d.site_id{where}"
+            " UNION"
+            " SELECT 'attachment', f.url, f.status, f.headers, f.fetched_at, f.sha256, f.size,"
+            "  min(d.url), s.name, min(f.id) FROM version_attachments f"
+            "  JOIN versions v ON v.id = f.version_id JOIN documents d ON d.id = v.document_id"
+            f"  JOIN sites s ON s.id = d.site_id{_where([*conditions, 'f.sha256 IS NOT NULL'])}"
+            "  GROUP BY f.url, f.sha256, f.fetched_at"
+            ") ORDER BY fetched_at, kind DESC, rank"
+        )
+        yield from self._rows(sql, [*params, *params])
+
     # -- reading helpers -----------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:

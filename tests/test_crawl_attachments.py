@@ -37,8 +37,7 @@ BAD_FILES = {
                                       pdf("截断的文件")[:300])),
     "/files/missing.pdf": ("不存在.pdf", (404, {"Content-Type": "text/html"}, b"<html>404</html>")),
     "/files/page.pdf": ("其实是网页.pdf", (200, {"Content-Type": "application/pdf"},
-                                        b"<!DOCTYPE html><html><body><h1>\xe6\x96\x87\xe4\xbb\xb6\xe4\xb8\x8d\xe5\xad"
-                                        b"\x98\xe5\x9c\xa8</h1></body></html>")),
+                                        "<!DOCTYPE html><html><body><h1>文件不存在</h1></body></html>".encode())),
 }
 
 

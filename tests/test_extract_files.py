@@ -50,10 +50,12 @@ def zipped(names: list[str]) -> bytes:
 @pytest.mark.parametrize(("data", "url", "kind", "expected"), [
     (pdf("示例市人民政府关于法治政府建设的通知", "附件：2026年度项目名单"), "a.pdf", "pdf",
      "示例市人民政府关于法治政府建设的通知\n附件：2026年度项目名单"),
-    (docx("关于征求意见的通知", "请于11月30日前反馈。"), "a.docx", "docx", "关于征求意见的通知\n请于11月30日前反馈。"),
+    (docx("关于征求意见的通知", "请于11月30日前反馈。"), "a.docx", "docx",
+     "关于征求意见的通知\n请于11月30日前反馈。"),
     (xlsx([["序号", "单位名称"], ["1", "示例市财政局"]]), "a.xlsx", "xlsx", "Sheet1\n序号\t单位名称\n1\t示例市财政局"),
     (xls([["序号", "单位名称"], [1, "示例市财政局"]]), "a.xls", "xls", "名单\n序号\t单位名称\n1\t示例市财政局"),
-    (doc("示例市人民政府办公室\n关于印发实施方案的通知"), "a.doc", "doc", "示例市人民政府办公室\n关于印发实施方案的通知"),
+    (doc("示例市人民政府办公室\n关于印发实施方案的通知"), "a.doc", "doc",
+     "示例市人民政府办公室\n关于印发实施方案的通知"),
     (doc("金山文字处理的公文"), "a.wps", "wps", "金山文字处理的公文"),
     (xls([["金山表格"]]), "/f.et", "et", "名单\n金山表格"),
     (ofd(["电子公文版式文件", "第二行"]), "a.ofd", "ofd", "电子公文版式文件\n第二行"),
@@ -108,5 +110,5 @@ def test_text_is_cut_at_the_character_limit():
 
 
 def test_a_reader_out_of_time_keeps_what_it_read():
-    found = read(pdf(*["第%d行" % i for i in range(200)]), limits=Limits(seconds=0))
+    found = read(pdf(*[f"第{i}行" for i in range(200)]), limits=Limits(seconds=0))
     assert found.error == "read for 0 s; the rest is not in the text"

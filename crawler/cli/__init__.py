@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from archive.errors import ArchiveError
-from crawler.cli import crawl, demo, extract, query, watch
+from crawler.cli import crawl, demo, extract, files, query, watch
 from crawler.cli.options import CliState
 
 
@@ -65,7 +65,7 @@ def cli(ctx: click.Context, db_path: str) -> None:
 
 for command in (
     query.search, query.show, query.history, query.diff, query.new, query.changes,
-    query.export, query.stats, query.feed,
+    query.export, query.stats, query.feed, files.attachment,
     crawl.crawl, crawl.sites, watch.watch_command, watch.notify_command,
     extract.extract_command, demo.demo,
 ):

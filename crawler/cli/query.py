@@ -17,6 +17,7 @@ import click
 
 from archive import feed as atom
 from archive import render
+from crawler.cli import files
 from crawler.cli.options import (
     Row,
     Table,
@@ -77,7 +78,10 @@ def search(
     nl: bool,
     csv_: bool,
 ) -> None:
-    """Full-text search of titles and bodies (Chinese works)
+    """Full-text search of titles, bodies, metadata and attachments (Chinese works)
+
+    Also searched: 文号, 发文机关, 索引号, attachment names and the text of attachment files; a
+    hit found there says where (`in 附件1：名单.xlsx`, JSON `matched_in` and `matched_name`).
 
     \b
     Examples:
@@ -99,7 +103,8 @@ def search(
 
 def _search_table(rows: Sequence[Row]) -> Table:
     cells = (
-        (r["id"], render.short_published(r.get("published")), r["site"], r["status"], r["title"])
+        (r["id"], render.short_published(r.get("published")), r["site"], r["status"],
+         " ".join(filter(None, (r["title"], render.hit_place(r) and f"({render.hit_place(r)})"))))
         for r in rows
     )
     return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
@@ -290,7 +295,8 @@ def _changes_table(rows: Sequence[Row]) -> Table:
 
 @click.command()
 @click.option(
-    "--format", "format_", type=click.Choice(["jsonl", "csv"]), help="jsonl (default) or csv"
+    "--format", "format_", type=click.Choice(["jsonl", "csv", "warc"]),
+    help="jsonl (default), csv, or warc (the archived pages and files, needs -o FILE.warc.gz)",
 )
 @since_option("Only documents changed since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @site_option
@@ -298,6 +304,8 @@ def _changes_table(rows: Sequence[Row]) -> Table:
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
     help="Write to this file instead of standard output",
 )
+@click.option("--with-text", is_flag=True,
+              help="Add each attachment's extracted text (files[].file_text) to JSON")
 @output_options
 @click.pass_context
 def export(
@@ -306,20 +314,25 @@ def export(
     since: datetime | None,
     site: str | None,
     output: str,
+    with_text: bool,
     json_: bool,
     nl: bool,
     csv_: bool,
 ) -> None:
-    """Export current announcements as JSON lines or CSV
+    """Export current announcements as JSON lines or CSV, or captures as WARC
 
     \b
     Examples:
         gov-archive export > announcements.jsonl
         gov-archive export --format csv --site example-gov -o example.csv
-        gov-archive export --since 1w --json
+        gov-archive export --since 1w --json --with-text
+        gov-archive export --format warc --site example-gov -o example.warc.gz
     """
+    if format_ == "warc":
+        files.export_warc(ctx, output, site=site, since=since)
+        return
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
-    documents = open_archive(ctx).export(since=since, site=site)
+    documents = open_archive(ctx).export(since=since, site=site, with_text=with_text)
     if mode == "csv":
         chunks: Iterable[str] = render.csv_lines(documents)
     else:
