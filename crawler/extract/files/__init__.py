@@ -4,7 +4,7 @@
 - `read`     `read(bytes) -> FileText`: one reader per kind, NFKC text, every failure recorded
 - `limits`   characters, unpacked bytes, pages, cells and seconds per file; zip-bomb checks
 Readers: `pdf` (pypdfium2), `xmlzip` (DOCX, PPTX, ODF, OFD, zip listings; lxml), `sheets`
-(XLSX with openpyxl read-only, XLS/ET with xlrd), `word97` (DOC/WPS piece tables; olefile).
+(XLSX streamed with lxml, XLS/ET with xlrd), `word97` (DOC/WPS piece tables; olefile).
 """
 
 from __future__ import annotations

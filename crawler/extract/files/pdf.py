@@ -37,7 +37,7 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
     try:
         textpage = page.get_textpage()
         try:
-            return str(textpage.get_text_bounded())
+            return str(textpage.get_text_range())  # all of it, also text outside the page box
         finally:
             textpage.close()
     finally:
