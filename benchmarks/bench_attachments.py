@@ -63,8 +63,9 @@ def make_file(kind: str, size_mb: float) -> bytes:
 
 
 def _file(kind: str, lines: list[str]) -> bytes:
-    from crawler.demo import files  # noqa: PLC0415 — parent process only
     from helpers_files import doc, xls  # noqa: PLC0415 — tests helper, needs xlwt
+
+    from crawler.demo import files  # noqa: PLC0415 — parent process only
 
     if kind == "pdf":
         return files.pdf(lines)
