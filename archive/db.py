@@ -746,7 +746,8 @@ class Archive:
         field, name, text = search_mod.hit_place(places, terms)
         if not field:  # in the text of an attachment file
             shas = [(a["name"], a["sha256"]) for a in doc["files"] if a["sha256"]]
-            texts = ((n, files_mod.text_of(self.conn, sha) or "") for n, sha in shas)
+            texts = ((n, search_mod.index_form(files_mod.text_of(self.conn, sha) or ""))
+                     for n, sha in shas)
             field, name, text = search_mod.hit_place(
                 (("attachment", n, t) for n, t in texts), terms)
         return {"snippet": text, "matched_in": field or None, "matched_name": name}

@@ -251,8 +251,18 @@ def meta_text(metadata: Mapping[str, Any], attachments: Sequence[Mapping[str, An
 
 
 def files_text(texts: Iterable[str]) -> str:
-    """The text of a version's attachment files, in their order."""
-    return _block(text.strip() for text in texts if text and text.strip())
+    """The text of a version's attachment files, in their order (in `index_form`)."""
+    return _block(index_form(text).strip() for text in texts if text and text.strip())
+
+
+_WRAPPED = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])\n+"
+                      r"(?=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])")
+
+
+def index_form(text: str) -> str:
+    """File text as searched: a line break between two CJK characters is a wrap of the page
+    layout (PDF lines), not a break in the words, and is dropped."""
+    return _WRAPPED.sub("", text)
 
 
 def _block(parts: Iterable[str]) -> str:

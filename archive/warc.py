@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from io import BytesIO
 from typing import Any, BinaryIO
 
+from w3lib.url import safe_url_string
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -52,7 +53,7 @@ def _response(writer: WARCWriter, fetch: Mapping[str, Any], body: bytes) -> Any:
                if k.lower() not in DROPPED_HEADERS]
     headers.append(("Content-Length", str(len(body))))
     http_headers = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1")
-    return writer.create_warc_record(fetch["url"], "response", payload=BytesIO(body),
+    return writer.create_warc_record(_uri(fetch["url"]), "response", payload=BytesIO(body),
                                      length=len(body), http_headers=http_headers,
                                      warc_headers_dict={"WARC-Date": _warc_date(fetch["fetched_at"])})
 
@@ -60,13 +61,18 @@ def _response(writer: WARCWriter, fetch: Mapping[str, Any], body: bytes) -> Any:
 def _metadata(writer: WARCWriter, fetch: Mapping[str, Any], concurrent_to: str) -> Any:
     fields = [f"sha256: {fetch['sha256']}", f"gov-archive-kind: {fetch['kind']}"]
     if fetch["kind"] == "attachment":
-        fields.insert(0, f"via: {fetch['document_url']}")
+        fields.insert(0, f"via: {_uri(fetch['document_url'])}")
     block = ("\r\n".join(fields) + "\r\n").encode("utf-8")
     return writer.create_warc_record(
-        fetch["url"], "metadata", payload=BytesIO(block), length=len(block),
+        _uri(fetch["url"]), "metadata", payload=BytesIO(block), length=len(block),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": _warc_date(fetch["fetched_at"]),
                            "WARC-Concurrent-To": concurrent_to})
+
+
+def _uri(url: str) -> str:
+    """A WARC-Target-URI is a URI: non-ASCII (名单.xlsx) percent-encoded as UTF-8."""
+    return safe_url_string(url, encoding="utf-8")
 
 
 def _reason(status: int) -> str:

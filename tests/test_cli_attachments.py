@@ -20,6 +20,7 @@ from archive import Archive, AttachmentFile, Capture
 PAGE = "https://www.example.gov.cn/tzgg/202611/t20261101_1.html"
 PDF_URL = "https://www.example.gov.cn/tzgg/202611/P020261101001.pdf"
 XLSX_URL = "https://file.example.gov.cn/upload/名单.xlsx"
+XLSX_URI = "https://file.example.gov.cn/upload/%E5%90%8D%E5%8D%95.xlsx"  # as WARC-Target-URI
 PDF = pdf("示例市法治政府建设实施方案", "第一条 为推进依法行政")
 SHEET_V1 = xlsx([["序号", "单位"], ["1", "示例市财政局"]])
 SHEET_V2 = xlsx([["序号", "单位"], ["1", "示例市审计局"]])
@@ -134,7 +135,7 @@ def test_warc_export_reads_back_and_indexes(db, tmp_path):
     assert records[0][0] == "warcinfo" and records[0][1].get_header("WARC-Type") == "warcinfo"
     responses = {h.get_header("WARC-Target-URI"): (h, http, body)
                  for kind, h, http, body in records if kind == "response"}
-    assert set(responses) == {PAGE, PDF_URL, XLSX_URL} and len([r for r in records if r[0] == "response"]) == 4
+    assert set(responses) == {PAGE, PDF_URL, XLSX_URI} and len([r for r in records if r[0] == "response"]) == 4
     warc, http, body = responses[PDF_URL]
     assert body == PDF and warc.get_header("WARC-Date") == "2026-11-01T08:01:00Z"
     assert warc.get_header("WARC-Payload-Digest").startswith("sha1:")
@@ -146,7 +147,7 @@ def test_warc_export_reads_back_and_indexes(db, tmp_path):
     CDXJIndexer(index, [str(out)]).process_all()
     lines = [line for line in index.getvalue().splitlines() if line]
     urls = [json.loads(line.split(" ", 2)[2])["url"] for line in lines]
-    assert PDF_URL in urls and PAGE in urls and urls.count(XLSX_URL) >= 2
+    assert PDF_URL in urls and PAGE in urls and urls.count(XLSX_URI) >= 2
     with gzip.open(out) as fh:
         assert fh.read(8) == b"WARC/1.1"
 

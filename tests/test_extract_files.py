@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
-from helpers_files import corrupt_pdf, doc, docx, encrypted_pdf, pdf, xls, xlsx, zip_bomb
+from helpers_files import compound_file, corrupt_pdf, doc, docx, encrypted_pdf, pdf, xls, xlsx, zip_bomb
 
 from crawler.demo.files import ZIP_DATE
 from crawler.extract.files import Limits, read, sniff
+from crawler.extract.files.read import clean
 
 OFD_NS = "http://www.ofdspec.org/2016"
 
@@ -112,3 +114,42 @@ def test_text_is_cut_at_the_character_limit():
 def test_a_reader_out_of_time_keeps_what_it_read():
     found = read(pdf(*[f"第{i}行" for i in range(200)]), limits=Limits(seconds=0))
     assert found.error == "read for 0 s; the rest is not in the text"
+
+
+REAL = Path(__file__).parent / "fixtures" / "files"
+TABLE_ROWS = ("序号\t项目名称\t主管部门\t金额（万元）\t备注\n"
+              "1\t长江流域生态保护补偿\t市生态环境局\t1250.5\t示范项目\n"
+              "2\t农业风险补贴\t市农业农村局\t830")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # written once by LibreOffice 7.4 (soffice --convert-to doc / xls), kept as fixtures
+    ("libreoffice-table.doc", "关于门户网站公示的通知：金额五十万元，详见附件。\n" + TABLE_ROWS),
+    ("libreoffice-table.xls", "表1\n" + TABLE_ROWS),
+])
+def test_files_written_by_office_software(name, expected):
+    found = read((REAL / name).read_bytes(), url=name)
+    assert found.error is None
+    assert found.text.startswith(expected)
+
+
+def test_a_chromium_pdf_with_radicals_in_its_fonts_gives_the_ideographs():
+    """Chromium with Noto CJK maps glyphs to Kangxi radicals (⾦ for 金) and CJK radicals
+    supplement characters (⻔ for 门) in its ToUnicode tables; the fixture was printed once."""
+    found = read((REAL / "chromium-noto-kangxi.pdf").read_bytes())
+    assert found.error is None
+    assert found.text.startswith("金额公示：门户网站、长江黄河、车辆、食品、风险、马术、鱼类、言论、"
+                                 "贝类、页岩气、齐鲁、龙")
+    assert not any("\u2e80" <= ch <= "\u2fdf" for ch in found.text)
+
+
+def test_radicals_fold_to_the_ideograph_of_the_same_glyph():
+    assert clean("⻔⼾⾦额⻓江⺠") == "门户金额长江民"  # NFKC alone: ⻔ stays, ⼾ becomes 戶
+
+
+def test_encrypted_office_documents_and_rtf_are_recognised():
+    ooxml = compound_file({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x00" * 16})
+    found = read(ooxml, url="名单.xlsx")
+    assert found.kind == "encrypted"
+    assert found.error == "encrypted Office document (a password is needed to open it)"
+    assert sniff(b"{\\rtf1\\ansi\\ansicpg936 ...}", "a.doc").kind == "rtf"

@@ -3,7 +3,9 @@ a hostile file costs that file, never the crawl.
 
 One child serves the crawl's files one at a time (``crawler.extract.files.read``) under an
 address-space limit; a reading that outlives its timeout kills the child, and the next file
-starts a new one. Blocking: call `TextReader.read` from a thread.
+starts a new one. A file whose reading killed the child (PDFium and others abort the process
+when an allocation fails) is tried once more in a fresh child, which has all its memory to
+give. Blocking: call `TextReader.read` from a thread.
 """
 
 from __future__ import annotations
@@ -41,20 +43,28 @@ class TextReader:
         if kind.kind in ("empty", "html"):
             return read(data, kind=kind.kind)  # nothing to read: no child needed
         with self._lock:
-            return self._in_child(data, url, kind.kind, kind.content_type)
+            for attempt in (1, 2):
+                result, crashed = self._in_child(data, url, kind.kind, kind.content_type)
+                if not crashed or attempt == 2:
+                    return result
+            raise AssertionError("unreachable")
 
-    def _in_child(self, data: bytes, url: str, kind: str, content_type: str) -> FileText:
+    def _in_child(self, data: bytes, url: str, kind: str,
+                  content_type: str) -> tuple[FileText, bool]:
+        """The child's reading, and whether the child died on it."""
         conn = self._connection()
+        crashed = False
         try:
             conn.send((data, url, kind, self.limits))
             if conn.poll(self.timeout):
-                return FileText(*conn.recv())
+                return FileText(*conn.recv()), False
             error = f"reading took longer than {self.timeout:g} s"
         except (EOFError, OSError):  # the child died: a crash or its memory limit
             error = "the reader crashed on this file (memory limit or a broken file)"
+            crashed = True
         logger.warning("Attachment text not read (%s): %s", error, url)
         self._stop(kill=True)
-        return FileText(kind, content_type, "", error)
+        return FileText(kind, content_type, "", error), crashed
 
     def _connection(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():

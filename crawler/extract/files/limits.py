@@ -21,7 +21,8 @@ class Limits:
 
     max_chars: int = 5_000_000  # text kept (a 50 MB PDF of dense text holds about 2M characters)
     max_unpacked: int = 200 * MB  # total size of the zip members a reader may inflate
-    max_ratio: int = 200  # a member inflating more than this is a bomb (text XML: 5-30x)
+    max_ratio: int = 100  # a member inflating more than this is a bomb (real files: at most ~35x)
+    max_members: int = 10_000
     max_pages: int = 5_000  # PDF pages, OFD pages
     max_cells: int = 2_000_000  # spreadsheet cells
     seconds: float = 60.0  # checked between pages, rows and paragraphs
@@ -68,6 +69,8 @@ class Sink:
 
 def check_zip(zf: zipfile.ZipFile, limits: Limits, members: list[str] | None = None) -> None:
     """Refuse a zip whose `members` (default: all) would inflate too far, from its directory."""
+    if len(zf.infolist()) > limits.max_members:
+        raise Unsafe(f"zip bomb? {len(zf.infolist()):,} files inside")
     infos = [i for i in zf.infolist() if members is None or i.filename in members]
     total = sum(i.file_size for i in infos)
     if total > limits.max_unpacked:

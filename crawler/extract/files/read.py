@@ -1,9 +1,10 @@
 """Bytes -> kind, text, error: one reader per kind, every failure recorded, never raised.
 
-The text is NFKC-normalized where PDF fonts need it: they often map CJK characters to Kangxi
-radicals or compatibility forms (⾦ U+2FA6 for 金, ﹝ for 〔, ﬁ for fi), which search would
-otherwise never match. Full-width punctuation and digits (，：（１）) are left as they are: they
-are ordinary Chinese text, as in titles and bodies, and as users type them in queries.
+The text is folded where PDF fonts need it: they often map CJK characters to radicals (⾦ U+2FA6
+for 金, ⻔ U+2EFB for 门; folded by the glyph table in `radicals`) or to compatibility forms (﹝
+for 〔, ﬁ for fi; NFKC), which search would otherwise never match. Full-width punctuation and
+digits (，：（１）) are left as they are: they are ordinary Chinese text, as in titles and bodies,
+and as users type them in queries (NFKC would make them ASCII).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from .limits import Enough, Limits, Sink, Unsafe
 from .pdf import Encrypted, read_pdf
+from .radicals import FOLD
 from .sheets import EncryptedSheet, read_xls, read_xlsx
 from .sniff import Sniffed, sniff
 from .word97 import EncryptedDoc, read_doc
@@ -45,6 +47,8 @@ NOT_READ = {
     "gzip": "gzip file: kept, not unpacked",
     "ppt": "PowerPoint 97-2003: kept, text not read",
     "ole": "OLE2 file of an unknown kind: kept, not read",
+    "encrypted": "encrypted Office document (a password is needed to open it)",
+    "rtf": "RTF document: kept, text not read",
     "png": "an image (no OCR)",
     "jpeg": "an image (no OCR)",
     "gif": "an image (no OCR)",
@@ -120,6 +124,7 @@ def clean(text: str) -> str:
     """Compatibility forms folded (NFKC), no control characters, no trailing blanks, at most
     one empty line in a row."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    text = text.translate(FOLD)
     text = _COMPATIBLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = _CONTROL.sub("", text)
     text = _TRAILING.sub("\n", text)

@@ -31,6 +31,8 @@ CONTENT_TYPES = {
     "et": "application/vnd.ms-excel",
     "ppt": "application/vnd.ms-powerpoint",
     "ole": "application/x-ole-storage",
+    "encrypted": "application/encrypted",
+    "rtf": "application/rtf",
     "zip": "application/zip",
     "rar": "application/vnd.rar",
     "7z": "application/x-7z-compressed",
@@ -55,6 +57,7 @@ _MAGIC = (
     (b"II*\x00", "tiff"),
     (b"MM\x00*", "tiff"),
     (b"BM", "bmp"),
+    (b"{\\rtf", "rtf"),  # gov sites serve RTF as .doc
 )
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|script|div|table|p|br|h[1-6])[\s>/]",
                    re.I)
@@ -128,6 +131,8 @@ def _zip_kind(data: bytes) -> str:
 def _ole_kind(data: bytes) -> str:
     try:
         with olefile.OleFileIO(data) as ole:
+            if ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage"):
+                return "encrypted"  # a password-protected DOCX/XLSX/PPTX
             for stream, kind in _OLE_STREAMS:
                 if ole.exists(stream):
                     return kind

@@ -49,7 +49,9 @@ def read_doc(data: bytes, sink: Sink) -> None:
     (ccp_text,) = struct.unpack_from("<i", word, CCP_TEXT_AT)
     fc_clx, lcb_clx = struct.unpack_from("<II", word, FC_CLX_AT)
     text = "".join(_pieces(word, table[fc_clx:fc_clx + lcb_clx], max(ccp_text, 0)))
-    for line in _drop_field_codes(text).translate(_CONTROLS).split("\n"):
+    # a table row ends with its last cell's mark and the row's own: two marks, a line break
+    text = _drop_field_codes(text).replace("\x07\x07", "\n")
+    for line in text.translate(_CONTROLS).split("\n"):
         sink.add(line + "\n")
 
 

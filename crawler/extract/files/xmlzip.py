@@ -25,13 +25,31 @@ _SLIDE = re.compile(r"ppt/slides/slide(\d+)\.xml$")
 
 
 def read_docx(data: bytes, sink: Sink) -> None:
-    """Paragraphs of the body (tables included), then footnotes, in document order."""
+    """Paragraphs of the body, a table row per line (cells tab-separated), then footnotes."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         members = [m for m in ("word/document.xml", "word/footnotes.xml") if m in zf.namelist()]
         check_zip(zf, sink.limits, members)
         for member in members:
-            for paragraph in _paragraphs(zf, member, f"{W}p", _docx_run):
-                sink.add(paragraph + "\n")
+            for line in _docx_lines(zf, member):
+                sink.add(line + "\n")
+
+
+def _docx_lines(zf: zipfile.ZipFile, member: str) -> Iterator[str]:
+    """Each paragraph outside tables, and each table row (its cells' paragraphs joined)."""
+    with zf.open(member) as fh:
+        for _, el in etree.iterparse(fh, events=("end",), resolve_entities=False, no_network=True,
+                                     tag=(f"{W}p", f"{W}tr")):
+            if el.tag == f"{W}tr":
+                yield "\t".join(" ".join(_docx_text(p) for p in tc.iter(f"{W}p"))
+                                for tc in el.iterchildren(f"{W}tc"))
+                el.clear()
+            elif not any(a.tag == f"{W}tc" for a in el.iterancestors()):
+                yield _docx_text(el)
+                el.clear()
+
+
+def _docx_text(paragraph: etree._Element) -> str:
+    return "".join(_docx_run(child) for child in paragraph.iter())
 
 
 def _docx_run(el: etree._Element) -> str:
