@@ -6,11 +6,8 @@ never creates a database), calls the library and renders the result.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -346,20 +343,7 @@ def write_text(path: str, chunks: Iterable[str]) -> None:
         for chunk in chunks:
             click.echo(chunk, nl=False)
         return
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.writelines(chunks)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
+    files.write_file(path, lambda fh: fh.writelines(chunk.encode("utf-8") for chunk in chunks))
 
 
 @click.command()
