@@ -803,6 +803,9 @@ class Archive:
                                        "total(status = 'gone') AS gone FROM documents"))
         blobs = next(self.db.query("SELECT count(*) AS n, total(size) AS raw, "
                                    "total(length(data)) AS stored FROM capture_blobs"))
+        files = next(self.db.query(
+            "SELECT count(*) AS n, total(b.size) AS raw FROM capture_blobs b WHERE b.sha256 IN "
+            "(SELECT sha256 FROM version_attachments WHERE sha256 IS NOT NULL)"))
         last = next(self.db.query("SELECT max(started_at) AS started_at FROM crawls"))
         return {
             "path": self.path,
@@ -820,6 +823,8 @@ class Archive:
             "capture_blobs": blobs["n"],
             "capture_raw_bytes": int(blobs["raw"]),
             "capture_stored_bytes": int(blobs["stored"]),
+            "attachment_files": files["n"],  # distinct files (their blobs count as captures too)
+            "attachment_bytes": int(files["raw"]),
             "search_queue": self._queue_size(),
         }
 

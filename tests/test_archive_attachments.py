@@ -55,6 +55,8 @@ def test_files_are_recorded_per_version_and_stored_once(archive):
     save(archive, record(2, attachments=[{"url": "http://x/copy.pdf", "text": "副本"}]),
          [fetched("http://x/copy.pdf", PDF)])
     assert archive.conn.execute("SELECT count(*) FROM capture_blobs").fetchone()[0] == 1
+    stats = archive.stats()
+    assert (stats["attachment_files"], stats["attachment_bytes"]) == (1, len(PDF))
     assert check_consistency(archive.path) == []
 
 
