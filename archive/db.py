@@ -337,7 +337,7 @@ class Archive:
         t = iso(now or utcnow())
         with self._write() as c:
             current = self._current(site_id, url)
-            if current is not None and files is None and current.content_hash == digest:
+            if current is not None and not files and current.content_hash == digest:
                 result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
