@@ -47,6 +47,7 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
@@ -86,6 +87,14 @@ SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
             AND c.finished_at <= e.time) AS site_known
 """
+#: Each record shape's query, and the keys added to its rows after reading.
+RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "document": (DOCUMENT_SELECT, ("files",)),
+    "hit": (DOCUMENT_SELECT, ("files", "snippet", "matched_in", "matched_name", "rank")),
+    "version": (VERSION_SELECT, ("files",)),
+    "event": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ()),
+    "new": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ("backdated",)),
+}
 CRAWL_SELECT = """
     SELECT c.id, s.name AS site, c.started_at, c.finished_at, c.outcome, c.stats
     FROM crawls c JOIN sites s ON s.id = c.site_id
@@ -135,21 +144,24 @@ class Archive:
     :param path: the database file
     :param create: create (and initialize) the file if it does not exist or is empty
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
+    :param read_only: open for reading only even if the file is writable (never migrates)
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 busy_timeout: float = 10.0) -> None:
+                 busy_timeout: float = 10.0, read_only: bool = False) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
         if os.path.isdir(self.path):
             raise NotAnArchive(f"{self.path} is a directory, not an archive file")
-        self.read_only = not create and not _writable(self.path)
+        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
+            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
+        self.read_only = not create and (read_only or not _writable(self.path))
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
-            raise ArchiveWriteError(f"cannot open archive {self.path}: {e}") from None
+            raise ArchiveWriteError(_open_problem(self.path, e)) from None
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._wrote = False
@@ -725,14 +737,31 @@ class Archive:
                status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text search over the current version of every document (see archive.search).
 
-        Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
+        Hits are documents plus ``snippet`` (matches in ``[...]``), ``rank`` (lower first),
+        ``matched_in`` (title, body, metadata, attachment) and ``matched_name``.
         """
+        hits, _ = self.search_page(query, site=site, published_from=published_from,
+                                   published_to=published_to, status=status, limit=limit)
+        return hits
+
+    def search_page(self, query: str, *, site: str | None = None,
+                    published_from: date | str | None = None,
+                    published_to: date | str | None = None, status: str | None = None,
+                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """Hits ``offset`` to ``offset + limit`` of :meth:`search`, and how many matched.
+
+        The ranking window (``archive.search.RANK_WINDOW`` matches) is ranked once and only the
+        page's documents are read; a count of ``RANK_WINDOW`` or more means "at least that".
+        """
+        window = max(search_mod.RANK_WINDOW, offset + limit)
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status, limit=limit)
-        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
+                                 published_to=published_to, status=status, limit=window)
+        page = ranked[offset:offset + limit]
+        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
         terms = search_mod.query_terms(query)
-        return [{**docs[doc_id], **self._hit_place(docs[doc_id], terms), "rank": rank}
-                for doc_id, rank in ranked]
+        hits = [{**docs[doc_id], **self._hit_place(docs[doc_id], terms), "rank": rank}
+                for doc_id, rank in page]
+        return hits, len(ranked)
 
     def _hit_place(self, doc: dict[str, Any], terms: list[str]) -> dict[str, Any]:
         """``snippet``, ``matched_in`` (title, body, metadata, attachment) and ``matched_name``
@@ -827,6 +856,14 @@ class Archive:
             "attachment_bytes": int(files["raw"]),
             "search_queue": self._queue_size(),
         }
+
+    def fields(self, shape: str) -> list[str]:
+        """The keys of a record shape, in output order (a CSV header even with no rows):
+        ``document`` (show, export), ``hit`` (search), ``version`` (history), ``event``
+        (changes) or ``new`` (new_documents)."""
+        select, extra = RECORD_SHAPES[shape]
+        cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
+        return [column[0] for column in cursor.description if not column[0].startswith("_")] + list(extra)
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
@@ -973,6 +1010,74 @@ class Archive:
         delivered = [{"sink": sink, "event_id": int(i), "delivered_at": t} for i in event_ids]
         with self._write():
             self.db.table("deliveries").insert_all(delivered, ignore=True)
+
+    # --- reads for the web interface (crawler/web) -------------------------------------------
+    # Newest-first, paged and per-site reads for `gov-archive serve`. They only read.
+
+    # ids of a site's newest documents, from the documents_site index alone (no row is read)
+    _NEWEST_OF_SITE = ("SELECT id FROM documents WHERE site_id = (SELECT id FROM sites WHERE "
+                       "name = ?) ORDER BY id DESC LIMIT ?")
+
+    def recent_events(self, *, kinds: Iterable[str] | None = None, site: str | None = None,
+                      before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Events newest first (descending id), each with its version's ``changed_fields``.
+
+        Page with ``before_id`` = the smallest id of the previous page. Several kinds are read
+        one kind at a time (each walks the kind's index newest first) and merged.
+        """
+        chosen = [kinds] if isinstance(kinds, str) else kinds
+        found: list[dict[str, Any]] = []
+        for kind in [None] if chosen is None else list(chosen):
+            conditions, params = _event_filters(kinds=None if kind is None else [kind], site=site)
+            if before_id is not None:
+                conditions.append("e.id < ?")
+                params.append(int(before_id))
+            found += self._events(EVENT_COLUMNS + ", v.changed_fields", conditions, params,
+                                  newest_first=True, limit=limit)
+        found.sort(key=lambda event: event["id"], reverse=True)
+        return found[:limit]
+
+    def document_events(self, ref: int | str) -> list[dict[str, Any]]:
+        """Every event of one document (new, changed, gone, restored), oldest first."""
+        doc_id = self._document_id(ref)
+        return list(self._events(EVENT_COLUMNS, ["e.document_id = ?"], [doc_id]))
+
+    def site_summaries(self) -> list[dict[str, Any]]:
+        """Per site, by name: documents, gone, last crawl start and the newest page's site name.
+
+        ``site_title`` is the ``site_name`` metadata of the site's newest document (or None).
+        """
+        return list(self._rows("""
+            SELECT s.name, s.base_url, s.created_at,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id) AS documents,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id AND d.status = 'gone')
+                AS gone,
+              (SELECT max(c.started_at) FROM crawls c WHERE c.site_id = s.id) AS last_crawl_at,
+              (SELECT json_extract(v.metadata, '$.site_name') FROM versions v
+                 WHERE v.id = (SELECT current_version_id FROM documents WHERE id =
+                   (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
+            FROM sites s ORDER BY s.name"""))
+
+    def site_summary(self, site: str) -> dict[str, Any] | None:
+        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
+        return next((s for s in self.site_summaries() if s["name"] == site), None)
+
+    def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
+        """A site's documents, the most recently discovered first (no bodies)."""
+        return list(self._rows(f"""
+            SELECT d.id, d.url, d.title, d.published, d.status, d.version, d.first_seen,
+                   d.gone_at FROM documents d WHERE d.id IN ({self._NEWEST_OF_SITE})
+            ORDER BY d.id DESC""", (site, int(limit))))
+
+    def site_columns(self, site: str, *, sample: int = 500) -> list[dict[str, Any]]:
+        """Column names (``column_name`` metadata) of a site's newest ``sample`` documents."""
+        return list(self._rows(f"""
+            SELECT json_extract(v.metadata, '$.column_name') AS name, count(*) AS documents
+            FROM documents d JOIN versions v ON v.id = d.current_version_id
+            WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
+            GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
+
+    # --- end of reads for the web interface ---------------------------------------------------
 
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
@@ -1177,6 +1282,28 @@ def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
     lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                  fromfile=from_label, tofile=to_label)
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _sqlite_or_empty(path: str) -> bool:
+    """Whether ``path`` is missing, empty or starts with SQLite's header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # unreadable: let SQLite say why
+    return not head or head == SQLITE_HEADER
+
+
+def _open_problem(path: str, error: sqlite3.Error) -> str:
+    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
+        return f"cannot create {path}: folder {folder} does not exist"
+    if not os.path.isdir(folder):
+        return f"cannot create {path}: {folder} is not a folder"
+    return f"cannot open archive {path}: {error}"
 
 
 def _writable(path: str) -> bool:

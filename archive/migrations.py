@@ -167,6 +167,25 @@ def initial_schema(db: Database) -> None:
         db.conn.execute(statement)
 
 
+READING_INDEXES = """
+-- Per-site counts (live / gone) read from the index alone, and a site's newest documents.
+CREATE INDEX documents_site ON documents(site_id, status);
+-- Newest events of one kind (e.g. withdrawals), and of one kind on one site (health events).
+CREATE INDEX events_kind ON events(kind);
+CREATE INDEX events_site_kind ON events(site_id, kind);
+-- One-character search terms: the places where no trigram starts (archive/search.py).
+CREATE INDEX documents_title_last ON documents(lower(substr(title, -1)));
+CREATE INDEX versions_body_last ON versions(lower(substr(body, -2, 1)));
+"""
+
+
+@migrations(name="002_indexes_for_site_kind_and_short_word_reads")
+def reading_indexes(db: Database) -> None:
+    """Indexes for `gov-archive serve` (home and site pages) and one-character searches."""
+    for statement in _statements(READING_INDEXES):
+        db.conn.execute(statement)
+
+
 ATTACHMENTS_SCHEMA = """
 -- The file behind each attachment link of a version, in the order of versions.attachments
 -- (only links whose file was fetched, or tried). The bytes are content-addressed in
