@@ -99,8 +99,8 @@ def test_attachment_errors(db, tmp_path, args, code, message):
 def test_search_says_where_it_matched(db):
     result = run(db, "search", "依法行政")
     assert result.exit_code == 0, result.output
-    assert "关于印发实施方案的通知 (in 附件1：实施方案.pdf)" in result.output
-    assert "(in 文号)" in run(db, "search", "示政发〔2026〕7号").output
+    assert "关于印发实施方案的通知  in 附件1：实施方案.pdf: 示例市法治政府建设实施方案" in result.output
+    assert "in 文号: [示政发〔2026〕7号]" in run(db, "search", "示政发〔2026〕7号").output
     hit = json.loads(run(db, "search", "审计局", "--json").stdout)[0]
     assert (hit["matched_in"], hit["matched_name"]) == ("attachment", "附件2：名单.xlsx")
     assert hit["body"] == "各单位：\n请认真组织实施。\n"
