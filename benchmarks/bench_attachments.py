@@ -167,6 +167,8 @@ def bench_read(sizes: list[float], workdir: Path) -> None:
         for size in sizes:
             if kind == "xls" and size > 10:
                 continue  # .xls holds at most 65,536 rows
+            if kind == "doc" and size > 5:
+                size = 5  # the test helper's OLE2 writer has no DIFAT: at most ~7 MB
             data = make_file(kind, size)
             path = workdir / f"sample-{size:g}mb.{kind}"
             path.write_bytes(data)

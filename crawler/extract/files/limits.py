@@ -20,7 +20,9 @@ class Limits:
     few hundred MB of memory."""
 
     max_chars: int = 5_000_000  # text kept (a 50 MB PDF of dense text holds about 2M characters)
-    max_unpacked: int = 200 * MB  # total size of the zip members a reader may inflate
+    # total size of the zip members a reader may inflate, streamed: a real 50 MB XLSX holds up
+    # to ~700 MB of XML; bombs are caught by their ratio
+    max_unpacked: int = 2048 * MB
     max_ratio: int = 100  # a member inflating more than this is a bomb (real files: at most ~35x)
     max_members: int = 10_000
     max_pages: int = 5_000  # PDF pages, OFD pages
