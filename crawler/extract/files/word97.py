@@ -9,6 +9,7 @@ main document is the first ``ccpText`` characters. Field codes are dropped, thei
 
 from __future__ import annotations
 
+import re
 import struct
 
 import olefile
@@ -22,6 +23,7 @@ CCP_TEXT_AT = 76  # FibRgLw97.ccpText
 FC_CLX_AT = 418  # FibRgFcLcb97.fcClx (lcbClx follows)
 FC_COMPRESSED = 0x40000000
 FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END = "\x13", "\x14", "\x15"
+_FIELD_MARKS = re.compile("[\x13\x14\x15]")
 _CONTROLS = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x07": "\t", "\x1e": "-",
                            "\x1f": "", "\x01": "", "\x02": "", "\x05": "", "\x08": ""})
 
@@ -89,14 +91,20 @@ def _plc_pcd(clx: bytes) -> bytes:
 
 def _drop_field_codes(text: str) -> str:
     """Keep field results (between separator and end), drop their codes (begin to separator)."""
-    out, depth_in_code = [], []
-    for ch in text:
+    if FIELD_BEGIN not in text:
+        return text
+    out, start, in_code = [], 0, []  # in_code: per open field, whether we are in its code
+    for mark in _FIELD_MARKS.finditer(text):
+        if not any(in_code):
+            out.append(text[start:mark.start()])
+        ch = mark.group(0)
         if ch == FIELD_BEGIN:
-            depth_in_code.append(True)
-        elif ch == FIELD_SEPARATOR and depth_in_code:
-            depth_in_code[-1] = False
-        elif ch == FIELD_END and depth_in_code:
-            depth_in_code.pop()
-        elif not any(depth_in_code):
-            out.append(ch)
+            in_code.append(True)
+        elif ch == FIELD_SEPARATOR and in_code:
+            in_code[-1] = False
+        elif ch == FIELD_END and in_code:
+            in_code.pop()
+        start = mark.end()
+    if not any(in_code):
+        out.append(text[start:])
     return "".join(out)
