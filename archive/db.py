@@ -351,6 +351,9 @@ class Archive:
             current = self._current(site_id, url)
             if current is not None and not files and current.content_hash == digest:
                 result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
+            elif current is None and not files:
+                result = self._insert_new(c, site_id, url, normalize_record(record), digest,
+                                          crawl_id, capture, t)
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
                                                crawl_id, capture, t)
