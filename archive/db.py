@@ -36,6 +36,7 @@ from .errors import (
 from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
+from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (
     "failures",
@@ -132,7 +133,7 @@ class _Current:
     version_id: int
 
 
-class Archive:
+class Archive(WatchList):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -145,6 +146,8 @@ class Archive:
     :param create: create (and initialize) the file if it does not exist or is empty
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
     :param read_only: open for reading only even if the file is writable (never migrates)
+
+    The watch list and columns: archive/watchlist.py (`WatchList`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -297,14 +300,20 @@ class Archive:
         return int(crawls.last_rowid or 0)
 
     def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
-                     *, now: datetime | None = None) -> None:
-        """Record the end of a crawl with its outcome and stats (JSON-encoded)."""
+                     *, columns: Iterable[Mapping[str, Any]] = (),
+                     now: datetime | None = None) -> None:
+        """Record the end of a crawl with its outcome and stats (JSON-encoded).
+
+        `columns`: what the crawl found on each column (``{"column_id", "outcome", "detail",
+        "list_pages", "items", "new"}``), written in the same transaction.
+        """
         with self._write() as c:
             c.execute(
                 "UPDATE crawls SET finished_at = ?, outcome = ?, stats = ? WHERE id = ?",
                 (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
                                                            default=str), crawl_id),
             )
+            self._record_column_crawls(c, crawl_id, columns)
         if self._queue_size():
             self._try_index()
 
@@ -329,11 +338,13 @@ class Archive:
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
              capture: Capture | None = None, files: Sequence[AttachmentFile] | None = None,
+             column_id: int | None = None,
              now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
         Unchanged content (by the whitespace-insensitive content hash) writes no version and no
         event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
+        `column_id`: the column (`ensure_columns`) whose list led to the page.
 
         ``files``: what the crawl learned about the files behind the record's attachment links
         (archive.attachments). Their bytes are part of the version; a link without new bytes
@@ -357,6 +368,8 @@ class Archive:
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
                                                crawl_id, capture, t)
+            if column_id is not None:
+                self._link_column(c, result.document_id, column_id, crawl_id, t)
         self._maybe_index()
         return result
 
@@ -723,10 +736,14 @@ class Archive:
         """"new" events (documents by first sighting), oldest first, each flagged ``backdated``.
 
         Back-dated: the page's own date is more than ``BACKDATED_AFTER`` before we first saw
-        it, on a site that had a finished crawl (other than this one) before (``is_backdated``).
+        it in a column that had been crawled before: the first complete crawl of a column is
+        its baseline, so the older items of a newly added column are not back-dated. A
+        document no column listed (saved directly) is judged by its site: one that had a
+        finished crawl (other than this one) before (``is_backdated``).
         """
         conditions, params = _event_filters(since=since, kinds=["new"], site=site)
-        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN, conditions, params)
+        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN + ", " + COLUMN_KNOWN,
+                             conditions, params)
         return [_flag_backdated(event) for event in found]
 
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
@@ -1104,12 +1121,15 @@ class Archive:
 
     def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
                             health: Iterable[tuple[str, str, int | None]] = (),
+                            columns: Mapping[int, Mapping[str, Any]] | None = None,
                             now: datetime | None = None) -> list[int]:
         """Record health events and update the site's scheduler state in one transaction.
 
         The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
         a crawl are never raised twice. ``health`` items are ``(kind, detail, crawl_id)``;
-        ``state`` is as for :meth:`set_site_state`. Returns the ids of the health events.
+        ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
+        state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
+        ids of the health events.
         """
         site_id = self.ensure_site(site)
         t = iso(now or utcnow())
@@ -1118,6 +1138,7 @@ class Archive:
                                health_kind=kind, detail=detail)
                    for kind, detail, crawl_id in health]
             self._update_site_state(c, site_id, state)
+            self._update_column_states(c, columns or {})
         return ids
 
     def _update_site_state(self, c: sqlite3.Connection, site_id: int,
@@ -1219,8 +1240,10 @@ def is_backdated(published: str | None, first_seen: str | None, *, site_known: b
 
 
 def _flag_backdated(event: dict[str, Any]) -> dict[str, Any]:
-    """A new-document event read with ``SITE_KNOWN``, flagged ``backdated`` instead."""
-    site_known = bool(event.pop("site_known"))
+    """A new-document event read with ``SITE_KNOWN`` and ``COLUMN_KNOWN``, flagged ``backdated``
+    instead: by its column when one listed it, else by its site."""
+    column_known = event.pop("column_known")
+    site_known = bool(event.pop("site_known") if column_known is None else column_known)
     seen = event.get("first_seen") or event["time"]
     event["backdated"] = is_backdated(event.get("published"), seen, site_known=site_known)
     return event

@@ -25,6 +25,7 @@ class Announcement:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
     declared_encoding: str | None = None
     used_encoding: str | None = None
+    column: int | None = None  # index of the site's column whose list led here (None: a revisit)
     # The files behind `attachments` (crawler/attachments fetches them before the archive saves).
     files: list[AttachmentFile] = field(default_factory=list)
     # A list item that linked straight to a file: `raw` is the file, its text becomes `body`.

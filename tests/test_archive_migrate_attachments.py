@@ -13,7 +13,7 @@ from archive import Archive, AttachmentFile
 from archive.hashing import record_hash, to_json
 from archive.migrations import APPLICATION_ID, migrations
 
-ATTACHMENTS_MIGRATION = "003_attachment_files_and_search_extras"
+ATTACHMENTS_MIGRATION = "004_attachment_files_and_search_extras"
 
 
 def old_archive(path: Path) -> list[str]:

@@ -197,10 +197,26 @@ def _check_css(value: str, reader: _Reader, name: str) -> None:
         raise reader.fail(name, f"invalid CSS selector: {exc}") from None
 
 
-def _check_url(url: str, reader: _Reader, name: str) -> str:
-    parts = urlsplit(url)
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a page to crawl, or None: http(s), a host, a valid port, no spaces."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as exc:  # "http://[::1", "http://host:99999"
+        return f"not a valid URL: {url!r} ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise reader.fail(name, f"not an http(s) URL: {url!r}")
+        return f"not an http(s) URL: {url!r}"
+    if not port_ok:
+        return f"not a valid URL: {url!r} (port 0)"
+    if any(ch.isspace() for ch in url):
+        return f"not a valid URL: {url!r} (spaces)"
+    return None
+
+
+def _check_url(url: str, reader: _Reader, name: str) -> str:
+    problem = url_problem(url)
+    if problem:
+        raise reader.fail(name, problem)
     return url
 
 
@@ -391,10 +407,10 @@ def generic_site(url: str, *, name: str | None = None) -> SiteDef:
     The crawl may follow the gov site's other hosts (www.example.gov.cn lists articles on
     xxgk.example.gov.cn), so the allowed domain is the site's own domain, not just the host.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SiteDefError("--url", None, f"not an http(s) URL: {url!r}")
-    host = parts.hostname.lower()
+    problem = url_problem(url)
+    if problem:
+        raise SiteDefError("--url", None, problem)
+    host = (urlsplit(url).hostname or "").lower()
     site_name = name or host
     return SiteDef(name=site_name, columns=(Column(url),), allowed_domains=(site_domain(url),),
                    generic=True)
@@ -406,11 +422,19 @@ def generic_sites(urls: Iterable[str]) -> dict[str, SiteDef]:
     for url in urls:
         site = generic_site(url)
         if site.name in sites:
-            prev = sites[site.name]
-            site = SiteDef(name=prev.name, columns=prev.columns + site.columns,
-                           allowed_domains=prev.allowed_domains, generic=True)
+            site = columns_site(site.name, sites[site.name].columns + site.columns)
         sites[site.name] = site
     return sites
+
+
+def columns_site(name: str, columns: Iterable[Column], *,
+                 every: timedelta | None = None) -> SiteDef:
+    """A site that is only column pages (`add URL`, `crawl --url`): no definition, its
+    announcement links and pagination found on each page; the crawl may follow the gov
+    site's other hosts (its registrable domains)."""
+    columns = tuple(columns)
+    domains = tuple(sorted({site_domain(c.url) for c in columns}))
+    return SiteDef(name=name, columns=columns, allowed_domains=domains, every=every, generic=True)
 
 
 def pick_sites(defined: Mapping[str, SiteDef], names: Iterable[str]) -> list[SiteDef]:

@@ -46,14 +46,15 @@ NOT_READ = {
     "7z": "7z archive: kept, not unpacked",
     "gzip": "gzip file: kept, not unpacked",
     "ppt": "PowerPoint 97-2003: kept, text not read",
-    "ole": "OLE2 file of an unknown kind: kept, not read",
+    "ole2": "OLE2 file of an unknown kind: kept, not read",
+    "xz": "xz file: kept, not unpacked",
     "encrypted": "encrypted Office document (a password is needed to open it)",
     "rtf": "RTF document: kept, text not read",
     "png": "an image (no OCR)",
     "jpeg": "an image (no OCR)",
     "gif": "an image (no OCR)",
     "tiff": "an image (no OCR)",
-    "bmp": "an image (no OCR)",
+    "ico": "an image (no OCR)",
     "binary": "unknown file type: kept, not read",
 }
 REFUSED = (Encrypted, EncryptedSheet, EncryptedDoc, Unsafe)

@@ -1,8 +1,9 @@
 """What a file is, from its bytes: an HTML error page served as ``.pdf`` is not a PDF.
 
-Magic numbers first (``%PDF-``, OLE2, ZIP, RAR ...); containers are opened just enough to tell
-their kind (a ZIP's member names, an OLE2 file's stream names); then text: HTML or plain.
-The link's extension and the Content-Type header only break ties the bytes leave open (a
+The page classifier's magic numbers (``classify.sniff.magic_kind``: ``%PDF-``, OLE2, ZIP with
+its member names, RAR ...), then what reading needs beyond them: OLE2 stream names read with
+olefile (a password-protected DOCX/XLSX is OLE2 too), ODF text or spreadsheet; then text:
+HTML or plain. The link's extension and the Content-Type header only break ties the bytes leave open (a
 Kingsoft ``.wps`` and a Word ``.doc`` are the same OLE2 shape).
 """
 
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit
 
 import olefile
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+from crawler.extract.classify.sniff import magic_kind
+
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -30,7 +32,7 @@ CONTENT_TYPES = {
     "xls": "application/vnd.ms-excel",
     "et": "application/vnd.ms-excel",
     "ppt": "application/vnd.ms-powerpoint",
-    "ole": "application/x-ole-storage",
+    "ole2": "application/x-ole-storage",
     "encrypted": "application/encrypted",
     "rtf": "application/rtf",
     "zip": "application/zip",
@@ -41,28 +43,15 @@ CONTENT_TYPES = {
     "jpeg": "image/jpeg",
     "gif": "image/gif",
     "tiff": "image/tiff",
-    "bmp": "image/bmp",
+    "ico": "image/vnd.microsoft.icon",
+    "xz": "application/x-xz",
     "html": "text/html",
     "text": "text/plain",
     "empty": "application/x-empty",
     "binary": "application/octet-stream",
 }
-_MAGIC = (
-    (b"Rar!\x1a\x07", "rar"),
-    (b"7z\xbc\xaf\x27\x1c", "7z"),
-    (b"\x1f\x8b", "gzip"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF8", "gif"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"BM", "bmp"),
-    (b"{\\rtf", "rtf"),  # gov sites serve RTF as .doc
-)
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|script|div|table|p|br|h[1-6])[\s>/]",
                    re.I)
-_ZIP_MEMBERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"),
-                ("ppt/presentation.xml", "pptx"), ("OFD.xml", "ofd"))
 _OLE_STREAMS = (("WordDocument", "doc"), ("Workbook", "xls"), ("Book", "xls"),
                 ("PowerPoint Document", "ppt"))
 # The extension decides between kinds of the same shape (Kingsoft files are Word/Excel-like OLE2).
@@ -97,35 +86,25 @@ def sniff(data: bytes, url: str = "") -> Sniffed:
 def _kind(data: bytes) -> str:
     if not data:
         return "empty"
-    head = data[:1024]
-    if b"%PDF-" in head:
+    if b"%PDF-" in data[:1024]:  # readers accept junk before the header
         return "pdf"
-    if data.startswith(OLE_MAGIC):
-        return _ole_kind(data)
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_kind(data)
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
+    kind = magic_kind(data)  # the page classifier's magic numbers (crawler/extract/classify)
+    if kind in ("doc", "xls", "ppt", "ole2"):
+        return _ole_kind(data)  # stream names read properly; encrypted OOXML is OLE2 too
+    if kind == "odf":
+        return _odf_kind(data)
+    if kind is not None:
+        return kind if kind in CONTENT_TYPES else "binary"
     return _text_kind(data[:4096])
 
 
-def _zip_kind(data: bytes) -> str:
+def _odf_kind(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            if "mimetype" in names:
-                mimetype = zf.read("mimetype")[:100]
-                if b"opendocument.text" in mimetype:
-                    return "odt"
-                if b"opendocument.spreadsheet" in mimetype:
-                    return "ods"
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in zf.namelist() else b""
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
-        return "zip"  # a truncated or odd zip: still a zip
-    for member, kind in _ZIP_MEMBERS:
-        if member in names:
-            return kind
-    return "zip"
+        return "zip"
+    return "ods" if b"opendocument.spreadsheet" in mimetype else "odt"
 
 
 def _ole_kind(data: bytes) -> str:
@@ -138,7 +117,7 @@ def _ole_kind(data: bytes) -> str:
                     return kind
     except (OSError, ValueError, IndexError, TypeError):  # olefile's errors on broken files
         pass
-    return "ole"
+    return "ole2"
 
 
 def _text_kind(head: bytes) -> str:
