@@ -43,6 +43,8 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+#: The largest integer SQLite stores: a larger id, version or limit matches nothing.
+MAX_SQL_INT = 2**63 - 1
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 
@@ -136,8 +138,7 @@ class Archive:
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
-        if os.path.isdir(self.path):
-            raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        _check_file(self.path, create=create)
         self.read_only = not create and not _writable(self.path)
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
@@ -556,7 +557,7 @@ class Archive:
     def _document_id(self, ref: int | str) -> int:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
-            if self.db["documents"].count_where("id = ?", [doc_id]):
+            if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
                 return doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
         found = next(self.db["documents"].rows_where(
@@ -583,7 +584,7 @@ class Archive:
         """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
         doc_id = self._document_id(ref)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, int(n)])
+                            [doc_id, min(int(n), MAX_SQL_INT)])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return found
@@ -640,7 +641,8 @@ class Archive:
         Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
         """
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status, limit=limit)
+                                 published_to=published_to, status=status,
+                                 limit=min(limit, MAX_SQL_INT))
         docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
         terms = search_mod.query_terms(query)
         return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
@@ -874,7 +876,7 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
         params.append(site)
     if after_id is not None:
         where.append("e.id > ?")
-        params.append(int(after_id))
+        params.append(min(int(after_id), MAX_SQL_INT))
     return where, params
 
 
@@ -884,7 +886,7 @@ def _where(conditions: Sequence[str]) -> str:
 
 def _limit(limit: int | None) -> int:
     """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
-    return -1 if limit is None else int(limit)
+    return -1 if limit is None else min(int(limit), MAX_SQL_INT)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -943,6 +945,24 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "changed_fields": changed,
         "body_diff": body_diff,
     }
+
+
+def _check_file(path: str, *, create: bool) -> None:
+    """NotAnArchive for a folder or a device (``--db /dev/null``: SQLite would create
+    /dev/null-journal beside it); ArchiveWriteError when `create` on a read-only mount."""
+    if os.path.isdir(path):
+        raise NotAnArchive(f"{path} is a directory, not an archive file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise NotAnArchive(f"{path} is not a regular file, not an archive file")
+    if create and _on_read_only_mount(path):
+        raise ArchiveWriteError(f"cannot write {path}: it is on a read-only file system")
+
+
+def _on_read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except OSError:  # no such folder: SQLite says so
+        return False
 
 
 def _writable(path: str) -> bool:

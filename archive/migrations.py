@@ -12,6 +12,8 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
+from .identity import recanonicalize
+from .urls import private_url_key
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -164,6 +166,24 @@ JOIN versions v ON v.id = d.current_version_id;
 def initial_schema(db: Database) -> None:
     for statement in _statements(INITIAL_SCHEMA):
         db.conn.execute(statement)
+
+
+@migrations(name="004_canonical_urls")
+def canonical_urls(db: Database) -> None:
+    """Documents under the canonical URL form that folds dot segments, escaped unreserved
+    characters and repeated slashes; documents that turn out to be one page are merged."""
+    recanonicalize(db.conn)
+
+
+@migrations(name="005_redacted_sinks")
+def redacted_sinks(db: Database) -> None:
+    """Webhook sinks named without their secrets (``webhook:https://host/…#<digest>``)."""
+    sinks = [row[0] for row in db.conn.execute(
+        "SELECT DISTINCT sink FROM deliveries WHERE sink LIKE 'webhook:%'")]
+    for sink in sinks:
+        url = sink.removeprefix("webhook:")
+        db.conn.execute("UPDATE deliveries SET sink = ? WHERE sink = ?",
+                        ("webhook:" + private_url_key(url), sink))
 
 
 def _statements(script: str) -> list[str]:

@@ -10,6 +10,7 @@ from archive import Archive
 from archive import db as archive_db
 from archive.db import is_backdated
 from archive.errors import DocumentNotFound, VersionNotFound
+from archive.migrations import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_stats_counts(archive):
     stats = archive.stats()
     assert (stats["documents"], stats["live"], stats["gone"], stats["versions"], stats["events"]) == (
         2, 1, 1, 3, 4)
-    assert stats["schema_version"] == 1
+    assert stats["schema_version"] == SCHEMA_VERSION
 
 
 def test_diff_ignores_whitespace_like_history(tmp_path):
@@ -232,7 +233,7 @@ def test_backdated_needs_an_old_date_and_a_known_site() -> None:
 
 def test_write_problem_none_on_a_writable_archive(archive):
     assert archive.write_problem() is None
-    assert archive.schema_version == 1  # the probe wrote nothing
+    assert archive.schema_version == SCHEMA_VERSION  # the probe wrote nothing
     assert not archive.conn.in_transaction
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from helpers_cli import URL_A, URL_C, build_archive, run
 
+from archive.migrations import SCHEMA_VERSION
+
 
 @pytest.fixture(scope="module")
 def populated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
@@ -191,7 +193,7 @@ def test_stats(populated) -> None:
     assert data == {
         "path": str(db),
         "file_size": db.stat().st_size,
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "sites": 2,
         "crawls": 4,
         "last_crawl_at": last_crawl.replace(microsecond=0).isoformat(),
