@@ -21,7 +21,7 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,14 +66,18 @@ def run_and_report(
     full: bool = False,
     due: bool = False,
     webhooks: Sequence[str] = (),
+    webhook_timeout: float | None = None,
     verbose: bool = False,
     progress: bool = False,
+    notify: Callable[[str], None] | None = None,
 ) -> CrawlReport:
     """Crawl `sites` into the archive at `db_path`, then book the crawls and deliver events.
 
     `settings` are checked ``-s`` overrides; `due` keeps only the sites whose interval has
-    passed; `webhooks` receive the events of all sites. Raises CrawlError before anything is
-    crawled when the archive or the JOBDIR cannot be written. One call per process.
+    passed; `webhooks` receive the events of all sites (`webhook_timeout`: seconds for an
+    answer). `notify` gets the lines a person should see at once (Ctrl-C). Raises CrawlError
+    before anything is crawled when the archive or the JOBDIR cannot be written. One call per
+    process.
     """
     report = CrawlReport(str(db_path))
     if due:
@@ -88,9 +92,10 @@ def run_and_report(
         if not chosen:
             return report
         report.summary = run_crawls(db_path, chosen, settings=settings, full=full,
-                                    verbose=verbose, progress=progress)
+                                    verbose=verbose, progress=progress, notify=notify)
         close_left_open(db_path, report.summary)
-    report.bookkeeping, report.bookkeeping_error = _book(db_path, chosen, webhooks)
+    delivery = {} if webhook_timeout is None else {"timeout": webhook_timeout}
+    report.bookkeeping, report.bookkeeping_error = _book(db_path, chosen, webhooks, delivery)
     return report
 
 
@@ -100,7 +105,9 @@ def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -
         try:
             os.makedirs(jobdir, exist_ok=True)
         except OSError as exc:
-            raise CrawlError(f"cannot use --jobdir {jobdir}: {exc}") from None
+            raise CrawlError(f"cannot use the JOBDIR {jobdir}: {exc.strerror or exc}") from None
+        if not os.access(jobdir, os.W_OK):
+            raise CrawlError(f"cannot use the JOBDIR {jobdir}: not writable")
     try:
         with Archive(db_path, create=True):
             pass
@@ -141,10 +148,10 @@ def _finish_open_crawls(db_path: str | os.PathLike[str],
         logger.warning("could not close the unfinished crawls of %s: %s", ", ".join(ends), exc)
 
 
-def _book(db_path: str | os.PathLike[str], sites: Sequence[SiteDef],
-          webhooks: Sequence[str]) -> tuple[PostCrawl | None, str | None]:
+def _book(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], webhooks: Sequence[str],
+          delivery: Mapping[str, Any]) -> tuple[PostCrawl | None, str | None]:
     """`post_crawl`, its archive error as one line instead of an exception."""
     try:
-        return post_crawl(Path(db_path), sites, webhooks=webhooks), None
+        return post_crawl(Path(db_path), sites, webhooks=webhooks, **delivery), None
     except ARCHIVE_FAILURES as exc:
         return None, " ".join(str(exc).split())
