@@ -6,6 +6,7 @@ Every option used by more than one command is defined here, once.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import sys
@@ -18,11 +19,24 @@ from typing import Any, TypeVar
 import click
 
 from archive import Archive, render, timeutil
+from archive.urls import BadURL, check_url
+from crawler.service import alerts
 from crawler.sites import SiteDefError, UnknownSite
 
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
 Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (click.FloatRange lets nan through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
 
 @dataclass
 class CliState:
@@ -154,9 +168,26 @@ def settings_option(fn: F) -> F:
     )(fn)
 
 
+def check_webhooks(ctx: click.Context, param: click.Parameter,
+                   urls: Sequence[str]) -> tuple[str, ...]:
+    """Click callback: every ``--webhook`` is an http(s) URL (a usage error before any work)."""
+    try:
+        return tuple(check_url(url) for url in urls)
+    except BadURL as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 def webhook_option(fn: F) -> F:
+    """`--webhook URL` (`webhooks`, repeatable) and `--webhook-timeout SECONDS`
+    (`webhook_timeout`)."""
+    fn = click.option(
+        "--webhook-timeout", type=FiniteRange(1, 3600), default=alerts.DEFAULT_TIMEOUT,
+        show_default=True, metavar="SECONDS",
+        help="Longest wait for a webhook's answer; a batch not answered in time is sent again "
+             "on the next run, never at once",
+    )(fn)
     return click.option(
-        "--webhook", "webhooks", multiple=True, metavar="URL",
+        "--webhook", "webhooks", multiple=True, metavar="URL", callback=check_webhooks,
         help="POST new events (of all sites) to this URL as JSON; repeatable",
     )(fn)
 

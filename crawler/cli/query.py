@@ -328,12 +328,19 @@ def export(
 
 
 def write_text(path: str, chunks: Iterable[str]) -> None:
-    """Write to stdout (`-`) or atomically to a file, so readers never see half an export."""
+    """Write to stdout (`-`) or atomically to a file, so readers never see half an export.
+
+    A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written in place: replacing
+    it with a regular file would break it for every program.
+    """
     if path == "-":
         for chunk in chunks:
             click.echo(chunk, nl=False)
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        _write_in_place(target, chunks)
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
@@ -347,6 +354,14 @@ def write_text(path: str, chunks: Iterable[str]) -> None:
         if isinstance(exc, OSError):
             raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _write_in_place(target: Path, chunks: Iterable[str]) -> None:
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
 @click.command()

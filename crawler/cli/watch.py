@@ -11,6 +11,7 @@ import click
 
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import (
+    FiniteRange,
     db_option,
     settings_option,
     site_errors,
@@ -57,7 +58,7 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
               help="How often to look for due sites (30s, 5m ...).")
 @click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
 @webhook_option
-@click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+@click.option("--stop-timeout", type=FiniteRange(0, 86_400), default=30.0, show_default=True,
               help="Seconds to wait for crawls after SIGTERM before killing them.")
 @click.option("--crawl-timeout", default=format_interval(DEFAULT_CRAWL_TIMEOUT), show_default=True,
               callback=_timeout, metavar="INTERVAL",
@@ -73,7 +74,7 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
-    stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
+    webhook_timeout: float, stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
     settings: dict[str, Any], verbose: bool,
 ) -> None:
     """Keep crawling the sites that are due, each in its own process.
@@ -109,6 +110,7 @@ def watch_command(
         max_backoff=max_backoff,
         webhooks=webhooks,
         log_dir=Path(log_dir) if log_dir else None,
+        delivery_options={"timeout": webhook_timeout},
     )
     ctx.exit(Watcher(config).run(once=once))
 
@@ -127,7 +129,7 @@ def _setting_args(settings: Mapping[str, Any]) -> list[str]:
 @site_errors
 def notify_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
-    webhooks: tuple[str, ...],
+    webhooks: tuple[str, ...], webhook_timeout: float,
 ) -> None:
     """Book-keep finished crawls and deliver pending events, without crawling.
 
@@ -144,7 +146,8 @@ def notify_command(
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
     defined = load_sites(sites_dir)
-    report = post_crawl(path, pick_sites(defined, sites or sorted(defined)), webhooks=webhooks)
+    report = post_crawl(path, pick_sites(defined, sites or sorted(defined)), webhooks=webhooks,
+                        timeout=webhook_timeout)
     for line in report.lines():
         click.echo(line, err=True)
     ctx.exit(1 if report.failed else 0)

@@ -3,6 +3,8 @@
 Modules, each importing only those above it in this list (no cycles):
 
 - ``schedule``: site schedules, when a site is due, outcomes and back-off (the bottom);
+- ``httpclient``: one-off HTTP requests (`extract URL`, webhooks): http(s) only, credentials
+  as basic auth, a total deadline and a size cap;
 - ``locks``: one crawl of a site at a time, across processes;
 - ``health``: health rules over the stored crawl stats, ``sites --health`` rows;
 - ``alerts``: webhook sinks and delivery of archive events;
