@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from archive.urls import BadURL, check_url, is_web_url
 
@@ -63,11 +63,22 @@ def fetch(url: str, *, timeout: float, max_bytes: int, method: str = "GET",
             raise
         except urllib.error.HTTPError as exc:  # answered (a 4xx/5xx, or a refused redirect)
             with contextlib.closing(exc):
+                _refuse_local_redirect(exc, follow_redirects)
                 return _answer(exc.code, target, exc.headers, exc.fp, deadline, max_bytes)
         except urllib.error.URLError as exc:  # nothing was sent: DNS, refused, TLS ...
             raise FetchError(_reason(exc.reason, deadline)) from None
         except (OSError, http.client.HTTPException) as exc:  # sent; the answer never came whole
             raise FetchError(_reason(exc, deadline), sent=True) from None
+
+
+def _refuse_local_redirect(error: urllib.error.HTTPError, follow_redirects: bool) -> None:
+    """urllib answers a redirect to file: with the 3xx itself; say why it was not followed."""
+    location = (error.headers or {}).get("Location") or ""
+    if not (follow_redirects and 300 <= error.code < 400 and location):
+        return
+    target = urljoin(error.geturl() or "", location)
+    if not is_web_url(target):
+        raise FetchError(f"refused to follow a redirect to a non-http(s) URL: {target[:200]}")
 
 
 def split_credentials(url: str) -> tuple[str, str | None]:
