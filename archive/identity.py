@@ -43,11 +43,12 @@ def merge_documents(conn: sqlite3.Connection, doc_ids: Sequence[int], url: str) 
     survivor = docs[0]["id"]
     versions = _rows(conn, "SELECT * FROM versions WHERE document_id IN ({}) "
                            "ORDER BY fetched_at, id", doc_ids)
+    events = _rows(conn, "SELECT id, document_id, version FROM events "
+                         "WHERE document_id IN ({})", doc_ids)
     numbers = _renumber(conn, versions, survivor)
-    for (old_doc, old_version), number in numbers.items():
-        conn.execute("UPDATE events SET document_id = ?, version = ? "
-                     "WHERE document_id = ? AND version = ?",
-                     (survivor, number, old_doc, old_version))
+    for event in events:  # by id: (document, version) pairs are being reused as we go
+        conn.execute("UPDATE events SET document_id = ?, version = ? WHERE id = ?",
+                     (survivor, numbers[(event["document_id"], event["version"])], event["id"]))
     current = versions[-1]
     _reindex(conn, {d["current_version_id"] for d in docs}, current["id"])
     duplicates = [d["id"] for d in docs[1:]]

@@ -136,7 +136,8 @@ def notify_command(
     For crawls that ran outside `crawl` and `watch` (Scrapyd, `scrapy crawl`): updates the
     back-off state, raises health events, and sends undelivered events to the webhooks
     (``--webhook`` and each site's ``[alerts] webhook``). Also retries deliveries that
-    failed earlier. Each event is delivered once, however often this runs.
+    failed earlier. An event a receiver acknowledged is never sent to it again, however often
+    this runs (delivery is at least once: see README "Alerts").
 
     \b
     Example (crontab, next to Scrapyd):

@@ -2,7 +2,8 @@
 
 `report_crawls` is the one "report" step behind `crawl` (after its crawls), `watch` (after
 each child crawl) and `notify` (crawls that ran elsewhere: Scrapyd, `scrapy crawl`). It is
-idempotent: each finished crawl is booked once and each event delivered once.
+idempotent: each finished crawl is booked once, and an event a receiver acknowledged (2xx) is
+never sent to it again.
 """
 
 from __future__ import annotations
