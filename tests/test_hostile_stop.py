@@ -15,17 +15,19 @@ from pathlib import Path
 
 import pytest
 from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, summary
+from helpers_watch import receiver
 
 from archive import Archive
+from crawler.service.alerts import sink_name
 
 ARTICLES = "/tzgg/202401/"
 
 
-def _start(db: Path, url: str) -> subprocess.Popen[str]:
+def _start(db: Path, url: str, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "GOV_ARCHIVE_SITES"}
     env["PYTHONPATH"] = str(ROOT)
     # Default settings: a 1 s download delay (AutoThrottle from 2 s), one request at a time.
-    argv = [sys.executable, "-m", "crawler", "crawl", "--db", str(db), "--url", url]
+    argv = [sys.executable, "-m", "crawler", "crawl", "--db", str(db), "--url", url, *args]
     return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, cwd=db.parent, start_new_session=True)
 
@@ -60,3 +62,38 @@ def test_the_first_signal_stops_within_seconds_and_loses_nothing(tmp_path, sig, 
         assert summary(again)["healthy"], again.stderr[-2000:]
     with Archive(db) as archive:
         assert len(list(archive.export())) == 40
+
+
+def test_a_signal_during_webhook_delivery_stops_after_the_batch_under_way(tmp_path):
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(45, 15)) as srv, receiver() as hook:
+        hook.delay = 1.0
+        url = srv.url("/tzgg/index.html")
+        fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+        with _start(db, url, "--webhook", hook.url, *fast) as proc:
+            deadline = time.monotonic() + 60
+            while hook.attempts < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.killpg(proc.pid, signal.SIGTERM)
+            signalled = time.monotonic()
+            err = proc.communicate(timeout=30)[1]
+            took = time.monotonic() - signalled
+    assert proc.returncode == 143, err[-2000:]
+    assert took < 3 and hook.attempts == 1 and "Traceback" not in err
+    assert "stopping after the webhook batch under way" in err
+    with Archive(db) as archive:  # the rest waits for the next run
+        assert len(archive.pending_deliveries(sink_name(hook.url))) == 45 - 20
+
+
+def test_after_a_stopped_crawl_nothing_is_delivered(tmp_path):
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(40, 10)) as srv, receiver() as hook:
+        srv.delay = 0.05
+        with _start(db, srv.url("/tzgg/index.html"), "--webhook", hook.url) as proc:
+            deadline = time.monotonic() + 60
+            while srv.hits(ARTICLES) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.communicate(timeout=30)
+        assert proc.returncode == 130 and hook.attempts == 0

@@ -193,9 +193,11 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
     post: Callable[..., None] = post_json,
     clock: Callable[[], float] = time.monotonic,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Delivery:
     """Send the sink's pending events in batches; stop at the first batch that keeps failing,
-    or once `budget` seconds are spent (the rest goes on the next run)."""
+    once `budget` seconds are spent, or when `should_stop` says so (a signal): the rest goes
+    on the next run."""
     result = Delivery(sink)
     lock = locks.FileLock(locks.lock_path(db_path, "deliver-" + _digest(sink.name)))
     try:
@@ -210,7 +212,8 @@ def deliver(
     with lock:
         try:
             _send_pending(archive, sink, result, now=now, batch_size=batch_size,
-                          until=clock() + budget, clock=clock, retries=retries,
+                          until=clock() + budget, clock=clock, should_stop=should_stop,
+                          retries=retries,
                           backoff=backoff, timeout=timeout, sleep=sleep, post=post)
         except (ArchiveError, sqlite3.Error) as exc:
             result.error = f"archive error: {_one_line(exc)}"
@@ -220,7 +223,8 @@ def deliver(
 
 def _send_pending(
     archive: Any, sink: Sink, result: Delivery, *, now: datetime | None, batch_size: int,
-    until: float, clock: Callable[[], float], **post_options: Any,
+    until: float, clock: Callable[[], float], should_stop: Callable[[], bool],
+    **post_options: Any,
 ) -> None:
     """POST pending events batch by batch, each only once the archive can record it."""
     pending = archive.pending_deliveries(
@@ -231,6 +235,9 @@ def _send_pending(
     for start in range(0, len(pending), size):
         batch = pending[start:start + size]
         result.pending = len(pending) - start
+        if should_stop():
+            result.note = f"stopped; {result.pending} event(s) wait for the next run"
+            return
         if start and clock() >= until:
             result.note = f"time budget used up; {result.pending} event(s) wait for the next run"
             return

@@ -9,7 +9,9 @@
 4. runs the crawls in this process (crawler/service/runner.py) and closes any row they left
    open (a second Ctrl-C stops a crawl before its pipeline can);
 5. books the crawls and delivers pending events (crawler/service/bookkeeping.py, the same
-   step `watch` runs after each child crawl and `notify` runs alone).
+   step `watch` runs after each child crawl and `notify` runs alone). After a crawl stopped by
+   a signal nothing is delivered (the events wait for the next run); a signal during delivery
+   stops it after the current batch.
 
 A crawl row is closed by its pipeline when the spider closes; here only rows whose process
 died, under the site's lock, through one Archive method (``finish_open_crawls``).
@@ -20,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,9 +56,12 @@ class CrawlReport:
     summary: CrawlSummary | None = None
     bookkeeping: PostCrawl | None = None
     bookkeeping_error: str | None = None  # the archive refused the bookkeeping
+    signal: int | None = None  # a stop asked for during the bookkeeping
 
     @property
     def exit_code(self) -> int:
+        if self.signal is not None and not (self.summary and self.summary.interrupted):
+            return 128 + self.signal
         return self.summary.exit_code if self.summary else 0
 
 
@@ -94,9 +101,42 @@ def run_and_report(
         report.summary = run_crawls(db_path, chosen, settings=settings, full=full,
                                     verbose=verbose, progress=progress, notify=notify)
         close_left_open(db_path, report.summary)
-    delivery = {} if webhook_timeout is None else {"timeout": webhook_timeout}
-    report.bookkeeping, report.bookkeeping_error = _book(db_path, chosen, webhooks, delivery)
+    delivery: dict[str, Any] = {} if webhook_timeout is None else {"timeout": webhook_timeout}
+    if report.summary.interrupted:
+        delivery["deliver"] = False  # stopping: the events wait for the next run
+    with stop_requested(notify or logger.warning) as stop:
+        report.bookkeeping, report.bookkeeping_error = _book(
+            db_path, chosen, webhooks, {**delivery, "should_stop": stop.is_set})
+    report.signal = stop.signal
     return report
+
+
+class _Stop(threading.Event):
+    signal: int | None = None
+
+
+@contextlib.contextmanager
+def stop_requested(notify: Callable[[str], None]) -> Iterator[_Stop]:
+    """While the block runs, the first SIGINT or SIGTERM sets the yielded event (the work
+    stops at its next step); a second one exits at once. Main thread only (else a no-op)."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        stop.signal = signum
+        stop.set()
+        notify("stopping after the webhook batch under way… (again to stop at once)")
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -> None:
