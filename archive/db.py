@@ -32,6 +32,7 @@ from .errors import (
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
+from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (
     "failures",
@@ -45,6 +46,7 @@ SITE_STATE_COLUMNS = (
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 #: The largest integer SQLite stores: a larger id, version or limit matches nothing.
 MAX_SQL_INT = 2**63 - 1
+SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 
@@ -81,6 +83,14 @@ SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
             AND c.finished_at <= e.time) AS site_known
 """
+#: Each record shape's query, and the keys added to its rows after reading.
+RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "document": (DOCUMENT_SELECT, ()),
+    "hit": (DOCUMENT_SELECT, ("snippet", "rank")),
+    "version": (VERSION_SELECT, ()),
+    "event": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ()),
+    "new": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ("backdated",)),
+}
 CRAWL_SELECT = """
     SELECT c.id, s.name AS site, c.started_at, c.finished_at, c.outcome, c.stats
     FROM crawls c JOIN sites s ON s.id = c.site_id
@@ -118,7 +128,7 @@ class _Current:
     version_id: int
 
 
-class Archive:
+class Archive(WatchList):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -130,20 +140,25 @@ class Archive:
     :param path: the database file
     :param create: create (and initialize) the file if it does not exist or is empty
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
+    :param read_only: open for reading only even if the file is writable (never migrates)
+
+    The watch list and columns: archive/watchlist.py (`WatchList`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 busy_timeout: float = 10.0) -> None:
+                 busy_timeout: float = 10.0, read_only: bool = False) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
         _check_file(self.path, create=create)
-        self.read_only = not create and not _writable(self.path)
+        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
+            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
+        self.read_only = not create and (read_only or not _writable(self.path))
         try:
             self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
         except sqlite3.Error as e:
-            raise ArchiveWriteError(f"cannot open archive {self.path}: {e}") from None
+            raise ArchiveWriteError(_open_problem(self.path, e)) from None
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._wrote = False
@@ -279,14 +294,20 @@ class Archive:
         return int(crawls.last_rowid or 0)
 
     def finish_crawl(self, crawl_id: int, outcome: str, stats: Mapping[str, Any],
-                     *, now: datetime | None = None) -> None:
-        """Record the end of a crawl with its outcome and stats (JSON-encoded)."""
+                     *, columns: Iterable[Mapping[str, Any]] = (),
+                     now: datetime | None = None) -> None:
+        """Record the end of a crawl with its outcome and stats (JSON-encoded).
+
+        `columns`: what the crawl found on each column (``{"column_id", "outcome", "detail",
+        "list_pages", "items", "new"}``), written in the same transaction.
+        """
         with self._write() as c:
             c.execute(
                 "UPDATE crawls SET finished_at = ?, outcome = ?, stats = ? WHERE id = ?",
                 (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
                                                            default=str), crawl_id),
             )
+            self._record_column_crawls(c, crawl_id, columns)
         if self._queue_size():
             self._try_index()
 
@@ -310,11 +331,13 @@ class Archive:
     # -- saving ------------------------------------------------------------------------------
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
-             capture: Capture | None = None, now: datetime | None = None) -> SaveResult:
+             capture: Capture | None = None, column_id: int | None = None,
+             now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
         Unchanged content (by the whitespace-insensitive content hash) writes no version and no
         event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
+        `column_id`: the column (`ensure_columns`) whose list led to the page.
         """
         record = _as_dict(record)
         if not record.get("url"):
@@ -333,6 +356,8 @@ class Archive:
             else:
                 fields = normalize_record(record)
                 result = self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+            if column_id is not None:
+                self._link_column(c, result.document_id, column_id, crawl_id, t)
         self._maybe_index()
         return result
 
@@ -621,10 +646,14 @@ class Archive:
         """"new" events (documents by first sighting), oldest first, each flagged ``backdated``.
 
         Back-dated: the page's own date is more than ``BACKDATED_AFTER`` before we first saw
-        it, on a site that had a finished crawl (other than this one) before (``is_backdated``).
+        it in a column that had been crawled before: the first complete crawl of a column is
+        its baseline, so the older items of a newly added column are not back-dated. A
+        document no column listed (saved directly) is judged by its site: one that had a
+        finished crawl (other than this one) before (``is_backdated``).
         """
         conditions, params = _event_filters(since=since, kinds=["new"], site=site)
-        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN, conditions, params)
+        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN + ", " + COLUMN_KNOWN,
+                             conditions, params)
         return [_flag_backdated(event) for event in found]
 
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
@@ -640,13 +669,29 @@ class Archive:
 
         Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
         """
+        hits, _ = self.search_page(query, site=site, published_from=published_from,
+                                   published_to=published_to, status=status, limit=limit)
+        return hits
+
+    def search_page(self, query: str, *, site: str | None = None,
+                    published_from: date | str | None = None,
+                    published_to: date | str | None = None, status: str | None = None,
+                    offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """Hits ``offset`` to ``offset + limit`` of :meth:`search`, and how many matched.
+
+        The ranking window (``archive.search.RANK_WINDOW`` matches) is ranked once and only the
+        page's documents are read; a count of ``RANK_WINDOW`` or more means "at least that".
+        """
+        window = max(search_mod.RANK_WINDOW, offset + limit)
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
                                  published_to=published_to, status=status,
-                                 limit=min(limit, MAX_SQL_INT))
-        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in ranked])}
+                                 limit=min(window, MAX_SQL_INT))
+        page = ranked[offset:offset + limit]
+        docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
         terms = search_mod.query_terms(query)
-        return [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
-                 "rank": rank} for doc_id, rank in ranked]
+        hits = [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
+                 "rank": rank} for doc_id, rank in page]
+        return hits, len(ranked)
 
     def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         if not ids:
@@ -694,6 +739,14 @@ class Archive:
             "capture_stored_bytes": int(blobs["stored"]),
             "search_queue": self._queue_size(),
         }
+
+    def fields(self, shape: str) -> list[str]:
+        """The keys of a record shape, in output order (a CSV header even with no rows):
+        ``document`` (show, export), ``hit`` (search), ``version`` (history), ``event``
+        (changes) or ``new`` (new_documents)."""
+        select, extra = RECORD_SHAPES[shape]
+        cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
+        return [column[0] for column in cursor.description] + list(extra)
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
@@ -774,6 +827,74 @@ class Archive:
         with self._write():
             self.db.table("deliveries").insert_all(delivered, ignore=True)
 
+    # --- reads for the web interface (crawler/web) -------------------------------------------
+    # Newest-first, paged and per-site reads for `gov-archive serve`. They only read.
+
+    # ids of a site's newest documents, from the documents_site index alone (no row is read)
+    _NEWEST_OF_SITE = ("SELECT id FROM documents WHERE site_id = (SELECT id FROM sites WHERE "
+                       "name = ?) ORDER BY id DESC LIMIT ?")
+
+    def recent_events(self, *, kinds: Iterable[str] | None = None, site: str | None = None,
+                      before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Events newest first (descending id), each with its version's ``changed_fields``.
+
+        Page with ``before_id`` = the smallest id of the previous page. Several kinds are read
+        one kind at a time (each walks the kind's index newest first) and merged.
+        """
+        chosen = [kinds] if isinstance(kinds, str) else kinds
+        found: list[dict[str, Any]] = []
+        for kind in [None] if chosen is None else list(chosen):
+            conditions, params = _event_filters(kinds=None if kind is None else [kind], site=site)
+            if before_id is not None:
+                conditions.append("e.id < ?")
+                params.append(int(before_id))
+            found += self._events(EVENT_COLUMNS + ", v.changed_fields", conditions, params,
+                                  newest_first=True, limit=limit)
+        found.sort(key=lambda event: event["id"], reverse=True)
+        return found[:limit]
+
+    def document_events(self, ref: int | str) -> list[dict[str, Any]]:
+        """Every event of one document (new, changed, gone, restored), oldest first."""
+        doc_id = self._document_id(ref)
+        return list(self._events(EVENT_COLUMNS, ["e.document_id = ?"], [doc_id]))
+
+    def site_summaries(self) -> list[dict[str, Any]]:
+        """Per site, by name: documents, gone, last crawl start and the newest page's site name.
+
+        ``site_title`` is the ``site_name`` metadata of the site's newest document (or None).
+        """
+        return list(self._rows("""
+            SELECT s.name, s.base_url, s.created_at,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id) AS documents,
+              (SELECT count(*) FROM documents d WHERE d.site_id = s.id AND d.status = 'gone')
+                AS gone,
+              (SELECT max(c.started_at) FROM crawls c WHERE c.site_id = s.id) AS last_crawl_at,
+              (SELECT json_extract(v.metadata, '$.site_name') FROM versions v
+                 WHERE v.id = (SELECT current_version_id FROM documents WHERE id =
+                   (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
+            FROM sites s ORDER BY s.name"""))
+
+    def site_summary(self, site: str) -> dict[str, Any] | None:
+        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
+        return next((s for s in self.site_summaries() if s["name"] == site), None)
+
+    def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
+        """A site's documents, the most recently discovered first (no bodies)."""
+        return list(self._rows(f"""
+            SELECT d.id, d.url, d.title, d.published, d.status, d.version, d.first_seen,
+                   d.gone_at FROM documents d WHERE d.id IN ({self._NEWEST_OF_SITE})
+            ORDER BY d.id DESC""", (site, int(limit))))
+
+    def site_columns(self, site: str, *, sample: int = 500) -> list[dict[str, Any]]:
+        """Column names (``column_name`` metadata) of a site's newest ``sample`` documents."""
+        return list(self._rows(f"""
+            SELECT json_extract(v.metadata, '$.column_name') AS name, count(*) AS documents
+            FROM documents d JOIN versions v ON v.id = d.current_version_id
+            WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
+            GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
+
+    # --- end of reads for the web interface ---------------------------------------------------
+
     def site_state(self, site: str) -> dict[str, Any]:
         """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
         site_id = self._find_site(site)
@@ -796,12 +917,15 @@ class Archive:
 
     def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
                             health: Iterable[tuple[str, str, int | None]] = (),
+                            columns: Mapping[int, Mapping[str, Any]] | None = None,
                             now: datetime | None = None) -> list[int]:
         """Record health events and update the site's scheduler state in one transaction.
 
         The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
         a crawl are never raised twice. ``health`` items are ``(kind, detail, crawl_id)``;
-        ``state`` is as for :meth:`set_site_state`. Returns the ids of the health events.
+        ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
+        state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
+        ids of the health events.
         """
         site_id = self.ensure_site(site)
         t = iso(now or utcnow())
@@ -810,6 +934,7 @@ class Archive:
                                health_kind=kind, detail=detail)
                    for kind, detail, crawl_id in health]
             self._update_site_state(c, site_id, state)
+            self._update_column_states(c, columns or {})
         return ids
 
     def _update_site_state(self, c: sqlite3.Connection, site_id: int,
@@ -910,8 +1035,10 @@ def is_backdated(published: str | None, first_seen: str | None, *, site_known: b
 
 
 def _flag_backdated(event: dict[str, Any]) -> dict[str, Any]:
-    """A new-document event read with ``SITE_KNOWN``, flagged ``backdated`` instead."""
-    site_known = bool(event.pop("site_known"))
+    """A new-document event read with ``SITE_KNOWN`` and ``COLUMN_KNOWN``, flagged ``backdated``
+    instead: by its column when one listed it, else by its site."""
+    column_known = event.pop("column_known")
+    site_known = bool(event.pop("site_known") if column_known is None else column_known)
     seen = event.get("first_seen") or event["time"]
     event["backdated"] = is_backdated(event.get("published"), seen, site_known=site_known)
     return event
@@ -963,6 +1090,28 @@ def _on_read_only_mount(path: str) -> bool:
         return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
     except OSError:  # no such folder: SQLite says so
         return False
+
+
+def _sqlite_or_empty(path: str) -> bool:
+    """Whether ``path`` is missing, empty or starts with SQLite's header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # unreadable: let SQLite say why
+    return not head or head == SQLITE_HEADER
+
+
+def _open_problem(path: str, error: sqlite3.Error) -> str:
+    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
+        return f"cannot create {path}: folder {folder} does not exist"
+    if not os.path.isdir(folder):
+        return f"cannot create {path}: {folder} is not a folder"
+    return f"cannot open archive {path}: {error}"
 
 
 def _writable(path: str) -> bool:

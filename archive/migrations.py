@@ -8,12 +8,13 @@ marks the file as a gov-archive.
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
 from .identity import recanonicalize
-from .urls import private_url_key
+from .urls import canonical_url, private_url_key
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -168,10 +169,119 @@ def initial_schema(db: Database) -> None:
         db.conn.execute(statement)
 
 
+READING_INDEXES = """
+-- Per-site counts (live / gone) read from the index alone, and a site's newest documents.
+CREATE INDEX documents_site ON documents(site_id, status);
+-- Newest events of one kind (e.g. withdrawals), and of one kind on one site (health events).
+CREATE INDEX events_kind ON events(kind);
+CREATE INDEX events_site_kind ON events(site_id, kind);
+-- One-character search terms: the places where no trigram starts (archive/search.py).
+CREATE INDEX documents_title_last ON documents(lower(substr(title, -1)));
+CREATE INDEX versions_body_last ON versions(lower(substr(body, -2, 1)));
+"""
+
+
+@migrations(name="002_indexes_for_site_kind_and_short_word_reads")
+def reading_indexes(db: Database) -> None:
+    """Indexes for `gov-archive serve` (home and site pages) and one-character searches."""
+    for statement in _statements(READING_INDEXES):
+        db.conn.execute(statement)
+
+
+WATCH_LIST_SCHEMA = """
+-- The sites `crawl --due` and `watch` crawl, besides the definitions in the user's own folders.
+CREATE TABLE watch_list (
+    site_id INTEGER PRIMARY KEY REFERENCES sites(id),
+    definition TEXT,                            -- a bundled definition added by name; NULL: the
+                                                -- site is its watched columns
+    every TEXT,                                 -- crawl interval ("6h"); NULL: the definition's or 6h
+    added_at TEXT NOT NULL
+);
+-- Column (list) pages: those on the watch list and every one a crawl walked.
+CREATE TABLE columns (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    url TEXT NOT NULL,                          -- canonical URL
+    name TEXT,                                  -- its title (通知公告)
+    watched INTEGER NOT NULL DEFAULT 0,         -- 1: on the watch list (`add URL`)
+    added_at TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,        -- scheduler state: failed crawls in a row
+    backoff_until TEXT,
+    last_outcome TEXT,
+    last_detail TEXT,
+    last_crawl_id INTEGER,
+    UNIQUE (site_id, url)
+);
+-- What each crawl found on each of its columns.
+CREATE TABLE column_crawls (
+    column_id INTEGER NOT NULL REFERENCES columns(id),
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    outcome TEXT NOT NULL,                      -- ok | article | not_list | blocked | http_404 |
+                                                -- dns | refused | timeout | robots | error | interrupted
+    detail TEXT,
+    list_pages INTEGER NOT NULL DEFAULT 0,
+    items INTEGER NOT NULL DEFAULT 0,
+    new INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (column_id, crawl_id)
+) WITHOUT ROWID;
+CREATE INDEX column_crawls_crawl ON column_crawls(crawl_id);
+-- Which column listed a document (the first row of a document: where it was first seen).
+CREATE TABLE document_columns (
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    column_id INTEGER NOT NULL REFERENCES columns(id),
+    first_seen TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    PRIMARY KEY (document_id, column_id)
+) WITHOUT ROWID;
+CREATE INDEX document_columns_column ON document_columns(column_id);
+"""
+
+
+@migrations(name="003_watch_list")
+def watch_list(db: Database) -> None:
+    """The watch list and first-class columns; sites crawled with `--url` whose start URL is
+    known become watched columns, their documents and finished crawls linked to it."""
+    for statement in _statements(WATCH_LIST_SCHEMA):
+        db.conn.execute(statement)
+    for site_id, name, url, created_at in _url_crawled_sites(db):
+        _watch_known_column(db, site_id, name, url, created_at)
+
+
+def _url_crawled_sites(db: Database) -> list[tuple[int, str, str, str]]:
+    """Sites named after their host (how `crawl --url` named them) whose `base_url` is a page
+    below the home page: the column they were crawled from."""
+    found = []
+    for site_id, name, base_url, created_at in db.conn.execute(
+            "SELECT id, name, base_url, created_at FROM sites WHERE base_url IS NOT NULL"):
+        try:
+            parts = urlsplit(base_url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            continue
+        if host == name and parts.path not in ("", "/"):
+            found.append((site_id, name, canonical_url(base_url), created_at))
+    return found
+
+
+def _watch_known_column(db: Database, site_id: int, name: str, url: str, added_at: str) -> None:
+    c = db.conn
+    c.execute("INSERT INTO watch_list (site_id, added_at) VALUES (?, ?)", (site_id, added_at))
+    column_id = c.execute(
+        "INSERT INTO columns (site_id, url, watched, added_at) VALUES (?, ?, 1, ?)",
+        (site_id, url, added_at)).lastrowid
+    c.execute("INSERT INTO column_crawls (column_id, crawl_id, outcome) SELECT ?, id, 'ok' "
+              "FROM crawls WHERE site_id = ? AND outcome IN ('finished', 'partial')",
+              (column_id, site_id))
+    c.execute("INSERT INTO document_columns (document_id, column_id, first_seen, crawl_id) "
+              "SELECT d.id, ?, d.first_seen, (SELECT min(e.crawl_id) FROM events e "
+              "WHERE e.document_id = d.id AND e.kind = 'new') FROM documents d WHERE d.site_id = ?",
+              (column_id, site_id))
+
+
 @migrations(name="004_canonical_urls")
 def canonical_urls(db: Database) -> None:
-    """Documents under the canonical URL form that folds dot segments, escaped unreserved
-    characters and repeated slashes; documents that turn out to be one page are merged."""
+    """Documents and columns under the canonical URL form that folds dot segments, escaped
+    unreserved characters and repeated slashes; those that turn out to be one page are merged."""
     recanonicalize(db.conn)
 
 

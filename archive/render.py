@@ -52,21 +52,42 @@ def one_line(value: object) -> str:
 
 
 def format_table(
-    headers: Sequence[str], rows: Iterable[Sequence[object]], *, width: int | None = None
+    headers: Sequence[str], rows: Iterable[Sequence[object]], *, width: int | None = None,
+    flexible: Sequence[int] = (-1,),
 ) -> Iterator[str]:
     """Yield aligned lines, a header then one per row; the last column is not padded.
 
-    With `width` (the terminal's), the last column is cut so that lines do not wrap.
+    With `width` (the terminal's), the `flexible` columns (by index; the last by default)
+    are cut so that lines do not wrap.
     """
     cells = [[one_line(v) for v in row] for row in rows]
     widths = [display_width(h) for h in headers]
     for row in cells:
         widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
-    room = None if width is None else max(width - sum(w + 2 for w in widths[:-1]), 12)
+    if width is not None:
+        widths = _fit(widths, [i % len(widths) for i in flexible], width)
     for row in [list(headers), *cells]:
-        padded = [c + " " * (w - display_width(c)) for c, w in zip(row[:-1], widths, strict=False)]
-        last = row[-1] if room is None else truncate(row[-1], room)
-        yield "  ".join([*padded, last]).rstrip()
+        fitted = [truncate(c, w) for c, w in zip(row, widths, strict=True)]
+        padded = [c + " " * (w - display_width(c)) for c, w in zip(fitted[:-1], widths, strict=False)]
+        yield "  ".join([*padded, fitted[-1]]).rstrip()
+
+
+#: No flexible column is cut below this many cells.
+MIN_FLEXIBLE_WIDTH = 12
+
+
+def _fit(widths: list[int], flexible: list[int], total: int) -> list[int]:
+    """Column widths within `total` cells (two between columns): the room left by the fixed
+    columns is shared among the flexible ones, the narrower ones keeping their full width."""
+    room = total - sum(w for i, w in enumerate(widths) if i not in flexible) - 2 * (len(widths) - 1)
+    fitted = list(widths)
+    pending = sorted(flexible, key=lambda i: widths[i])
+    while pending:
+        share = max(room // len(pending), MIN_FLEXIBLE_WIDTH)
+        column = pending.pop(0)
+        fitted[column] = min(widths[column], share)
+        room -= fitted[column]
+    return fitted
 
 
 def short_time(value: str | None) -> str:
@@ -108,9 +129,16 @@ def json_lines(rows: Iterable[Mapping[str, object]], *, nl: bool) -> Iterator[st
         yield "[]" if pending is None else pending + "]"
 
 
-def csv_lines(rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
-    """Stream CSV, header first (from the first row's keys); nested values become JSON."""
+#: The UTF-8 byte order mark: without it Excel reads a UTF-8 CSV in the local code page.
+BOM = "\ufeff"
+
+
+def csv_lines(rows: Iterable[Mapping[str, object]], *, fields: Sequence[str] = (),
+              bom: bool = False) -> Iterator[str]:
+    """Stream CSV, header first (the first row's keys, or `fields` when there is no row);
+    nested values become JSON. With `bom`, a UTF-8 byte order mark comes first."""
     buffer = io.StringIO()
+    buffer.write(BOM if bom else "")
     writer = csv.writer(buffer, lineterminator="\n")
     headers: list[str] | None = None
     for row in rows:
@@ -121,6 +149,10 @@ def csv_lines(rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+    if headers is None and fields:
+        writer.writerow(fields)
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def _csv_cell(value: object) -> object:
@@ -258,9 +290,31 @@ def _body_diff_tone(line: str) -> str | None:
     return None
 
 
+def human_size(size: int) -> str:
+    """A byte count for people, in decimal units: ``980 bytes``, ``75.0 kB``, ``492 kB``."""
+    if size < 1000:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 999.5 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}" if value < 99.95 else f"{value:.0f} {unit}"
+
+
+def is_size(key: str) -> bool:
+    """Keys whose value is a number of bytes: ``file_size``, ``capture_raw_bytes`` ..."""
+    return key.endswith(("_size", "_bytes"))
+
+
 def stats_lines(data: Mapping[str, Any], indent: str = "") -> Iterator[str]:
-    """``label: value`` lines; nested mappings indent, lists of mappings become tables."""
+    """``label: value`` lines; nested mappings indent, lists of mappings become tables, byte
+    counts (``is_size``) are shown in kB, MB ... (``capture_raw_bytes`` as ``capture raw size``)."""
     for key, value in data.items():
+        if is_size(str(key)) and isinstance(value, int):
+            label = str(key).removesuffix("_bytes").removesuffix("_size").replace("_", " ")
+            yield f"{indent}{label} size: {human_size(value)}"
+            continue
         label = str(key).replace("_", " ")
         if isinstance(value, Mapping):
             yield f"{indent}{label}:"

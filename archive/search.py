@@ -9,13 +9,18 @@ holding only current versions. A query is split on whitespace into terms that mu
   trigram that *starts* with it (read from the fts5vocab table ``versions_fts_terms``). Stored
   bodies end with a newline, so every occurrence in a body starts some trigram; a title that
   *ends* with the term is found through the ``documents_title_tail`` index.
-- A one-character term (税) is answered by scanning titles and bodies (instr), newest first.
+- A one-character term (税) goes the same way: the OR of the trigrams that start with it. The
+  places where no trigram starts (the last two characters of a title, the last character of a
+  body before its final newline) are looked up in expression indexes. A character found in at
+  least half of the newest documents (``COMMON_SHARE``, probed on ``PROBE`` of them) is
+  answered by scanning titles and bodies (instr), newest first: its window fills at once, while
+  its trigrams would be many and their doclists long.
 
 Ranking: with only long terms, bm25 (title weighted 5x); with a short term, title matches first,
 then the newest publication date. Ranking looks at the ``RANK_WINDOW`` most recently archived
-matching documents (after filters; for one-character terms the newest by publication date), so
-a term found in most of a large archive still answers in milliseconds; below that many matches
-the ranking is exact.
+matching documents (after filters; for a scanned common character the newest by publication
+date), so a term found in most of a large archive still answers in milliseconds; below that many
+matches the ranking is exact.
 
 Index updates are applied in batches (``search_queue``); queued versions are found by scanning
 them, so results are always complete (queued hits of a long query rank after bm25 ones).
@@ -33,6 +38,12 @@ from .timeutil import as_date
 
 RANK_WINDOW = 2000
 SNIPPET_WIDTH = 30
+#: A one-character term in at least this share of the newest PROBE documents is scanned for.
+#: Through the trigrams a character in 1 document in 12 takes 1-10 ms against 250-550 ms for
+#: the scan (100,000 documents, benchmarks/bench_web.py); a character in most documents fills
+#: the scan's window within a few thousand, while its trigrams are many with long doclists.
+COMMON_SHARE = 0.5
+PROBE = 200
 _MAX_CHAR = "\U0010ffff"
 _TAIL = 2  # documents_title_tail indexes substr(title, -2)
 
@@ -40,18 +51,50 @@ _TAIL = 2  # documents_title_tail indexes substr(title, -2)
 def rank(conn: sqlite3.Connection, query: str, *, site: str | None = None,
          published_from: date | str | None = None, published_to: date | str | None = None,
          status: str | None = None, limit: int = 20) -> list[tuple[int, float]]:
-    """The best `limit` matching documents as ``(document id, rank)``, best (lowest) first."""
+    """The best `limit` matching documents as ``(document id, rank)``, best (lowest) first.
+
+    At most ``RANK_WINDOW`` matches are ranked (more with queued ones): ``rank(...,
+    limit=RANK_WINDOW)`` also says how many there are, up to that.
+    """
     if status not in (None, "live", "gone"):
         raise ValueError(f"status must be 'live' or 'gone', not {status!r}")
     found = query_terms(query)
     if not found or limit <= 0:
         return []
     where, params = _filters(site, published_from, published_to, status)
-    if any(len(t) == 1 for t in found):
-        return _ranked_scan(conn, found, where, params, limit)
-    if all(len(t) >= 3 for t in found):
-        return _ranked_bm25(conn, found, where, params, limit)
-    return _ranked_short(conn, found, where, params, limit)
+    return _ranked(conn, found, where, params, limit)
+
+
+def _ranked(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
+            limit: int) -> list[tuple[int, float]]:
+    if _scanned(conn, terms, where, params):
+        return _ranked_scan(conn, terms, where, params, limit)
+    if all(len(t) >= 3 for t in terms):
+        return _ranked_bm25(conn, terms, where, params, limit)
+    return _ranked_short(conn, terms, where, params, limit)
+
+
+_SCAN_FROM = "FROM documents d JOIN versions v ON v.id = d.current_version_id"
+
+
+def _contains_sql(terms: list[str]) -> str:
+    return " AND ".join("(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)"
+                        for _ in terms)
+
+
+def _contains_args(terms: list[str]) -> list[str]:
+    return [t for t in terms for _ in (0, 1)]
+
+
+def _scanned(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any]) -> bool:
+    """True for a query with a one-character term found in most of the newest documents."""
+    short = [t for t in terms if len(t) == 1]
+    if not short:
+        return False
+    sql = (f"SELECT count(*), total(hit) FROM (SELECT {_contains_sql(short)} AS hit {_SCAN_FROM}"
+           f" WHERE 1 = 1{where} ORDER BY d.published DESC, d.id DESC LIMIT ?)")
+    probed, hits = conn.execute(sql, [*_contains_args(short), *params, PROBE]).fetchone()
+    return bool(probed) and hits >= COMMON_SHARE * probed
 
 
 def query_terms(query: str) -> list[str]:
@@ -86,7 +129,7 @@ def _filters(site: str | None, published_from: date | str | None,
 
 
 def _match(conn: sqlite3.Connection, terms: list[str]) -> str | None:
-    """The FTS5 expression for terms of 2+ characters; None if a 2-char term has no trigram."""
+    """The FTS5 expression for the terms; None if a short term starts no trigram."""
     parts = []
     for term in terms:
         if len(term) >= 3:
@@ -135,21 +178,16 @@ def _ranked_short(conn: sqlite3.Connection, terms: list[str], where: str, params
             found[row[0]] = row
     for row in _recent_first(conn, _pending(conn, terms), where, params):
         found.setdefault(row[0], row)
-    for row in _title_tails(conn, terms, where, params):
+    for row in _tails(conn, terms, where, params):
         found.setdefault(row[0], row)
     return _title_then_newest(found.values(), terms, limit)
 
 
 def _ranked_scan(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
                  limit: int) -> list[tuple[int, float]]:
-    contains = " AND ".join(
-        "(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)" for _ in terms)
-    sql = (
-        "SELECT d.id, d.title, d.published FROM documents d"
-        " JOIN versions v ON v.id = d.current_version_id"
-        f" WHERE {contains}{where} ORDER BY d.published DESC, d.id DESC LIMIT ?"
-    )
-    args = [t for t in terms for _ in (0, 1)] + [*params, RANK_WINDOW]
+    sql = (f"SELECT d.id, d.title, d.published {_SCAN_FROM} WHERE {_contains_sql(terms)}{where}"
+           " ORDER BY d.published DESC, d.id DESC LIMIT ?")
+    args = [*_contains_args(terms), *params, RANK_WINDOW]
     return _title_then_newest(conn.execute(sql, args).fetchall(), terms, limit)
 
 
@@ -169,18 +207,36 @@ def _pending(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     return {vid for vid, title, body in conn.execute(sql) if _contains(title, body, terms)}
 
 
-def _title_tails(conn: sqlite3.Connection, terms: list[str], where: str,
-                 params: list[Any]) -> list[tuple[int, str, str | None]]:
-    """Documents whose title ends with a 2-character term (no trigram starts there)."""
+def _tails(conn: sqlite3.Connection, terms: list[str], where: str,
+           params: list[Any]) -> list[tuple[int, str, str | None]]:
+    """Documents with a short term where no trigram starts: at the end of the title or body."""
     found = []
-    for term in (t for t in terms if len(t) == _TAIL):
-        sql = ("SELECT d.id, d.title, d.published, d.current_version_id FROM documents d"
-               f" WHERE lower(substr(d.title, -2)) = ?{where}"
-               " ORDER BY d.current_version_id DESC LIMIT ?")
-        for doc_id, title, published, version_id in conn.execute(sql, [term, *params, RANK_WINDOW]):
-            if len(terms) == 1 or _contains(title, _body(conn, version_id), terms):
-                found.append((doc_id, title, published))
+    for term in (t for t in terms if len(t) <= _TAIL):
+        for sql, args in _tail_queries(term, where):
+            for doc_id, title, published, version_id in conn.execute(
+                    sql, [*args, *params, RANK_WINDOW]):
+                if len(terms) == 1 or _contains(title, _body(conn, version_id), terms):
+                    found.append((doc_id, title, published))
     return found
+
+
+def _tail_queries(term: str, where: str) -> list[tuple[str, list[str]]]:
+    """(SQL, arguments) per place a ``term`` of 1 or 2 characters starts no trigram."""
+    columns = "SELECT d.id, d.title, d.published, d.current_version_id FROM documents d"
+    newest = f"{where} ORDER BY d.current_version_id DESC LIMIT ?"
+    if len(term) == _TAIL:  # the whole title tail (documents_title_tail)
+        return [(f"{columns} WHERE lower(substr(d.title, -2)) = ?{newest}", [term])]
+    return [
+        # next to last character of the title (documents_title_tail, as a range)
+        ((f"{columns} WHERE lower(substr(d.title, -2)) >= ? AND lower(substr(d.title, -2)) < ?"
+          f"{newest}"), [term, term + _MAX_CHAR]),
+        # last character of the title (documents_title_last)
+        (f"{columns} WHERE lower(substr(d.title, -1)) = ?{newest}", [term]),
+        # last character of the body, before its final newline (versions_body_last)
+        (("SELECT d.id, d.title, d.published, d.current_version_id FROM versions v"
+          " JOIN documents d ON d.current_version_id = v.id"
+          f" WHERE lower(substr(v.body, -2, 1)) = ?{where} ORDER BY v.id DESC LIMIT ?"), [term]),
+    ]
 
 
 def _body(conn: sqlite3.Connection, version_id: int) -> str:

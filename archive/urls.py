@@ -47,7 +47,8 @@ def check_url(url: str) -> str:
     if not text:
         raise BadURL("empty URL")
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-        raise BadURL(f"{text!r} contains spaces or control characters (encode them as %20 ...)")
+        raise BadURL(f"{text!r} is not a valid URL (spaces or control characters: encode them, "
+                     "e.g. %20)")
     try:
         parts = urlsplit(text)
         port = parts.port

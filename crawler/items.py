@@ -22,6 +22,7 @@ class Announcement:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
     declared_encoding: str | None = None
     used_encoding: str | None = None
+    column: int | None = None  # index of the site's column whose list led here (None: a revisit)
 
 
 @dataclass

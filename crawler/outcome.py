@@ -6,10 +6,16 @@ Pure functions over a stats mapping (Scrapy's stats, or the stats stored with a 
 The archive pipeline judges a crawl once, when the spider closes, and writes the verdict
 into the stats (``crawl/outcome``, ``crawl/healthy``, ``crawl/problems``) and the crawl row;
 everyone else reads it back with `Verdict.from_stats`.
+
+Each column (start page) of a crawl has its own outcome in the stats, ``column/<i>/outcome``
+(with ``url``, ``detail``, ``list_pages``, ``items``, ``new``), decided by its first list page
+(crawler/spiders/columns.py): a failing column is named with its cause, and a crawl whose
+columns all failed is the columns' failure, not the site's (`columns_explain_failure`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +26,17 @@ SITE_ANSWERS = ("pages/list", "pages/article", "archive/not_modified", "archive/
 USEFUL_ANSWERS = (*SITE_ANSWERS, "pages/soft404", "pages/empty")
 INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled", "interrupted"})
 OUTCOME_KEY, HEALTHY_KEY, PROBLEMS_KEY = "crawl/outcome", "crawl/healthy", "crawl/problems"
+#: Column outcomes: answered as a list, or an article page archived as one document.
+COLUMN_OK = frozenset({"ok", "article"})
+#: Column outcomes that are not the column's fault: the crawl stopped first, or the site blocks us.
+COLUMN_NEUTRAL = frozenset({"interrupted", "blocked"})
+ARTICLE_NOTE = "an article page, not a list: archived as one document"
+NOT_LIST_NOTE = ("no announcement links found: not a list page? (list loaded by script? "
+                 "give [list] selectors in a site definition)")
+#: An "article" page showing this many announcement links or more is taken for a list: the
+#: classifier errs towards "article", a related-articles sidebar rarely lists this many.
+LIST_LINKS_OVER_ARTICLE = 10
+_COLUMN_KEY = re.compile(r"^column/(\d+)/(\w+)$")
 
 
 def count(stats: Mapping[str, Any], key: str) -> int:
@@ -50,6 +67,64 @@ class Verdict:
         if not outcome:
             return None
         return cls(str(outcome), bool(stats.get(HEALTHY_KEY)), list(stats.get(PROBLEMS_KEY) or []))
+
+
+@dataclass(frozen=True)
+class ColumnResult:
+    """What one crawl found on one of its columns (from the ``column/<index>/...`` stats)."""
+
+    index: int
+    url: str
+    outcome: str = "interrupted"  # no answer to its first list page before the crawl stopped
+    detail: str = ""
+    list_pages: int = 0
+    items: int = 0
+    new: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome not in COLUMN_OK | COLUMN_NEUTRAL
+
+    @property
+    def note(self) -> str | None:
+        """The line telling the user about this column, if anything is worth telling."""
+        if self.failed:
+            return f"column {self.url}: {self.detail or self.outcome}"
+        if self.outcome == "article":
+            return f"column {self.url}: {self.detail}"
+        return None
+
+
+def is_article_column(page_class: str, links: int) -> bool:
+    """A column's first page that is an article (classified so, without a list's many links)."""
+    return page_class == "article" and links < LIST_LINKS_OVER_ARTICLE
+
+
+def column_stat(index: int, name: str) -> str:
+    """The stats key of one column field: ``column/0/outcome``."""
+    return f"column/{index}/{name}"
+
+
+def column_results(stats: Mapping[str, Any]) -> list[ColumnResult]:
+    """The columns of a crawl, in order (one per ``column/<i>/url``)."""
+    fields: dict[int, dict[str, Any]] = {}
+    for key, value in stats.items():
+        match = _COLUMN_KEY.match(key)
+        if match:
+            fields.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    return [ColumnResult(index, str(found.get("url") or ""), str(found.get("outcome") or "interrupted"),
+                         str(found.get("detail") or ""),
+                         *(count(found, name) for name in ("list_pages", "items", "new")))
+            for index, found in sorted(fields.items()) if found.get("url")]
+
+
+def columns_explain_failure(stats: Mapping[str, Any]) -> bool:
+    """True if every column of the crawl failed on its own account (404, DNS, not a list ...)
+    and the crawl asked nothing else of the site (no re-check of a known article): its
+    emptiness or failure is the columns' (each backs off alone), not the site's."""
+    results = column_results(stats)
+    return (bool(results) and all(r.failed for r in results)
+            and not count(stats, "crawl/revisits"))
 
 
 def mass_gone_detail(stats: Mapping[str, Any]) -> str:
@@ -99,6 +174,9 @@ def _failure(stats: Mapping[str, Any]) -> Verdict | None:
         return Verdict("blocked", False,
                        [f"blocked by anti-bot protection ({antibot} challenge pages)"])
     if _useful(stats) == 0:
+        columns = [note for r in column_results(stats) if r.failed and (note := r.note)]
+        if columns:
+            return Verdict("failed", False, columns)
         failed = failed_requests(stats)
         return Verdict("failed", False, [f"no page could be fetched ({failed} failed requests)"
                                          if failed else "no page could be fetched"])
@@ -111,13 +189,17 @@ def _useful(stats: Mapping[str, Any]) -> int:
 
 def _warnings(stats: Mapping[str, Any]) -> list[str]:
     """Problems of a crawl that still got something useful."""
-    problems = []
+    columns = column_results(stats)
+    problems = [note for r in columns if (note := r.note)]
     if antibot := count(stats, "pages/antibot"):
         problems.append(f"{antibot} anti-bot challenge pages")
-    if empty_lists := count(stats, "list/no_items"):
+    not_lists = sum(r.outcome == "not_list" for r in columns)  # named above
+    if empty_lists := count(stats, "list/no_items") - not_lists:
         problems.append(f"{empty_lists} list pages without announcement links "
                         "(list loaded by script? give [list] selectors in a site definition)")
-    if failed := failed_requests(stats):
+    # A failing column's first page is one failed request, already named above.
+    named = sum(r.failed and r.outcome not in ("not_list", "robots") for r in columns)
+    if failed := failed_requests(stats) - named:
         problems.append(f"{failed} failed requests")
     return problems
 

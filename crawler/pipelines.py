@@ -50,7 +50,7 @@ from archive import Archive, ArchiveBusy, ArchiveError, Capture
 from archive.urls import canonical_url
 from crawler import settings as defaults
 from crawler.items import Announcement, Unchanged, Withdrawn
-from crawler.outcome import SITE_ANSWERS, Verdict, assess, count, mass_gone_detail
+from crawler.outcome import SITE_ANSWERS, Verdict, assess, column_results, column_stat, count, mass_gone_detail
 from crawler.sites import SiteDef, site_of
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ class ArchivePipeline:
         self.site_def: SiteDef | None = site_of(crawler.spider)
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
+        self.column_ids: list[int] = []  # archive ids of the site's columns, in order
         self.previous_crawl: dict[str, Any] | None = None  # the site's newest crawl before this one
         self.busy_timeout = settings.getfloat("ARCHIVE_BUSY_TIMEOUT")
         self.busy_retry_seconds = settings.getfloat("ARCHIVE_BUSY_RETRY_SECONDS")
@@ -142,6 +143,8 @@ class ArchivePipeline:
         Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
         self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
         self.archive.ensure_site(self.site, base_url=self.site_def.home_url)
+        self.column_ids = self.archive.ensure_columns(
+            self.site, [(column.url, column.name) for column in self.site_def.columns])
         previous = self.archive.crawls(site=self.site, limit=1)
         self.previous_crawl = previous[0] if previous else None
         self.crawl_id = self.archive.start_crawl(self.site)
@@ -185,10 +188,17 @@ class ArchivePipeline:
         assert self.archive is not None
         try:
             if self.crawl_id is not None:
-                self.archive.finish_crawl(self.crawl_id, outcome, stats)
+                self.archive.finish_crawl(self.crawl_id, outcome, stats,
+                                          columns=self._column_rows(stats))
         finally:
             self.archive.close()
             self.archive = None
+
+    def _column_rows(self, stats: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the crawl found on each column (crawler/spiders/columns.py), for the archive."""
+        return [{"column_id": self.column_ids[r.index], "outcome": r.outcome, "detail": r.detail,
+                 "list_pages": r.list_pages, "items": r.items, "new": r.new}
+                for r in column_results(stats) if r.index < len(self.column_ids)]
 
     # ------------------------------------------------------------ reads for the spider
 
@@ -311,8 +321,12 @@ class ArchivePipeline:
         capture = Capture(body=item.raw, status=item.status, url=item.final_url or item.url,
                           headers=dict(item.headers), declared_encoding=item.declared_encoding,
                           used_encoding=item.used_encoding)
-        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture)
+        column = item.column if item.column is not None and item.column < len(self.column_ids) else None
+        result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
+                                   column_id=None if column is None else self.column_ids[column])
         keys = [f"archive/{result.outcome}"]
+        if result.outcome == "new" and column is not None:
+            keys.append(column_stat(column, "new"))
         if result.outcome == "restored" and result.changed_fields:
             keys.append("archive/changed")
         if result.outcome in ("changed", "unchanged"):

@@ -94,6 +94,9 @@ class MemoryArchive:
     def write_problem(self) -> str | None:
         return None
 
+    def crawl_columns(self, crawl_id: int) -> list[dict]:
+        return []  # no columns: sites judged as a whole
+
     def site_state(self, site: str) -> dict:
         return dict(self._state.get(site, {}))
 

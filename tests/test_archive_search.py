@@ -116,6 +116,22 @@ def test_limit(archive):
     assert len(archive.search("法治", limit=2)) == 2
 
 
+@pytest.mark.parametrize("query", ["法治", "税", "法治政府建设", "法治 建设"])
+def test_search_page_counts_every_match(archive, query):
+    every = archive.search(query, limit=100)
+    hits, total = archive.search_page(query, limit=1)
+    assert total == len(every) and hits == every[:1]
+    rest, total_again = archive.search_page(query, offset=1, limit=100)
+    assert rest == every[1:] and total_again == total
+    assert archive.search_page("完全不存在的词语") == ([], 0)
+
+
+def test_search_page_count_stops_at_the_ranking_window(archive, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    hits, total = archive.search_page("法治", site="city", limit=1)
+    assert len(hits) == 1 and total == 2
+
+
 def test_index_batches_apply_queue(tmp_path):
     with Archive(tmp_path / "b.db", create=True) as a:
         a.index_batch = 2

@@ -136,3 +136,22 @@ def test_unwritable_output_is_error(populated: Path, tmp_path: Path, command: li
     result = run(populated, *command, str(tmp_path / "no" / "such" / "dir.out"))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot write ")
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda tmp: tmp / "no" / "a.db", "cannot create {path}: folder {folder} does not exist"),
+    (lambda tmp: (tmp / "file").write_text("x") and tmp / "file" / "a.db",
+     "cannot create {path}: {folder} is not a folder"),
+    (lambda tmp: (tmp / "notes.txt").write_text("notes, not an archive\n") and tmp / "notes.txt",
+     "{path} is not a gov-archive database (file is not a database)"),
+    (lambda tmp: (tmp / "x.txt").write_text("x") and tmp / "x.txt",  # SQLite took it as empty
+     "{path} is not a gov-archive database (file is not a database)"),
+], ids=["no-folder", "file-as-folder", "not-a-database", "tiny-file"])
+def test_crawl_into_an_unusable_archive_names_it_once(tmp_path: Path, make, reason: str) -> None:
+    path = make(tmp_path)
+    result = CliRunner().invoke(cli, ["crawl", "--db", str(path), "--url", "http://127.0.0.1:9/x/"])
+    assert result.exit_code == 1
+    expected = reason.format(path=path, folder=path.parent)
+    assert result.stderr == f"Error: archive not writable: {expected}\n"
+    if path.is_file():
+        assert path.read_bytes() in (b"x", b"notes, not an archive\n")  # untouched

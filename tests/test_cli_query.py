@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ def test_search_table(populated) -> None:
     result = run(db, "search", "法治")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "PUBLISHED", "SITE", "STATUS", "TITLE"]
+    assert lines[0].split() == ["ID", "PUBLISHED", "SITE", "STATUS", "TITLE", "SNIPPET"]
     assert "关于开展法治宣传工作的通知" in result.stdout
+    assert "关于开展[法治]宣传工作的通知" in lines[1]  # the snippet, match marked
 
 
 def test_search_single_character(populated) -> None:
@@ -217,5 +219,6 @@ def test_stats_table(populated) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == f"path: {db}"
     for line in ("sites: 2", "crawls: 4", "documents: 4", "live: 3", "gone: 1", "versions: 5",
-                 "events: 6", "capture raw bytes: 0", "search queue: 0"):
+                 "events: 6", "capture raw size: 0 bytes", "search queue: 0"):
         assert line in lines
+    assert any(re.fullmatch(r"file size: \d+(\.\d)? kB", line) for line in lines), lines

@@ -89,6 +89,15 @@ def test_format_table_cuts_last_column_to_width() -> None:
     assert all(display_width(line) <= 20 for line in lines)
 
 
+def test_format_table_shares_the_width_among_flexible_columns() -> None:
+    rows = [[1, "短标题", "法" * 40], [2, "长" * 30, "x"]]
+    lines = list(format_table(["ID", "TITLE", "SNIPPET"], rows, width=50, flexible=(1, 2)))
+    assert all(display_width(line) <= 50 for line in lines)
+    assert "短标题" in lines[1] and lines[1].endswith("…") and lines[2].split()[1].endswith("…")
+    narrow = list(format_table(["ID", "T", "S"], [[1, "ab", "法" * 40]], width=30, flexible=(1, 2)))
+    assert narrow[1].startswith("1   ab  法") and display_width(narrow[1]) in (29, 30)  # ab is kept
+
+
 def test_format_table_flattens_newlines_and_none() -> None:
     assert list(format_table(["A", "B"], [[None, "x\ny"]])) == ["A  B", "   x y"]
 
@@ -105,6 +114,12 @@ def test_csv_lines_encodes_nested_values_as_json() -> None:
     rows = [{"url": "u", "metadata": {"k": "值"}, "published": None}]
     parsed = list(csv.DictReader(io.StringIO("".join(csv_lines(rows)))))
     assert parsed == [{"url": "u", "metadata": '{"k": "值"}', "published": ""}]
+
+
+def test_csv_lines_bom_and_header_without_rows() -> None:
+    assert "".join(csv_lines([], fields=["url", "title"])) == "url,title\n"
+    assert "".join(csv_lines([], fields=["url"], bom=True)) == "\ufeffurl\n"
+    assert "".join(csv_lines([{"a": 1}], fields=["ignored"], bom=True)) == "\ufeffa\n1\n"
 
 
 def test_short_published_keeps_the_pages_own_clock() -> None:

@@ -14,7 +14,7 @@ from crawler.cli import cli
     ("file://www.example.gov.cn/etc/passwd", "not an http(s) URL"),
     ("http://", "'http://' has no host"),
     ("http://[::1", "'http://[::1' is not a valid URL (invalid ipv6 url)"),
-    ("http://exa mple.com/", "'http://exa mple.com/' contains spaces"),
+    ("http://exa mple.com/", "'http://exa mple.com/' is not a valid URL (spaces"),
     ("http://127.0.0.1:99999/", "'http://127.0.0.1:99999/' is not a valid URL (port out of range"),
     ("http://127.0.0.1:0/", "'http://127.0.0.1:0/': port 0 is not a valid port"),
     ("http://-bad-.gov.cn/", "'http://-bad-.gov.cn/': '-bad-.gov.cn' is not a valid host name"),

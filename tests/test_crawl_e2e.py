@@ -249,7 +249,7 @@ def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:
 
         with site_lock(tmp_path / "a.db", "city"):  # another crawl of the site is running
             busy = run_crawl(tmp_path / "a.db", "city", "--sites", str(sites))
-        assert busy.returncode == 0 and "skipped" in busy.stderr
+        assert busy.returncode == 1 and "skipped" in busy.stderr  # named, yet not crawled
         assert srv.hits() == 0
 
         env = {**os.environ, "PYTHONPATH": str(ROOT), "GOV_ARCHIVE_SITES": str(sites)}

@@ -193,7 +193,13 @@ def test_cli_sites_lists_definitions(tmp_path: Path) -> None:
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["demo-city"]["every"] == "6h"
     assert rows["demo-city"]["columns"][0]["name"] == "通知公告"
-    assert rows["nmpa"]["last_crawl"] is None
+    assert rows["demo-city"]["last_crawl"] is None and rows["demo-city"]["watched"]
+    assert "nmpa" not in rows  # the bundled definitions are a catalogue: listed apart
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "sites", "--catalogue",
+                                      "--json"])
+    catalogue = {r["name"]: r for r in json.loads(result.output)}
+    assert catalogue["nmpa"]["watched"] is False and catalogue["nmpa"]["columns"]
+    assert "demo-city" not in catalogue
 
 
 def test_documented_example_is_valid() -> None:

@@ -144,9 +144,10 @@ def test_whole_site_gone_small_site_is_held(tmp_path: Path) -> None:
     assert result["outcome"] == "failed"  # 404s alone are not a useful answer
     assert result["stats"]["archive/gone_held"] == 2
     assert events(db, ["gone"]) == []
-    (health,) = events(db, ["health"])
-    assert health["health_kind"] == "mass_gone"
-    assert "no list page or article answered" in health["detail"]
+    health = {e["health_kind"]: e["detail"] for e in events(db, ["health"])}
+    assert set(health) == {"mass_gone", "column"}  # and the column that answers 404 too
+    assert "no list page or article answered" in health["mass_gone"]
+    assert health["column"] == f"column {server.url(COLUMN)}: HTTP 404"
 
 
 # ---------------------------------------------------------------- the rule, without crawling

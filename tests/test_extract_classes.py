@@ -93,7 +93,7 @@ def test_corpus_articles_are_articles(page_id: str) -> None:
 
 
 def test_classes_are_the_documented_set() -> None:
-    assert set(PAGE_CLASSES) == {"article", "antibot", "soft404", "empty", "list", "js_shell"}
+    assert set(PAGE_CLASSES) == {"article", "antibot", "soft404", "empty", "list", "js_shell", "binary"}
 
 
 _NAV = "".join(f"<li><a href='/c{i}/'>栏目名称{i}</a></li>" for i in range(30))

@@ -84,3 +84,15 @@ def test_challenge_status_is_reported_not_an_error(server: RouteServer) -> None:
     result = CliRunner().invoke(extract_command, [server.url("/x"), "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output)["page_class"] == "antibot"
+
+
+@pytest.mark.parametrize(("status", "phrase"), [(404, "Not Found"), (410, "Gone"),
+                                                (500, "Internal Server Error")])
+def test_an_http_error_is_reported_with_its_status(server: RouteServer, status: int, phrase: str) -> None:
+    server.pages["/gone.html"] = (status, {"Content-Type": "text/html"},
+                                  "<html><body><h1>页面不存在</h1><p>您访问的页面不存在。</p></body></html>".encode())
+    for args in ([], ["--json"]):
+        result = CliRunner().invoke(extract_command, [server.url("/gone.html"), *args])
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: HTTP {status} {phrase}: {server.url('/gone.html')}\n"
+        assert result.stdout == ""

@@ -157,3 +157,23 @@ def test_disclosure_table_inside_the_text_block_is_removed_and_signature_is_not_
     assert (ex.published, ex.date_source) == ("2023-02-28", "disclosure_block")
     assert ex.body == "各县区：现将有关事项通知如下，请遵照执行。\n某市人民政府\n2023年2月27日"
     assert ex.metadata["doc_no"] == "某政发〔2023〕1号"
+
+
+TOOLBARS = ["扫一扫在手机打开当前页", "pdf下载 / word下载", "【字体：大 中 小】 打印本页 关闭窗口", "下载PDF 下载Word",
+            "【打印本页】【关闭窗口】"]
+
+
+@pytest.mark.parametrize("line", TOOLBARS)
+def test_toolbar_lines_are_not_text(line: str) -> None:
+    raw = ("<html><head><title>关于某事的通知_某市</title></head><body><h1>关于某事的通知</h1>"
+           f"<div id='zoom'><p>{line}</p><p>现将有关事项通知如下，请遵照执行。</p><p>{line}</p></div>"
+           "</body></html>").encode()
+    assert extract(raw, "http://x.gov.cn/a.html").body == "现将有关事项通知如下，请遵照执行。"
+
+
+def test_each_copy_of_the_disclosure_block_in_the_text_is_removed() -> None:
+    """A desktop table and a mobile list of the same 信息公开 fields inside the text container."""
+    raw, spec = synthetic_page("furniture_twice_block")
+    ex = extract(raw, spec["url"])
+    assert ex.body.startswith("为进一步改善城区交通秩序") and "索引号" not in ex.body and "公开日期" not in ex.body
+    assert ex.metadata["index_no"] == "11330100002500000X/2022-00149"

@@ -37,7 +37,7 @@ def test_inline_layout_longest_label_wins() -> None:
     fields = _fields("<div class='info'>索 引 号：01234567-8/2023-00012 发布机构：某县人民政府办公室 "
                      "生成日期：2023-02-27 发文字号：某政办发〔2023〕1号 有效性：有效</div>")
     assert fields == {"index_no": "01234567-8/2023-00012", "issuer": "某县人民政府办公室",
-                      "written_date": "2023-02-27", "doc_no": "某政办发〔2023〕1号", "validity": "有效"}
+                      "generated_date": "2023-02-27", "doc_no": "某政办发〔2023〕1号", "validity": "有效"}
 
 
 def test_single_label_is_not_a_block() -> None:

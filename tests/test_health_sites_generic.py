@@ -1,4 +1,4 @@
-"""`sites` and `sites --health` list sites crawled with --url (no definition) too."""
+"""`sites` and `sites --health` list sites crawled with --url (no definition, not watched) too."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def test_sites_lists_generic_archive_sites(tmp_path):
     rows = {r["name"]: r for r in json.loads(
         CliRunner().invoke(cli, ["--db", str(db), "sites", "--json"]).output)}
     assert rows["127.0.0.1"]["generic"] is True and rows["127.0.0.1"]["last_crawl"]["outcome"] == "finished"
-    assert rows["nmpa"]["generic"] is False
+    assert rows["127.0.0.1"]["watched"] is False  # crawled once, not on the watch list
+    assert "nmpa" not in rows  # bundled: `sites --catalogue`
+    assert "Not watched" in text.output
 
 
 def test_sites_health_lists_generic_archive_sites(tmp_path):

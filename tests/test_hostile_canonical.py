@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers_archive import check_consistency, record
+from helpers_archive import at, check_consistency, record
 from helpers_crawl import run_crawl, summary
 from helpers_hostile import HostileServer, article, column
 
@@ -60,7 +60,7 @@ def test_check_url_takes_web_urls(url: str) -> None:
     ("http://h.gov.cn:99999/", "port out of range"),
     ("http://h.gov.cn:port/", "is not a valid URL"),
     ("http://h.gov.cn:0/", "port 0"),
-    ("http://exa mple.com/", "contains spaces"),
+    ("http://exa mple.com/", "is not a valid URL (spaces"),
     ("http://h.gov.cn/\x07", "control characters"),
     ("http:///a", "has no host"),
     ("http://-h.gov.cn/", "is not a valid host name"),
@@ -137,3 +137,75 @@ def test_saving_again_after_the_migration_updates_the_merged_document(before: Pa
         result = archive.save("city", {**record(1), "url": "http://www.city.gov.cn/a/./b.html",
                                        "title": "通知（恢复）"}, crawl_id=crawl)
         assert (result.outcome, result.document_id, result.version) == ("restored", 1, 5)
+
+
+def _rewound_to_schema_3(path: Path) -> None:
+    """Make a current archive look like one written before 004/005 (they change no tables)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
+                     "('004_canonical_urls', '005_redacted_sinks')")
+        conn.execute("PRAGMA user_version = 3")
+
+
+def test_columns_that_turn_out_to_be_one_are_merged(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as a:
+        crawl = a.start_crawl("city")
+        first = a.watch_column("city", "http://www.city.gov.cn/tzgg/index.html", name="通知公告")
+        assert first
+        [one, two, _other] = a.ensure_columns("city", [
+            ("http://www.city.gov.cn/tzgg/index.html", None),
+            ("http://www.city.gov.cn/tzgg/placeholder.html", None),
+            ("http://www.city.gov.cn/zcwj/index.html", None)])
+        doc = a.save("city", record(1), crawl_id=crawl).document_id
+        a.conn.execute("INSERT INTO document_columns VALUES (?, ?, '2026-01-02T00:00:00+00:00', ?)",
+                       (doc, one, crawl))
+        a.conn.execute("INSERT INTO document_columns VALUES (?, ?, '2026-01-01T00:00:00+00:00', ?)",
+                       (doc, two, crawl))
+        for column, items in ((one, 3), (two, 4)):
+            a.conn.execute("INSERT INTO column_crawls (column_id, crawl_id, outcome, list_pages, "
+                           "items, new) VALUES (?, ?, 'ok', 1, ?, 1)", (column, crawl, items))
+        a.finish_crawl(crawl, "finished", {})
+    # Written before 004: the second column's URL as the old canonical form kept it.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE columns SET url = 'http://www.city.gov.cn//tzgg/index.html' "
+                     "WHERE id = ?", (two,))
+    _rewound_to_schema_3(db)
+    with Archive(db) as a:
+        columns = {c["url"]: c for c in a.columns("city")}
+        assert sorted(columns) == ["http://www.city.gov.cn/tzgg/index.html",
+                                   "http://www.city.gov.cn/zcwj/index.html"]
+        merged = columns["http://www.city.gov.cn/tzgg/index.html"]
+        assert (merged["id"], merged["watched"], merged["name"], merged["documents"]) == \
+            (one, 1, "通知公告", 1)
+        [found] = a.column_crawls(one)
+        assert (found["items"], found["list_pages"], found["new"]) == (7, 2, 2)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT column_id, first_seen FROM document_columns").fetchall() == \
+            [(one, "2026-01-01T00:00:00+00:00")]  # the earlier sighting
+    assert check_consistency(db) == []
+
+
+def test_a_merged_document_keeps_the_columns_that_listed_it(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as a:
+        crawl = a.start_crawl("city")
+        [column] = a.ensure_columns("city", [("http://www.city.gov.cn/tzgg/", None)])
+        keep = a.save("city", record(1), crawl_id=crawl, now=at(0)).document_id
+        dupe = a.save("city", record(2), crawl_id=crawl, now=at(5)).document_id
+        for doc, seen in ((keep, "2026-11-01T08:10:00+00:00"), (dupe, "2026-11-01T08:05:00+00:00")):
+            a.conn.execute("INSERT INTO document_columns VALUES (?, ?, ?, ?)",
+                           (doc, column, seen, crawl))
+        a.finish_crawl(crawl, "finished", {})
+    with sqlite3.connect(db) as conn:  # saved apart by the old canonical form
+        conn.execute("UPDATE documents SET url = ? WHERE id = ?",
+                     (record(1)["url"].replace("/art/", "/art/x/../"), dupe))
+    _rewound_to_schema_3(db)
+    with Archive(db) as a:
+        assert [d["id"] for d in a.export()] == [keep]
+        assert [c["documents"] for c in a.columns("city")] == [1]
+        assert len(a.history(keep)) == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT document_id, first_seen FROM document_columns").fetchall() == \
+            [(keep, "2026-11-01T08:05:00+00:00")]
+    assert check_consistency(db) == []

@@ -11,6 +11,8 @@ from crawler.cli import cli
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: Options of every list command, documented once under the CLI reference's tables.
+OUTPUT_OPTIONS = ("--nl", "--csv", "--no-bom")
 
 
 def _setup_commands() -> list[str]:
@@ -40,9 +42,16 @@ def test_every_command_is_in_the_cli_reference(name: str) -> None:
 def test_every_long_option_is_documented(name: str) -> None:
     row = re.search(rf"^\| `{re.escape(name)}[ `].*$", README, re.MULTILINE)
     assert row, name
-    undocumented_ok = {"--help", "--json", "--nl", "--csv", "--db", "--verbose"}
+    undocumented_ok = {"--help", "--json", "--verbose", "--db", *OUTPUT_OPTIONS}
     for param in cli.commands[name].params:
         if param.param_type_name != "option" or undocumented_ok & set(param.opts):
             continue
         spelled = [opt for opt in param.opts if f"`{opt}" in row.group(0)]
         assert spelled, f"{name} {param.opts} is not in its README row"
+
+
+def test_output_options_are_documented_once() -> None:
+    formats = re.search(r"^Output formats: .*?\n\n", README, re.MULTILINE | re.DOTALL)
+    assert formats
+    for option in OUTPUT_OPTIONS:
+        assert f"`{option}`" in formats.group(0), option

@@ -4,7 +4,8 @@ Commands only parse arguments, call the library (`archive`) or the service layer
 (`crawler.service`), and render. Library errors (`archive.errors.ArchiveError`) become
 `Error: ...` with exit code 1 in `ArchiveGroup.invoke`, the one place they are translated;
 site definition errors in `options.site_errors` (an unknown SITE: exit 2). Options shared by
-several commands (`--db`, `--sites`, `-s`, `--webhook`, output formats) live in options.py.
+several commands (`--db`, `--sites`, `-s`, `--webhook`, output formats) live in options.py;
+the group's own (`--db`) are accepted after every command's name too (`add_command`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,20 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from archive.errors import ArchiveError
-from crawler.cli import crawl, demo, extract, query, watch
-from crawler.cli.options import CliState
+from crawler.cli import crawl, demo, extract, query, serve, watch, watchlist
+from crawler.cli.options import CliState, add_group_options, group_db_option
 
 
 class ArchiveGroup(click.Group):
-    """A click group that turns archive errors into clean `Error: ...` messages (exit 1)."""
+    """A click group that turns archive errors into clean `Error: ...` messages (exit 1), and
+    whose options (`--db`) every command also takes after its name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        add_group_options(cmd)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -47,27 +54,20 @@ def _silence_stdout() -> None:
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gov-archive")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default="archive.db",
-    show_default=True,
-    envvar="GOV_ARCHIVE_DB",
-    show_envvar=True,
-    help="Archive database file",
-)
+@group_db_option
 @click.pass_context
 def cli(ctx: click.Context, db_path: str) -> None:
     """Watch government websites and keep a versioned archive of their announcements."""
-    ctx.obj = CliState(db_path=db_path)
+    ctx.obj = CliState(db_path=db_path, db_source=ctx.get_parameter_source("db_path")
+                       or ParameterSource.DEFAULT)
 
 
 for command in (
     query.search, query.show, query.history, query.diff, query.new, query.changes,
     query.export, query.stats, query.feed,
-    crawl.crawl, crawl.sites, watch.watch_command, watch.notify_command,
-    extract.extract_command, demo.demo,
+    crawl.crawl, watchlist.add_command, watchlist.remove_command, watchlist.sites,
+    watch.watch_command, watch.notify_command,
+    extract.extract_command, demo.demo, serve.serve,
 ):
     cli.add_command(command)
 

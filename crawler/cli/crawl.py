@@ -1,29 +1,25 @@
-"""`gov-archive crawl` and `gov-archive sites`."""
+"""`gov-archive crawl`: crawl watched sites, named sites or one-off column pages."""
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive import Archive, ArchiveError
-from archive.timeutil import format_interval
 from crawler.cli.options import (
     db_option,
-    resolve_db_path,
     settings_option,
     site_errors,
     sites_dir_option,
     webhook_option,
 )
+from crawler.cli.watchlist import NOTHING_WATCHED
 from crawler.outcome import count
-from crawler.service.health import format_health, site_health
-from crawler.sites import SiteDef, SiteDefError, choose_sites, generic_sites, load_sites
+from crawler.service.watchlist import choose_sites
+from crawler.sites import SiteDef, SiteDefError, generic_sites
 
 if TYPE_CHECKING:
     from crawler.service.crawls import CrawlReport
@@ -44,7 +40,7 @@ def check_urls(ctx: click.Context, param: click.Parameter,
 @click.argument("site_names", nargs=-1, metavar="[SITE]...")
 @click.option("--url", "urls", multiple=True, metavar="URL", callback=check_urls,
               help="Crawl this column (list page) with no site definition; repeatable")
-@click.option("--all", "all_sites", is_flag=True, help="Crawl every defined site")
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every watched site now, due or not")
 @click.option("--full", is_flag=True,
               help="Walk every list page and revisit every known article now")
 @db_option
@@ -53,7 +49,7 @@ def check_urls(ctx: click.Context, param: click.Parameter,
 @click.option("--jobdir", type=click.Path(file_okay=False),
               help="Scrapy JOBDIR for resuming (default: <db>.state/jobs/<site>)")
 @click.option("--due", is_flag=True,
-              help="Only the sites whose interval (`every`) has passed; alone it means --all --due")
+              help="Only the watched columns whose interval has passed; alone it means --all --due")
 @webhook_option
 @click.option("--json", "json_", is_flag=True, help="Print the summary as JSON on stdout")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log")
@@ -65,12 +61,16 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
           json_: bool, verbose: bool) -> None:
     """Crawl sites into the archive: new, changed and withdrawn announcements
 
-    SITE names a definition (`gov-archive sites` lists them); --url crawls any column page
-    generically. Exits 1 when a crawl was unhealthy (everything failed, blocked by anti-bot
-    protection, archive not writable).
+    `crawl --due` (cron) crawls exactly what is watched (`gov-archive add`, `gov-archive
+    sites`), each column when its interval has passed; --all every watched site now. SITE
+    names a watched site or a definition (own or bundled: `gov-archive sites --catalogue`);
+    --url crawls a column page once (`gov-archive add URL` watches it). Exits 1 when a crawl
+    was unhealthy (everything failed, blocked by anti-bot protection, archive not writable)
+    or a named site was skipped because another crawl of it is running.
 
     \b
     Examples:
+      gov-archive crawl --due
       gov-archive crawl nmpa
       gov-archive crawl --url https://www.example.gov.cn/tzgg/index.html
       gov-archive crawl --all --full -s DOWNLOAD_DELAY=0.5
@@ -78,8 +78,11 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     # Scrapy and Twisted take about a second to import: only the crawl command loads them.
     from crawler.service.crawls import CrawlError, run_and_report  # noqa: PLC0415 — heavy, see above
 
-    chosen = _choose(site_names, urls, all_sites or (due and not (site_names or urls)),
-                     sites_dir)
+    everything = all_sites or (due and not (site_names or urls))
+    chosen = _choose(db_path, site_names, urls, everything, sites_dir)
+    if not chosen:
+        click.echo(NOTHING_WATCHED, err=True)
+        return
     try:
         report = run_and_report(db_path, chosen, settings=_with_jobdir(settings, jobdir, chosen),
                                 full=full, due=due, webhooks=webhooks,
@@ -89,18 +92,19 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from None
     _render(report, json_)
-    ctx.exit(report.exit_code)
+    if urls and report.summary is not None:
+        click.echo("A one-off crawl: `gov-archive add URL` watches a column, so that "
+                   "`crawl --due` and `watch` crawl it again.", err=True)
+    named = set(site_names) | set(generic_sites(urls))
+    ctx.exit(report.exit_code or int(not due and bool(named & set(report.busy))))
 
 
-def _choose(names: Sequence[str], urls: Sequence[str], all_sites: bool,
+def _choose(db_path: str, names: Sequence[str], urls: Sequence[str], all_sites: bool,
             sites_dir: str | None) -> list[SiteDef]:
-    """The sites to crawl: SITE names, --url columns or --all (at least one)."""
+    """The sites to crawl: SITE names, --url columns or every watched site (`all_sites`)."""
     if not (names or urls or all_sites):
-        raise click.UsageError("name a SITE, give --url URL, or use --all")
-    chosen = choose_sites(names, urls, all_sites=all_sites, sites_dir=sites_dir)
-    if not chosen:
-        raise click.ClickException("no site to crawl")
-    return chosen
+        raise click.UsageError("name a SITE, give --url URL, or use --all or --due")
+    return choose_sites(db_path, names, urls, all_sites=all_sites, sites_dir=sites_dir)
 
 
 def _with_jobdir(settings: dict[str, Any], jobdir: str | None,
@@ -149,84 +153,12 @@ def _site_line(site: SiteResult) -> str:
             f"{count(s, 'archive/unchanged') + count(s, 'archive/not_modified')} unchanged, "
             f"{count(s, 'archive/gone')} gone, {count(s, 'archive/restored')} restored")
     empty = count(s, "pages/empty") + count(s, "pages/js_shell")
-    skipped = count(s, "pages/antibot") + count(s, "pages/soft404") + empty
+    skipped = count(s, "pages/antibot") + count(s, "pages/soft404") + count(s, "pages/binary") + empty
     if skipped:
         line += (f", {skipped} not archived (anti-bot {count(s, 'pages/antibot')}, soft 404 "
-                 f"{count(s, 'pages/soft404')}, empty {empty})")
+                 f"{count(s, 'pages/soft404')}, files or garbage {count(s, 'pages/binary')}, "
+                 f"empty {empty})")
     errors = count(s, "pages/failed") + count(s, "pages/error")
     if errors:
         line += f", {errors} errors"
     return line
-
-
-@click.command()
-@sites_dir_option
-@click.option("--health", is_flag=True, help="Show each site's health, back-off and next due time")
-@click.option("--json", "json_", is_flag=True, help="Output JSON")
-@click.pass_context
-@site_errors
-def sites(ctx: click.Context, sites_dir: str | None, health: bool, json_: bool) -> None:
-    """List the site definitions: name, columns, crawl interval, last crawl"""
-    defined = sorted(load_sites(sites_dir).values(), key=lambda d: d.name)
-    if health:
-        _sites_health(resolve_db_path(ctx), defined, json_)
-        return
-    rows = _site_rows(resolve_db_path(ctx), defined)
-    if json_:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        crawl_info = row["last_crawl"]
-        when = (f"{crawl_info['finished_at'] or crawl_info['started_at']} ({crawl_info['outcome']})"
-                if crawl_info else "never crawled")
-        click.echo(f"{row['name']}  {row['title']}  every {row['every'] or '-'}  last: {when}")
-        for col in row["columns"]:
-            click.echo(f"    {col['name'] or '-'}  {col['url']}")
-
-
-GENERIC_TITLE = "(generic)"  # a site crawled with --url: no definition
-
-
-def _site_rows(db_path: str, defined: list[SiteDef]) -> list[dict[str, Any]]:
-    """One row per definition, then one per site of the archive crawled with --url."""
-    last, undefined = _last_crawls(db_path, [site.name for site in defined])
-    rows: list[dict[str, Any]] = [{
-        "name": site.name, "title": site.title, "every": format_interval(site.every),
-        "columns": [{"name": c.name, "url": c.url} for c in site.columns],
-        "source": site.source, "generic": False, "last_crawl": last.get(site.name),
-    } for site in defined]
-    return rows + [{
-        "name": site["name"], "title": GENERIC_TITLE, "every": None,
-        "columns": [{"name": None, "url": site["base_url"]}] if site.get("base_url") else [],
-        "source": None, "generic": True, "last_crawl": last.get(site["name"]),
-    } for site in undefined]
-
-
-def _sites_health(db_path: str, defined: list[SiteDef], json_: bool) -> None:
-    """`sites --health`: defined sites plus the archive's generic ones; needs the archive."""
-    if not os.path.exists(db_path):
-        raise click.ClickException(f"no archive at {db_path}")
-    try:
-        rows = site_health(db_path, defined, archive_sites=True)
-    except (ArchiveError, sqlite3.Error) as exc:
-        raise click.ClickException(" ".join(str(exc).split())) from None
-    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str) if json_
-               else format_health(rows))
-
-
-def _last_crawls(db_path: str, names: list[str]) -> tuple[dict[str, dict[str, Any]],
-                                                          list[dict[str, Any]]]:
-    """Each site's latest crawl, and the archive's sites without a definition."""
-    if not os.path.exists(db_path):
-        return {}, []
-    try:
-        with Archive(db_path) as a:
-            undefined = [s for s in a.sites() if s["name"] not in set(names)]
-            out = {}
-            for name in names + [s["name"] for s in undefined]:
-                rows = a.crawls(site=name, limit=1)
-                if rows:
-                    out[name] = {k: rows[0].get(k) for k in ("started_at", "finished_at", "outcome")}
-            return out, undefined
-    except ArchiveError:
-        return {}, []

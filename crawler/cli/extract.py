@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from crawler.service.httpclient import FetchError, fetch
 from crawler.settings import DOWNLOAD_MAXSIZE
 
 USER_AGENT = "gov-archive/0.1 (+extract command)"
+HTTP_ERROR = 400  # this status and above: the page is not there (unless a challenge page)
 
 
 def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
@@ -37,6 +39,13 @@ def _read(source: str, url: str | None, timeout: float) -> tuple[bytes, dict[str
         return path.read_bytes(), {}, 200, url or path.resolve().as_uri()
     except OSError as err:
         raise click.ClickException(f"cannot read {source}: {err.strerror or err}") from None
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
 
 
 def render_text(ex: Extraction) -> str:
@@ -67,9 +76,15 @@ def render_text(ex: Extraction) -> str:
 @click.option("--timeout", type=FiniteRange(0.1, 3600), default=20.0, show_default=True,
               help="Seconds the whole fetch of a URL may take.")
 def extract_command(file_or_url: str, page_url: str | None, as_json: bool, timeout: float) -> None:
-    """Extract title, date, body, metadata and attachments from one page (file or URL)."""
+    """Extract title, date, body, metadata and attachments from one page (file or URL).
+
+    A URL answering an HTTP error (404, 500 ...) is an error (exit 1) naming the status,
+    unless the page is an anti-bot challenge (412, 521 ...), which is reported as such.
+    """
     raw, headers, status, final_url = _read(file_or_url, page_url, timeout)
     ex = extract(raw, page_url or final_url, headers, status)
+    if status >= HTTP_ERROR and ex.page_class != "antibot":
+        raise click.ClickException(f"HTTP {status} {_reason(status)}: {final_url}")
     if as_json:
         click.echo(json.dumps(ex.to_dict(), ensure_ascii=False, indent=2))
     else:

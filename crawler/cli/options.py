@@ -5,6 +5,7 @@ Every option used by more than one command is defined here, once.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from archive import Archive, render, timeutil
 from archive.urls import BadURL, check_url
@@ -26,6 +28,10 @@ from crawler.sites import SiteDefError, UnknownSite
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
 Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
+
+DEFAULT_DB = "archive.db"
+DB_ENVVAR = "GOV_ARCHIVE_DB"
+
 
 class FiniteRange(click.FloatRange):
     """A float range that also refuses nan and inf (click.FloatRange lets nan through)."""
@@ -40,17 +46,28 @@ class FiniteRange(click.FloatRange):
 
 @dataclass
 class CliState:
-    """What the group passes down to its commands."""
+    """What the group passes down to its commands: the archive, and where its path came from
+    (the command line, $GOV_ARCHIVE_DB or the default)."""
 
     db_path: str
+    db_source: ParameterSource = ParameterSource.DEFAULT
+
+
+def archive_choice(ctx: click.Context) -> tuple[str, ParameterSource]:
+    """The archive path (``--db`` before or after the command, $GOV_ARCHIVE_DB, archive.db)
+    and where it came from."""
+    state = ctx.find_object(CliState)
+    if state is not None:
+        return state.db_path, state.db_source
+    from_env = os.environ.get(DB_ENVVAR)
+    if from_env:
+        return from_env, ParameterSource.ENVIRONMENT
+    return DEFAULT_DB, ParameterSource.DEFAULT
 
 
 def resolve_db_path(ctx: click.Context, override: str | None = None) -> str:
     """A command's own ``--db``, else the group's (or $GOV_ARCHIVE_DB, or archive.db)."""
-    if override:
-        return override
-    state = ctx.find_object(CliState)
-    return state.db_path if state else os.environ.get("GOV_ARCHIVE_DB", "archive.db")
+    return override or archive_choice(ctx)[0]
 
 
 def parse_since_option(
@@ -65,9 +82,45 @@ def parse_since_option(
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
-def resolve_db_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    """Click callback: a command's ``--db`` resolved against the group's."""
-    return resolve_db_path(ctx, value)
+def check_db_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a ``--db`` path must not be empty."""
+    if value is not None and not value.strip():
+        from_env = ctx.get_parameter_source(param.name or "") is ParameterSource.ENVIRONMENT
+        raise click.BadParameter("the path is empty: name the archive file, e.g. --db archive.db",
+                                 ctx, param_hint=f"${DB_ENVVAR}" if from_env else "'--db'")
+    return value
+
+
+def record_db_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Click callback: ``--db`` given after the command replaces the group's; returns the
+    path the command works on."""
+    if check_db_path(ctx, param, value) is not None:
+        state = ctx.find_object(CliState)
+        if state is None:
+            ctx.obj = state = CliState(value)
+        state.db_path, state.db_source = value, ParameterSource.COMMANDLINE
+    return resolve_db_path(ctx)
+
+
+def check_site_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: ``--site`` must name a site of the archive (a usage error otherwise)."""
+    if value is None:
+        return None
+    names = [site["name"] for site in open_archive(ctx).sites()]
+    if value in names:
+        return value
+    raise click.BadParameter(f"no site {value!r} in {resolve_db_path(ctx)}: {_site_hint(value, names)}",
+                             ctx, param)
+
+
+def _site_hint(name: str, names: Sequence[str], shown: int = 8) -> str:
+    close = difflib.get_close_matches(name, names, n=3)
+    if close:
+        return "did you mean " + " or ".join(close) + "?"
+    if not names:
+        return "it has no sites yet"
+    listed = ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+    return f"its sites are {listed} (gov-archive sites lists them)"
 
 
 def parse_settings_option(
@@ -104,14 +157,19 @@ def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | No
 
 
 def open_archive(ctx: click.Context) -> Archive:
-    """Open the archive named by the group's `--db` (never creating it); closed with the context."""
-    state = ctx.find_object(CliState)
-    path = state.db_path if state else "archive.db"
-    if not Path(path).exists():
-        raise click.ClickException(f"no archive at {path}")
-    archive = Archive(path, create=False)
-    ctx.call_on_close(archive.close)
+    """The archive named by `--db` (never created), opened once per command and closed with
+    its context."""
+    archive = ctx.meta.get(_OPEN_ARCHIVE)
+    if archive is None:
+        path = resolve_db_path(ctx)
+        if not Path(path).exists():
+            raise click.ClickException(f"no archive at {path}")
+        archive = ctx.meta[_OPEN_ARCHIVE] = Archive(path, create=False)
+        ctx.call_on_close(archive.close)
     return archive
+
+
+_OPEN_ARCHIVE = "gov_archive.archive"
 
 
 # --- shared options ---------------------------------------------------------------------------
@@ -123,16 +181,25 @@ def json_option(fn: F) -> F:
 
 
 def output_options(fn: F) -> F:
-    """`--json`, `--nl` and `--csv` for commands that print a list of records."""
+    """`--json`, `--nl`, `--csv` and `--no-bom` (`bom`) for commands that print a list of records."""
     for decorator in reversed(
         (
             click.option("--json", "json_", is_flag=True, help="Output a JSON array"),
             click.option("--nl", is_flag=True, help="Output newline-delimited JSON"),
             click.option("--csv", "csv_", is_flag=True, help="Output CSV"),
+            bom_option,
         )
     ):
         fn = decorator(fn)
     return fn
+
+
+def bom_option(fn: F) -> F:
+    """`--no-bom` (`bom`): CSV starts with a UTF-8 byte order mark unless it is given."""
+    return click.option(
+        "--no-bom", "bom", flag_value=False, default=True,
+        help="CSV without the UTF-8 byte order mark (which Excel needs to read UTF-8)",
+    )(fn)
 
 
 def since_option(help_text: str) -> Callable[[F], F]:
@@ -140,15 +207,52 @@ def since_option(help_text: str) -> Callable[[F], F]:
 
 
 def site_option(fn: F) -> F:
-    return click.option("--site", help="Only this site (its definition name)")(fn)
+    """`--site NAME`: a site of the archive (checked)."""
+    return click.option("--site", callback=check_site_option,
+                        help="Only this site (its name in the archive)")(fn)
+
+
+def group_db_option(fn: F) -> F:
+    """The group's `--db` (`db_path`): default archive.db, else $GOV_ARCHIVE_DB."""
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
+        envvar=DB_ENVVAR, show_envvar=True, callback=check_db_path, help="Archive database file",
+    )(fn)
+
+
+def _command_db_option(*, expose_value: bool, help_text: str | None = None) -> dict[str, Any]:
+    """The settings of `--db` after a command name (for ``click.option``/``click.Option``)."""
+    return {
+        "type": click.Path(dir_okay=False), "default": None, "expose_value": expose_value,
+        "is_eager": True,  # other options' callbacks (--site) read the archive it names
+        "callback": record_db_option,
+        "help": help_text or f"Archive database file, also accepted before the command "
+                             f"(default: ${DB_ENVVAR} or {DEFAULT_DB})",
+    }
+
+
+def command_db_option(help_text: str | None = None, *, expose_value: bool = True) -> Callable[[F], F]:
+    """`--db` on a command, resolved against the group's: as `db_path` if `expose_value`, else
+    read with `archive_choice` / `resolve_db_path`; `help_text` for a command that reads it its
+    own way."""
+    return click.option("--db", "db_path",
+                        **_command_db_option(expose_value=expose_value, help_text=help_text))
 
 
 def db_option(fn: F) -> F:
-    """`--db` on a command (`db_path`): its own archive, else the group's."""
-    return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), default=None,
-        callback=resolve_db_option, help="Archive database file (default: the group's --db)",
-    )(fn)
+    """`--db` on a command that takes the archive path (`db_path`), resolved against the group's."""
+    return command_db_option()(fn)
+
+
+def add_group_options(command: click.Command) -> None:
+    """Let `command` (and a group's subcommands) take the group's options after its name too:
+    ``gov-archive search 法治 --db other.db``."""
+    given = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    if "--db" not in given:
+        command.params.append(click.Option(["--db", "db_path"],
+                                           **_command_db_option(expose_value=False)))
+    for sub in getattr(command, "commands", {}).values():
+        add_group_options(sub)
 
 
 def sites_dir_option(fn: F) -> F:
@@ -231,17 +335,25 @@ def emit_rows(
     mode: str,
     table: Callable[[Sequence[Row]], Table],
     empty: str,
+    *,
+    fields: Sequence[str] = (),
+    bom: bool = True,
+    flexible: Sequence[int] = (-1,),
 ) -> None:
-    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV."""
+    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV.
+
+    ``fields`` heads a CSV with no rows; ``flexible`` names the table columns cut to fit a
+    terminal (the last by default).
+    """
     if mode in ("json", "nl"):
         emit(render.json_lines(rows, nl=mode == "nl"))
     elif mode == "csv":
-        click.echo("".join(render.csv_lines(rows)), nl=False)
+        click.echo("".join(render.csv_lines(rows, fields=fields, bom=bom)), nl=False)
     elif not rows:
         click.echo(empty, err=True)
     else:
         headers, cells = table(rows)
-        emit(render.format_table(headers, cells, width=_terminal_width()))
+        emit(render.format_table(headers, cells, width=_terminal_width(), flexible=flexible))
 
 
 def _terminal_width() -> int | None:

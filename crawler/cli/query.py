@@ -17,6 +17,7 @@ import click
 
 from archive import feed as atom
 from archive import render
+from archive.search import RANK_WINDOW
 from crawler.cli.options import (
     Row,
     Table,
@@ -48,8 +49,15 @@ DIFF_STYLES: dict[str, dict[str, Any]] = {
 # --- commands -----------------------------------------------------------------------------------
 
 
+def _query_words(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Click callback: QUERY must have a word to look for."""
+    if not value.split():
+        raise click.BadParameter("it is empty: give at least one word to look for", ctx, param)
+    return value
+
+
 @click.command()
-@click.argument("query")
+@click.argument("query", callback=_query_words)
 @site_option
 @click.option(
     "--from", "published_from", metavar="YYYY-MM-DD", callback=parse_day_option,
@@ -76,8 +84,12 @@ def search(
     json_: bool,
     nl: bool,
     csv_: bool,
+    bom: bool,
 ) -> None:
     """Full-text search of titles and bodies (Chinese works)
+
+    Prints the best --limit hits, with the match in context ([...]); when there are more,
+    says how many on standard error.
 
     \b
     Examples:
@@ -86,7 +98,10 @@ def search(
         gov-archive search 税 --status gone --json
     """
     mode = output_mode(json_, nl, csv_)
-    hits = open_archive(ctx).search(
+    if published_from and published_to and published_from > published_to:
+        raise click.UsageError(f"--from {published_from} is after --to {published_to}")
+    archive = open_archive(ctx)
+    hits, total = archive.search_page(
         query,
         site=site,
         published_from=published_from,
@@ -94,15 +109,29 @@ def search(
         status=status,
         limit=limit,
     )
-    emit_rows(hits, mode, _search_table, "No matches.")
+    emit_rows(hits, mode, _search_table, "No matches.", fields=archive.fields("hit"), bom=bom,
+              flexible=SEARCH_FLEXIBLE)
+    if len(hits) < total or total >= RANK_WINDOW:
+        click.echo(_shown_of(len(hits), total), err=True)
+
+
+#: The search table's TITLE and SNIPPET share what a terminal leaves them.
+SEARCH_FLEXIBLE = (-2, -1)
 
 
 def _search_table(rows: Sequence[Row]) -> Table:
     cells = (
-        (r["id"], render.short_published(r.get("published")), r["site"], r["status"], r["title"])
+        (r["id"], render.short_published(r.get("published")), r["site"], r["status"], r["title"],
+         r.get("snippet"))
         for r in rows
     )
-    return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE"), cells
+    return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE", "SNIPPET"), cells
+
+
+def _shown_of(shown: int, total: int) -> str:
+    """``20 of 28 matches (use --limit)``; a total past the ranking window is "at least"."""
+    counted = f"{RANK_WINDOW}+" if total >= RANK_WINDOW else str(total)
+    return f"{shown} of {counted} matches" + (" (use --limit)" if shown < total else "")
 
 
 @click.command()
@@ -131,7 +160,7 @@ def show(ctx: click.Context, ref: str, version_: int | None, json_: bool) -> Non
 @click.argument("ref", metavar="URL|ID")
 @output_options
 @click.pass_context
-def history(ctx: click.Context, ref: str, json_: bool, nl: bool, csv_: bool) -> None:
+def history(ctx: click.Context, ref: str, json_: bool, nl: bool, csv_: bool, bom: bool) -> None:
     """List every version of an announcement, oldest first
 
     \b
@@ -140,8 +169,10 @@ def history(ctx: click.Context, ref: str, json_: bool, nl: bool, csv_: bool) -> 
         gov-archive history 42 --json
     """
     mode = output_mode(json_, nl, csv_)
-    versions = open_archive(ctx).history(ref)
-    emit_rows(versions, mode, _history_table, "No versions.")
+    archive = open_archive(ctx)
+    versions = archive.history(ref)
+    emit_rows(versions, mode, _history_table, "No versions.", fields=archive.fields("version"),
+              bom=bom)
 
 
 def _history_table(rows: Sequence[Row]) -> Table:
@@ -199,6 +230,7 @@ def new(
     json_: bool,
     nl: bool,
     csv_: bool,
+    bom: bool,
 ) -> None:
     """List new announcements, by when gov-archive first saw them
 
@@ -212,8 +244,9 @@ def new(
         gov-archive new --since 1h --exit-code || notify-send "new announcements"
     """
     mode = output_mode(json_, nl, csv_)
-    rows = open_archive(ctx).new_documents(since=since, site=site)
-    emit_rows(rows, mode, _new_table, "Nothing new.")
+    archive = open_archive(ctx)
+    rows = archive.new_documents(since=since, site=site)
+    emit_rows(rows, mode, _new_table, "Nothing new.", fields=archive.fields("new"), bom=bom)
     exit_found(ctx, exit_code, rows)
 
 
@@ -257,6 +290,7 @@ def changes(
     json_: bool,
     nl: bool,
     csv_: bool,
+    bom: bool,
 ) -> None:
     """List edits, withdrawals and restorations, by when they were seen
 
@@ -267,8 +301,9 @@ def changes(
         gov-archive changes --since 6h --exit-code
     """
     mode = output_mode(json_, nl, csv_)
-    events = open_archive(ctx).events(since=since, kinds=list(kinds or CHANGE_KINDS), site=site)
-    emit_rows(events, mode, _changes_table, "No changes.")
+    archive = open_archive(ctx)
+    events = archive.events(since=since, kinds=list(kinds or CHANGE_KINDS), site=site)
+    emit_rows(events, mode, _changes_table, "No changes.", fields=archive.fields("event"), bom=bom)
     exit_found(ctx, exit_code, events)
 
 
@@ -309,6 +344,7 @@ def export(
     json_: bool,
     nl: bool,
     csv_: bool,
+    bom: bool,
 ) -> None:
     """Export current announcements as JSON lines or CSV
 
@@ -319,9 +355,11 @@ def export(
         gov-archive export --since 1w --json
     """
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
-    documents = open_archive(ctx).export(since=since, site=site)
+    archive = open_archive(ctx)
+    documents = archive.export(since=since, site=site)
     if mode == "csv":
-        chunks: Iterable[str] = render.csv_lines(documents)
+        chunks: Iterable[str] = render.csv_lines(documents, fields=archive.fields("document"),
+                                                 bom=bom)
     else:
         chunks = (line + "\n" for line in render.json_lines(documents, nl=mode == "nl"))
     write_text(output, chunks)
@@ -396,7 +434,9 @@ def stats(ctx: click.Context, json_: bool) -> None:
               help="Newest N events")
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Atom file to write (- for standard output)")
-@json_option
+@click.option("--json", "json_", is_flag=True,
+              help='Print {"out", "entries"} as JSON; with --out -, write the entries themselves '
+                   "as a JSON array of events instead of Atom")
 @click.pass_context
 def feed(
     ctx: click.Context,
@@ -410,21 +450,26 @@ def feed(
     """Write an Atom 1.0 feed of archive events, newest first
 
     Each entry links to the page and carries its published date, our first-seen time
-    (ga:first_seen) and the event kind; its id is a permanent tag: URI.
+    (ga:first_seen) and the event kind; its id is a permanent tag: URI. With --json and
+    --out -, standard output gets the same entries as JSON (event records with their body).
 
     \b
     Examples:
         gov-archive feed --kind new --out new.atom
         gov-archive feed --site example-gov --since 1w --out example.atom
+        gov-archive feed --kind new --since 1d --out - --json | jq -r '.[].url'
     """
     chosen = list(kinds or EVENT_KINDS)
     events = open_archive(ctx).events(
         since=since, kinds=chosen, site=site, newest_first=True, limit=limit, with_body=True
     )
+    if json_ and out == "-":
+        emit(render.json_lines(events, nl=False))
+        return
     xml = atom.events_feed(events, site=site, kinds=chosen, updated=datetime.now(UTC))
     write_text(out, [xml.decode("utf-8")])
     count = len(events)
     if json_:
-        click.echo(render.to_json({"out": out, "entries": count}), err=out == "-")
+        click.echo(render.to_json({"out": out, "entries": count}))
     else:
         click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)

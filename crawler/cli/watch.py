@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,6 @@ from crawler.cli.options import (
     webhook_option,
 )
 from crawler.service.bookkeeping import post_crawl
-from crawler.service.schedule import load_schedules
 from crawler.service.watch import (
     DEFAULT_CRAWL_TIMEOUT,
     WatchConfig,
@@ -28,7 +28,10 @@ from crawler.service.watch import (
     open_archive_for,
     setup_logging,
 )
-from crawler.sites import load_sites, pick_sites
+from crawler.service.watchlist import choose_sites, watched_schedules, watched_sites
+from crawler.sites import load_sites
+
+log = logging.getLogger("gov-archive.watch")
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
@@ -74,14 +77,17 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
-    webhook_timeout: float, stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
-    settings: dict[str, Any], verbose: bool,
+    webhook_timeout: float, stop_timeout: float, crawl_timeout: float, max_backoff: timedelta,
+    log_dir: str | None, settings: dict[str, Any], verbose: bool,
 ) -> None:
-    """Keep crawling the sites that are due, each in its own process.
+    """Keep crawling what is watched when it is due, each site in its own process.
 
-    A site is due when its interval (`every` in its definition, default 6h) has passed since
-    its last finished crawl. Failing, blocked or overrunning (--crawl-timeout) sites back
-    off exponentially. Stop with SIGTERM or Ctrl-C; running crawls are closed cleanly.
+    Watched: the columns and sites added with `gov-archive add`, and the definitions in your
+    own --sites folder (`gov-archive sites` lists them; SITE arguments narrow it down). A
+    column is due when its site's interval (`every`, default 6h) has passed since its last
+    crawl. Failing columns, and blocked or overrunning (--crawl-timeout) sites, back off
+    exponentially. Columns added while watch runs are picked up at the next pass. Stop with
+    SIGTERM or Ctrl-C; running crawls are closed cleanly.
 
     \b
     Examples:
@@ -90,17 +96,17 @@ def watch_command(
       gov-archive watch --db gov.db --once        # one pass, e.g. from cron
       gov-archive watch nmpa cmse -s DOWNLOAD_DELAY=3 --log-dir logs
     """
-    chosen = load_schedules(sites_dir, sites)
-    if not chosen:
-        raise click.ClickException("no site definitions found: add some with --sites DIR")
     db = Path(db_path)
     if not db.parent.exists():
         raise click.ClickException(f"folder {db.parent} does not exist")
+    chosen = watched_schedules(db, sites_dir, sites)  # unknown SITE names: a usage error
     setup_logging(verbose)
-    names = [s.name for s in chosen]
+    if not chosen:
+        log.info("nothing is watched yet: `gov-archive add URL` watches a column page; "
+                 "columns added later are picked up at the next pass")
     config = WatchConfig(
         db_path=db,
-        sites=lambda: load_schedules(sites_dir, names if sites else ()),
+        sites=lambda: watched_schedules(db, sites_dir, sites),
         crawl_argv=crawl_argv_for(db, sites_dir=sites_dir, extra=_setting_args(settings)),
         open_archive=open_archive_for(db),
         max_parallel=max_parallel,
@@ -146,9 +152,12 @@ def notify_command(
     path = Path(db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
-    defined = load_sites(sites_dir)
-    report = post_crawl(path, pick_sites(defined, sites or sorted(defined)), webhooks=webhooks,
-                        timeout=webhook_timeout)
+    if sites:
+        chosen = choose_sites(path, sites, sites_dir=sites_dir)
+    else:  # every definition (Scrapyd runs bundled ones too) and every watched site
+        chosen = list({site.name: site for site in [*load_sites(sites_dir).values(),
+                                                    *watched_sites(path, sites_dir)]}.values())
+    report = post_crawl(path, chosen, webhooks=webhooks, timeout=webhook_timeout)
     for line in report.lines():
         click.echo(line, err=True)
     ctx.exit(1 if report.failed else 0)

@@ -190,6 +190,8 @@ class Scenario:
                     f"gov-archive --db {db} export --format csv",
                     f"gov-archive --db {db} stats"):
             self.echo(f"  {cmd}")
+        self.echo(f"\nBrowse it in a web browser: gov-archive serve --db {db}"
+                  "   (then open http://127.0.0.1:8001/)")
 
     def _serve_until_interrupted(self, server: DemoServer) -> None:
         self.echo(f"\nThe demo site stays up at {server.url('/')} (--keep); press Ctrl-C to stop.")

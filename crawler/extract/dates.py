@@ -27,6 +27,11 @@ CN_DT = re.compile(
     r"(?P<y>[〇○◯零OoＯ0一二三四五六七八九]{4})\s*年\s*(?P<m>元|正|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<d>[一二三四五六七八九十廿卅]{1,4})\s*[日号]"
 )
+# 2021 03/09 07:45:12: year, then month/day (set in separate elements of a page header)
+SPLIT_DT = re.compile(
+    r"(?<![\d.:/-])(?P<y>(?:19|20)\d{2})\s+(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?![\d/])"
+    r"(?:\s+(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d)(?:[:：](?P<S>[0-5]\d))?)?"
+)
 COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 LABEL = re.compile(
     r"(发布日期|发布时间|发文日期|公开日期|信息提供日期|印发日期|成文日期|更新时间|更新日期|"
@@ -128,6 +133,12 @@ def find_dates(text: str, *, normalized: bool = False) -> Iterator[Found]:
         iso = _num_match(m)
         if iso:
             hits.append(Found(iso, m.start(), m.end(), "T" in iso))
+    for m in SPLIT_DT.finditer(s):
+        hh = m.group("H")
+        iso = _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")), int(hh) if hh else None,
+                   int(m.group("M")) if hh else None, int(m.group("S")) if m.group("S") else None)
+        if iso:
+            hits.append(Found(iso, m.start(), m.end(), "T" in iso))
     for m in CN_DT.finditer(s):
         iso = _cn_match(m)
         if iso:
@@ -189,6 +200,24 @@ _URL_PATTERNS = (
     re.compile(r"/((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)/"),                 # /2023/02/28/ or /20230228/
     re.compile(r"[/_-]((?:19|20)\d{2})([01]\d)([0-3]\d)[_-]\d+\.s?html?$"),
 )
+
+
+_URL_MONTHS = (
+    re.compile(r"/((?:19|20)\d{2})([01]\d)/"),                   # TRS folders /202104/
+    re.compile(r"/((?:19|20)\d{2})[-_/]([01]?\d)/"),               # /2021-04/, /2021/04/
+)
+
+
+def month_from_url(url: str | None) -> str | None:
+    """The month of a date folder in an article URL ("YYYY-MM"), for pages whose URL holds no day."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for pat in _URL_MONTHS:
+        m = pat.search(path)
+        if m and 1 <= int(m.group(2)) <= 12 and 1949 <= int(m.group(1)) <= 2100:
+            return f"{m.group(1)}-{int(m.group(2)):02d}"
+    return None
 
 
 def date_from_url(url: str | None) -> str | None:

@@ -9,6 +9,9 @@ from lxml import etree
 
 # Plain lxml elements (no lxml.html class lookup: proxies are cheaper); comments/PIs dropped at parse.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+# huge_tree lifts libxml2's limits (depth 256, 10 MB text nodes); used only on documents that hit
+# them, after flattening: unflattened, a 10,000-deep document takes libxml2 seconds to parse.
+_HUGE_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _CLOSING = re.compile(r"</(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
@@ -90,30 +93,93 @@ def _collapsed_text(el: etree._Element) -> bool:
 
 
 def parse(text: str) -> etree._Element:
-    """Parse the whole document; pages with two </html> tags keep everything after the first."""
+    """Parse the whole document; pages with two </html> tags keep everything after the first.
+
+    Documents nested deeper than the parser's limit (libxml2 stops at depth 256 and drops the
+    rest: 100 unclosed <p><font><span> paragraphs, 10,000 nested divs) are flattened below
+    MAX_DEPTH first, so their text is kept whole and every walker stays shallow.
+    """
     text = _XML_DECL.sub("", text, count=1)
     if len(re.findall(r"</html\s*>", text, re.I)) > 1:
         text = _CLOSING.sub("", text)
     if not text.strip():
         text = "<html><body></body></html>"
-    try:
-        root = etree.fromstring(text, _PARSER)
-    except (etree.ParserError, ValueError):
-        root = None
+    root = _parse_within_limits(text, lambda doc, parser: etree.fromstring(doc, parser), _PARSER, _HUGE_PARSER)
     if root is None:
         root = etree.fromstring("<html><body></body></html>", _PARSER)
     return root
 
 
+def _parse_within_limits(text: str, parse_with, parser, huge_parser):
+    """Parse; when libxml2 hit a resource limit (depth, huge text node), parse again with the
+    nesting flattened and the size limits lifted. None if nothing could be parsed."""
+    try:
+        root = parse_with(text, parser)
+    except (etree.ParserError, ValueError):
+        return None
+    if not _hit_limit(parser):
+        return root
+    for depth in (MAX_DEPTH, MAX_DEPTH // 2, MAX_DEPTH // 8):
+        try:
+            root = parse_with(flatten_deep(text, depth), huge_parser)
+        except (etree.ParserError, ValueError):
+            return root
+        if not _hit_limit(huge_parser):
+            break
+    return root
+
+
+def _hit_limit(parser) -> bool:
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in e.message for e in parser.error_log)
+
+
+MAX_DEPTH = 160  # below libxml2's 256 with room for the elements it adds (html, body, implied p)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^>]*)?>")
+VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                  "track", "wbr", "basefont", "bgsound", "frame", "keygen", "isindex"))
+
+
+def flatten_deep(text: str, limit: int = MAX_DEPTH) -> str:
+    """The markup with every tag nested deeper than `limit` removed (its text kept; a removed
+    block tag becomes a line break). Linear: one pass over the tags with a stack of open ones."""
+    out: list[str] = []
+    stack: list[str] = []
+    dropped: dict[str, int] = {}
+    last = 0
+    for m in _TAG.finditer(text):
+        closing, name = m.group(1), m.group(2).lower()
+        if name in VOID or m.group(0).endswith("/>"):
+            continue
+        if not closing and len(stack) < limit:
+            stack.append(name)
+            continue
+        if not closing:
+            dropped[name] = dropped.get(name, 0) + 1
+        elif dropped.get(name):
+            dropped[name] -= 1
+        else:
+            if name in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(name):]
+            continue
+        out.append(text[last:m.start()])
+        out.append("<br>" if name in BLOCK or name in ("td", "th", "tr") else "")
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement | None:
-    """lxml.html tree (text_content(), cssselect()) of a list page or fragment; None if empty."""
+    """lxml.html tree (text_content(), cssselect()) of a list page or fragment; None if empty.
+    Deep documents are flattened like in `parse`."""
     text = _XML_DECL.sub("", text, count=1)  # lxml refuses str input with an XML encoding declaration
     if not text.strip():
         return None
-    try:
-        return lxml.html.fromstring(text)
-    except (etree.ParserError, ValueError):
-        return None
+    return _parse_within_limits(text, lambda doc, parser: lxml.html.fromstring(doc, parser=parser),
+                                _HTML_PARSER, _HTML_HUGE_PARSER)
+
+
+_HTML_PARSER = lxml.html.HTMLParser()
+_HTML_HUGE_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 def clean_text(text: str | None) -> str:
@@ -124,6 +190,23 @@ def clean_text(text: str | None) -> str:
 def squash(s: str | None) -> str:
     """Collapse whitespace (incl. U+3000 and nbsp) to single spaces and strip."""
     return WS.sub(" ", s).strip() if s else ""
+
+
+# C0 and C1 controls (not tab/newline), DEL, bidi embeddings/overrides/isolates/marks, non-characters
+_CONTROLS = dict.fromkeys((*range(0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0),
+                           0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFFFE, 0xFFFF))
+_CONTROLS.update({0x2028: "\n", 0x2029: "\n"})
+_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
+
+
+def strip_controls(s: str) -> str:
+    """Text without control characters (bell, escape, bidi overrides ...); newlines and tabs stay."""
+    return s.translate(_CONTROLS) if s and _CONTROL_RE.search(s) else s
+
+
+def one_line(s: str | None) -> str:
+    """One-line text: control characters dropped, whitespace runs (incl. newlines, tabs) as one space."""
+    return squash(strip_controls(s or ""))
 
 
 def compact(s: str | None) -> str:
@@ -197,35 +280,39 @@ def _tidy(raw: str) -> str:
 _SOURCE_NEWLINES = str.maketrans("\n\r", "  ")
 
 
-def _render(el: etree._Element, out: list[str]) -> None:
-    tag = el.tag if isinstance(el.tag, str) else None
-    if tag is None:  # comment / processing instruction
-        return
-    tag = tag.lower()
-    if tag in SKIP:
-        return
-    if tag == "br":
-        out.append("\n")
-        return
-    if tag == "table" and not _is_layout_table(el):
-        out.append("\n")
-        out.append(_table_text(el))
-        out.append("\n")
-        return
-    block = tag in BLOCK or tag in ("td", "th")
-    if block:
-        out.append("\n")
-    elif tag == "img":
-        return
-    keep_newlines = tag in ("pre", "textarea", "plaintext", "xmp")
-    if el.text:
-        out.append(el.text if keep_newlines else el.text.translate(_SOURCE_NEWLINES))
-    for child in el:
-        _render(child, out)
-        if child.tail:
-            out.append(child.tail if keep_newlines else child.tail.translate(_SOURCE_NEWLINES))
-    if block:
-        out.append("\n")
+def _render(top: etree._Element, out: list[str]) -> None:
+    """Append the reader text of `top` to `out` (iterative: documents may nest thousands deep)."""
+    stack: list[etree._Element | str] = [top]
+    while stack:
+        el = stack.pop()
+        if isinstance(el, str):
+            out.append(el)
+            continue
+        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if tag is None or tag in SKIP:  # comment / processing instruction, script ...
+            continue
+        if tag == "br":
+            out.append("\n")
+            continue
+        if tag == "table" and not _is_layout_table(el):
+            out.extend(("\n", _table_text(el), "\n"))
+            continue
+        block = tag in BLOCK or tag in ("td", "th")
+        if block:
+            out.append("\n")
+        elif tag == "img":
+            continue
+        keep_newlines = tag in ("pre", "textarea", "plaintext", "xmp")
+        if el.text:
+            out.append(el.text if keep_newlines else el.text.translate(_SOURCE_NEWLINES))
+        pending: list[etree._Element | str] = []
+        for child in el:
+            pending.append(child)
+            if child.tail:
+                pending.append(child.tail if keep_newlines else child.tail.translate(_SOURCE_NEWLINES))
+        if block:
+            pending.append("\n")
+        stack.extend(reversed(pending))
 
 
 def _is_layout_table(table: etree._Element) -> bool:

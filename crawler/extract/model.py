@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-PAGE_CLASSES = ("article", "antibot", "soft404", "empty", "list", "js_shell")
+PAGE_CLASSES = ("article", "antibot", "soft404", "empty", "list", "js_shell", "binary")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""After crawls: each site's back-off state and health rules, then webhook delivery.
+"""After crawls: each site's and column's back-off state and health rules, then webhook delivery.
 
 `report_crawls` is the one "report" step behind `crawl` (after its crawls), `watch` (after
 each child crawl) and `notify` (crawls that ran elsewhere: Scrapyd, `scrapy crawl`). It is
@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, ArchiveError
+from archive.timeutil import utcnow
+from crawler.outcome import columns_explain_failure
 from crawler.service import alerts, health
 from crawler.service.schedule import (
     DEFAULT_MAX_BACKOFF,
     CrawlResult,
     SiteSchedule,
     classify,
+    next_column_state,
     record_outcome,
     schedule_for,
 )
@@ -38,8 +41,11 @@ def after_crawl(
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
     health_config: health.HealthConfig | None = None,
 ) -> CrawlResult | None:
-    """Book-keep the site's latest finished crawl once: back-off state and health rules.
+    """Book-keep the site's latest finished crawl once: back-off state and health rules, of
+    the site and of each column the crawl walked.
 
+    A crawl whose columns all failed on their own account (404, DNS ...) is their failure:
+    each column backs off and raises its health alert, the site's state is left alone.
     Idempotent: returns None if that crawl was already processed (or there is none).
     """
     last = archive.last_finished_crawl(site.name)
@@ -48,12 +54,33 @@ def after_crawl(
     state = archive.site_state(site.name) or {}
     if state.get("last_crawl_id") == last["id"]:
         return None
+    now = now or utcnow()
     config = health_config or health.HealthConfig.from_env()
     issues = health.evaluate(archive.crawls(site=site.name, limit=config.window), config)
+    columns, column_issues = book_columns(archive.crawl_columns(last["id"]), site, last["id"],
+                                          now=now, max_backoff=max_backoff)
     return record_outcome(
         archive, site, str(last.get("outcome") or "unknown"),
-        crawl_id=last["id"], now=now, max_backoff=max_backoff, health=issues,
+        crawl_id=last["id"], now=now, max_backoff=max_backoff, health=issues + column_issues,
+        columns=columns, charge_site=not columns_explain_failure(last.get("stats") or {}),
     )
+
+
+def book_columns(found: Iterable[dict[str, Any]], site: SiteSchedule, crawl_id: int, *,
+                 now: datetime, max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
+                 ) -> tuple[dict[int, dict[str, Any]], list[health.HealthIssue]]:
+    """New states of the columns a crawl walked (`Archive.crawl_columns`), and a health issue
+    for each column that starts failing."""
+    states: dict[int, dict[str, Any]] = {}
+    issues = []
+    for column in found:
+        fields = next_column_state(column, column["outcome"], column.get("detail"),
+                                   every=site.every, now=now, crawl_id=crawl_id,
+                                   max_backoff=max_backoff)
+        states[column["column_id"]] = fields
+        if issue := health.column_issue(column, fields, crawl_id):
+            issues.append(issue)
+    return states, issues
 
 
 @dataclass
@@ -79,7 +106,7 @@ class PostCrawl:
         out = []
         for site, result in self.results.items():
             out += [f"{site}: health alert ({i.kind}): {i.detail}" for i in self.health(site)]
-            if result and classify(result.outcome) == "failure":
+            if result and classify(result.outcome) == "failure" and result.failures:
                 out.append(f"{site}: {result.failures} failed crawl(s) in a row; "
                            f"`--due` retries after {result.backoff_until}")
         return out + self.errors + [_delivery_line(d) for d in self.deliveries

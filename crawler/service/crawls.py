@@ -152,7 +152,8 @@ def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -
         with Archive(db_path, create=True):
             pass
     except ARCHIVE_FAILURES as exc:
-        raise CrawlError(f"archive not writable: {db_path}: {exc}") from None
+        detail = str(exc) if isinstance(exc, ArchiveError) else f"{db_path}: {exc}"  # ours name the path
+        raise CrawlError(f"archive not writable: {detail}") from None
 
 
 @contextlib.contextmanager

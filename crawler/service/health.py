@@ -14,6 +14,10 @@ every crawl while it lasts):
   articles answered 404/410 or redirected home to be believed (a CMS migration, a
   maintenance redirect), so none was marked gone (crawler/pipelines.py).
 
+And one per column: ``column``, when a column starts failing (DNS, refused, HTTP 404, not a
+list page ...), naming the column and the cause. A crawl whose columns all failed that way
+is theirs: the site's rules skip it (a mistyped column never raises ``empty`` for its site).
+
 Stats keys read (see the contract): ``archive/*``, ``pages/*``, ``extract/missing_*``.
 Also here: the rows of ``gov-archive sites --health``.
 """
@@ -21,15 +25,22 @@ Also here: the rows of ``gov-archive sites --health``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from archive import Archive
 from archive.timeutil import utcnow
-from crawler.outcome import count, mass_gone_detail
-from crawler.service.schedule import NEUTRAL_OUTCOMES, SiteSchedule, next_due, schedule_for
+from crawler.outcome import columns_explain_failure, count, mass_gone_detail
+from crawler.service.schedule import (
+    NEUTRAL_OUTCOMES,
+    SiteSchedule,
+    classify_column,
+    column_schedule,
+    next_due,
+    schedule_for,
+)
 
 EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
 ARCHIVE_KEYS = ("new", "changed", "unchanged", "restored", "not_modified")
@@ -57,7 +68,7 @@ class HealthConfig:
 
 @dataclass(frozen=True)
 class HealthIssue:
-    kind: str  # "empty" | "extraction" | "blocked" | "mass_gone"
+    kind: str  # "empty" | "extraction" | "blocked" | "mass_gone" | "column"
     detail: str
     crawl_id: int | None = None
 
@@ -122,10 +133,12 @@ def is_blocked(crawl: Mapping[str, Any], *, ratio: float = 0.5) -> bool:
 
 
 def _judged(crawls: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Finished crawls that say something about the site (newest first)."""
+    """Finished crawls that say something about the site (newest first): not those we
+    stopped, nor those whose columns all failed on their own account."""
     return [
         c for c in crawls
         if c.get("finished_at") and c.get("outcome") not in NEUTRAL_OUTCOMES
+        and not columns_explain_failure(c.get("stats") or {})
     ]
 
 
@@ -207,13 +220,23 @@ def evaluate(
     return [issue for rule in rules if (issue := rule(judged, config))]
 
 
+def column_issue(column: Mapping[str, Any], state: Mapping[str, Any],
+                 crawl_id: int | None) -> HealthIssue | None:
+    """A ``column`` issue when a column starts failing (its first failure in a row)."""
+    if int(state.get("failures") or 0) != 1 or int(column.get("failures") or 0) != 0:
+        return None
+    cause = column.get("detail") or column.get("outcome")
+    return HealthIssue("column", f"column {column['url']}: {cause}", crawl_id)
+
+
 # --- `sites --health` --------------------------------------------------------------------
 
 
 def health_rows(
     archive: Any, sites: Iterable[SiteSchedule], *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One JSON-ready row per site: last crawl, back-off, next due time, latest health event."""
+    """One JSON-ready row per site: last crawl, back-off, next due time, latest health event,
+    and its columns (`column_rows`)."""
     now = now or utcnow()
     rows = []
     for site in sites:
@@ -222,6 +245,7 @@ def health_rows(
         events = archive.events(kinds=["health"], site=site.name) or []
         latest = max(events, key=lambda e: e.get("id") or 0) if events else None
         due = next_due(archive, site)
+        columns = column_rows(archive, site, now=now) if site.columns else []
         rows.append({
             "site": site.name,
             "last_crawl": last.get("finished_at") if last else None,
@@ -231,17 +255,57 @@ def health_rows(
             "backoff_until": state.get("backoff_until"),
             "next_due": due.isoformat() if due else None,
             "due": due is None or due <= now,
-            "health": _status(last, state, latest),
+            "health": _status(last, state, latest, columns),
             "last_health_event": latest,
+            "columns": columns,
         })
     return rows
 
 
-def _status(last: Mapping[str, Any] | None, state: Mapping[str, Any], latest: Mapping[str, Any] | None) -> str:
-    if last is None:
+def column_rows(archive: Any, site: SiteSchedule, *, now: datetime) -> list[dict[str, Any]]:
+    """One JSON-ready row per column of `site`: its health, latest crawl, back-off, next due."""
+    known = {c["url"]: c for c in archive.columns(site.name)}
+    rows = []
+    for due in column_schedule(archive, site):
+        column = known.get(due.url) or {}
+        last = column.get("last_crawl") or {}
+        rows.append({
+            "url": due.url,
+            "name": column.get("name"),
+            "health": _column_status(last, due.failures),
+            "last_crawl": last.get("finished_at"),
+            "last_outcome": last.get("outcome"),
+            "detail": last.get("detail") or None,
+            "items": last.get("items"),
+            "documents": int(column.get("documents") or 0),
+            "failures": due.failures,
+            "backoff_until": due.backoff_until,
+            "next_due": due.due_at.isoformat() if due.due_at else None,
+            "due": due.due_at is None or due.due_at <= now,
+        })
+    return rows
+
+
+def _column_status(last: Mapping[str, Any], failures: int) -> str:
+    if not last:
+        return "never crawled"
+    if failures or classify_column(last.get("outcome")) == "failure":
+        return f"failing ({last.get('detail') or last.get('outcome')})"
+    if last.get("outcome") == "article":
+        return "ok (an article page)"
+    return "blocked" if last.get("outcome") == "blocked" else "ok"
+
+
+def _status(last: Mapping[str, Any] | None, state: Mapping[str, Any], latest: Mapping[str, Any] | None,
+            columns: Sequence[Mapping[str, Any]] = ()) -> str:
+    if last is None and not any(c["last_crawl"] for c in columns):
         return "never crawled"
     if int(state.get("failures") or 0):
         return f"failing ({state.get('last_outcome')})"
+    if failing := sum(bool(c["failures"]) for c in columns):
+        return f"{failing} of {len(columns)} columns failing"
+    if last is None:
+        return "ok"
     if latest and last.get("id") is not None and latest.get("crawl_id") == last.get("id"):
         return "warning"
     return "ok"
@@ -264,6 +328,10 @@ def format_health(rows: list[dict[str, Any]]) -> str:
         event = row["last_health_event"]
         if event:
             out.append(f"  {row['site']}: {event.get('time')} {_event_text(event)}")
+        for column in row.get("columns") or ():
+            if column["failures"]:
+                out.append(f"  {row['site']}: column {column['url']} {column['health']}, "
+                           f"next try after {column['backoff_until']}")
     return "\n".join(out)
 
 

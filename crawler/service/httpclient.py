@@ -37,11 +37,16 @@ class Answer:
 
 class FetchError(Exception):
     """No answer; the message is one line. `sent`: the request may have reached the server
-    (the answer timed out or the connection dropped after sending), so it may have acted."""
+    (the answer timed out or the connection dropped after sending), so it may have acted.
+    `reason`: the underlying error (a socket.gaierror for DNS ...), `timed_out`: the deadline
+    passed."""
 
-    def __init__(self, message: str, *, sent: bool = False) -> None:
+    def __init__(self, message: str, *, sent: bool = False, reason: object = None,
+                 timed_out: bool = False) -> None:
         super().__init__(message)
         self.sent = sent
+        self.reason = reason
+        self.timed_out = timed_out
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int, method: str = "GET",
@@ -66,9 +71,9 @@ def fetch(url: str, *, timeout: float, max_bytes: int, method: str = "GET",
                 _refuse_local_redirect(exc, follow_redirects)
                 return _answer(exc.code, target, exc.headers, exc.fp, deadline, max_bytes)
         except urllib.error.URLError as exc:  # nothing was sent: DNS, refused, TLS ...
-            raise FetchError(_reason(exc.reason, deadline)) from None
+            raise _failure(exc.reason, deadline, sent=False) from None
         except (OSError, http.client.HTTPException) as exc:  # sent; the answer never came whole
-            raise FetchError(_reason(exc, deadline), sent=True) from None
+            raise _failure(exc, deadline, sent=True) from None
 
 
 def _refuse_local_redirect(error: urllib.error.HTTPError, follow_redirects: bool) -> None:
@@ -114,16 +119,18 @@ def _body(stream: Any, deadline: _Deadline, max_bytes: int) -> bytes:
                 raise FetchError(f"answer larger than {max_bytes} bytes; not read", sent=True)
             chunks.append(chunk)
     except (OSError, http.client.HTTPException) as exc:
-        raise FetchError(_reason(exc, deadline), sent=True) from None
+        raise _failure(exc, deadline, sent=True) from None
     if deadline.expired:  # the shut-down socket ended the body early
-        raise FetchError(f"no complete answer within {deadline.seconds:g}s", sent=True)
+        raise _failure(None, deadline, sent=True)
     return b"".join(chunks)
 
 
-def _reason(error: object, deadline: _Deadline) -> str:
+def _failure(error: object, deadline: _Deadline, *, sent: bool) -> FetchError:
     if deadline.expired or isinstance(error, TimeoutError | socket.timeout):
-        return f"no complete answer within {deadline.seconds:g}s"
-    return " ".join(str(error).split()) or type(error).__name__
+        return FetchError(f"no complete answer within {deadline.seconds:g}s", sent=sent,
+                          reason=error, timed_out=True)
+    message = " ".join(str(error).split()) or type(error).__name__
+    return FetchError(message, sent=sent, reason=error)
 
 
 # --- the deadline ------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ logger = logging.getLogger(__name__)
 SUMMARY_KEYS = (
     "archive/new", "archive/changed", "archive/unchanged", "archive/not_modified", "archive/gone",
     "archive/restored", "archive/gone_held", "archive/rechecked", "archive/errors", "pages/list",
-    "pages/article", "pages/antibot", "pages/soft404", "pages/empty", "pages/js_shell", "pages/notfound", "pages/error",
+    "pages/article", "pages/antibot", "pages/soft404", "pages/empty", "pages/js_shell", "pages/binary",
+    "pages/notfound", "pages/error",
     "pages/failed", "downloader/request_count", "crawl/revisits", "list/stopped_known",
 )
 NETWORK_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry",
@@ -178,8 +179,9 @@ def run_crawls(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], *,
         overrides.setdefault("PROGRESS_ENABLED", True)
     process = AsyncCrawlerProcess(project_settings(overrides, verbose=verbose))
     if not verbose:
+        quiet = QuietNetworkErrors({column.url for site in sites for column in site.columns})
         for name in NETWORK_LOGGERS:
-            logging.getLogger(name).addFilter(_drop_tracebacks)
+            logging.getLogger(name).addFilter(quiet)
     shutdown = ShutdownSignals(process, notify)
     started = time.monotonic()
     with shutdown.installed():
@@ -191,11 +193,21 @@ def run_crawls(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], *,
                         sites=[_result(site, crawler, shutdown) for site, crawler in crawlers])
 
 
-def _drop_tracebacks(record: logging.LogRecord) -> bool:
-    """Network errors: the message, not the traceback (a refused connection is not a bug)."""
-    record.exc_info = None
-    record.exc_text = None
-    return True
+class QuietNetworkErrors(logging.Filter):
+    """Network errors: the message, not the traceback (a refused connection is not a bug), and
+    none about a column's page or a robots.txt: the summary names a failing column and its
+    cause in one line (`-v` shows them all)."""
+
+    def __init__(self, column_urls: set[str]) -> None:
+        super().__init__()
+        self.column_urls = column_urls
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        request = record.args.get("request") if isinstance(record.args, dict) else None
+        url = getattr(request, "url", "")
+        return not (url in self.column_urls or url.endswith("/robots.txt"))
 
 
 def _schedule(process: AsyncCrawlerProcess, site: SiteDef) -> Crawler:

@@ -1,11 +1,16 @@
-"""When each site is due: intervals, outcomes, and the back-off of failing sites.
+"""When each site and each of its columns is due: intervals, outcomes, and back-off.
 
-A site is due when its interval (`every` in its definition) has passed since its last
-finished crawl *and* it is not backing off. A site whose crawls fail or get blocked backs
-off exponentially: after the n-th consecutive failure the next attempt waits
-``every * 2**(n-1)``, capped at ``max(every, max_backoff)``. The state (failures,
-backoff_until, last outcome, last processed crawl) lives in the archive
-(``Archive.site_state`` / ``record_site_outcome``), so cron runs and `watch` share it.
+A column is due when the site's interval (`every`) has passed since the last finished crawl
+that walked it *and* it is not backing off; a site is due when one of its columns is (a
+schedule without columns: when the interval has passed since the site's last finished crawl)
+and the site itself is not backing off. A crawl of a site walks its due columns only
+(`select_due`, `due_columns`), so a failing column backs off alone: a mistyped column never
+delays the site's other columns. Failures back off exponentially: after the n-th
+consecutive failure the next attempt waits ``every * 2**(n-1)``, capped at
+``max(every, max_backoff)``. A column's failures are its own (404, DNS, refused, not a list
+page); a site's are crawls that failed for other reasons (blocked, archive errors, crashes,
+time-outs). The state lives in the archive (``Archive.site_state``, ``column_states`` /
+``record_site_outcome``), so cron runs and `watch` share it.
 
 The bottom of the service layer: it imports no other service module.
 """
@@ -13,14 +18,16 @@ The bottom of the service layer: it imports no other service module.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from archive import Archive, NotAnArchive
 from archive.timeutil import iso, parse_interval, parse_iso, utcnow
+from archive.urls import canonical_url
+from crawler.outcome import COLUMN_NEUTRAL, COLUMN_OK
 from crawler.sites import SiteDef, load_sites, pick_sites
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,18 @@ class SiteSchedule:
     every: timedelta = field(default_factory=lambda: parse_interval(DEFAULT_EVERY))
     webhook: str | None = None
     alert_kinds: tuple[str, ...] | None = None
+    columns: tuple[str, ...] = ()  # the column URLs a crawl walks (none: the site as a whole)
+
+
+@dataclass(frozen=True)
+class ColumnDue:
+    """When one column of a site is next due, and its scheduler state."""
+
+    url: str  # canonical
+    due_at: datetime | None  # None: now (never crawled, no back-off)
+    failures: int = 0
+    backoff_until: str | None = None
+    last_crawled_at: str | None = None
 
 
 class Issue(Protocol):
@@ -61,6 +80,7 @@ def schedule_for(definition: Any) -> SiteSchedule:
         every=parse_interval(every),
         webhook=alerts.get("webhook") or None,
         alert_kinds=tuple(kinds) if kinds else None,
+        columns=tuple(canonical_url(c.url) for c in getattr(definition, "columns", ()) or ()),
     )
 
 
@@ -91,11 +111,33 @@ def last_counted_crawl(archive: Any, site: str, *, look_back: int = 20) -> dict[
     return None
 
 
+def column_schedule(archive: Any, site: SiteSchedule) -> list[ColumnDue]:
+    """When each column of `site` is next due (its own crawls and back-off), in order."""
+    states = archive.column_states(site.name, site.columns, ignore=["interrupted"],
+                                   ignore_crawls=sorted(NEUTRAL_OUTCOMES))
+    out = []
+    for state in states:
+        last = parse_iso(state.get("last_crawled_at"))
+        candidates = [last + site.every] if last else []
+        backoff = parse_iso(state.get("backoff_until"))
+        if backoff:
+            candidates.append(backoff)
+        out.append(ColumnDue(state["url"], max(candidates) if candidates else None,
+                             int(state.get("failures") or 0), state.get("backoff_until"),
+                             state.get("last_crawled_at")))
+    return out
+
+
 def next_due(archive: Any, site: SiteSchedule) -> datetime | None:
-    """When `site` is next due; None means now (never crawled, no back-off)."""
-    last = last_counted_crawl(archive, site.name)
-    finished = parse_iso(last.get("finished_at")) if last else None
-    candidates = [finished + site.every] if finished else []
+    """When `site` is next due (its earliest column); None means now (never crawled, no back-off)."""
+    if site.columns:
+        dues = [column.due_at for column in column_schedule(archive, site)]
+        earliest = None if None in dues else min(dues)  # type: ignore[type-var]
+        candidates = [earliest] if earliest else []
+    else:
+        last = last_counted_crawl(archive, site.name)
+        finished = parse_iso(last.get("finished_at")) if last else None
+        candidates = [finished + site.every] if finished else []
     backoff = parse_iso(archive.site_state(site.name).get("backoff_until"))
     if backoff:
         candidates.append(backoff)
@@ -116,10 +158,17 @@ def due_sites(
     return [site for _, site in due]
 
 
+def due_columns(archive: Any, site: SiteSchedule, *, now: datetime | None = None) -> list[str]:
+    """The (canonical) URLs of the columns of `site` due at `now`, in the site's order."""
+    now = now or utcnow()
+    return [c.url for c in column_schedule(archive, site) if c.due_at is None or c.due_at <= now]
+
+
 def select_due(
     db_path: str | Path, site_defs: Iterable[SiteDef], *, now: datetime | None = None
 ) -> list[SiteDef]:
-    """The site definitions among `site_defs` that are due now, most overdue first.
+    """The site definitions among `site_defs` that are due now, most overdue first, each with
+    its due columns only (a column backing off, or crawled recently, waits).
 
     Everything is due when the archive does not exist yet. Never creates the archive.
     """
@@ -135,7 +184,16 @@ def select_due(
         return defs  # not initialized yet; the crawl itself reports a foreign file clearly
     with archive:
         due = due_sites(archive, [schedule_for(d) for d in defs], now=now)
-    return [by_name[s.name] for s in due]
+        return [_with_columns(by_name[s.name], due_columns(archive, s, now=now)) for s in due]
+
+
+def _with_columns(definition: SiteDef, urls: list[str]) -> SiteDef:
+    """`definition` restricted to the columns at `urls` (itself when that is all of them)."""
+    columns = getattr(definition, "columns", None)
+    if not columns:
+        return definition
+    keep = tuple(c for c in columns if canonical_url(c.url) in set(urls))
+    return definition if len(keep) == len(columns) else replace(definition, columns=keep)
 
 
 # --- outcomes and back-off ------------------------------------------------------------
@@ -155,11 +213,18 @@ def backoff_delay(
 
 def classify(outcome: str | None) -> str:
     """``"success"``, ``"neutral"`` or ``"failure"`` for a crawl outcome."""
-    if outcome in SUCCESS_OUTCOMES:
+    return _kind(outcome, SUCCESS_OUTCOMES, NEUTRAL_OUTCOMES)
+
+
+def classify_column(outcome: str | None) -> str:
+    """``"success"``, ``"neutral"`` or ``"failure"`` for a column outcome (crawler/outcome.py)."""
+    return _kind(outcome, COLUMN_OK, COLUMN_NEUTRAL)
+
+
+def _kind(outcome: str | None, success: frozenset[str], neutral: frozenset[str]) -> str:
+    if outcome in success:
         return "success"
-    if outcome in NEUTRAL_OUTCOMES:
-        return "neutral"
-    return "failure"
+    return "neutral" if outcome in neutral else "failure"
 
 
 @dataclass(frozen=True)
@@ -183,21 +248,27 @@ def record_outcome(
     now: datetime | None = None,
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
     health: Sequence[Issue] = (),
+    columns: Mapping[int, Mapping[str, Any]] | None = None,
+    charge_site: bool = True,
 ) -> CrawlResult:
     """Update the site's failure count and back-off after an attempt that ended in `outcome`.
 
-    `health` issues are recorded as health events in the same transaction as the state, so
-    a crash in between cannot raise them twice.
+    `health` issues are recorded as health events in the same transaction as the state (and
+    `columns`, new column states by id, see `next_column_state`), so a crash in between cannot
+    raise them twice. `charge_site` False: the failure was its columns' (each backs off alone),
+    the site's own failure count and back-off stay.
     """
     now = now or utcnow()
     fields = next_state(archive.site_state(site.name) or {}, site, outcome, now=now,
-                        max_backoff=max_backoff)
+                        max_backoff=max_backoff, kind=None if charge_site else "neutral")
     if crawl_id is not None:
         fields["last_crawl_id"] = crawl_id
+    extra = {"columns": columns} if columns else {}
     archive.record_site_outcome(
         site.name, fields, health=[(i.kind, i.detail, i.crawl_id) for i in health], now=now,
+        **extra,
     )
-    if classify(outcome) == "failure":
+    if classify(outcome) == "failure" and charge_site:
         log.warning(
             "site %s: %s (%d in a row); backing off until %s",
             site.name, outcome, fields["failures"], fields["backoff_until"],
@@ -207,17 +278,12 @@ def record_outcome(
 
 
 def next_state(state: dict[str, Any], site: SiteSchedule, outcome: str, *, now: datetime,
-               max_backoff: timedelta) -> dict[str, Any]:
-    """The site's scheduler state after an attempt that ended in `outcome` at `now`."""
-    failures = int(state.get("failures") or 0)
-    kind = classify(outcome)
-    if kind == "success":
-        failures, backoff_until = 0, None
-    elif kind == "failure":
-        failures += 1
-        backoff_until = iso(now + backoff_delay(failures, site.every, max_backoff=max_backoff))
-    else:
-        backoff_until = state.get("backoff_until")
+               max_backoff: timedelta, kind: str | None = None) -> dict[str, Any]:
+    """The site's scheduler state after an attempt that ended in `outcome` at `now` (`kind`:
+    how to count it, if not by `classify`)."""
+    kind = kind or classify(outcome)
+    failures, backoff_until = _failures_after(state, kind, site.every, now=now,
+                                              max_backoff=max_backoff)
     fields: dict[str, Any] = {"failures": failures, "backoff_until": backoff_until,
                               "last_outcome": outcome, "last_attempt_at": iso(now)}
     if kind == "success":
@@ -225,3 +291,26 @@ def next_state(state: dict[str, Any], site: SiteSchedule, outcome: str, *, now: 
     if kind != "neutral":
         fields["next_due_at"] = backoff_until or iso(now + site.every)
     return fields
+
+
+def next_column_state(state: Mapping[str, Any], outcome: str, detail: str | None, *,
+                      every: timedelta, now: datetime, crawl_id: int | None,
+                      max_backoff: timedelta = DEFAULT_MAX_BACKOFF) -> dict[str, Any]:
+    """A column's scheduler state after a crawl found `outcome` on it (``columns`` fields)."""
+    failures, backoff_until = _failures_after(state, classify_column(outcome), every, now=now,
+                                              max_backoff=max_backoff)
+    return {"failures": failures, "backoff_until": backoff_until, "last_outcome": outcome,
+            "last_detail": detail or None, "last_crawl_id": crawl_id}
+
+
+def _failures_after(state: Mapping[str, Any], kind: str, every: timedelta, *, now: datetime,
+                    max_backoff: timedelta) -> tuple[int, str | None]:
+    """``(failures, backoff_until)`` after an attempt of `kind`: a success resets them, a
+    failure backs off one step further, a neutral attempt leaves them."""
+    failures = int(state.get("failures") or 0)
+    if kind == "success":
+        return 0, None
+    if kind == "failure":
+        failures += 1
+        return failures, iso(now + backoff_delay(failures, every, max_backoff=max_backoff))
+    return failures, state.get("backoff_until")

@@ -55,10 +55,11 @@ CrawlArgv = Callable[[SiteSchedule], Sequence[str]]
 def crawl_argv_for(
     db_path: str | Path, *, sites_dir: str | None = None, extra: Sequence[str] = ()
 ) -> CrawlArgv:
-    """The default child command: ``python -m crawler crawl SITE --db DB [--sites DIR] …``."""
+    """The default child command: ``python -m crawler crawl SITE --due --db DB [--sites DIR] …``
+    (``--due``: the site's due columns only; a column backing off waits)."""
 
     def argv(site: SiteSchedule) -> list[str]:
-        command = [sys.executable, "-m", "crawler", "crawl", site.name, "--db", str(db_path)]
+        command = [sys.executable, "-m", "crawler", "crawl", site.name, "--due", "--db", str(db_path)]
         if sites_dir:
             command += ["--sites", str(sites_dir)]
         return command + list(extra)

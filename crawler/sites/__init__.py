@@ -20,6 +20,7 @@ from .definitions import (
     SiteDefError,
     UnknownSite,
     choose_sites,
+    columns_site,
     generic_site,
     generic_sites,
     load_site_file,
@@ -28,6 +29,7 @@ from .definitions import (
     pick_sites,
     site_dirs,
     site_of,
+    url_problem,
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "SiteDefError",
     "UnknownSite",
     "choose_sites",
+    "columns_site",
     "generic_site",
     "generic_sites",
     "load_site_file",
@@ -53,4 +56,5 @@ __all__ = [
     "pick_sites",
     "site_dirs",
     "site_of",
+    "url_problem",
 ]

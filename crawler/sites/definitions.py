@@ -209,6 +209,15 @@ def _check_css(value: str, reader: _Reader, name: str) -> None:
         raise reader.fail(name, f"invalid CSS selector: {exc}") from None
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a page to crawl, or None (archive.urls.check_url's one line)."""
+    try:
+        check_url(url)
+    except BadURL as exc:
+        return str(exc)
+    return None
+
+
 def _check_url(url: str, reader: _Reader, name: str) -> str:
     try:
         return check_url(url)
@@ -416,11 +425,19 @@ def generic_sites(urls: Iterable[str]) -> dict[str, SiteDef]:
     for url in urls:
         site = generic_site(url)
         if site.name in sites:
-            prev = sites[site.name]
-            site = SiteDef(name=prev.name, columns=prev.columns + site.columns,
-                           allowed_domains=prev.allowed_domains, generic=True)
+            site = columns_site(site.name, sites[site.name].columns + site.columns)
         sites[site.name] = site
     return sites
+
+
+def columns_site(name: str, columns: Iterable[Column], *,
+                 every: timedelta | None = None) -> SiteDef:
+    """A site that is only column pages (`add URL`, `crawl --url`): no definition, its
+    announcement links and pagination found on each page; the crawl may follow the gov
+    site's other hosts (its registrable domains)."""
+    columns = tuple(columns)
+    domains = tuple(sorted({site_domain(c.url) for c in columns}))
+    return SiteDef(name=name, columns=columns, allowed_domains=domains, every=every, generic=True)
 
 
 def pick_sites(defined: Mapping[str, SiteDef], names: Iterable[str]) -> list[SiteDef]:

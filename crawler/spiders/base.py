@@ -5,7 +5,9 @@ A crawl of a site (see crawler/sites/):
 1. ``start()`` yields each column's first list page, then the known articles that are due a
    revisit (conditional requests with the stored ETag / Last-Modified).
 2. ``parse_list`` finds the announcement links and the next list page
-   (crawler/extract/listing.py).
+   (crawler/extract/listing.py). The first list page of each column decides the column's
+   outcome (crawler/spiders/columns.py): an article page given as a column is archived as one
+   document, a page without announcement links or an error names the column and the cause.
    Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
    items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
    (killed or interrupted). Whatever the mode, paging also stops when list pages keep
@@ -16,7 +18,8 @@ A crawl of a site (see crawler/sites/):
    archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
    page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
    the crawl closes and writes them only if plausible, see crawler/pipelines.py); anti-bot
-   shells, soft 404s and empty pages are only counted (``pages/*`` stats). Whether an
+   shells, soft 404s, empty pages and files or garbage served at an article URL (``binary``)
+   are only counted (``pages/<class>`` stats), never archived. Whether an
    article answer is an anti-bot shell is the extractor's call (``page_class``): Ruishu
    sites put ``$_ts`` scripts on real pages too.
 
@@ -42,14 +45,16 @@ from archive.urls import canonical_url as canonical
 from archive.urls import is_web_url
 from crawler.extensions.jobdir import RECOVERY_STAT
 from crawler.extensions.stopping import CrawlStopping
-from crawler.extract import extract
+from crawler.extract import Extraction, extract
 from crawler.extract.classify import looks_like_antibot
 from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.middlewares import REFUSED_SCHEME_STAT
+from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.pipelines import ArchivePipeline
 from crawler.sites import SiteDef
+from crawler.spiders.columns import ColumnTracker
 
 if TYPE_CHECKING:
     from typing import Self
@@ -123,7 +128,8 @@ class GovSpider(scrapy.Spider):
         self._known: dict[str, dict[str, Any]] = {}
         self._requested: set[str] = set()
         self._list_seen: set[str] = set()
-        self._listed: dict[int, set[str]] = {}  # column -> canonical item URLs listed this run
+        self._listed: dict[int | None, set[str]] = {}  # column -> canonical item URLs listed this run
+        self._column_index = {column.url: i for i, column in enumerate(self.site.columns)}
         self._antibot_streak = 0
         self.full = False
         self.recover = False
@@ -201,19 +207,36 @@ class GovSpider(scrapy.Spider):
 
     # ------------------------------------------------------------ requests
 
+    @property
+    def columns(self) -> ColumnTracker:
+        """The per-column outcomes of this crawl (``column/<index>/...`` stats)."""
+        return ColumnTracker(self.crawler.stats)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         await self._load_state()
         for i, column in enumerate(self.site.columns):
+            self.columns.start(i, column.url)
             yield self._list_request(column.url, column=i, page=1)
         for doc in self._due_revisits():
             request = self._article_request(doc["url"], doc=doc)
             if request is not None:
                 yield request
 
-    def _list_request(self, url: str, *, column: int, page: int,
+    def _column_of(self, meta: dict[str, Any]) -> int | None:
+        """The index in this crawl of the column a request came from, by the column's URL: a
+        request resumed from an earlier crawl's JOBDIR may belong to a column this crawl does
+        not walk (None, as for revisits)."""
+        url = meta.get("column_url")
+        return meta.get("column") if url is None else self._column_index.get(url)
+
+    def _column_meta(self, column: int | None) -> dict[str, Any]:
+        url = self.site.columns[column].url if column is not None else None
+        return {"column": column, "column_url": url}
+
+    def _list_request(self, url: str, *, column: int | None, page: int,
                       form: dict[str, str] | None = None) -> scrapy.Request:
         self._list_seen.add(url)
-        meta = {"column": column, "list_page": page, "known_streak": 0, "repeat_streak": 0,
+        meta = {**self._column_meta(column), "list_page": page, "known_streak": 0, "repeat_streak": 0,
                 "hanweb_form": form}
         if form:  # newer Hanweb dataproxy.jsp: POST with the column ids in the body
             return scrapy.FormRequest(url, formdata=form, callback=self.parse_list,
@@ -223,7 +246,8 @@ class GovSpider(scrapy.Spider):
                               priority=list_priority(page), meta=meta, errback=self.on_error)
 
     def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
-                         item: ListItem | None = None, page: int = 0) -> scrapy.Request | None:
+                         item: ListItem | None = None, page: int = 0,
+                         column: int | None = None) -> scrapy.Request | None:
         if not self._web(url):
             return None
         key = canonical(url)
@@ -238,7 +262,7 @@ class GovSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = doc["last_modified"]
         if doc is not None:
             self.crawler.stats.inc_value("crawl/revisits")
-        meta = {"doc": doc, "list_date": item.date if item else None}
+        meta = {"doc": doc, "list_date": item.date if item else None, **self._column_meta(column)}
         priority = list_priority(page) + 1 if page else REVISIT_PRIORITY
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                               headers=headers, dont_filter=True, meta=meta, priority=priority)
@@ -247,23 +271,38 @@ class GovSpider(scrapy.Spider):
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         stats = self.crawler.stats
+        column, first = self._column_of(response.meta), response.meta.get("list_page", 1) == 1
         if self._blocked(response):
+            if first:
+                self.columns.answered(column, "blocked", "an anti-bot challenge instead of the list")
             return
         if response.status != 200:
             stats.inc_value("pages/error")
             stats.inc_value(f"errors/http_{response.status}")
+            if first:
+                self.columns.answered(column, f"http_{response.status}", f"HTTP {response.status}")
             return
         self._antibot_streak = 0
-        stats.inc_value("pages/list")
         page = parse_list(response.body, response.url, headers=response_headers(response),
                           rules=self.site.listing,
                           allowed_domains=self.site.allowed_domains,
                           form=response.meta.get("hanweb_form"))
+        if first:
+            article = self._column_article(response, column, len(page.items))
+            if article is not None:
+                if not isinstance(article, str):
+                    yield article
+                return
+        stats.inc_value("pages/list")
         stats.inc_value("list/items", len(page.items))
+        self.columns.listed(column, len(page.items))
+        if first:
+            self.columns.answered(column, "ok" if page.items else "not_list",
+                                  "" if page.items else NOT_LIST_NOTE)
         if not page.items:
             stats.inc_value("list/no_items")
             logger.warning("No announcement links found on list page %s", response.url)
-        listed = self._listed.setdefault(response.meta.get("column", 0), set())
+        listed = self._listed.setdefault(column, set())
         fresh = unseen = 0
         for item in page.items:
             key = canonical(item.url)
@@ -275,7 +314,7 @@ class GovSpider(scrapy.Spider):
                 continue  # known: revisited on its own schedule
             fresh += doc is None  # a gone page listed again is re-checked, but is not news
             request = self._article_request(item.url, doc=doc, item=item,
-                                            page=response.meta.get("list_page", 1))
+                                            page=response.meta.get("list_page", 1), column=column)
             if request is not None:
                 yield request
         next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0,
@@ -309,7 +348,7 @@ class GovSpider(scrapy.Spider):
         if cap and page > cap:
             stats.inc_value("list/stopped_cap")
             return None
-        request = self._list_request(next_url, column=meta.get("column", 0), page=page, form=form)
+        request = self._list_request(next_url, column=self._column_of(meta), page=page, form=form)
         request.meta["known_streak"] = streak
         request.meta["repeat_streak"] = repeats
         return request
@@ -327,6 +366,25 @@ class GovSpider(scrapy.Spider):
         settings = self.crawler.settings
         configured = settings.getint("MAX_LIST_PAGES") or self.site.max_list_pages
         return configured or settings.getint("GOV_ARCHIVE_MAX_LIST_PAGES")  # 0: no cap
+
+    def _column_article(self, response: Response, column: int | None,
+                        links: int) -> Announcement | Unchanged | str | None:
+        """A column's first page that is an article (`links`: the announcement links found on
+        it): its item (or its page class when it is not archived); None when it is a list."""
+        if not is_article_column("article", links):
+            return None  # a list's many links: no need to classify the page
+        ex = extract(response.body, response.url, response_headers(response), response.status)
+        if not is_article_column(ex.page_class, links):
+            return None
+        self.columns.answered(column, "article", ARTICLE_NOTE)
+        logger.warning("Column %s is an article page, not a list: archived as one document",
+                       response.url)
+        url = self._requested_url(response)
+        self._requested.add(canonical(url))
+        doc = self._known.get(canonical(url))
+        if _live(doc) and self._same_bytes(doc, response.body):
+            return Unchanged(self.site.name, url, "same_bytes")
+        return self._extract(response, url, ex=ex)
 
     # ------------------------------------------------------------ articles
 
@@ -433,11 +491,12 @@ class GovSpider(scrapy.Spider):
         if self._antibot_streak >= ANTIBOT_CLOSE_AFTER:
             raise CloseSpider("antibot")
 
-    def _extract(self, response: Response, url: str) -> Announcement | str:
+    def _extract(self, response: Response, url: str, *,
+                 ex: Extraction | None = None) -> Announcement | str:
         """The announcement on an article page, else the page class (antibot, soft404 ...)."""
         stats = self.crawler.stats
         headers = response_headers(response)
-        ex = extract(response.body, response.url, headers, response.status)
+        ex = ex or extract(response.body, response.url, headers, response.status)
         if ex.page_class == "antibot":
             self._note_antibot(response.url)
             return ex.page_class
@@ -451,6 +510,7 @@ class GovSpider(scrapy.Spider):
             metadata=dict(ex.metadata), attachments=[dict(a) for a in ex.attachments],
             raw=response.body, status=response.status, final_url=response.url, headers=headers,
             declared_encoding=ex.declared_encoding, used_encoding=ex.encoding,
+            column=self._column_of(response.meta),
         )
         self._apply_article_rules(item, response)
         for name in ("title", "published", "body"):
@@ -486,11 +546,13 @@ class GovSpider(scrapy.Spider):
         stats = self.crawler.stats
         if failure.check(CrawlStopping):  # set aside for the next crawl (extensions/stopping.py)
             return
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("list_page") == 1:
+            self.columns.failed(self._column_of(request.meta), failure, request.url)
         if failure.check(IgnoreRequest):  # robots.txt said no, or an offsite redirect
             stats.inc_value("pages/ignored")
             return
         stats.inc_value("pages/failed")
         stats.inc_value(f"errors/{failure.type.__name__}")
-        request = getattr(failure, "request", None)
         logger.info("Request failed (%s): %s", failure.type.__name__,
                        request.url if request is not None else "?")

@@ -9,6 +9,7 @@ from lxml import etree
 from crawler.extract.dom import compact, drop, text_of, within
 
 from .containers import Stats
+from .meta import starts_with_label
 
 # Noise inside a container: class/id tokens starting with these.
 _NOISE_PREFIXES = (
@@ -86,21 +87,43 @@ def _holds_attachments(el: etree._Element) -> bool:
 
 def drop_disclosure_block(container: etree._Element, holders: list[etree._Element],
                           stats: dict[etree._Element, Stats]) -> None:
-    """Remove a 信息公开 metadata table that sits inside the text container."""
-    inside = [h for h in holders if within(h, container)]
-    if not inside:
-        return
-    block = inside[0]
-    for h in inside[1:]:
-        while block is not None and not within(h, block):
-            block = block.getparent()
-    while block is not None and block.tag in ("td", "th", "tr", "tbody", "span", "strong", "b", "label", "font"):
+    """Remove the 信息公开 metadata blocks that sit inside the text container: each copy on its
+    own (pages repeat the block for desktop and mobile), as long as it is a small part of the text."""
+    blocks: list[etree._Element] = []
+    for h in holders:
+        if within(h, container) and not any(within(h, b) for b in blocks):
+            block = _field_block(h, container)
+            if block is not None:
+                blocks = [b for b in blocks if not within(b, block)] + [block]
+    total = stats.get(container)
+    for block in blocks:
+        st = stats.get(block)
+        if st is not None and total is not None and st.text <= 0.5 * total.text:
+            drop(block)
+
+
+_WIDEN = frozenset(("td", "th", "tr", "tbody", "span", "strong", "b", "label", "font", "dt", "dd"))
+
+
+def _field_block(holder: etree._Element, container: etree._Element) -> etree._Element | None:
+    """The largest element around a field holder, below the container, that holds only fields:
+    a cell widened to its table, then its parents while their lines are all fields."""
+    block = holder
+    while block.tag in _WIDEN and block.getparent() is not None and block.getparent() is not container:
         block = block.getparent()  # widen a cell to its table
-    if block is None or block is container or not within(block, container):
-        return
-    st, total = stats.get(block), stats.get(container)
-    if st is not None and total is not None and st.text <= 0.5 * total.text:
-        drop(block)
+    while (parent := block.getparent()) is not None and parent is not container and _only_fields(parent):
+        block = parent
+    return block if block is not container and within(block, container) else None
+
+
+_PROSE = re.compile(r"[。；！？]")
+
+
+def _only_fields(el: etree._Element) -> bool:
+    """Every line a 信息公开 field (label first) or a short value, two fields at least."""
+    lines = [ln for ln in text_of(el).split("\n") if ln.strip()]
+    labelled = sum(1 for ln in lines if starts_with_label(ln))
+    return labelled >= 2 and all(starts_with_label(ln) or (len(ln) <= 40 and not _PROSE.search(ln)) for ln in lines)
 
 
 _LEADING = re.compile(
@@ -113,8 +136,11 @@ _LEADING = re.compile(
 _DATEISH_INFO = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}")
 _TOOLBAR_WORDS = re.compile(
     r"^(?:[【\[（(]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回顶部|返回|收藏|分享(?:到)?|保存|"
-    r"字号|字体|大|中|小|默认|放大|缩小|正常|加大|减小|纠错|我要纠错|扫一扫|在手机打开|微信|微博|QQ空间|"
-    r"视力保护色|下载|双击鼠标自动滚屏|用手机扫描二维码|展开(?:阅读)?全文|收起(?:全文)?|阅读全文|查看全文|点击展开)\s*[】\]）)]?\s*[:：|/]?\s*)+$"
+    r"字号|字体|大|中|小|默认|放大|缩小|正常|加大|减小|纠错|我要纠错|扫一扫|在手机(?:上)?打开(?:当前页|本页)?|"
+    r"微信|微博|QQ空间|视力保护色|下载|(?:pdf|word|wps|ofd)\s*(?:下载|版)|下载\s*(?:pdf|word|wps|ofd)|编辑|锁定|"
+    r"双击鼠标自动滚屏|用手机扫描二维码|展开(?:阅读)?全文|收起(?:全文)?|阅读全文|查看全文|点击展开)"
+    r"\s*[】\]）)]?\s*[:：|/]?\s*)+$",
+    re.I,
 )
 _TRAILING = re.compile(
     r"^(上一篇|下一篇|上一条|下一条|上一页|下一页|相关(?:文章|新闻|链接|信息|阅读|稿件|文件|附件)?\s*[:：]?$|"

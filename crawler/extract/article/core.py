@@ -12,15 +12,16 @@ from lxml import etree
 from crawler.extract import classify
 from crawler.extract.dates import nfkc
 from crawler.extract.decoding import decode_html
-from crawler.extract.dom import inline_text, parse, prune, within
+from crawler.extract.dom import inline_text, one_line, parse, prune, squash, strip_controls, within
 from crawler.extract.model import Extraction
 
 from . import attachments as att
 from . import cleanup, containers
 from . import embedded as records
-from .meta import breadcrumb, disclosure_block, gov_meta
-from .published import INLINE, pick_date, visible_date
-from .title import choose_title
+from . import published as dating
+from .meta import breadcrumb, disclosure_block, gov_meta, machine_dates
+from .shown_dates import INLINE, shown_dates
+from .title import cap_title, choose_title
 
 
 @dataclass
@@ -36,6 +37,7 @@ class _Page:
     pager: bool  # a list pager script runs on the page
     meta: dict[str, str]
     meta_titles: dict[str, str]
+    machine_dates: list[tuple[str, str]]  # meta.machine_dates: PubDate, JSON-LD, hidden <date> ...
     elements: list = field(default_factory=list)
     order: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
@@ -46,9 +48,12 @@ def _read_page(text: str, status: int) -> _Page:
     root = parse(text)
     scripts = [s.text or "" for s in root.iter("script")]
     meta, meta_titles = gov_meta(root)  # before prune: the _jiucuo_ script carries the site code
+    machine = machine_dates(root, text)  # before prune: hidden property blocks carry dates
+    if machine and "pub_date_meta" not in meta:
+        meta["pub_date_meta"] = machine[0][1]
     page = _Page(text, root, classify.challenge(text, status), scripts, att.script_links(scripts),
                  att.embedded_links(root), any(classify.PAGER.search(code) for code in scripts if code),
-                 meta, meta_titles)
+                 meta, meta_titles, machine)
     prune(root)
     page.elements = list(root.iter(etree.Element))
     page.order = {el: i for i, el in enumerate(page.elements)}
@@ -59,10 +64,18 @@ def _read_page(text: str, status: int) -> _Page:
 def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, status: int = 200) -> Extraction:
     """Extract title, date, body, metadata and attachments from one page's raw bytes.
 
-    Never raises on odd input: undecodable or empty pages come back classified (empty, antibot ...).
+    Never raises on odd input: files and garbage come back as `binary` (never parsed), undecodable
+    or empty pages classified (empty, antibot ...). Control characters never reach the fields.
     """
-    url = url or ""
-    text, used, declared = decode_html(raw or b"", headers)
+    url, raw = url or "", raw or b""
+    kind = classify.sniff(raw, headers)
+    if kind is not None:
+        return Extraction(url=url, page_class="binary", metadata={"file_kind": kind}, status=status)
+    return _without_controls(_extract_page(raw, url, headers, status))
+
+
+def _extract_page(raw: bytes, url: str, headers: Mapping[str, str] | None, status: int) -> Extraction:
+    text, used, declared = decode_html(raw, headers)
     ex = Extraction(url=url, encoding=used, declared_encoding=declared, status=status)
     page = _read_page(text, status)
     root, elements, order, stats, meta = page.root, page.elements, page.order, page.stats, page.meta
@@ -72,19 +85,23 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
     site_names = {v for v in (meta.get("site_name"), meta.get("column_name")) if v}
     container, choice, after_title = _locate(root, stats, order, elements, page.meta_titles, site_names)
     title_el = choice.element if choice else None
-    ex.title = choice.text if choice else ""
+    ex.title = cap_title(choice.text) if choice else ""
     ex.title_source = choice.source if choice else None
     text_start = order.get(container, len(elements)) if container is not None else len(elements)
     _merge_metadata(meta, fields, _info_bar(root, title_el, container, order), breadcrumb(elements, text_start))
 
-    visible, visible_shown, visible_line = visible_date(elements, title_el, container, order, _block_rows(holders))
+    visible = dating.visible_candidates(shown_dates(elements, title_el, container, order, _block_rows(holders)))
     if container is not None:
         cleanup.strip_noise(container, stats)
         cleanup.drop_disclosure_block(container, holders, stats)
         ex.body = cleanup.clean_lines(cleanup.container_text(container), ex.title,
-                                      date_lines={visible_line} if visible_line else None,
-                                      after_title=after_title)
-    pick_date(ex, meta, fields, visible, visible_shown, url)
+                                      date_lines={c.line for c in visible} or None, after_title=after_title)
+    if choice is not None and ex.title != choice.text and squash(choice.text) not in squash(ex.body):
+        ex.body = f"{choice.text}\n{ex.body}".strip()  # a capped title is kept whole in the body
+    block_at = min((order.get(h, -1) for h in holders), default=-1)
+    dating.pick_date(ex, meta, fields, [
+        *visible, *dating.block_candidates(fields, block_at), *dating.meta_candidates(page.machine_dates),
+        *dating.url_candidates(url), *dating.signature_candidates(ex.body)])
 
     base_href = root.xpath("string(//base/@href)").strip()
     base = urljoin(url, base_href) if base_href else url
@@ -96,6 +113,16 @@ def extract(raw: bytes, url: str, headers: Mapping[str, str] | None = None, stat
         record = records.find_record(page.scripts)
         if record is not None and _record_is_better(ex, record):
             return _from_record(ex, record, base, headers, status)
+    return ex
+
+
+def _without_controls(ex: Extraction) -> Extraction:
+    """Control characters (bell, escape, bidi overrides ...) out of every text field; the body
+    keeps its newlines and tabs."""
+    ex.title = one_line(ex.title)
+    ex.body = strip_controls(ex.body)
+    ex.metadata = {k: one_line(v) for k, v in ex.metadata.items()}
+    ex.attachments = [{k: one_line(v) for k, v in a.items()} for a in ex.attachments]
     return ex
 
 
@@ -160,6 +187,8 @@ def _locate(root, stats, order, elements, meta_titles, site_names):
     choice = choose_title(root, meta_titles, site_names, container if container is not None else density,
                           order, stats, elements)
     title_el = choice.element if choice is not None else None
+    if title_el is not None and density is not None and within(density, title_el):
+        density = title_el.getparent()  # a heading longer than the text: the text reads on after it
     if container is not None:
         if title_el is not None and not within(title_el, container) and containers.is_generic(container):
             section = _title_section(title_el, container, stats)
@@ -203,7 +232,8 @@ _INFO_LABELS = {"来源": "content_source", "信息来源": "content_source", "�
                 "作者": "author", "发布机构": "issuer"}
 _INFO_RE = re.compile(
     r"(信息来源|文章来源|来源|作者)\s*[:：]\s*(.+?)"
-    r"(?=\s+\S{2,6}\s*[:：]|\s*(?:字号|字体|作者|来源|浏览|阅读|点击|发布|时间|日期|编辑|责任编辑|访问|【)|\s{2,}|$)"
+    r"(?=\s+\S{2,6}\s*[:：]|\s*(?:字号|字体|作者|来源|浏览|阅读|点击|发布|时间|日期|编辑|责任编辑|访问|【)|\s{2,}|$"
+    r"|\s*(?:于\s*)?(?:19|20)\d\d\s*[-/.年])"  # 新闻来源：新华社 于 2007年1月5日
 )
 
 

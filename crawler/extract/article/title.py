@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.dates import find_dates, nfkc
-from crawler.extract.dom import compact, head_lines, inline_text, plain_text, text_of, within
+from crawler.extract.dom import compact, head_lines, inline_text, plain_text, squash, text_of, within
 
 from .cleanup import is_toolbar
 from .containers import is_chrome
-from .published import INLINE, info_line_date, labelled_date
+from .shown_dates import INLINE, info_line_date, labelled_date
 
 # "标题 - 站名", "标题_栏目_站名", "标题|站名" ...; a hyphen between digits (2023-2025, 1-10月) is not one.
 _SEPARATORS = re.compile(r"\s*(?:——|--|—|_{1,2}|\||｜|\s[-－]\s?|[-－]\s|(?<!\d)[-－](?!\d)|::|\s>\s)\s*")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4"))
+MAX_TITLE_CHARS = 200  # what is stored as the title; a longer heading is kept whole in the body
+_MAX_TITLE_KEY = 200  # longer lines are titles only as one-line headings
 
 
 def _headings(root: etree._Element) -> list[etree._Element]:
@@ -55,8 +57,9 @@ class TitleChoice:
 class TitleCandidate:
     """A visible line offered as the title by one generator.
 
-    `kind` names the generator (heading, heading_pair, emphasis, matching_line, above_date_line,
-    below_date_line, first_line, line_above); `prior` is what the generator's kind is worth before
+    `kind` names the generator (heading, long_heading: a one-line heading over 200 characters,
+    heading_pair, emphasis, matching_line, above_date_line, below_date_line, first_line,
+    line_above); `prior` is what the generator's kind is worth before
     the page is looked at; `position` is the element's document order.
     """
 
@@ -93,24 +96,28 @@ class TitlePage:
     ref_keys: list[tuple[str, str]]
     cpos: int  # the container's position (10**9 without one)
     text_pos: int  # where the prose itself starts
+    own_title_hidden: bool = False  # <title> opens with a page title (not a site name) shown nowhere
 
     @classmethod
     def read(cls, root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
              container: etree._Element | None, order: dict[etree._Element, int], stats: dict,
              elements: list) -> TitlePage:
-        title_tag = " ".join(root.xpath("(//title)[1]//text()")).strip()
+        title_tag = without_markup(" ".join(root.xpath("(//title)[1]//text()")).strip())
         site_keys = {key(n) for n in site_names}
-        meta_refs = [meta_titles[n] for n in ("articletitle", "og:title", "twitter:title", "doc_title")
+        meta_refs = [without_markup(meta_titles[n]) for n in ("articletitle", "og:title", "twitter:title", "doc_title")
                      if meta_titles.get(n)]
         segs = title_segments(title_tag)
         good = [g for g in segs if key(g) not in site_keys and not _SITEISH.search(g) and not _org_name(g)]
         site_title = (_SITEISH.search(title_tag) or _org_name(title_tag)) and len(segs) <= 1
         whole = [] if site_title else [(title_tag, "title_tag")]  # <title>某某县人民政府 / 某某市政务服务管理局
-        refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag") for g in good]
+        # the first part that is not the site's is the page's; later ones name blogs, columns, sections
+        refs = [(r, "meta") for r in meta_refs] + whole + [(g, "title_tag" if i == 0 else "title_part")
+                                                          for i, g in enumerate(good)]
         cpos = order.get(container, 10**9) if container is not None else 10**9
+        hidden = bool(good) and good[0] == segs[0] and len(key(good[0])) > 6 and key(good[0]) not in _page_key(root)
         return cls(root, container, order, stats, elements, site_keys, meta_refs, segs, good, refs,
                    [(key(r), src) for r, src in refs if len(key(r)) >= 4], cpos,
-                   _densest_leaf(container, stats, order))
+                   _densest_leaf(container, stats, order), hidden)
 
 
 def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: set[str],
@@ -137,17 +144,45 @@ def choose_title(root: etree._Element, meta_titles: dict[str, str], site_names: 
 def score_title(c: TitleCandidate, page: TitlePage) -> ScoredTitle | None:
     """How much the candidate looks like the page's own title; None if it cannot be one."""
     k = key(c.text)
-    if not 4 <= len(k) <= 200 or k in page.site_keys or k[-1] in ":：" or _ENUMERATED.match(k):
+    if len(k) < 4 or (len(k) > _MAX_TITLE_KEY and c.kind != "long_heading") or k in page.site_keys \
+            or k[-1] in ":：" or _ENUMERATED.match(k) or _GREETING.match(k):
         return None  # "一、项目编号：" is a field label / section heading, not the title
     match = _match_score(k, page.ref_keys)
     evidence = [("reference", match), ("prior", c.prior),
                 ("proximity", _proximity(c.element, page.container, page.cpos, page.order, page.text_pos))]
     if match < 95 and sum(1 for ch in c.element if ch.tag in _BLOCKISH and (ch.text or len(ch))) >= 2:
         evidence.append(("wrapper", -10))  # a wrapper around heading + subtitle
+    elif c.element.tag not in _HEADING_TAGS and _inner_heading(c.element, k):
+        evidence.append(("wraps_heading", -10))  # <div class=title><h1>词条</h1><a>编辑</a></div>
     if sum(v for _, v in evidence) > 0 and (_in_listing(c.element) or _captions_links(c.element, page.stats)):
         evidence.append(("in_listing", -40))
+    if match < 40 and page.own_title_hidden and _above_navigation(c, page):
+        evidence.append(("site_header", -40))  # a slogan in the page header; the <title> names the page
     score = sum(v for _, v in evidence)
     return ScoredTitle(c, score, tuple(evidence)) if score > 0 else None
+
+
+def _above_navigation(c: TitleCandidate, page: TitlePage) -> bool:
+    """A navigation bar (five links or more, little else) lies between the line and the text."""
+    for el in page.elements[c.position + 1:min(page.cpos, c.position + 400)]:
+        st = page.stats.get(el)
+        if st is not None and st.text >= 10 and st.link >= 0.8 * st.text and not within(c.element, el) \
+                and sum(1 for _ in el.iter("a")) >= 5:
+            return True
+    return False
+
+
+# A site's greeting set as a heading: 谢谢您访问…, 欢迎光临…
+_GREETING = re.compile(r"^(?:热烈)?(?:欢迎|谢谢|感谢)(?:您|你|大家)?(?:的)?(?:访问|光临|来到|浏览|使用|关注|莅临)")
+
+
+def _inner_heading(el: etree._Element, k: str) -> bool:
+    """An h1-h3 inside holds most of the candidate's text: that heading is the line, not its wrapper."""
+    for h in el.iter("h1", "h2", "h3"):
+        hk = key(plain_text(h))
+        if h is not el and len(hk) >= 2 and len(hk) >= 0.5 * len(k) and hk != k:
+            return True
+    return False
 
 
 def _better(best: ScoredTitle | None, candidates, page: TitlePage) -> ScoredTitle | None:
@@ -207,7 +242,9 @@ def _around_the_text(page: TitlePage, best: ScoredTitle | None):
 
 def _shown_title_segment(page: TitlePage, best: ScoredTitle | None):
     text = _page_key(page.root)
-    shown = [g for g in page.good_segments if key(g) in text and (len(key(g)) > 6 or _below(best, 30))]
+    first = page.segments[0] if page.segments else None  # later short parts are the site's or column's name
+    shown = [g for g in page.good_segments
+             if key(g) in text and (len(key(g)) > 6 or (g == first and _below(best, 30)))]
     return best, TitleChoice(_longest(shown), "title_tag") if shown else None
 
 
@@ -238,18 +275,29 @@ FALLBACKS: tuple[Step, ...] = (
 
 
 def _candidate(page: TitlePage, el: etree._Element, text: str, kind: str, prior: float) -> TitleCandidate:
-    return TitleCandidate(el, text, kind, prior, page.order.get(el, 0))
+    return TitleCandidate(el, without_markup(text), kind, prior, page.order.get(el, 0))
+
+
+# Markup a CMS escaped into the title text: &lt;font color='#FF0000'&gt;[网上竞价]&lt;/font&gt;…
+_MARKUP_AS_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,9}(?:\s[^<>]{0,200})?/?>")
+
+
+def without_markup(text: str) -> str:
+    """The text of a title that carries HTML tags as text."""
+    if "<" not in text or not _MARKUP_AS_TEXT.search(text):
+        return text
+    return squash(_MARKUP_AS_TEXT.sub("", text))
 
 
 def heading_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
     """h1-h4 and title-classed elements; a heading set as two sibling lines also as one."""
     for el in _headings(page.root):
         st = page.stats.get(el)
-        if st is not None and not 4 <= st.text <= 400:
+        if st is not None and not 4 <= st.text <= 400 and not (st.text > 400 and _one_line(el)):
             continue
         prior = 5 if el.tag in ("h1", "h2") or "title" in (el.get("class") or "").lower() else 0
         text = text_of(el)
-        yield _candidate(page, el, text, "heading", prior)
+        yield _candidate(page, el, text, "heading" if len(key(text)) <= _MAX_TITLE_KEY else "long_heading", prior)
         nxt = el.getnext()
         if page.ref_keys and nxt is not None and nxt.tag == el.tag and nxt.get("class") == el.get("class"):
             yield _candidate(page, el, text + "\n" + text_of(nxt), "heading_pair", prior)
@@ -265,6 +313,24 @@ def emphasis_candidates(page: TitlePage) -> Iterator[TitleCandidate]:
         if _match_score(key(text), page.ref_keys) >= 95:
             yield _candidate(page, el, text, "emphasis", 0)
             return
+
+_LINE_BREAKS = frozenset(("br", *_HEADING_TAGS, "p", "div", "li", "table", "tr", "td", "section", "ul", "ol", "dl"))
+
+
+def _one_line(el: etree._Element) -> bool:
+    """Nothing inside breaks the line: a heading however long, not a wrapper of blocks."""
+    return not any(isinstance(d.tag, str) and d.tag in _LINE_BREAKS for d in el.iterdescendants())
+
+
+def cap_title(title: str) -> str:
+    """The title as stored: at most MAX_TITLE_CHARS, cut after the last punctuation or space near
+    the limit when there is one, marked with "…"."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[:MAX_TITLE_CHARS - 1]
+    cut = max(head.rfind(ch) for ch in " ，。；、,;）)》")
+    return (head[:cut + 1] if cut >= MAX_TITLE_CHARS * 3 // 4 else head).rstrip() + "…"
+
 
 def key(s: str | None) -> str:
     return compact(unicodedata.normalize("NFKC", s or ""))
@@ -364,7 +430,7 @@ def _top_lines(container: etree._Element | None, ref_keys: list[tuple[str, str]]
     for i, ln in enumerate(lines):
         acc += key(ln)
         if any(acc == rk for rk, _ in ref_keys):
-            return join_lines("\n".join(lines[: i + 1]))
+            return without_markup(join_lines("\n".join(lines[: i + 1])))
     return None
 
 
@@ -651,7 +717,7 @@ def _match_score(k: str, ref_keys: list[tuple[str, str]]) -> float:
     for rk, src in ref_keys:
         if k == rk:
             # a <title> part of a few characters is a column name (通知公告_某某市人民政府), not a title
-            score = max(score, 100 if src == "meta" else 95 if len(rk) > 6 else 0)
+            score = max(score, 100 if src == "meta" else 0 if len(rk) <= 6 else 95 if src == "title_tag" else 85)
         elif len(k) >= 6 and rk.startswith(k) and _DOC_NO_TAIL.match(rk[len(k):]):
             # the page shows the title without the 文号 that the CMS appended: "…公开表" + "(金罚决字〔2024〕36号)"
             score = max(score, 96 if src == "meta" else 94)

@@ -1,0 +1,115 @@
+"""`add`, `remove` and `sites`: what they accept, refuse and say (no crawl)."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+from helpers_crawl import html_page, serve
+
+from archive import Archive
+from crawler.cli import cli
+
+OWN = 'name = "demo-city"\n[[columns]]\nname = "通知公告"\nurl = "http://127.0.0.1:9/tzgg/index.html"\n'
+
+
+@pytest.fixture(autouse=True)
+def _no_own_sites(monkeypatch):
+    monkeypatch.delenv("GOV_ARCHIVE_SITES", raising=False)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "gov.db"
+
+
+def run(db, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["http://[::1"], "not a valid URL"),
+    (["http://exa mple.com/tzgg/"], "not a valid URL"),
+    (["http://example.com:99999/"], "not a valid URL"),
+    (["ftp://example.com/"], "not an http(s) URL"),
+    (["http://example.com/", "--every", "soon"], "bad interval"),
+    (["http://example.com/", "--name", "Bad Name"], "lowercase letters"),
+    (["nope"], "unknown site 'nope'"),
+    (["nmpa", "--title", "药监"], "go with a column URL"),
+])
+def test_add_usage_errors(db, args, message):
+    result = run(db, "add", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not db.exists()
+
+
+def test_add_checks_the_page_first(db):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/tzgg/index.html"
+    refused = run(db, "add", closed)
+    assert refused.exit_code == 1
+    assert refused.output == (f"Error: {closed}: connection refused; not added "
+                              "(--no-check adds it anyway)\n")
+    pages = {"/text.html": html_page("<html><body><h1>关于我们</h1><p>本站介绍。</p></body></html>")}
+    with serve(pages) as site:
+        for path, problem in (("/text.html", "no announcement links found"),
+                              ("/gone.html", "HTTP 404")):
+            result = run(db, "add", site.url(path))
+            assert result.exit_code == 1 and problem in result.output, result.output
+    assert not db.exists()  # nothing was added
+    assert run(db, "add", closed, "--no-check").exit_code == 0
+
+
+def test_add_keeps_a_columns_history_in_its_site(db):
+    url = "http://127.0.0.1:9/tzgg/index.html"
+    with Archive(db, create=True) as archive:  # crawled once with --url
+        archive.ensure_columns("127.0.0.1", [(url, None)])
+    result = run(db, "add", url, "--name", "city", "--no-check")
+    assert result.exit_code == 1 and "crawled as part of site 127.0.0.1" in result.output
+    assert "Watching" in run(db, "add", url, "--no-check").output
+    assert "Already watched" in run(db, "add", url, "--no-check").output
+
+
+def test_bundled_sites_are_added_by_name(db):
+    assert run(db, "add", "http://www.nmpa.gov.cn/x/", "--name", "nmpa").exit_code == 1
+    added = run(db, "add", "nmpa", "--every", "1d")
+    assert added.exit_code == 0 and "Watching nmpa, every 1d" in added.output
+    assert "药品公告通告" in added.output
+    assert "Already watched" in run(db, "add", "nmpa").output
+    rows = {r["name"]: r for r in json.loads(run(db, "sites", "--json").output)}
+    assert rows["nmpa"]["watched"] and rows["nmpa"]["every"] == "1d"
+    assert len(rows["nmpa"]["columns"]) == 2 and all(c["watched"] for c in rows["nmpa"]["columns"])
+    catalogue = {r["name"]: r for r in json.loads(run(db, "sites", "--catalogue", "--json").output)}
+    assert catalogue["nmpa"]["watched"] and not catalogue["cmse"]["watched"]
+    column = rows["nmpa"]["columns"][0]["url"]
+    kept = run(db, "remove", column)
+    assert kept.exit_code == 1 and "a column of the site definition nmpa" in kept.output
+    assert run(db, "remove", "nmpa").exit_code == 0
+    assert run(db, "remove", "nmpa").exit_code == 1
+    assert "nmpa" not in {r["name"] for r in json.loads(run(db, "sites", "--json").output)}
+
+
+def test_own_definitions_are_watched(db, tmp_path):
+    own = tmp_path / "sites"
+    own.mkdir()
+    (own / "demo.toml").write_text(OWN, encoding="utf-8")
+    rows = json.loads(run(db, "sites", "--json", "--sites", str(own)).output)
+    assert [(r["name"], r["watched"], r["health"]) for r in rows] == [
+        ("demo-city", True, "never crawled")]
+    assert "Already watched" in run(db, "add", "demo-city", "--sites", str(own)).output
+    removed = run(db, "remove", "demo-city", "--sites", str(own))
+    assert removed.exit_code == 1 and "move that file out" in removed.output
+
+
+def test_nothing_watched(db):
+    listing = run(db, "sites")
+    assert listing.exit_code == 0 and "Nothing is watched yet" in listing.output
+    for args in (["--due"], ["--all"]):
+        result = run(db, "crawl", *args)
+        assert result.exit_code == 0 and "Nothing is watched yet" in result.output
+    assert run(db, "remove", "http://127.0.0.1:9/x/").exit_code == 1
+    assert not db.exists()
