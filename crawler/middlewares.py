@@ -60,6 +60,29 @@ class WebOnlyMiddleware:
             self.crawler.stats.inc_value(TOO_LARGE_STAT)
 
 
+class StopGate:
+    """Once the crawl is stopping (crawler/extensions/stopping.py), a spider request that
+    reaches the downloader is set aside for the next crawl instead of being sent: requests the
+    robots.txt middleware held back until its robots.txt came, say."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        o = cls(crawler)
+        crawler.signals.connect(o.stop, signal=CRAWL_STOPPING)
+        return o
+
+    def stop(self) -> None:
+        self.stopping = True
+
+    def process_request(self, request: Request) -> None:
+        if self.stopping and request.callback is not None:
+            raise set_aside(self.crawler, request)
+
+
 class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
     """Scrapy's decompression, which stops inflating at ``DOWNLOAD_MAXSIZE`` (a 1 MB gzip
     bomb never becomes 1 GB in memory), with the refused answers counted

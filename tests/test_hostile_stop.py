@@ -16,8 +16,12 @@ from pathlib import Path
 import pytest
 from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, summary
 from helpers_watch import receiver
+from scrapy.http import Request
+from scrapy.utils.test import get_crawler
 
 from archive import Archive
+from crawler.extensions.stopping import CRAWL_STOPPING, SET_ASIDE_STAT, CrawlStopping
+from crawler.middlewares import StopGate
 from crawler.service.alerts import sink_name
 
 ARTICLES = "/tzgg/202401/"
@@ -97,3 +101,17 @@ def test_after_a_stopped_crawl_nothing_is_delivered(tmp_path):
             os.killpg(proc.pid, signal.SIGINT)
             proc.communicate(timeout=30)
         assert proc.returncode == 130 and hook.attempts == 0
+
+
+def test_requests_reaching_the_downloader_after_the_stop_are_set_aside():
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    gate = StopGate.from_crawler(crawler)
+    spider_request = Request("http://127.0.0.1/a.html", callback=lambda response: None)
+    robots = Request("http://127.0.0.1/robots.txt")
+    assert gate.process_request(spider_request) is None  # before the stop: sent
+    crawler.signals.send_catch_log(signal=CRAWL_STOPPING)
+    with pytest.raises(CrawlStopping):
+        gate.process_request(spider_request)
+    assert gate.process_request(robots) is None  # not the spider's: the stop waits for it
+    assert crawler.stats.get_value(SET_ASIDE_STAT) == 1

@@ -8,7 +8,9 @@ before stopping it; `QuickStop` then sets aside the requests that are only waiti
 host's delay, or a retry's back-off in crawler.middlewares.BackoffRetryMiddleware): the engine
 is paused, so the scheduler hands out nothing more, and each such request goes back to the
 scheduler, whose JOBDIR queue the resumed crawl starts from, and ends here with
-`CrawlStopping`. Only the transfers under way finish (`in_flight`).
+`CrawlStopping`; so does every request that reaches the downloader later (released by the
+robots.txt middleware, say: crawler.middlewares.StopGate). Only the transfers under way finish
+(`in_flight`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy.exceptions import IgnoreRequest
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import Crawler
     from scrapy.http import Request
 
@@ -36,9 +39,12 @@ class CrawlStopping(IgnoreRequest):
 
 
 def set_aside(crawler: Crawler, request: Request) -> CrawlStopping:
-    """Give a copy of `request` back to the scheduler; the exception to end the original with."""
-    engine = crawler.engine
-    if engine is not None and engine.spider is not None:
+    """Give a copy of `request` back to the scheduler; the exception to end the original with.
+
+    Only the spider's requests (with a callback) are kept: a robots.txt request is made again
+    by the next crawl."""
+    engine = _engine(crawler)
+    if request.callback is not None and engine is not None and engine.spider is not None:
         engine.crawl(request.copy())  # not sent while stopping; kept in the JOBDIR queue
     crawler.stats.inc_value(SET_ASIDE_STAT)
     return CrawlStopping(f"the crawl is stopping: {request.url}")
@@ -46,10 +52,18 @@ def set_aside(crawler: Crawler, request: Request) -> CrawlStopping:
 
 def in_flight(crawler: Crawler) -> int:
     """Transfers under way in the crawl's downloader (the requests a stop waits for)."""
-    engine = crawler.engine
+    engine = _engine(crawler)
     if engine is None:
         return 0
     return sum(len(slot.transferring) for slot in engine.downloader.slots.values())
+
+
+def _engine(crawler: Crawler) -> ExecutionEngine | None:
+    """The crawl's engine, or None before the crawl started."""
+    try:
+        return crawler.engine
+    except RuntimeError:  # Crawler.engine is only set once the crawl starts
+        return None
 
 
 class QuickStop:
@@ -65,15 +79,16 @@ class QuickStop:
         return o
 
     def stopping(self) -> None:
-        engine = self.crawler.engine
+        engine = _engine(self.crawler)
         if engine is None:
             return
         engine.pause()  # the scheduler hands out nothing more: set-aside copies stay in it
         waiting = 0
         # Downloader.slots and Slot.queue: (request, deferred) pairs not yet transferring.
         for slot in engine.downloader.slots.values():
-            while slot.queue:
-                request, deferred = slot.queue.popleft()
+            queued = list(slot.queue)
+            slot.queue.clear()
+            for request, deferred in queued:
                 deferred.errback(set_aside(self.crawler, request))
                 waiting += 1
         if waiting:
