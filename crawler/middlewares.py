@@ -19,7 +19,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from archive.urls import WEB_SCHEMES
-from crawler.extensions.stopping import CRAWL_STOPPING, set_aside
+from crawler.extensions.stopping import CRAWL_STOPPING, set_aside, set_aside_waiting
 
 if TYPE_CHECKING:
     from typing import Self
@@ -61,9 +61,10 @@ class WebOnlyMiddleware:
 
 
 class StopGate:
-    """Once the crawl is stopping (crawler/extensions/stopping.py), a spider request that
-    reaches the downloader is set aside for the next crawl instead of being sent: requests the
-    robots.txt middleware held back until its robots.txt came, say."""
+    """The first Ctrl-C or SIGTERM (``CRAWL_STOPPING``, crawler/extensions/stopping.py): the
+    requests waiting in the downloader are set aside for the next crawl, and so is every spider
+    request that reaches the downloader afterwards (one the robots.txt middleware held back
+    until its robots.txt came, say) instead of being sent."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -77,6 +78,7 @@ class StopGate:
 
     def stop(self) -> None:
         self.stopping = True
+        set_aside_waiting(self.crawler)
 
     def process_request(self, request: Request) -> None:
         if self.stopping and request.callback is not None:

@@ -77,7 +77,6 @@ EXTENSIONS = {
     # Before Scrapy's SpiderState (order 0), which needs the JOBDIR this one chooses.
     "crawler.extensions.jobdir.JobDirLifecycle": -10,
     "crawler.extensions.progress.ProgressLine": 900,
-    "crawler.extensions.stopping.QuickStop": 910,
 }
 
 # The archive (the CLI sets ARCHIVE_DB_PATH from --db; `scrapy crawl` takes -s ARCHIVE_DB_PATH=...).

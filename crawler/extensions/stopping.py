@@ -4,13 +4,13 @@ Scrapy's graceful stop waits for every request the engine has handed to the down
 a download delay per host, up to ``CONCURRENT_REQUESTS`` of them wait in the host's queue, one
 delay after another: a Ctrl-C took about 12 s with the default settings, the progress line
 still counting. The runner (crawler/service/runner.py) sends `CRAWL_STOPPING` to each crawl
-before stopping it; `QuickStop` then sets aside the requests that are only waiting (for the
-host's delay, or a retry's back-off in crawler.middlewares.BackoffRetryMiddleware): the engine
-is paused, so the scheduler hands out nothing more, and each such request goes back to the
-scheduler, whose JOBDIR queue the resumed crawl starts from, and ends here with
-`CrawlStopping`; so does every request that reaches the downloader later (released by the
-robots.txt middleware, say: crawler.middlewares.StopGate). Only the transfers under way finish
-(`in_flight`).
+before stopping it; crawler.middlewares.StopGate then sets aside the requests that are only
+waiting (`set_aside_waiting`: for the host's delay; crawler.middlewares.BackoffRetryMiddleware
+does the same for a retry's back-off): the engine is paused, so the scheduler hands out nothing
+more, and each such request goes back to the scheduler, whose JOBDIR queue the resumed crawl
+starts from, and ends here with `CrawlStopping`; so does every request that reaches the
+downloader later (released by the robots.txt middleware, say). Only the transfers under way
+finish (`in_flight`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import Crawler
     from scrapy.http import Request
@@ -66,30 +64,21 @@ def _engine(crawler: Crawler) -> ExecutionEngine | None:
         return None
 
 
-class QuickStop:
-    """On `CRAWL_STOPPING`, sets aside the requests waiting in the downloader's host queues."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        o = cls(crawler)
-        crawler.signals.connect(o.stopping, signal=CRAWL_STOPPING)
-        return o
-
-    def stopping(self) -> None:
-        engine = _engine(self.crawler)
-        if engine is None:
-            return
-        engine.pause()  # the scheduler hands out nothing more: set-aside copies stay in it
-        waiting = 0
-        # Downloader.slots and Slot.queue: (request, deferred) pairs not yet transferring.
-        for slot in engine.downloader.slots.values():
-            queued = list(slot.queue)
-            slot.queue.clear()
-            for request, deferred in queued:
-                deferred.errback(set_aside(self.crawler, request))
-                waiting += 1
-        if waiting:
-            logger.info("Stopping: %d waiting request(s) kept for the next crawl", waiting)
+def set_aside_waiting(crawler: Crawler) -> int:
+    """Pause the engine and set aside the requests waiting in the downloader's host queues
+    (not yet transferring); how many."""
+    engine = _engine(crawler)
+    if engine is None:
+        return 0
+    engine.pause()  # the scheduler hands out nothing more: set-aside copies stay in it
+    waiting = 0
+    # Downloader.slots and Slot.queue: (request, deferred) pairs not yet transferring.
+    for slot in engine.downloader.slots.values():
+        queued = list(slot.queue)
+        slot.queue.clear()
+        for request, deferred in queued:
+            deferred.errback(set_aside(crawler, request))
+            waiting += 1
+    if waiting:
+        logger.info("Stopping: %d waiting request(s) kept for the next crawl", waiting)
+    return waiting
