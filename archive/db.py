@@ -48,6 +48,8 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+#: The largest integer SQLite stores: a larger id, version or limit matches nothing.
+MAX_SQL_INT = 2**63 - 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
@@ -156,8 +158,7 @@ class Archive(WatchList):
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
-        if os.path.isdir(self.path):
-            raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        _check_file(self.path, create=create)
         if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
             raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
         self.read_only = not create and (read_only or not _writable(self.path))
@@ -672,7 +673,7 @@ class Archive(WatchList):
     def _document_id(self, ref: int | str) -> int:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
-            if self.db["documents"].count_where("id = ?", [doc_id]):
+            if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
                 return doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
         found = next(self.db["documents"].rows_where(
@@ -699,7 +700,7 @@ class Archive(WatchList):
         """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
         doc_id = self._document_id(ref)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, int(n)])
+                            [doc_id, min(int(n), MAX_SQL_INT)])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return self._with_files([found])[0]
@@ -775,7 +776,8 @@ class Archive(WatchList):
         """
         window = max(search_mod.RANK_WINDOW, offset + limit)
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status, limit=window)
+                                 published_to=published_to, status=status,
+                                 limit=min(window, MAX_SQL_INT))
         page = ranked[offset:offset + limit]
         docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
         terms = search_mod.query_terms(query)
@@ -1206,7 +1208,7 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
         params.append(site)
     if after_id is not None:
         where.append("e.id > ?")
-        params.append(int(after_id))
+        params.append(min(int(after_id), MAX_SQL_INT))
     return where, params
 
 
@@ -1216,7 +1218,7 @@ def _where(conditions: Sequence[str]) -> str:
 
 def _limit(limit: int | None) -> int:
     """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
-    return -1 if limit is None else int(limit)
+    return -1 if limit is None else min(int(limit), MAX_SQL_INT)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -1308,6 +1310,24 @@ def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
     lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                  fromfile=from_label, tofile=to_label)
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _check_file(path: str, *, create: bool) -> None:
+    """NotAnArchive for a folder or a device (``--db /dev/null``: SQLite would create
+    /dev/null-journal beside it); ArchiveWriteError when `create` on a read-only mount."""
+    if os.path.isdir(path):
+        raise NotAnArchive(f"{path} is a directory, not an archive file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise NotAnArchive(f"{path} is not a regular file, not an archive file")
+    if create and _on_read_only_mount(path):
+        raise ArchiveWriteError(f"cannot write {path}: it is on a read-only file system")
+
+
+def _on_read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except OSError:  # no such folder: SQLite says so
+        return False
 
 
 def _sqlite_or_empty(path: str) -> bool:

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
+from .identity import recanonicalize
 from .search import reindex_current
-from .urls import canonical_url
+from .urls import canonical_url, private_url_key
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -344,6 +345,24 @@ def attachment_files(db: Database) -> None:
     for statement in _statements(ATTACHMENTS_SCHEMA):
         db.conn.execute(statement)
     reindex_current(db.conn)
+
+
+@migrations(name="005_canonical_urls")
+def canonical_urls(db: Database) -> None:
+    """Documents and columns under the canonical URL form that folds dot segments, escaped
+    unreserved characters and repeated slashes; those that turn out to be one page are merged."""
+    recanonicalize(db.conn)
+
+
+@migrations(name="006_redacted_sinks")
+def redacted_sinks(db: Database) -> None:
+    """Webhook sinks named without their secrets (``webhook:https://host/…#<digest>``)."""
+    sinks = [row[0] for row in db.conn.execute(
+        "SELECT DISTINCT sink FROM deliveries WHERE sink LIKE 'webhook:%'")]
+    for sink in sinks:
+        url = sink.removeprefix("webhook:")
+        db.conn.execute("UPDATE deliveries SET sink = ? WHERE sink = ?",
+                        ("webhook:" + private_url_key(url), sink))
 
 
 def _statements(script: str) -> list[str]:

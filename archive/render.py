@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
+from .text import escape_unprintable, printable
 from .timeutil import parse_stored_time
 
 # --- terminal tables ------------------------------------------------------------------------
@@ -42,12 +43,12 @@ def truncate(text: str, width: int) -> str:
 
 
 def one_line(value: object) -> str:
-    """A cell value on a single line (None shows as empty)."""
+    """A cell value on a single line, printable (None shows as empty)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
         value = ",".join(str(v) for v in value)
-    return " ".join(str(value).split())
+    return " ".join(printable(str(value)).split())
 
 
 def format_table(
@@ -108,15 +109,16 @@ def short_published(value: str | None) -> str:
 
 
 def to_json(value: object) -> str:
-    """UTF-8 JSON (Chinese stays readable), indented for single objects."""
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    """UTF-8 JSON (Chinese stays readable), indented for single objects; characters unsafe on
+    a terminal are escaped (archive.text.escape_unprintable)."""
+    return escape_unprintable(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def json_lines(rows: Iterable[Mapping[str, object]], *, nl: bool) -> Iterator[str]:
     """Stream rows as a JSON array with one object per line, or as newline-delimited JSON."""
     pending: str | None = None
     for row in rows:
-        line = json.dumps(row, ensure_ascii=False, default=str)
+        line = escape_unprintable(json.dumps(row, ensure_ascii=False, default=str))
         if nl:
             yield line
             continue
@@ -155,8 +157,8 @@ def csv_lines(rows: Iterable[Mapping[str, object]], *, fields: Sequence[str] = (
 
 def _csv_cell(value: object) -> object:
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+        return escape_unprintable(json.dumps(value, ensure_ascii=False))
+    return printable(value) if isinstance(value, str) else "" if value is None else value
 
 
 # --- records as text ------------------------------------------------------------------------
@@ -167,6 +169,10 @@ Line = tuple[str, str | None]
 
 def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     """A document or version for reading: labelled fields, metadata, attachments, the body."""
+    return (printable(line) for line in _record_lines(record))
+
+
+def _record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     status = record.get("status") or ""
     if record.get("gone_at"):
         status += f" (since {record['gone_at']})"
@@ -249,6 +255,10 @@ def hit_place(hit: Mapping[str, Any]) -> str:
 
 def diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     """An ``Archive.diff`` result for reading: the changed fields, then the body's diff."""
+    return ((printable(text), tone) for text, tone in _diff_lines(result))
+
+
+def _diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     yield f"{result['url']}", "heading"
     older = "(none)" if result["from"] is None else result["from"]
     yield f"version {older} -> {result['to']}", "heading"

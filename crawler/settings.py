@@ -50,9 +50,24 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 60.0
 
+# Bounded memory per response: a page answer is cut at DOWNLOAD_MAXSIZE bytes, on the wire
+# and while inflating gzip/deflate/br/zstd (a 1 MB gzip bomb that inflates to 1 GB is refused
+# after 16 MB, stat download/decompression_refused). Scrapy's default is 1 GB. Attachments
+# are downloaded with their own cap (request meta download_maxsize = ATTACHMENT_MAXSIZE, below).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# Only http and https, whatever a page or a site definition names: no handler for file://,
+# ftp://, s3:// or data: (a list page naming file://<host>/.../dataproxy.jsp must never make
+# the crawler read a local file), and crawler.middlewares.WebOnlyMiddleware refuses them first.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.WebOnlyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.StopGate": 560,  # after robots.txt (100) and a retry's back-off
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedHttpCompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
     "crawler.attachments.AttachmentPipeline": 700,

@@ -36,11 +36,13 @@ class RouteServer(LocalServer):
     `serve_routes`.
     """
 
+    handler: type[BaseHTTPRequestHandler]  # the request handler class (set below the class)
+
     def __init__(self, pages: dict[str, Route] | None = None) -> None:
         self.pages: dict[str, Route] = dict(pages or {})
         self.log: list[tuple[str, str, dict[str, str]]] = []
         self.delay = 0.0
-        super().__init__(type("Handler", (_RouteHandler,), {"routes": self}), name="route-server")
+        super().__init__(type("Handler", (self.handler,), {"routes": self}), name="route-server")
 
 
 @contextmanager
@@ -86,6 +88,9 @@ class _RouteHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+
+RouteServer.handler = _RouteHandler
 
 
 def _not_modified(page_headers: dict[str, str], request_headers: dict[str, str]) -> bool:

@@ -69,7 +69,9 @@ def export_warc(ctx: click.Context, output: str, *, site: str | None,
 
 
 def write_file(path: str, write: Callable[[BinaryIO], object]) -> None:
-    """Write bytes to stdout (`-`, never a terminal) or atomically to a file."""
+    """Write bytes to stdout (`-`, never a terminal) or atomically to a file, so readers never
+    see half of it. A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written in
+    place: replacing it with a regular file would break it for every program."""
     if path == "-":
         if sys.stdout.isatty():
             raise click.UsageError("refusing to write binary data to a terminal: give -o FILE")
@@ -77,6 +79,9 @@ def write_file(path: str, write: Callable[[BinaryIO], object]) -> None:
         sys.stdout.buffer.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        _write_in_place(target, write)
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
@@ -90,3 +95,11 @@ def write_file(path: str, write: Callable[[BinaryIO], object]) -> None:
         if isinstance(exc, OSError):
             raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _write_in_place(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    try:
+        with open(target, "wb") as fh:
+            write(fh)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc

@@ -375,12 +375,17 @@ def export(
 
 
 def write_text(path: str, chunks: Iterable[str]) -> None:
-    """Write to stdout (`-`) or atomically to a file, so readers never see half an export."""
+    """Write to stdout (`-`) or atomically to a file, so readers never see half an export.
+
+    A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written in place: replacing
+    it with a regular file would break it for every program.
+    """
     if path == "-":
         for chunk in chunks:
             click.echo(chunk, nl=False)
         return
     files.write_file(path, lambda fh: fh.writelines(chunk.encode("utf-8") for chunk in chunks))
+
 
 
 @click.command()

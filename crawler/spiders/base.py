@@ -46,13 +46,16 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from archive.attachments import file_name
 from archive.timeutil import parse_interval, parse_iso
 from archive.urls import canonical_url as canonical
+from archive.urls import is_web_url
 from crawler.extensions.jobdir import RECOVERY_STAT
+from crawler.extensions.stopping import CrawlStopping
 from crawler.extract import Extraction, extract
 from crawler.extract.classify import looks_like_antibot, sniff
 from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
 from crawler.extract.listing.links import DOCUMENT_FILE_RE
 from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.middlewares import REFUSED_SCHEME_STAT
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.pipelines import ArchivePipeline
 from crawler.sites import SiteDef
@@ -259,6 +262,8 @@ class GovSpider(scrapy.Spider):
     def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
                          item: ListItem | None = None, page: int = 0,
                          column: int | None = None) -> scrapy.Request | None:
+        if not self._web(url):
+            return None
         key = canonical(url)
         if key in self._requested:
             return None
@@ -341,7 +346,7 @@ class GovSpider(scrapy.Spider):
         meta = response.meta
         if not next_url or next_url in self._list_seen:
             return None
-        if not host_allowed(next_url, self.site.allowed_domains):
+        if not self._web(next_url) or not host_allowed(next_url, self.site.allowed_domains):
             return None
         repeats = meta.get("repeat_streak", 0) + 1 if repeated else 0
         if repeats >= REPEAT_PAGES_STOP:
@@ -364,6 +369,14 @@ class GovSpider(scrapy.Spider):
         request.meta["known_streak"] = streak
         request.meta["repeat_streak"] = repeats
         return request
+
+    def _web(self, url: str) -> bool:
+        """Only http(s) is ever requested (a page may name file://<its host>/... too)."""
+        if is_web_url(url):
+            return True
+        self.crawler.stats.inc_value(REFUSED_SCHEME_STAT)
+        logger.warning("Not following a non-http(s) URL: %s", url[:200])
+        return False
 
     def _list_page_cap(self) -> int:
         """List pages per column: -s MAX_LIST_PAGES, else the site's, else the default cap."""
@@ -569,6 +582,8 @@ class GovSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """Timeouts, DNS and connection errors: counted, never a withdrawal."""
         stats = self.crawler.stats
+        if failure.check(CrawlStopping):  # set aside for the next crawl (extensions/stopping.py)
+            return
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("list_page") == 1:
             self.columns.failed(self._column_of(request.meta), failure, request.url)
