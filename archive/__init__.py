@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from . import errors
+from .attachments import AttachmentFile
 from .db import Archive, Capture, SaveResult
 from .errors import (
     ArchiveBusy,
+    ArchiveCorrupt,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
+    AttachmentNotFound,
     CaptureNotFound,
     DocumentNotFound,
     NotAnArchive,
@@ -19,9 +22,12 @@ from .errors import (
 __all__ = [
     "Archive",
     "ArchiveBusy",
+    "ArchiveCorrupt",
     "ArchiveError",
     "ArchiveMissing",
     "ArchiveWriteError",
+    "AttachmentFile",
+    "AttachmentNotFound",
     "Capture",
     "CaptureNotFound",
     "DocumentNotFound",

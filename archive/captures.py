@@ -14,6 +14,11 @@ import zlib
 DEFAULT_CODEC = "zlib"
 ZLIB_LEVEL = 6
 XZ_PRESET = 3
+# Attachment files are often compressed already (PDF streams, DOCX/XLSX zips): a file is
+# stored compressed only if a sample of it shrinks by a tenth, so a 50 MB PDF is not run
+# through zlib for nothing.
+SAMPLE_BYTES = 256 * 1024
+WORTH_IT = 0.9
 
 
 def sha256(data: bytes) -> str:
@@ -30,6 +35,15 @@ def compress(data: bytes, codec: str = DEFAULT_CODEC) -> bytes:
     if codec == "raw":
         return data
     raise ValueError(f"unknown capture codec {codec!r}")
+
+
+def compress_best(data: bytes) -> tuple[str, bytes]:
+    """``(codec, blob)``: zlib when a sample of `data` compresses to under 90 %, else raw."""
+    sample = data[:SAMPLE_BYTES]
+    if not sample or len(zlib.compress(sample, 1)) > WORTH_IT * len(sample):
+        return "raw", data
+    blob = zlib.compress(data, ZLIB_LEVEL)
+    return ("zlib", blob) if len(blob) < len(data) else ("raw", data)
 
 
 def decompress(blob: bytes, codec: str) -> bytes:

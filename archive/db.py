@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,20 +16,24 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import attachments as files_mod
 from . import migrations
 from . import search as search_mod
-from .captures import DEFAULT_CODEC, compress, decompress, sha256
+from .attachments import AttachmentFile
+from .captures import DEFAULT_CODEC, compress, compress_best, decompress, sha256
 from .errors import (
     ArchiveBusy,
+    ArchiveCorrupt,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
+    AttachmentNotFound,
     CaptureNotFound,
     DocumentNotFound,
     NotAnArchive,
     VersionNotFound,
 )
-from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
+from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
 from .ingest import IngestLog
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
@@ -45,15 +49,20 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+#: The largest integer SQLite stores: a larger id, version or limit matches nothing.
+MAX_SQL_INT = 2**63 - 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
+EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
 
 # The public record shapes (README "JSON output"): what a document, version, event, crawl is.
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
+# `_vid` (the version row) is read to add the files to `attachments`, then dropped.
 DOCUMENT_SELECT = """
     SELECT d.id, d.url, s.name AS site, v.title, v.published, v.body, v.metadata, v.attachments,
-           d.first_seen, d.last_seen, d.last_checked, d.status, d.gone_at, d.version, d.content_hash
+           d.first_seen, d.last_seen, d.last_checked, d.status, d.gone_at, d.version, d.content_hash,
+           v.id AS _vid
     FROM documents d
     JOIN sites s ON s.id = d.site_id
     JOIN versions v ON v.id = d.current_version_id
@@ -61,7 +70,7 @@ DOCUMENT_SELECT = """
 VERSION_SELECT = """
     SELECT v.document_id, d.url, s.name AS site, v.version, v.title, v.published, v.body,
            v.metadata, v.attachments, v.content_hash, v.changed_fields, v.crawl_id,
-           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status
+           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.id AS _vid
     FROM versions v
     JOIN documents d ON d.id = v.document_id
     JOIN sites s ON s.id = d.site_id
@@ -84,9 +93,9 @@ SITE_KNOWN = """
 """
 #: Each record shape's query, and the keys added to its rows after reading.
 RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "document": (DOCUMENT_SELECT, ()),
-    "hit": (DOCUMENT_SELECT, ("snippet", "rank")),
-    "version": (VERSION_SELECT, ()),
+    "document": (DOCUMENT_SELECT, ("files",)),
+    "hit": (DOCUMENT_SELECT, ("files", "snippet", "matched_in", "matched_name", "rank")),
+    "version": (VERSION_SELECT, ("files",)),
     "event": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ()),
     "new": (f"SELECT {EVENT_COLUMNS} {EVENT_FROM}", ("backdated",)),
 }
@@ -151,8 +160,7 @@ class Archive(WatchList, IngestLog):
         self.busy_timeout = busy_timeout
         if not create and not os.path.exists(self.path):
             raise ArchiveMissing(f"archive {self.path} does not exist")
-        if os.path.isdir(self.path):
-            raise NotAnArchive(f"{self.path} is a directory, not an archive file")
+        _check_file(self.path, create=create)
         if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
             raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
         self.read_only = not create and (read_only or not _writable(self.path))
@@ -354,13 +362,19 @@ class Archive(WatchList, IngestLog):
     # -- saving ------------------------------------------------------------------------------
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
-             capture: Capture | None = None, column_id: int | None = None,
+             capture: Capture | None = None, files: Sequence[AttachmentFile] | None = None,
+             column_id: int | None = None,
              now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
         Unchanged content (by the whitespace-insensitive content hash) writes no version and no
         event, only ``last_seen``/``last_checked``. A gone document saved again is "restored".
         `column_id`: the column (`ensure_columns`) whose list led to the page.
+
+        ``files``: what the crawl learned about the files behind the record's attachment links
+        (archive.attachments). Their bytes are part of the version; a link without new bytes
+        keeps the file of the current version, so a failed download is never a change. The
+        first bytes of links that had none complete the current version in place.
         """
         record = _as_dict(record)
         if not record.get("url"):
@@ -371,18 +385,87 @@ class Archive(WatchList, IngestLog):
         t = iso(now or utcnow())
         with self._write() as c:
             current = self._current(site_id, url)
-            if current is not None and current.content_hash == digest:
-                result = self._touch(c, current, site_id, crawl_id, capture, t)
-            elif current is None:
-                fields = normalize_record(record)
-                result = self._insert_new(c, site_id, url, fields, digest, crawl_id, capture, t)
+            if current is not None and not files and current.content_hash == digest:
+                result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
+            elif current is None and not files:
+                result = self._insert_new(c, site_id, url, normalize_record(record), digest,
+                                          crawl_id, capture, t)
             else:
-                fields = normalize_record(record)
-                result = self._insert_change(c, current, site_id, fields, digest, crawl_id, capture, t)
+                result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
+                                               crawl_id, capture, t)
             if column_id is not None:
                 self._link_column(c, result.document_id, column_id, crawl_id, t)
         self._maybe_index()
         return result
+
+    def recheck_attachments(self, site: str, url: str, files: Sequence[AttachmentFile], *,
+                            crawl_id: int | None, now: datetime | None = None) -> SaveResult | None:
+        """Re-checked files of an unchanged page: a new version if a file now has other bytes.
+
+        None for an unknown document. Like :meth:`save` with the current version's fields.
+        """
+        t = iso(now or utcnow())
+        with self._locate(site, url) as found:
+            if found is None:
+                return None
+            c, site_id, current = found
+            fields = self._version_fields(current.version_id)
+            result = self._save_with_files(c, site_id, canonical_url(url), current, fields,
+                                           record_hash(fields), files, crawl_id, None, t)
+        self._maybe_index()
+        return result
+
+    def _save_with_files(self, c: sqlite3.Connection, site_id: int, url: str,
+                         current: _Current | None, record: Mapping[str, Any], digest: str,
+                         files: Sequence[AttachmentFile], crawl_id: int | None,
+                         capture: Capture | None, t: str) -> SaveResult:
+        """`save` once the files are known: resolve them against the current version's."""
+        fields = normalize_record(record)
+        previous = files_mod.rows_of(c, current.version_id) if current is not None else []
+        rows = files_mod.resolve(fields["attachments"], files, previous,
+                                 files_mod.known_rows(c, files), t)
+        self._store_files(c, files, t)
+        old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
+        full = files_mod.with_files(digest, new_pairs)
+        if current is None:
+            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows)
+        if current.content_hash == full:
+            self._refresh_failures(c, current.version_id, previous, rows)
+            return self._touch(c, current, site_id, crawl_id, capture, t)
+        if (files_mod.with_files(digest, old_pairs) == current.content_hash
+                and files_mod.completes(old_pairs, new_pairs)):
+            return self._complete(c, current, site_id, full, rows, crawl_id, capture, t)
+        return self._insert_change(c, current, site_id, fields, full, crawl_id, capture, t, rows,
+                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)))
+
+    def _store_files(self, c: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) -> None:
+        for f in files:
+            if f.body is not None:
+                self._store_blob(c, f.body, compress_best)  # files: often compressed already
+        files_mod.store_texts(c, files)
+        files_mod.remember(c, files, t)
+
+    def _refresh_failures(self, c: sqlite3.Connection, version_id: int,
+                          previous: Sequence[Mapping[str, Any]],
+                          rows: Sequence[Mapping[str, Any]]) -> None:
+        """An unchanged version keeps its files but learns why links without bytes still have
+        none (the latest error)."""
+        had = {r["position"]: r for r in previous}
+        fresh = [r for r in rows if r["sha256"] is None and not had.get(r["position"], {}).get("sha256")]
+        c.executemany("DELETE FROM version_attachments WHERE version_id = ? AND position = ?",
+                      [(version_id, r["position"]) for r in fresh])
+        files_mod.insert_rows(c, version_id, fresh)
+
+    def _complete(self, c: sqlite3.Connection, current: _Current, site_id: int, digest: str,
+                  rows: Sequence[Mapping[str, Any]], crawl_id: int | None,
+                  capture: Capture | None, t: str) -> SaveResult:
+        """First bytes for links that had none: the current version is completed, not changed."""
+        c.execute("DELETE FROM version_attachments WHERE version_id = ?", (current.version_id,))
+        files_mod.insert_rows(c, current.version_id, rows)
+        c.execute("UPDATE versions SET content_hash = ? WHERE id = ?", (digest, current.version_id))
+        c.execute("UPDATE documents SET content_hash = ? WHERE id = ?", (digest, current.id))
+        self._reindex(c, current.version_id)
+        return self._touch(c, current, site_id, crawl_id, capture, t)
 
     def _current(self, site_id: int, url: str) -> _Current | None:
         row = self.conn.execute(
@@ -393,13 +476,15 @@ class Archive(WatchList, IngestLog):
         return _Current(*row) if row else None
 
     def _insert_new(self, c: sqlite3.Connection, site_id: int, url: str, fields: dict[str, Any],
-                    digest: str, crawl_id: int | None, capture: Capture | None, t: str) -> SaveResult:
+                    digest: str, crawl_id: int | None, capture: Capture | None, t: str,
+                    rows: Sequence[Mapping[str, Any]] = ()) -> SaveResult:
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
         doc_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
         changed = list(TRACKED_FIELDS)
         version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
+        files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "INSERT INTO documents (id, site_id, url, version, current_version_id, title, published, "
             "content_hash, first_seen, last_seen, last_checked, etag, last_modified) "
@@ -421,12 +506,16 @@ class Archive(WatchList, IngestLog):
 
     def _insert_change(self, c: sqlite3.Connection, current: _Current, site_id: int,
                        fields: dict[str, Any], digest: str, crawl_id: int | None,
-                       capture: Capture | None, t: str) -> SaveResult:
+                       capture: Capture | None, t: str, rows: Sequence[Mapping[str, Any]] = (),
+                       *, files_changed: bool = False) -> SaveResult:
         old = self._version_fields(current.version_id)
         changed = changed_fields(old, fields)
+        if files_changed and "attachments" not in changed:
+            changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
         number = current.version + 1
         version_id = self._insert_version(c, current.id, number, fields, digest, changed, crawl_id,
                                           capture, t)
+        files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
             "content_hash = ?, status = 'live', gone_at = NULL WHERE id = ?",
@@ -472,8 +561,14 @@ class Archive(WatchList, IngestLog):
         dropped = c.execute("DELETE FROM search_queue WHERE version_id = ? AND action = 'index'",
                             (version_id,)).rowcount
         if not dropped:
-            c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'unindex')",
-                      (version_id,))
+            c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'unindex') "
+                      "ON CONFLICT (version_id) DO UPDATE SET action = 'unindex'", (version_id,))
+
+    def _reindex(self, c: sqlite3.Connection, version_id: int) -> None:
+        """An indexed version's extra texts changed (its files were completed)."""
+        c.execute("INSERT INTO search_queue (version_id, action) VALUES (?, 'reindex') "
+                  "ON CONFLICT (version_id) DO NOTHING", (version_id,))
+        self._queued += 1
 
     def index_pending(self) -> int:
         """Apply queued search-index updates in one transaction; returns how many were applied.
@@ -482,19 +577,9 @@ class Archive(WatchList, IngestLog):
         call it too. Until then, search finds queued versions by scanning them.
         """
         with self._write() as c:
-            # External-content FTS5: a delete must repeat the exact values that were indexed.
-            c.execute(
-                "INSERT INTO versions_fts (versions_fts, rowid, title, body) "
-                "SELECT 'delete', v.id, v.title, v.body FROM search_queue q "
-                "JOIN versions v ON v.id = q.version_id WHERE q.action = 'unindex'"
-            )
-            c.execute(
-                "INSERT INTO versions_fts (rowid, title, body) SELECT v.id, v.title, v.body "
-                "FROM search_queue q JOIN versions v ON v.id = q.version_id WHERE q.action = 'index'"
-            )
-            applied = c.execute("DELETE FROM search_queue").rowcount
+            applied = search_mod.apply_queue(c)
         self._queued = 0
-        return int(applied)
+        return applied
 
     def _maybe_index(self) -> None:
         if self._queued >= self.index_batch:
@@ -507,13 +592,18 @@ class Archive(WatchList, IngestLog):
         except ArchiveError:
             self._queued = 0  # retry after another batch; queued versions stay searchable
 
-    def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
-        digest = sha256(capture.body)
+    def _store_blob(self, c: sqlite3.Connection, data: bytes,
+                    pack: Callable[[bytes], tuple[str, bytes]]) -> str:
+        """Store `data` once by its sha256, packed as ``(codec, blob)`` by `pack`."""
+        digest = sha256(data)
         if c.execute("SELECT 1 FROM capture_blobs WHERE sha256 = ?", (digest,)).fetchone() is None:
-            c.execute(
-                "INSERT INTO capture_blobs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
-                (digest, len(capture.body), DEFAULT_CODEC, compress(capture.body)),
-            )
+            codec, blob = pack(data)
+            c.execute("INSERT INTO capture_blobs (sha256, size, codec, data) VALUES (?, ?, ?, ?)",
+                      (digest, len(data), codec, blob))
+        return digest
+
+    def _store_capture(self, c: sqlite3.Connection, capture: Capture, t: str) -> int:
+        digest = self._store_blob(c, capture.body, lambda data: (DEFAULT_CODEC, compress(data)))
         headers = {k.lower(): v for k, v in capture.headers.items()}
         cur = c.execute(
             "INSERT INTO captures (sha256, status, url, headers, declared_encoding, used_encoding, "
@@ -592,11 +682,13 @@ class Archive(WatchList, IngestLog):
     def known_documents(self, site: str) -> list[dict[str, Any]]:
         """What a crawler needs to re-check a site's documents cheaply.
 
-        ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None).
+        ``capture_sha`` is the sha256 of the raw bytes behind the current version (or None);
+        ``title``, ``published`` and ``attachments`` (the links) are the current version's.
         """
         return list(self._rows(
             "SELECT d.id, d.url, d.status, d.last_checked, d.etag, d.last_modified, d.content_hash, "
-            "c.sha256 AS capture_sha FROM documents d JOIN sites s ON s.id = d.site_id "
+            "c.sha256 AS capture_sha, v.title, v.published, v.attachments "
+            "FROM documents d JOIN sites s ON s.id = d.site_id "
             "JOIN versions v ON v.id = d.current_version_id LEFT JOIN captures c ON c.id = v.capture_id "
             "WHERE s.name = ? ORDER BY d.id",
             [site],
@@ -613,7 +705,7 @@ class Archive(WatchList, IngestLog):
     def _document_id(self, ref: int | str) -> int:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
-            if self.db["documents"].count_where("id = ?", [doc_id]):
+            if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
                 return doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
         found = next(self.db["documents"].rows_where(
@@ -628,22 +720,22 @@ class Archive(WatchList, IngestLog):
         doc_id = self._document_id(ref)
         found = self._first(DOCUMENT_SELECT + " WHERE d.id = ?", [doc_id])
         assert found is not None
-        return found
+        return self._with_files([found])[0]
 
     def history(self, ref: int | str) -> list[dict[str, Any]]:
         """Every version of a document, oldest first."""
         doc_id = self._document_id(ref)
-        return list(self._rows(VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version",
-                               [doc_id]))
+        return self._with_files(list(self._rows(
+            VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version", [doc_id])))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
         """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
         doc_id = self._document_id(ref)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, int(n)])
+                            [doc_id, min(int(n), MAX_SQL_INT)])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
-        return found
+        return self._with_files([found])[0]
 
     def diff(self, ref: int | str, from_version: int | None = None,
              to_version: int | None = None) -> dict[str, Any]:
@@ -657,7 +749,7 @@ class Archive(WatchList, IngestLog):
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
         new = self.version(doc["id"], to_n)
         old = self.version(doc["id"], from_n) if from_n is not None else None
-        return _diff(doc["url"], old, new)
+        return _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
                site: str | None = None, after_id: int | None = None, limit: int | None = None,
@@ -698,7 +790,8 @@ class Archive(WatchList, IngestLog):
                status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text search over the current version of every document (see archive.search).
 
-        Hits are documents plus ``snippet`` (matches in ``[...]``) and ``rank`` (lower first).
+        Hits are documents plus ``snippet`` (matches in ``[...]``), ``rank`` (lower first),
+        ``matched_in`` (title, body, metadata, attachment) and ``matched_name``.
         """
         hits, _ = self.search_page(query, site=site, published_from=published_from,
                                    published_to=published_to, status=status, limit=limit)
@@ -715,23 +808,60 @@ class Archive(WatchList, IngestLog):
         """
         window = max(search_mod.RANK_WINDOW, offset + limit)
         ranked = search_mod.rank(self.conn, query, site=site, published_from=published_from,
-                                 published_to=published_to, status=status, limit=window)
+                                 published_to=published_to, status=status,
+                                 limit=min(window, MAX_SQL_INT))
         page = ranked[offset:offset + limit]
         docs = {d["id"]: d for d in self._documents([doc_id for doc_id, _ in page])}
         terms = search_mod.query_terms(query)
-        hits = [{**docs[doc_id], "snippet": search_mod.hit_snippet(docs[doc_id], terms),
-                 "rank": rank} for doc_id, rank in page]
+        hits = [{**docs[doc_id], **self._hit_place(docs[doc_id], terms), "rank": rank}
+                for doc_id, rank in page]
         return hits, len(ranked)
 
-    def _documents(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
-        if not ids:
-            return iter(())
-        return self._rows(DOCUMENT_SELECT + " WHERE d.id IN (SELECT value FROM json_each(?))",
-                          [json.dumps(list(ids))])
+    def _hit_place(self, doc: dict[str, Any], terms: list[str]) -> dict[str, Any]:
+        """``snippet``, ``matched_in`` (title, body, metadata, attachment) and ``matched_name``
+        (the metadata key or attachment name) of a search hit."""
+        metadata = doc.get("metadata") or {}
+        places: list[tuple[str, str | None, str]] = [("body", None, doc["body"]),
+                                                     ("title", None, doc["title"])]
+        places += [("metadata", key, str(metadata[key])) for key in search_mod.META_KEYS
+                   if metadata.get(key)]
+        places += [("attachment", a["name"], a["name"]) for a in doc["files"]]
+        field, name, text = search_mod.hit_place(places, terms)
+        if not field:  # in the text of an attachment file
+            shas = [(a["name"], a["sha256"]) for a in doc["files"] if a["sha256"]]
+            texts = ((n, search_mod.index_form(files_mod.text_of(self.conn, sha) or ""))
+                     for n, sha in shas)
+            field, name, text = search_mod.hit_place(
+                (("attachment", n, t) for n, t in texts), terms)
+        return {"snippet": text, "matched_in": field or None, "matched_name": name}
 
-    def export(self, *, since: datetime | date | str | None = None,
-               site: str | None = None) -> Iterator[dict[str, Any]]:
-        """Current documents whose content or status changed at or after ``since``."""
+    def _documents(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return self._with_files(list(self._rows(
+            DOCUMENT_SELECT + " WHERE d.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))])))
+
+    def _with_files(self, records: list[dict[str, Any]], *,
+                    with_text: bool = False) -> list[dict[str, Any]]:
+        """Records read with `_vid`, given ``files``: one entry per attachment link with its
+        archived file (archive.attachments.merged)."""
+        files = files_mod.rows_of_versions(self.conn, [r["_vid"] for r in records])
+        for record in records:
+            rows = files[record.pop("_vid")]
+            record["files"] = files_mod.merged(record.get("attachments") or [], rows)
+            if with_text:
+                for entry in record["files"]:
+                    entry["file_text"] = (files_mod.text_of(self.conn, entry["sha256"])
+                                          if entry["sha256"] else None)
+        return records
+
+    def export(self, *, since: datetime | date | str | None = None, site: str | None = None,
+               with_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Current documents whose content or status changed at or after ``since``.
+
+        ``with_text`` adds ``file_text`` (the extracted text, or None) to each attachment.
+        """
         conditions, params = [], []
         if since is not None:
             conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
@@ -739,7 +869,13 @@ class Archive(WatchList, IngestLog):
         if site is not None:
             conditions.append("s.name = ?")
             params.append(site)
-        yield from self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params)
+        batch: list[dict[str, Any]] = []
+        for row in self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params):
+            batch.append(row)
+            if len(batch) >= EXPORT_BATCH:
+                yield from self._with_files(batch, with_text=with_text)
+                batch = []
+        yield from self._with_files(batch, with_text=with_text)
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes for the whole archive."""
@@ -750,6 +886,9 @@ class Archive(WatchList, IngestLog):
                                        "total(status = 'gone') AS gone FROM documents"))
         blobs = next(self.db.query("SELECT count(*) AS n, total(size) AS raw, "
                                    "total(length(data)) AS stored FROM capture_blobs"))
+        files = next(self.db.query(
+            "SELECT count(*) AS n, total(b.size) AS raw FROM capture_blobs b WHERE b.sha256 IN "
+            "(SELECT sha256 FROM version_attachments WHERE sha256 IS NOT NULL)"))
         last = next(self.db.query("SELECT max(started_at) AS started_at FROM crawls"))
         return {
             "path": self.path,
@@ -767,6 +906,8 @@ class Archive(WatchList, IngestLog):
             "capture_blobs": blobs["n"],
             "capture_raw_bytes": int(blobs["raw"]),
             "capture_stored_bytes": int(blobs["stored"]),
+            "attachment_files": files["n"],  # distinct files (their blobs count as captures too)
+            "attachment_bytes": int(files["raw"]),
             "search_queue": self._queue_size(),
         }
 
@@ -776,7 +917,7 @@ class Archive(WatchList, IngestLog):
         (changes) or ``new`` (new_documents)."""
         select, extra = RECORD_SHAPES[shape]
         cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
-        return [column[0] for column in cursor.description] + list(extra)
+        return [column[0] for column in cursor.description if not column[0].startswith("_")] + list(extra)
 
     def capture(self, sha: str) -> dict[str, Any]:
         """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
@@ -797,6 +938,82 @@ class Archive(WatchList, IngestLog):
         if blob is None:
             raise CaptureNotFound(f"no capture with sha256 {sha}")
         return decompress(blob["data"], blob["codec"])
+
+    # -- attachment files ----------------------------------------------------------------------
+
+    def attachments(self, ref: int | str, version: int | None = None) -> list[dict[str, Any]]:
+        """The attachment files of a document's current (or given) version, as `show` lists
+        them (archive.attachments.merged: ``position`` 1 = first)."""
+        record = self.version(ref, version) if version else self.document(ref)
+        return list(record["files"])
+
+    def attachment_bytes(self, ref: int | str, n: int,
+                         version: int | None = None) -> tuple[dict[str, Any], bytes]:
+        """The N-th attachment (1-based) and its archived bytes, checked against its sha256.
+
+        AttachmentNotFound when there is no such attachment or no bytes were archived for it;
+        ArchiveCorrupt when the stored bytes do not match.
+        """
+        found = self.attachments(ref, version)
+        if not 1 <= n <= len(found):
+            count = f"{len(found)} attachment{'s' if len(found) != 1 else ''}" if found else "no attachments"
+            raise AttachmentNotFound(f"document {ref} has {count}; there is no attachment {n}")
+        entry = found[n - 1]
+        if not entry["sha256"]:
+            why = f": {entry['error']}" if entry["error"] else " (never fetched)"
+            raise AttachmentNotFound(f"attachment {n} ({entry['name']}) has no archived bytes{why}")
+        try:
+            data = self.capture_bytes(entry["sha256"])
+        except CaptureNotFound:
+            raise ArchiveCorrupt(f"the bytes of attachment {n} ({entry['sha256']}) are missing") from None
+        if sha256(data) != entry["sha256"]:
+            raise ArchiveCorrupt(f"the stored bytes of attachment {n} do not match its sha256 "
+                                 f"{entry['sha256']}")
+        return entry, data
+
+    def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """For conditional re-checks: ``{url: {"sha256", "etag", "last_modified"}}`` of the
+        attachment URLs archived before."""
+        return files_mod.state(self.conn, urls)
+
+    def site_attachment_state(self, site: str) -> dict[str, dict[str, Any]]:
+        """`attachment_state` of the attachment URLs of the site's current versions (what a
+        crawl worker re-checks; it has no archive to ask)."""
+        urls = [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT a.url FROM version_attachments a "
+            "JOIN documents d ON d.current_version_id = a.version_id "
+            "JOIN sites s ON s.id = d.site_id WHERE s.name = ?", (site,))]
+        return self.attachment_state(urls)
+
+    def fetches(self, *, site: str | None = None,
+                since: datetime | date | str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored fetch, pages and attachment files, oldest first (for WARC export):
+        ``kind`` ("page" | "attachment"), ``url``, ``status``, ``headers``, ``fetched_at``,
+        ``sha256``, ``size``, ``document_url``. A file kept by several versions is one fetch."""
+        conditions, params = [], []
+        if site is not None:
+            conditions.append("s.name = ?")
+            params.append(site)
+        if since is not None:
+            conditions.append("f.fetched_at >= ?")
+            params.append(as_iso(since))
+        where = _where(conditions)
+        sql = (
+            "SELECT kind, url, status, headers, fetched_at, sha256, size, document_url FROM ("
+            " SELECT 'page' AS kind, f.url, f.status, f.headers, f.fetched_at, f.sha256, b.size,"
+            "  d.url AS document_url, s.name, f.id AS rank FROM captures f"
+            "  JOIN capture_blobs b ON b.sha256 = f.sha256"
+            "  JOIN versions v ON v.capture_id = f.id JOIN documents d ON d.id = v.document_id"
+            f"  JOIN sites s ON s.id = d.site_id{where}"
+            " UNION"
+            " SELECT 'attachment', f.url, f.status, f.headers, f.fetched_at, f.sha256, f.size,"
+            "  min(d.url), s.name, min(f.id) FROM version_attachments f"
+            "  JOIN versions v ON v.id = f.version_id JOIN documents d ON d.id = v.document_id"
+            f"  JOIN sites s ON s.id = d.site_id{_where([*conditions, 'f.sha256 IS NOT NULL'])}"
+            "  GROUP BY f.url, f.sha256, f.fetched_at"
+            ") ORDER BY fetched_at, kind DESC, rank"
+        )
+        yield from self._rows(sql, [*params, *params])
 
     # -- reading helpers -----------------------------------------------------------------------
 
@@ -1001,8 +1218,9 @@ class Archive(WatchList, IngestLog):
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
+    """The record's fields, shallow: an item's raw bytes are not copied."""
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return dataclasses.asdict(record)
+        return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     return dict(record)
 
 
@@ -1031,7 +1249,7 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
         params.append(site)
     if after_id is not None:
         where.append("e.id > ?")
-        params.append(int(after_id))
+        params.append(min(int(after_id), MAX_SQL_INT))
     return where, params
 
 
@@ -1041,7 +1259,7 @@ def _where(conditions: Sequence[str]) -> str:
 
 def _limit(limit: int | None) -> int:
     """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
-    return -1 if limit is None else int(limit)
+    return -1 if limit is None else min(int(limit), MAX_SQL_INT)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -1083,17 +1301,20 @@ def _write_problem(error: sqlite3.Error) -> str:
     return "archive cannot be written: " + (" ".join(str(error).split()) or type(error).__name__)
 
 
-def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Changed fields (whitespace-insensitive, as a version's changed_fields) and a body diff."""
+def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any],
+          text_of: Callable[[str], str]) -> dict[str, Any]:
+    """Changed fields (whitespace-insensitive, as a version's changed_fields), a body diff and
+    the attachment files that changed, each with a diff of its text."""
     before = old or {"body": ""}  # against nothing: an empty body is no change
     changed = changed_fields(before, new)
+    files = _file_changes(old["files"] if old else [], new["files"], text_of)
+    if files and "attachments" not in changed:
+        changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
     fields = {name: {"old": before.get(name), "new": new[name]}
-              for name in changed if name != "body"}
-    body_diff = "" if "body" not in changed else "".join(difflib.unified_diff(
-        (before.get("body") or "").splitlines(keepends=True), new["body"].splitlines(keepends=True),
-        fromfile=f"version {old['version']}" if old else "(none)",
-        tofile=f"version {new['version']}",
-    ))
+              for name in changed if name != "body" and field_key(before.get(name)) != field_key(new[name])}
+    body_diff = "" if "body" not in changed else _unified(
+        before.get("body") or "", new["body"], f"version {old['version']}" if old else "(none)",
+        f"version {new['version']}")
     return {
         "url": url,
         "from": old["version"] if old else None,
@@ -1101,7 +1322,53 @@ def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "fields": fields,
         "changed_fields": changed,
         "body_diff": body_diff,
+        "attachment_changes": files,
     }
+
+
+def _file_changes(old: list[dict[str, Any]], new: list[dict[str, Any]],
+                  text_of: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The attachments whose file differs (by URL): names, hashes, sizes and a text diff."""
+    before = {a["url"]: a for a in old if a.get("sha256")}
+    after = {a["url"]: a for a in new if a.get("sha256")}
+    out = []
+    for url in files_mod.changed_urls([(u, a["sha256"]) for u, a in before.items()],
+                                      [(u, a["sha256"]) for u, a in after.items()]):
+        was, now = before.get(url, {}), after.get(url, {})
+        old_text = text_of(was["sha256"]) if was else ""
+        new_text = text_of(now["sha256"]) if now else ""
+        out.append({
+            "url": url, "name": (now or was)["name"],
+            "old_sha256": was.get("sha256"), "new_sha256": now.get("sha256"),
+            "old_size": was.get("size"), "new_size": now.get("size"),
+            "text_diff": _unified(old_text, new_text, f"{(was or now)['name']} (before)",
+                                  f"{(now or was)['name']} (after)"),
+        })
+    return out
+
+
+def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=from_label, tofile=to_label)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _check_file(path: str, *, create: bool) -> None:
+    """NotAnArchive for a folder or a device (``--db /dev/null``: SQLite would create
+    /dev/null-journal beside it); ArchiveWriteError when `create` on a read-only mount."""
+    if os.path.isdir(path):
+        raise NotAnArchive(f"{path} is a directory, not an archive file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise NotAnArchive(f"{path} is not a regular file, not an archive file")
+    if create and _on_read_only_mount(path):
+        raise ArchiveWriteError(f"cannot write {path}: it is on a read-only file system")
+
+
+def _on_read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except OSError:  # no such folder: SQLite says so
+        return False
 
 
 def _sqlite_or_empty(path: str) -> bool:

@@ -31,6 +31,14 @@ class CaptureNotFound(ArchiveError, LookupError):
     """No raw capture has the given sha256."""
 
 
+class AttachmentNotFound(ArchiveError, LookupError):
+    """The version has no such attachment, or no archived bytes for it."""
+
+
+class ArchiveCorrupt(ArchiveError):
+    """Stored bytes do not match their recorded sha256."""
+
+
 class ArchiveBusy(ArchiveError):
     """Another process held the write lock for longer than the busy timeout."""
 

@@ -1,6 +1,7 @@
 """Atom 1.0 feeds of archive events: permanent tag: ids, both dates, a summary per entry.
 
-Pure: events in (as ``Archive.events(..., with_body=True)`` returns them), bytes out.
+Pure: events in (as ``Archive.events(..., with_body=True)`` returns them), bytes out. Always
+well-formed XML: text and attributes pass through archive.text.printable.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree as ET
 
+from .text import printable
 from .timeutil import parse_stored_time
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -74,7 +76,7 @@ def atom_entry(event: Mapping[str, object], summary: str) -> ET.Element:
     title = str(event.get("title") or event["url"])
     _sub(entry, "id", event_tag(event))
     _sub(entry, "title", _KIND_PREFIX.get(str(event["kind"]), "") + title)
-    ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", href=str(event["url"]))
+    ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", href=printable(str(event["url"])))
     _sub(entry, "updated", atom_time(str(event["time"])))
     published = atom_time(_opt_str(event.get("published")))
     if published:
@@ -86,7 +88,7 @@ def atom_entry(event: Mapping[str, object], summary: str) -> ET.Element:
         _sub(entry, "summary", summary)
     for name in ("kind", "first_seen", "site", "published"):
         if event.get(name):
-            ET.SubElement(entry, f"{{{GA_NS}}}{name}").text = str(event[name])
+            ET.SubElement(entry, f"{{{GA_NS}}}{name}").text = printable(str(event[name]))
     return entry
 
 
@@ -115,7 +117,7 @@ def summarize(body: str | None, limit: int = 280) -> str:
 
 def _sub(parent: ET.Element, name: str, text: str | None) -> ET.Element:
     child = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}")
-    child.text = text
+    child.text = None if text is None else printable(text)
     return child
 
 

@@ -2,6 +2,8 @@
 
 Stored values keep their line structure (whitespace runs collapsed, lines stripped); the hash
 and the field comparison ignore whitespace entirely, so whitespace-only edits are never changes.
+Control characters and bidi overrides never reach storage (archive.text.strip_controls): both
+the stored values and the hash drop them, so the hash of a clean record is what it always was.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .text import strip_controls
+
 TRACKED_FIELDS = ("title", "published", "body", "metadata", "attachments")
 
 _SPACES = re.compile(r"\s+")
 
 
 def collapse(text: str) -> str:
-    """Collapse whitespace runs (including U+3000 and NBSP) to one space and strip."""
-    return _SPACES.sub(" ", text).strip()
+    """Collapse whitespace runs (including U+3000 and NBSP) to one space and strip; drop
+    control characters."""
+    return _SPACES.sub(" ", strip_controls(text)).strip()
 
 
 def normalize_body(body: str | None) -> str:
@@ -32,11 +37,12 @@ def normalize_body(body: str | None) -> str:
 
 
 def _canonical(value: Any, text: Callable[[str], str]) -> Any:
-    """`value` with `text` applied to every string; mappings get sorted str keys, no empties."""
+    """`value` with `text` applied to every string; mappings get sorted str keys (without
+    control characters), no empties."""
     if isinstance(value, str):
         return text(value)
     if isinstance(value, Mapping):
-        items = ((str(k), _canonical(v, text)) for k, v in value.items())
+        items = ((strip_controls(str(k)), _canonical(v, text)) for k, v in value.items())
         return {k: v for k, v in sorted(items) if v not in (None, "", [], {})}
     if isinstance(value, (list, tuple)):
         return [_canonical(v, text) for v in value]
@@ -44,7 +50,7 @@ def _canonical(value: Any, text: Callable[[str], str]) -> Any:
 
 
 def _no_spaces(text: str) -> str:
-    return _SPACES.sub("", text)
+    return _SPACES.sub("", strip_controls(text))
 
 
 def normalize_record(record: Mapping[str, Any]) -> dict[str, Any]:

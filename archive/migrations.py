@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
-from .urls import canonical_url
+from .identity import recanonicalize
+from .search import reindex_current
+from .urls import canonical_url, private_url_key
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -246,29 +248,6 @@ def watch_list(db: Database) -> None:
         _watch_known_column(db, site_id, name, url, created_at)
 
 
-INGESTED_SCHEMA = """
--- What an archive host (`watch --redis`) applied of the items workers shipped through Redis:
--- one row per item of a crawl in progress, written in the transaction of its save, so a
--- redelivered message changes nothing. A crawl's rows are removed when it finishes.
-CREATE TABLE ingested (
-    key TEXT PRIMARY KEY,                       -- the item's idempotency key (crawl + canonical URL)
-    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
-    url TEXT NOT NULL,                          -- canonical URL
-    stats TEXT NOT NULL DEFAULT '[]',           -- JSON list: the crawl stats the item counted
-    held TEXT,                                  -- JSON: a withdrawal held until the crawl ends
-    at TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX ingested_crawl ON ingested(crawl_id);
-"""
-
-
-@migrations(name="004_ingested")
-def ingested(db: Database) -> None:
-    """The idempotency log of items shipped by crawl workers (crawler/service/cluster)."""
-    for statement in _statements(INGESTED_SCHEMA):
-        db.conn.execute(statement)
-
-
 def _url_crawled_sites(db: Database) -> list[tuple[int, str, str, str]]:
     """Sites named after their host (how `crawl --url` named them) whose `base_url` is a page
     below the home page: the column they were crawled from."""
@@ -298,6 +277,115 @@ def _watch_known_column(db: Database, site_id: int, name: str, url: str, added_a
               "SELECT d.id, ?, d.first_seen, (SELECT min(e.crawl_id) FROM events e "
               "WHERE e.document_id = d.id AND e.kind = 'new') FROM documents d WHERE d.site_id = ?",
               (column_id, site_id))
+
+
+ATTACHMENTS_SCHEMA = """
+-- The file behind each attachment link of a version, in the order of versions.attachments
+-- (only links whose file was fetched, or tried). The bytes are content-addressed in
+-- capture_blobs, shared with page captures: one copy per distinct file in the archive.
+CREATE TABLE version_attachments (
+    id INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    position INTEGER NOT NULL CHECK (position >= 1), -- 1-based index into versions.attachments
+    url TEXT NOT NULL,
+    name TEXT NOT NULL,                          -- the link text (else the file name)
+    sha256 TEXT REFERENCES capture_blobs(sha256), -- NULL: no bytes (see error)
+    size INTEGER,
+    content_type TEXT,                           -- sniffed from the bytes, not the header
+    status INTEGER,                              -- HTTP status of the fetch
+    headers TEXT NOT NULL DEFAULT '{}',          -- JSON object, lower-cased names
+    fetched_at TEXT,                             -- when these bytes were fetched
+    error TEXT,                                  -- why there are no bytes
+    UNIQUE (version_id, position)
+);
+CREATE INDEX version_attachments_url ON version_attachments(url, sha256);
+CREATE INDEX version_attachments_sha256 ON version_attachments(sha256);
+-- The text of each distinct file (NFKC-normalized), or why there is none.
+CREATE TABLE attachment_texts (
+    sha256 TEXT PRIMARY KEY REFERENCES capture_blobs(sha256),
+    text TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    error TEXT                                   -- unreadable, encrypted, no text layer ...
+);
+-- Conditional re-checks: the validators of the latest fetch of each attachment URL.
+CREATE TABLE attachment_state (
+    url TEXT PRIMARY KEY,
+    sha256 TEXT REFERENCES capture_blobs(sha256),
+    etag TEXT,
+    last_modified TEXT,
+    checked_at TEXT NOT NULL
+);
+
+-- Search covers metadata, attachment names and attachment text: the text indexed for a
+-- current version is kept in these columns (NULL once it is no longer indexed) so that it
+-- can be unindexed exactly.
+ALTER TABLE versions ADD COLUMN search_meta TEXT;
+ALTER TABLE versions ADD COLUMN search_files TEXT;
+DROP TABLE versions_fts_terms;
+DROP TABLE versions_fts;
+CREATE VIRTUAL TABLE versions_fts USING fts5(
+    title, body, search_meta, search_files, content="versions", content_rowid="id",
+    tokenize="trigram"
+);
+INSERT INTO versions_fts(versions_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0, 2.0, 0.5)');
+INSERT INTO versions_fts(versions_fts, rank) VALUES ('automerge', 16);
+CREATE VIRTUAL TABLE versions_fts_terms USING fts5vocab(versions_fts, row);
+-- 'reindex': a current version whose attachment files were completed in place.
+DROP TABLE search_queue;
+CREATE TABLE search_queue (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id),
+    action TEXT NOT NULL CHECK (action IN ('index', 'unindex', 'reindex'))
+);
+"""
+
+
+@migrations(name="004_attachment_files_and_search_extras")
+def attachment_files(db: Database) -> None:
+    """Attachment files and their text; search over metadata and attachments (re-indexes)."""
+    for statement in _statements(ATTACHMENTS_SCHEMA):
+        db.conn.execute(statement)
+    reindex_current(db.conn)
+
+
+@migrations(name="005_canonical_urls")
+def canonical_urls(db: Database) -> None:
+    """Documents and columns under the canonical URL form that folds dot segments, escaped
+    unreserved characters and repeated slashes; those that turn out to be one page are merged."""
+    recanonicalize(db.conn)
+
+
+@migrations(name="006_redacted_sinks")
+def redacted_sinks(db: Database) -> None:
+    """Webhook sinks named without their secrets (``webhook:https://host/…#<digest>``)."""
+    sinks = [row[0] for row in db.conn.execute(
+        "SELECT DISTINCT sink FROM deliveries WHERE sink LIKE 'webhook:%'")]
+    for sink in sinks:
+        url = sink.removeprefix("webhook:")
+        db.conn.execute("UPDATE deliveries SET sink = ? WHERE sink = ?",
+                        ("webhook:" + private_url_key(url), sink))
+
+
+INGESTED_SCHEMA = """
+-- What an archive host (`watch --redis`) applied of the items workers shipped through Redis:
+-- one row per item of a crawl in progress, written in the transaction of its save, so a
+-- redelivered message changes nothing. A crawl's rows are removed when it finishes.
+CREATE TABLE ingested (
+    key TEXT PRIMARY KEY,                       -- the item's idempotency key (crawl + canonical URL)
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    url TEXT NOT NULL,                          -- canonical URL
+    stats TEXT NOT NULL DEFAULT '[]',           -- JSON list: the crawl stats the item counted
+    held TEXT,                                  -- JSON: a withdrawal held until the crawl ends
+    at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ingested_crawl ON ingested(crawl_id);
+"""
+
+
+@migrations(name="007_ingested")
+def ingested(db: Database) -> None:
+    """The idempotency log of items shipped by crawl workers (crawler/service/cluster)."""
+    for statement in _statements(INGESTED_SCHEMA):
+        db.conn.execute(statement)
 
 
 def _statements(script: str) -> list[str]:

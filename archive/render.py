@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
+from .text import escape_unprintable, printable
 from .timeutil import parse_stored_time
 
 # --- terminal tables ------------------------------------------------------------------------
@@ -42,12 +43,12 @@ def truncate(text: str, width: int) -> str:
 
 
 def one_line(value: object) -> str:
-    """A cell value on a single line (None shows as empty)."""
+    """A cell value on a single line, printable (None shows as empty)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
         value = ",".join(str(v) for v in value)
-    return " ".join(str(value).split())
+    return " ".join(printable(str(value)).split())
 
 
 def format_table(
@@ -108,15 +109,16 @@ def short_published(value: str | None) -> str:
 
 
 def to_json(value: object) -> str:
-    """UTF-8 JSON (Chinese stays readable), indented for single objects."""
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    """UTF-8 JSON (Chinese stays readable), indented for single objects; characters unsafe on
+    a terminal are escaped (archive.text.escape_unprintable)."""
+    return escape_unprintable(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def json_lines(rows: Iterable[Mapping[str, object]], *, nl: bool) -> Iterator[str]:
     """Stream rows as a JSON array with one object per line, or as newline-delimited JSON."""
     pending: str | None = None
     for row in rows:
-        line = json.dumps(row, ensure_ascii=False, default=str)
+        line = escape_unprintable(json.dumps(row, ensure_ascii=False, default=str))
         if nl:
             yield line
             continue
@@ -155,8 +157,8 @@ def csv_lines(rows: Iterable[Mapping[str, object]], *, fields: Sequence[str] = (
 
 def _csv_cell(value: object) -> object:
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+        return escape_unprintable(json.dumps(value, ensure_ascii=False))
+    return printable(value) if isinstance(value, str) else "" if value is None else value
 
 
 # --- records as text ------------------------------------------------------------------------
@@ -167,6 +169,10 @@ Line = tuple[str, str | None]
 
 def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     """A document or version for reading: labelled fields, metadata, attachments, the body."""
+    return (printable(line) for line in _record_lines(record))
+
+
+def _record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     status = record.get("status") or ""
     if record.get("gone_at"):
         status += f" (since {record['gone_at']})"
@@ -188,21 +194,77 @@ def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     if metadata:
         yield "Metadata:"
         yield from (f"  {key}: {value}" for key, value in metadata.items())
+    files = record.get("files")
     attachments = record.get("attachments") or []
-    if attachments:
+    if files:
+        yield "Attachments:"
+        yield from attachment_lines(files)
+    elif attachments:
         yield "Attachments:"
         yield from (f"  {a.get('text') or ''} <{a.get('url')}>".strip() for a in attachments)
     yield ""
     yield (record.get("body") or "").rstrip("\n")
 
 
+#: Short names of the file types gov-archive reads, by sniffed content type.
+FILE_TYPES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+    "application/msword": "DOC",
+    "application/vnd.ms-works": "WPS",
+    "application/vnd.ms-excel": "XLS",
+    "application/vnd.ms-powerpoint": "PPT",
+    "application/ofd": "OFD",
+    "application/zip": "ZIP",
+    "application/vnd.rar": "RAR",
+    "text/html": "HTML",
+    "text/plain": "text",
+}
+#: Where a search hit matched, for metadata keys: their Chinese labels.
+META_LABELS = {"doc_no": "文号", "issuer": "发文机关", "index_no": "索引号"}
+
+
+def attachment_lines(files: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    """One line per attachment (position, name, then type, size, text length and sha256, or
+    why there is no file), its URL below."""
+    for f in files:
+        if f.get("sha256"):
+            kind = FILE_TYPES.get(f.get("content_type") or "", f.get("content_type") or "file")
+            facts = [kind, human_size(f.get("size") or 0)]
+            facts.append(f"{f['text_chars']:,} characters" if f.get("text_chars") else "no text")
+            facts.append(f"sha256 {f['sha256'][:16]}…")
+            if f.get("error"):
+                facts.append(f["error"])
+        else:
+            facts = [f"not archived: {f['error']}" if f.get("error") else "not fetched"]
+        yield f"  {f.get('position')}. {f.get('name')}  ({', '.join(facts)})"
+        yield f"     {f.get('url')}"
+
+
+def hit_place(hit: Mapping[str, Any]) -> str:
+    """Where a search hit matched, when not in its title or body: 'in 附件1：名单.xlsx', 'in 文号'."""
+    place, name = hit.get("matched_in"), hit.get("matched_name")
+    if place == "attachment" and name:
+        return f"in {name}"
+    if place == "metadata" and name:
+        return f"in {META_LABELS.get(name, name)}"
+    return ""
+
+
 def diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     """An ``Archive.diff`` result for reading: the changed fields, then the body's diff."""
+    return ((printable(text), tone) for text, tone in _diff_lines(result))
+
+
+def _diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     yield f"{result['url']}", "heading"
     older = "(none)" if result["from"] is None else result["from"]
     yield f"version {older} -> {result['to']}", "heading"
     fields = result.get("fields") or {}
-    if not fields and not result.get("body_diff"):
+    files = result.get("attachment_changes") or []
+    if not fields and not result.get("body_diff") and not files:
         yield "No differences.", None
         return
     yield f"changed: {', '.join(result.get('changed_fields') or fields)}", None
@@ -215,6 +277,24 @@ def diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     if body_diff:
         yield "", None
         yield from ((line, _body_diff_tone(line)) for line in body_diff.rstrip("\n").splitlines())
+    for change in files:
+        yield "", None
+        yield from _file_change_lines(change)
+
+
+def _file_change_lines(change: Mapping[str, Any]) -> Iterator[Line]:
+    """An attachment whose file changed: what happened, then the diff of its text."""
+    old, new = change.get("old_sha256"), change.get("new_sha256")
+    if old and new:
+        what = (f"file replaced ({human_size(change.get('old_size') or 0)} -> "
+                f"{human_size(change.get('new_size') or 0)}, sha256 {old[:12]}… -> {new[:12]}…)")
+    else:
+        what = "file added" if new else "file removed"
+    yield f"attachment {change.get('name')}: {what}", "heading"
+    text_diff = change.get("text_diff") or ""
+    if not text_diff:
+        yield "  (same text)", None
+    yield from ((line, _body_diff_tone(line)) for line in text_diff.rstrip("\n").splitlines())
 
 
 def _field_change_lines(old: object, new: object) -> Iterator[Line]:

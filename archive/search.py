@@ -1,8 +1,12 @@
 """Full-text search over the current version of every document, Chinese included.
 
 The index is an FTS5 ``trigram`` table (``versions_fts``, external content = ``versions``)
-holding only current versions. A query is split on whitespace into terms that must all occur
-(substring semantics, case-insensitive for ASCII).
+holding only current versions: their title, body, ``search_meta`` (the 文号, 发文机关 and 索引号
+metadata and the attachment names) and ``search_files`` (the text of the attachment files).
+The two extra texts are written into the version row when it is indexed and cleared when it is
+unindexed, so a delete repeats exactly what was indexed; each ends with a blank line, so every
+character of them starts a trigram. A query is split on whitespace into terms that must all
+occur, anywhere in those four (substring semantics, case-insensitive for ASCII).
 
 - Terms of 3+ characters are FTS5 phrases.
 - A two-character term (法治) cannot be a trigram phrase, so it becomes the OR of every indexed
@@ -13,14 +17,14 @@ holding only current versions. A query is split on whitespace into terms that mu
   places where no trigram starts (the last two characters of a title, the last character of a
   body before its final newline) are looked up in expression indexes. A character found in at
   least half of the newest documents (``COMMON_SHARE``, probed on ``PROBE`` of them) is
-  answered by scanning titles and bodies (instr), newest first: its window fills at once, while
+  answered by scanning titles, bodies and the extra texts (instr), newest first: its window fills at once, while
   its trigrams would be many and their doclists long.
 
-Ranking: with only long terms, bm25 (title weighted 5x); with a short term, title matches first,
-then the newest publication date. Ranking looks at the ``RANK_WINDOW`` most recently archived
-matching documents (after filters; for a scanned common character the newest by publication
-date), so a term found in most of a large archive still answers in milliseconds; below that many
-matches the ranking is exact.
+Ranking: with only long terms, bm25 (title 5, body 1, metadata and names 2, file text 0.5);
+with a short term, title matches first, then the newest publication date. Ranking looks at the
+``RANK_WINDOW`` most recently archived matching documents (after filters; for a scanned common
+character the newest by publication date), so a term found in most of a large archive still
+answers in milliseconds; below that many matches the ranking is exact.
 
 Index updates are applied in batches (``search_queue``); queued versions are found by scanning
 them, so results are always complete (queued hits of a long query rank after bm25 ones).
@@ -31,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -46,6 +51,9 @@ COMMON_SHARE = 0.5
 PROBE = 200
 _MAX_CHAR = "\U0010ffff"
 _TAIL = 2  # documents_title_tail indexes substr(title, -2)
+#: Metadata searched besides title and body: 文号, 发文机关/发布机构, 索引号.
+META_KEYS = ("doc_no", "issuer", "index_no")
+BM25 = "bm25(versions_fts, 5.0, 1.0, 2.0, 0.5)"
 
 
 def rank(conn: sqlite3.Connection, query: str, *, site: str | None = None,
@@ -77,13 +85,16 @@ def _ranked(conn: sqlite3.Connection, terms: list[str], where: str, params: list
 _SCAN_FROM = "FROM documents d JOIN versions v ON v.id = d.current_version_id"
 
 
+_SCANNED_PLACES = ("d.title", "v.body", "v.search_meta", "v.search_files")
+
+
 def _contains_sql(terms: list[str]) -> str:
-    return " AND ".join("(instr(lower(d.title), ?) > 0 OR instr(lower(v.body), ?) > 0)"
-                        for _ in terms)
+    return " AND ".join(
+        "(" + " OR ".join(f"instr(lower({p}), ?) > 0" for p in _SCANNED_PLACES) + ")" for _ in terms)
 
 
 def _contains_args(terms: list[str]) -> list[str]:
-    return [t for t in terms for _ in (0, 1)]
+    return [t for t in terms for _ in _SCANNED_PLACES]
 
 
 def _scanned(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any]) -> bool:
@@ -150,7 +161,7 @@ def _ranked_bm25(conn: sqlite3.Connection, terms: list[str], where: str, params:
     # The join on current_version_id also hides versions superseded since the last index batch.
     sql = (
         "SELECT id, score FROM ("
-        "  SELECT d.id, bm25(versions_fts, 5.0, 1.0) AS score FROM versions_fts f"
+        f"  SELECT d.id, {BM25} AS score FROM versions_fts f"
         "  JOIN documents d ON d.current_version_id = f.rowid"
         f" WHERE versions_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?"
         ") ORDER BY score, id DESC LIMIT ?"
@@ -188,7 +199,10 @@ def _ranked_scan(conn: sqlite3.Connection, terms: list[str], where: str, params:
     sql = (f"SELECT d.id, d.title, d.published {_SCAN_FROM} WHERE {_contains_sql(terms)}{where}"
            " ORDER BY d.published DESC, d.id DESC LIMIT ?")
     args = [*_contains_args(terms), *params, RANK_WINDOW]
-    return _title_then_newest(conn.execute(sql, args).fetchall(), terms, limit)
+    found = {row[0]: row for row in conn.execute(sql, args)}
+    for row in _recent_first(conn, _pending(conn, terms), where, params):  # extras not yet stored
+        found.setdefault(row[0], row)
+    return _title_then_newest(found.values(), terms, limit)
 
 
 def _title_then_newest(found: Any, terms: list[str], limit: int) -> list[tuple[int, float]]:
@@ -203,8 +217,11 @@ def _title_then_newest(found: Any, terms: list[str], limit: int) -> list[tuple[i
 def _pending(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     """Queued (not yet indexed) current versions containing every term."""
     sql = ("SELECT v.id, v.title, v.body FROM search_queue q JOIN versions v ON v.id = q.version_id "
-           "WHERE q.action = 'index'")
-    return {vid for vid, title, body in conn.execute(sql) if _contains(title, body, terms)}
+           "WHERE q.action IN ('index', 'reindex')")
+    queued = conn.execute(sql).fetchall()
+    extras = _extra_texts(conn, [vid for vid, _, _ in queued])
+    return {vid for vid, title, body in queued
+            if _contains(title, body + "\n" + "\n".join(extras[vid]), terms)}
 
 
 def _tails(conn: sqlite3.Connection, terms: list[str], where: str,
@@ -240,7 +257,10 @@ def _tail_queries(term: str, where: str) -> list[tuple[str, list[str]]]:
 
 
 def _body(conn: sqlite3.Connection, version_id: int) -> str:
-    return str(conn.execute("SELECT body FROM versions WHERE id = ?", (version_id,)).fetchone()[0])
+    """The body with the version's indexed metadata and file text: all a term may be in."""
+    return str(conn.execute("SELECT body || char(10) || coalesce(search_meta, '') || "
+                            "coalesce(search_files, '') FROM versions WHERE id = ?",
+                            (version_id,)).fetchone()[0])
 
 
 def _contains(title: str, body: str, terms: list[str]) -> bool:
@@ -260,6 +280,115 @@ def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
 def hit_snippet(document: dict[str, Any], terms: list[str]) -> str:
     """The snippet of a hit: around the first match in its body, else in its title."""
     return snippet(document["body"], terms) or snippet(document["title"], terms)
+
+
+def hit_place(places: Iterable[tuple[str, str | None, str]],
+              terms: list[str]) -> tuple[str, str | None, str]:
+    """Where a hit matched: the place holding the most terms (the first of equals).
+
+    ``places`` are ``(field, name, text)`` in reading order (title, body, metadata,
+    attachments); returns the chosen place with a snippet of it instead of its text.
+    """
+    best: tuple[str, str | None, str] = ("", None, "")
+    most = 0
+    for field, name, text in places:
+        lowered = text.lower()
+        found = sum(t in lowered for t in terms)
+        if found > most:
+            best, most = (field, name, snippet(text, terms)), found
+            if found == len(terms):
+                break
+    return best
+
+
+# --- what is indexed ---------------------------------------------------------------------------
+
+
+def meta_text(metadata: Mapping[str, Any], attachments: Sequence[Mapping[str, Any]]) -> str:
+    """The searchable metadata of a version (META_KEYS) and its attachment names, one a line."""
+    lines = [str(metadata[key]) for key in META_KEYS if metadata.get(key)]
+    lines += [str(a.get("text") or a.get("url") or "") for a in attachments]
+    return _block(line for line in lines if line)
+
+
+def files_text(texts: Iterable[str]) -> str:
+    """The text of a version's attachment files, in their order (in `index_form`)."""
+    return _block(index_form(text).strip() for text in texts if text and text.strip())
+
+
+_WRAPPED = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])\n+"
+                      r"(?=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])")
+
+
+def index_form(text: str) -> str:
+    """File text as searched: a line break between two CJK characters is a wrap of the page
+    layout (PDF lines), not a break in the words, and is dropped."""
+    return _WRAPPED.sub("", text)
+
+
+def _block(parts: Iterable[str]) -> str:
+    """Parts one after another, ending with a blank line ("" for none): every character of
+    the text then starts a trigram, even the last one."""
+    text = "\n".join(parts)
+    return text + "\n\n" if text else ""
+
+
+def apply_queue(conn: sqlite3.Connection) -> int:
+    """Apply the queued index updates (inside the caller's transaction); returns how many.
+
+    Unindexing repeats the values stored when the version was indexed (external content);
+    indexing computes the extra texts, stores them in the version row and indexes the four.
+    """
+    conn.execute(
+        "INSERT INTO versions_fts (versions_fts, rowid, title, body, search_meta, search_files) "
+        "SELECT 'delete', v.id, v.title, v.body, v.search_meta, v.search_files FROM search_queue q "
+        "JOIN versions v ON v.id = q.version_id WHERE q.action IN ('unindex', 'reindex')"
+    )
+    conn.execute("UPDATE versions SET search_meta = NULL, search_files = NULL WHERE id IN "
+                 "(SELECT version_id FROM search_queue WHERE action = 'unindex')")
+    _store_extras(conn)
+    conn.execute(
+        "INSERT INTO versions_fts (rowid, title, body, search_meta, search_files) "
+        "SELECT v.id, v.title, v.body, v.search_meta, v.search_files FROM search_queue q "
+        "JOIN versions v ON v.id = q.version_id WHERE q.action IN ('index', 'reindex')"
+    )
+    return int(conn.execute("DELETE FROM search_queue").rowcount)
+
+
+def _store_extras(conn: sqlite3.Connection) -> None:
+    queued = [r[0] for r in conn.execute(
+        "SELECT version_id FROM search_queue WHERE action IN ('index', 'reindex')")]
+    extras = _extra_texts(conn, queued)
+    conn.executemany("UPDATE versions SET search_meta = ?, search_files = ? WHERE id = ?",
+                     [(meta, files, vid) for vid, (meta, files) in extras.items()])
+
+
+def _extra_texts(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """``{version id: (search_meta, search_files)}`` computed from the version and its files."""
+    if not version_ids:
+        return {}
+    ids = json.dumps(version_ids)
+    texts: dict[int, list[str]] = {vid: [] for vid in version_ids}
+    for vid, text in conn.execute(
+            "SELECT a.version_id, t.text FROM version_attachments a "
+            "JOIN attachment_texts t ON t.sha256 = a.sha256 "
+            "WHERE a.version_id IN (SELECT value FROM json_each(?)) ORDER BY a.version_id, a.position",
+            (ids,)):
+        texts[vid].append(text)
+    out = {}
+    for vid, metadata, attachments in conn.execute(
+            "SELECT id, metadata, attachments FROM versions WHERE id IN (SELECT value FROM json_each(?))",
+            (ids,)):
+        out[vid] = (meta_text(json.loads(metadata), json.loads(attachments)), files_text(texts[vid]))
+    return out
+
+
+def reindex_current(conn: sqlite3.Connection) -> int:
+    """Queue every current version for indexing and apply the queue (an emptied index)."""
+    conn.execute("DELETE FROM search_queue")
+    conn.execute("INSERT INTO search_queue (version_id, action) "
+                 "SELECT current_version_id, 'index' FROM documents")
+    return apply_queue(conn)
 
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:

@@ -14,6 +14,8 @@ PAGE_TZ = timezone(timedelta(hours=8))
 #: Seconds per interval unit (``min`` is an alias of ``m``).
 INTERVAL_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 INTERVAL_HINT = "use e.g. 30m, 6h, 1d, 1h30m or a number of seconds"
+#: The longest interval anything accepts: longer is a typo, and timestamps would overflow.
+MAX_INTERVAL = timedelta(days=3650)
 _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(min|[smhdw])")
 _INTERVAL = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:min|[smhdw])\s*)+")
 _SECONDS = re.compile(r"\d+(?:\.\d+)?")
@@ -71,20 +73,31 @@ class IntervalError(ValueError):
         self.value, self.problem = value, problem
 
 
-def parse_interval(value: str | int | float | timedelta, *, allow_zero: bool = False) -> timedelta:
+def parse_interval(value: str | int | float | timedelta, *, allow_zero: bool = False,
+                   maximum: timedelta = MAX_INTERVAL) -> timedelta:
     """``"30m"``, ``"6h"``, ``"1d"``, ``"2w"``, ``"1h30m"``, ``"90min"`` or seconds -> timedelta.
 
     Units s, m (or min), h, d, w, combinable, case-insensitive; a plain number (str, int or
-    float) is seconds. Zero is refused unless `allow_zero`. Raises IntervalError (a ValueError).
+    float) is seconds. Zero is refused unless `allow_zero`, anything above `maximum` (by
+    default `MAX_INTERVAL`, ten years) always. Raises IntervalError (a ValueError).
     """
-    if isinstance(value, timedelta):
-        delta = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        delta = timedelta(seconds=value)
-    else:
-        delta = _parse_interval_text(value)
+    try:
+        if isinstance(value, timedelta):
+            delta = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            delta = timedelta(seconds=value)
+        else:
+            delta = _parse_interval_text(value)
+    except OverflowError:
+        delta = timedelta.max
+    except ValueError as exc:  # nan
+        if isinstance(exc, IntervalError):
+            raise
+        raise IntervalError(value, INTERVAL_HINT) from None
     if delta < timedelta(0) or (delta == timedelta(0) and not allow_zero):
         raise IntervalError(value, "must be longer than zero")
+    if delta > maximum:
+        raise IntervalError(value, f"must be at most {maximum.days}d")
     return delta
 
 
@@ -177,7 +190,7 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     try:
         if value and is_relative_interval(value):
             since = (now or utcnow()).astimezone(UTC)
-            return since - parse_interval(value, allow_zero=True)
+            return since - parse_interval(value, allow_zero=True, maximum=timedelta.max)
         parsed = parse_iso(value)
         if parsed is not None:
             return parsed.astimezone(UTC)

@@ -1,9 +1,13 @@
-"""Canonical document URLs: the identity of an announcement within a site."""
+"""URLs: the one validator for URLs people and files give us (`check_url`), the identity of an
+announcement within a site (`canonical_url`), and names for URLs that carry secrets
+(`redact_url`, `private_url_key`)."""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import re
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 # Parameters that only say how a visitor arrived; they never select different content.
 TRACKING_PARAMS = frozenset(
@@ -16,7 +20,73 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+#: The only schemes gov-archive ever requests, whatever a page, a site file or a user says.
+WEB_SCHEMES = frozenset(DEFAULT_PORTS)
+_PERCENT = re.compile(r"%([0-9a-fA-F]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_SLASHES = re.compile(r"/{2,}")
+# What may stay literal in a canonical path / query (RFC 3986 pchar, plus "%" of escapes);
+# anything else (spaces, non-ASCII, quotes ...) is UTF-8 percent-encoded, as browsers and
+# Scrapy send it.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # "_": not RFC 1123, but served
+
+
+class BadURL(ValueError):
+    """A URL gov-archive will not request; the message is one line, fit to show as is."""
+
+
+def check_url(url: str) -> str:
+    """`url` stripped, if it is an http(s) URL with a valid host and port; else BadURL.
+
+    The one check for every URL given by a person or a file: ``crawl --url``, ``extract``,
+    site definitions (columns, home, webhook), ``--webhook``, and the watch list.
+    """
+    text = (url or "").strip()
+    if not text:
+        raise BadURL("empty URL")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise BadURL(f"{text!r} is not a valid URL (spaces or control characters: encode them, "
+                     "e.g. %20)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise BadURL(f"{text!r} is not a valid URL ({str(exc).lower()})") from None
+    if parts.scheme.lower() not in WEB_SCHEMES:
+        raise BadURL(f"not an http(s) URL: {text!r}")
+    host = parts.hostname or ""
+    if not host:
+        raise BadURL(f"{text!r} has no host")
+    if not _valid_host(host):
+        raise BadURL(f"{text!r}: {host!r} is not a valid host name")
+    if port == 0:
+        raise BadURL(f"{text!r}: port 0 is not a valid port")
+    return text
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a DNS name (internationalized names included) of valid labels."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
+def is_web_url(url: str) -> bool:
+    """True for an http or https URL (the only kind gov-archive requests)."""
+    try:
+        return urlsplit(url).scheme.lower() in WEB_SCHEMES
+    except ValueError:
+        return False
 
 
 def is_tracking_param(name: str) -> bool:
@@ -26,17 +96,24 @@ def is_tracking_param(name: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """Return the identity form of ``url``.
+    """Return the identity form of ``url`` (never raises: a malformed URL is kept as given).
 
-    Scheme and host are lower-cased, a default port and the fragment are dropped, an empty
-    path becomes ``/``, and tracking parameters are removed; every other query parameter is
-    kept in its original order (``id=`` and friends select the document).
+    Scheme and host are lower-cased (an internationalized host as punycode), a default port
+    and the fragment are dropped. In the path, runs of slashes become one and dot segments
+    (``/a/x/../b``) are resolved; in path and query, escapes of unreserved characters
+    (``%6E``) are decoded, other escapes upper-cased and unsafe characters (spaces,
+    non-ASCII) UTF-8 percent-encoded (RFC 3986 section 6.2.2). An empty path becomes ``/``.
+    Tracking parameters are removed; every other query parameter keeps its place: some
+    servers read parameters by position or repeat them, and the canonical URL is also the
+    URL revisits request, so reordering could fetch another page.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host
+    netloc = _host(parts.hostname or "")
     if parts.username or parts.password:
         userinfo = parts.username or ""
         if parts.password:
@@ -44,9 +121,41 @@ def canonical_url(url: str) -> str:
         netloc = f"{userinfo}@{netloc}"
     if port is not None and DEFAULT_PORTS.get(scheme) != port:
         netloc = f"{netloc}:{port}"
-    path = _upper_percent(parts.path) or ("/" if netloc else "")
+    path = _canonical_path(parts.path) or ("/" if netloc else "")
     query = _clean_query(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _host(hostname: str) -> str:
+    host = hostname.lower()
+    if host.isascii():
+        return f"[{host}]" if ":" in host else host  # urlsplit drops an IPv6 host's brackets
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _canonical_path(path: str) -> str:
+    path = quote(_normalize_escapes(path), safe=_PATH_SAFE)
+    return _remove_dot_segments(_SLASHES.sub("/", path))
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4 for an absolute path: ``/a/./b/../c`` -> ``/a/c``."""
+    segments = path.split("/")
+    if "." not in segments and ".." not in segments:
+        return path
+    out: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if len(out) > 1:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    if segments[-1] in (".", ".."):
+        out.append("")  # "/a/b/.." names the folder "/a/"
+    return "/".join(out) or "/"
 
 
 def _clean_query(query: str) -> str:
@@ -55,8 +164,37 @@ def _clean_query(query: str) -> str:
     # Filter the raw pieces: decoding and re-encoding could change what the server sees.
     pieces = [p for p in query.split("&") if p]
     kept = [p for p in pieces if not is_tracking_param(unquote_plus(p.split("=", 1)[0]))]
-    return _upper_percent("&".join(kept))
+    return quote(_normalize_escapes("&".join(kept)), safe=_QUERY_SAFE)
 
 
-def _upper_percent(text: str) -> str:
-    return _PERCENT.sub(lambda m: m.group(0).upper(), text)
+def _normalize_escapes(text: str) -> str:
+    """Decode escapes of unreserved characters (``%6E`` -> ``n``), upper-case the others."""
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else match.group(0).upper()
+
+    return _PERCENT.sub(fix, text)
+
+
+# --- URLs that carry secrets (webhooks) -----------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host[:port]/…``: no credentials, path or query (webhook URLs carry tokens)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return "(invalid URL)"
+    tail = "/…" if parts.path not in ("", "/") or parts.query else ""
+    return f"{parts.scheme}://{host}{tail}"
+
+
+def private_url_key(url: str) -> str:
+    """A stable name for a URL that must not be stored: ``redact_url(url)#<digest>``.
+
+    The digest (64 bits of sha256 over the whole URL) tells apart two URLs with the same
+    host without keeping their tokens.
+    """
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    return f"{redact_url(url)}#{digest}"

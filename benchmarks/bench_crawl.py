@@ -7,7 +7,8 @@ Serves a generated TRS-style site (the demo generator: two columns, one GBK-enco
 127.0.0.1 and measures, in one run and with politeness delays off on every side:
 
 1. baseline: a bare Scrapy spider that follows the same links (list pages via 下一页, article
-   pages; gov-archive records attachment links without fetching them) and does nothing else;
+   pages, the attachment files they link, also those written by document.write) and does
+   nothing else;
 2. `gov-archive crawl --url ...` first crawl into an empty archive (fetch, extract, archive);
 3. the same command again on the unchanged site (default incremental mode).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -58,7 +60,12 @@ def run_baseline(urls: list[str], settings: list[str]) -> None:
                 yield response.follow(nxt, self.parse)
 
         def parse_article(self, response):
-            return None  # gov-archive records attachment links but does not fetch them
+            # gov-archive fetches the files too (benchmarks/bench_attachments.py: with vs without)
+            for href in re.findall(r'href="(\./P0[^"]+)"', response.text):
+                yield response.follow(href, self.parse_file)
+
+        def parse_file(self, response):
+            return None
 
     values = dict(s.split("=", 1) for s in settings)
     process = CrawlerProcess(settings={"TELNETCONSOLE_ENABLED": False, **values})

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from archive import AttachmentFile
 
 
 @dataclass
@@ -23,6 +26,10 @@ class Announcement:
     declared_encoding: str | None = None
     used_encoding: str | None = None
     column: int | None = None  # index of the site's column whose list led here (None: a revisit)
+    # The files behind `attachments` (crawler/attachments fetches them before the archive saves).
+    files: list[AttachmentFile] = field(default_factory=list)
+    # A list item that linked straight to a file: `raw` is the file, its text becomes `body`.
+    from_file: bool = False
 
 
 @dataclass
@@ -32,6 +39,9 @@ class Unchanged:
     site: str
     url: str
     reason: str  # "not_modified" | "same_bytes"
+    # The current version's attachment links, re-checked: a file may change behind its link.
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    files: list[AttachmentFile] = field(default_factory=list)
 
 
 @dataclass

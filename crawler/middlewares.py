@@ -1,4 +1,4 @@
-"""Downloader middlewares: retries with exponential backoff.
+"""Downloader middlewares: only web URLs, bounded responses, retries with exponential backoff.
 
 See https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
 """
@@ -7,19 +7,97 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
+
+from archive.urls import WEB_SCHEMES
+from crawler.extensions.stopping import CRAWL_STOPPING, set_aside, set_aside_waiting
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+REFUSED_SCHEME_STAT = "download/refused_scheme"
+TOO_LARGE_STAT = "download/too_large"
+BOMB_STAT = "download/decompression_refused"
+
+
+class WebOnlyMiddleware:
+    """Only http and https reach the downloader, whatever a page, a site definition or a
+    redirect names (``file://``, ``ftp://``, ``data:``, ``s3://`` ...): such a request is
+    refused and counted (``download/refused_scheme``). First in the chain, so every request
+    passes it, retries and redirects included. Also counts answers refused for their size
+    (``download/too_large``, over ``DOWNLOAD_MAXSIZE``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        scheme = urlparse_cached(request).scheme
+        if scheme not in WEB_SCHEMES:
+            self.crawler.stats.inc_value(REFUSED_SCHEME_STAT)
+            logger.warning("Refused a %s: URL (only http and https are fetched): %s",
+                           scheme or "scheme-less", request.url[:200])
+            raise IgnoreRequest(f"not an http(s) URL: {request.url[:200]}")
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+            self.crawler.stats.inc_value(TOO_LARGE_STAT)
+
+
+class StopGate:
+    """The first Ctrl-C or SIGTERM (``CRAWL_STOPPING``, crawler/extensions/stopping.py): the
+    requests waiting in the downloader are set aside for the next crawl, and so is every spider
+    request that reaches the downloader afterwards (one the robots.txt middleware held back
+    until its robots.txt came, say) instead of being sent."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        o = cls(crawler)
+        crawler.signals.connect(o.stop, signal=CRAWL_STOPPING)
+        return o
+
+    def stop(self) -> None:
+        self.stopping = True
+        set_aside_waiting(self.crawler)
+
+    def process_request(self, request: Request) -> None:
+        if self.stopping and request.callback is not None:
+            raise set_aside(self.crawler, request)
+
+
+class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, which stops inflating at ``DOWNLOAD_MAXSIZE`` (a 1 MB gzip
+    bomb never becomes 1 GB in memory), with the refused answers counted
+    (``download/decompression_refused``)."""
+
+    def process_response(  # type: ignore[override]
+            self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:  # only raised when the inflated body passes DOWNLOAD_MAXSIZE
+            if self.stats is not None:
+                self.stats.inc_value(BOMB_STAT)
+            raise
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -52,10 +130,13 @@ class BackoffRetryMiddleware:
                                          for x in settings.getlist("RETRY_EXCEPTIONS"))
         self.base = settings.getfloat("RETRY_BACKOFF_BASE")
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX")
+        self._stopping = asyncio.Event()  # set on CRAWL_STOPPING: back-offs end at once
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        o = cls(crawler)
+        crawler.signals.connect(o._stopping.set, signal=CRAWL_STOPPING)
+        return o
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number `attempt`."""
@@ -91,7 +172,13 @@ class BackoffRetryMiddleware:
         return new
 
     async def process_request(self, request: Request) -> None:
+        """Wait the retry's back-off; a stopping crawl sets the retry aside instead."""
         delay = request.meta.pop("retry_delay", 0)
-        if delay > 0:
-            self.crawler.stats.inc_value("retry/backoff_seconds", delay)
-            await asyncio.sleep(delay)
+        if delay <= 0:
+            return
+        self.crawler.stats.inc_value("retry/backoff_seconds", delay)
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+        except TimeoutError:
+            return
+        raise set_aside(self.crawler, request)

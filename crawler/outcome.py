@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Answers showing the site itself is up, not only answering 404 / redirecting home.
-SITE_ANSWERS = ("pages/list", "pages/article", "archive/not_modified", "archive/same_bytes")
+SITE_ANSWERS = ("pages/list", "pages/article", "pages/file", "archive/not_modified", "archive/same_bytes")
 # Answers that tell something about the site: real content, or a page we chose not to keep.
 USEFUL_ANSWERS = (*SITE_ANSWERS, "pages/soft404", "pages/empty")
 INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled", "interrupted"})

@@ -1,7 +1,8 @@
 """The archive pipeline: every item becomes one archive transaction.
 
-``Announcement`` -> ``Archive.save`` with its raw capture (new / changed / unchanged /
-restored), ``Unchanged`` -> ``Archive.mark_checked``, ``Withdrawn`` -> ``Archive.mark_gone``.
+``Announcement`` -> ``Archive.save`` with its raw capture and attachment files (new / changed /
+unchanged / restored), ``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when
+its files were re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
 The pipeline owns its crawl row: opened in ``open_spider``, closed when the spider closes
 with the crawl's verdict (crawler/outcome.py), judged there once and written into the crawl
 stats for everyone else to read. A row whose process never got that far (killed, or stopped
@@ -128,7 +129,7 @@ class ItemWriter:
         ids = self.column_ids
         column = item.column if item.column is not None and item.column < len(ids) else None
         result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
-                                   column_id=None if column is None else ids[column])
+                                   files=item.files, column_id=None if column is None else ids[column])
         keys = [f"archive/{result.outcome}"]
         if result.outcome == "new" and column is not None:
             keys.append(column_stat(column, "new"))
@@ -139,7 +140,13 @@ class ItemWriter:
         return keys
 
     def mark_checked(self, item: Unchanged) -> list[str]:
-        self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
+        if item.files:  # the page's attachment files were re-checked: a file may have changed
+            result = self.archive.recheck_attachments(item.site, item.url, item.files,
+                                                      crawl_id=self.crawl_id)
+            if result is not None and result.outcome != "unchanged":
+                return [f"archive/{result.outcome}", "archive/rechecked"]
+        else:
+            self.archive.mark_checked(item.site, item.url, crawl_id=self.crawl_id)
         if item.reason == "not_modified":
             return ["archive/not_modified", "archive/rechecked"]
         return ["archive/unchanged", "archive/same_bytes", "archive/rechecked"]
@@ -283,6 +290,15 @@ class ArchivePipeline(CrawlState):
         docs = self.archive.known_documents(self.site) if self.archive else []
         self._gone_urls = {canonical_url(d["url"]) for d in docs if d.get("status") == "gone"}
         return docs
+
+    async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The validators of the attachment URLs' last fetches (crawler/attachments)."""
+        if self.archive is None:
+            return {}
+        try:
+            return await self.call(self.archive.attachment_state, list(urls))
+        except ARCHIVE_FAILURES:
+            return {}  # unconditional requests then: the save reports a real archive problem
 
     # ------------------------------------------------------------ withdrawals
 

@@ -50,11 +50,27 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 60.0
 
+# Bounded memory per response: a page answer is cut at DOWNLOAD_MAXSIZE bytes, on the wire
+# and while inflating gzip/deflate/br/zstd (a 1 MB gzip bomb that inflates to 1 GB is refused
+# after 16 MB, stat download/decompression_refused). Scrapy's default is 1 GB. Attachments
+# are downloaded with their own cap (request meta download_maxsize = ATTACHMENT_MAXSIZE, below).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# Only http and https, whatever a page or a site definition names: no handler for file://,
+# ftp://, s3:// or data: (a list page naming file://<host>/.../dataproxy.jsp must never make
+# the crawler read a local file), and crawler.middlewares.WebOnlyMiddleware refuses them first.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.WebOnlyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.StopGate": 560,  # after robots.txt (100) and a retry's back-off
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedHttpCompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
+    "crawler.attachments.AttachmentPipeline": 700,
     "crawler.pipelines.ArchivePipeline": 800,
     # A crawl worker's instead (CLUSTER_REDIS_URL set): items go to the archive host.
     "crawler.cluster.pipeline.ShipPipeline": 800,
@@ -81,6 +97,16 @@ ARCHIVE_BUSY_BACKOFF_MAX = 8.0
 GONE_MAX_SHARE = 0.3
 GONE_MIN_COUNT = 3
 
+# Attachment files (crawler/attachments/): downloaded with their page, through the same
+# downloader (same delays, robots.txt, retries), from the site's hosts and ATTACHMENT_HOSTS;
+# re-checked with If-None-Match / If-Modified-Since when their page is re-checked.
+ATTACHMENTS_ENABLED = True
+ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # bytes; a larger file is recorded with an error, not kept
+ATTACHMENT_HOSTS = ["gov.cn"]  # other file hosts (and their subdomains) besides the site's own
+ATTACHMENT_TEXT_TIMEOUT = 60.0  # seconds to read one file's text (in a child process)
+ATTACHMENT_TEXT_MEMORY_MB = 2048  # address space of that child process
+ATTACHMENT_TEXT_MAX_CHARS = 5_000_000  # text kept per file
+
 # A cluster (README "Scaling out"): `gov-archive worker` runs crawls for an archive host
 # (`gov-archive watch --redis URL`; one cluster per Redis database: redis://host/N). It sets
 # CLUSTER_REDIS_URL, CLUSTER_CRAWL_ID, CLUSTER_TOKEN, CLUSTER_ATTEMPT and CLUSTER_WORKER for
@@ -96,7 +122,7 @@ CLUSTER_LEASE_SECONDS = 60.0
 CLUSTER_MAX_ATTEMPTS = 5  # attempts of one crawl before a worker gives it up ("abandoned")
 # Back-pressure: a crawl waits while more entries than this wait for the archive host ...
 CLUSTER_INGEST_MAX = 5000
-CLUSTER_MEMORY_MAX_MB = 0.0  # ... or Redis uses more memory than this (0: no such check)
+CLUSTER_MEMORY_MAX_MB = 512.0  # ... or Redis uses more memory than this (0: no such check)
 CLUSTER_UNAVAILABLE_SECONDS = 3600.0  # Redis unreachable this long: the attempt stops
 
 # Crawl behaviour (site definitions override these per site; -s overrides everything).

@@ -9,11 +9,13 @@ pipeline provides it:
 - ``crawler.cluster.pipeline.ShipPipeline``: read from the snapshot the archive host shipped
   through Redis (a crawl worker, which has no archive).
 
-The spider finds the provider with ``crawler.get_item_pipeline(CrawlState)``.
+The spider (and the attachment pipeline, for the files' validators) finds the provider with
+``crawler.get_item_pipeline(CrawlState)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 #: The fields of a known document the spider reads (``Archive.known_documents`` has more).
@@ -40,3 +42,8 @@ class CrawlState:
     async def known_documents(self) -> list[dict[str, Any]]:
         """The site's known documents, each with at least `KNOWN_FIELDS`."""
         raise NotImplementedError
+
+    async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``{url: {"sha256", "etag", "last_modified"}}`` of the attachment URLs archived
+        before (crawler/attachments re-checks them conditionally)."""
+        return {}

@@ -31,14 +31,18 @@ class RouteServer(LocalServer):
     Every request is appended to `log` as ``(method, path, lower-cased headers)``, a POST body
     under the ``_form`` header. A page with an ETag (Last-Modified) header answers 304 to a
     matching If-None-Match (If-Modified-Since). `delay` seconds pass before each answer except
-    robots.txt's (slow pages, not a slow robots file). Call `start`, or use `serve_routes`.
+    robots.txt's (slow pages, not a slow robots file). A route's own Content-Length header is sent
+    as is (announcing more bytes than the body makes a truncated download). Call `start`, or use
+    `serve_routes`.
     """
+
+    handler: type[BaseHTTPRequestHandler]  # the request handler class (set below the class)
 
     def __init__(self, pages: dict[str, Route] | None = None) -> None:
         self.pages: dict[str, Route] = dict(pages or {})
         self.log: list[tuple[str, str, dict[str, str]]] = []
         self.delay = 0.0
-        super().__init__(type("Handler", (_RouteHandler,), {"routes": self}), name="route-server")
+        super().__init__(type("Handler", (self.handler,), {"routes": self}), name="route-server")
 
 
 @contextmanager
@@ -73,14 +77,20 @@ class _RouteHandler(BaseHTTPRequestHandler):
             self.send_response(status)
             for name, value in page_headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if "Content-Length" not in page_headers:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            if "Content-Length" in page_headers:  # it may announce more than the body: cut it there
+                self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):  # the client was killed mid-answer
             self.close_connection = True
 
     def log_message(self, *args: Any) -> None:
         pass
+
+
+RouteServer.handler = _RouteHandler
 
 
 def _not_modified(page_headers: dict[str, str], request_headers: dict[str, str]) -> bool:

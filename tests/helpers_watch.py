@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -126,13 +127,16 @@ def crawl_stats(
 
 class Receiver:
     """A local webhook receiver on 127.0.0.1 (a `helpers_http.LocalServer`): answers `statuses`
-    in turn, then 200."""
+    in turn, then 200; `delay` seconds after taking each POST (a slow receiver keeps what it
+    took even when the sender gave up). `headers` has each POST's lower-cased headers."""
 
     def __init__(self, statuses: list[int] | None = None) -> None:
         self.statuses = list(statuses or [])
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.attempts = 0
         self.gets = 0
+        self.delay = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,14 +144,20 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.attempts += 1
+                receiver.headers.append({k.lower(): v for k, v in self.headers.items()})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 if status == 200:
                     receiver.requests.append(json.loads(body))
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "/elsewhere")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                if receiver.delay:
+                    threading.Event().wait(receiver.delay)
+                try:
+                    self.send_response(status)
+                    if 300 <= status < 400:
+                        self.send_header("Location", "/elsewhere")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):  # the sender gave up waiting
+                    self.close_connection = True
 
             def do_GET(self) -> None:  # a followed redirect would land here
                 receiver.gets += 1

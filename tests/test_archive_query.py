@@ -35,7 +35,7 @@ def test_document_keys(archive):
     doc = archive.document(1)
     assert set(doc) == {"id", "url", "site", "title", "published", "body", "metadata", "attachments",
                         "first_seen", "last_seen", "last_checked", "status", "gone_at", "version",
-                        "content_hash"}
+                        "content_hash", "files"}
     assert (doc["title"], doc["version"], doc["site"]) == ("更正后的标题", 2, "example")
 
 

@@ -208,6 +208,8 @@ def test_stats(populated) -> None:
         "capture_blobs": 0,
         "capture_raw_bytes": 0,
         "capture_stored_bytes": 0,
+        "attachment_files": 0,
+        "attachment_bytes": 0,
         "search_queue": 0,
     }
 

@@ -90,9 +90,11 @@ def test_the_key_is_one_per_url_and_crawl() -> None:
 def test_a_snapshot_keeps_what_the_spider_reads() -> None:
     known = [{"id": 3, "url": URL, "status": "live", "last_checked": "2024-01-02T00:00:00+00:00",
               "etag": '"x"', "last_modified": None, "capture_sha": "ab" * 32, "content_hash": "cd"}]
-    docs, previous = decode_snapshot(encode_snapshot(known, {"id": 4, "finished_at": None, "stats": {}}))
-    assert docs == [{k: v for k, v in known[0].items() if k not in ("id", "content_hash")}]
-    assert previous == {"id": 4, "started_at": None, "finished_at": None, "outcome": None}
+    files = {URL + ".pdf": {"sha256": "ef" * 32, "etag": '"f"', "last_modified": None}}
+    snapshot = decode_snapshot(encode_snapshot(known, {"id": 4, "finished_at": None, "stats": {}}, files))
+    assert snapshot.known == [{k: v for k, v in known[0].items() if k not in ("id", "content_hash")}]
+    assert snapshot.previous_crawl == {"id": 4, "started_at": None, "finished_at": None, "outcome": None}
+    assert snapshot.attachments == files
 
 
 # -- the host applies each item once ---------------------------------------------------------

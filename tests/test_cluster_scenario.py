@@ -20,6 +20,7 @@ from helpers_redis import RedisServer, redis_binary, redis_server  # noqa: F401 
 
 from archive import Archive
 from crawler.cluster.keys import INGEST_GROUP, OFFER_GROUP
+from crawler.demo import files
 from crawler.service.schedule import select_due
 from crawler.sites import load_site_file
 
@@ -106,11 +107,22 @@ def test_a_cluster_archives_every_article_once_through_kills_and_restarts(
         client.close()
 
 
+PDF_PATH = "/tzgg/202401/P020240110001.pdf"
+
+
+def with_attachment(html: str) -> str:
+    return html.replace("</div></div>", f'<p><a href="{PDF_PATH}">附件：实施方案.pdf</a></p></div></div>', 1)
+
+
 def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
         redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
     sites_dir, db = tmp_path / "sites", tmp_path / "archive.db"
     sites_dir.mkdir()
     server = FixtureServer(build_trs_site(9, 3))
+    pdf = files.pdf(["示例市法治政府建设实施方案", "第一条 为推进依法行政"])
+    server.pages[PDF_PATH] = (200, {"Content-Type": "application/pdf", "ETag": '"v1"'}, pdf)
+    server.pages[article_path(9)] = html_page(with_attachment(article_html(
+        "关于第9项工作的通知", "2024-01-10", article_text(9))))
     site_file(sites_dir, "city", server, concurrency=4, every="1s")
     cluster = Cluster(redis_server.url, db, sites_dir, tmp_path / "logs")
     once = ("--once", "-s", "REVISIT_INTERVAL=0s")  # the host's settings go with its offers
@@ -118,8 +130,8 @@ def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
         cluster.start_worker("w1")
         cluster.start_host(*once)
         assert cluster.host is not None and cluster.host.wait(timeout=60) == 0, cluster.log("host")
-        server.pages[article_path(9)] = html_page(article_html(
-            "关于第9项工作的通知", "2024-01-10", article_text(9, "（修订）")))
+        server.pages[article_path(9)] = html_page(with_attachment(article_html(
+            "关于第9项工作的通知", "2024-01-10", article_text(9, "（修订）"))))
         del server.pages[article_path(8)]  # withdrawn: 404
         wait_for(lambda: select_due(db, [load_site_file(sites_dir / "city.toml")]), "the site due again")
         cluster.start_host(*once)
@@ -132,6 +144,13 @@ def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
         assert sorted(kinds) == sorted(["new"] * 9 + ["changed", "gone"])
         assert archive.stats()["versions"] == 10
         latest = archive.crawls(site="city", limit=1)[0]
+        url = server.base + article_path(9)
+        for version in (1, 2):  # the file's bytes came through Redis, read on the worker
+            assert archive.attachment_bytes(url, 1, version=version)[1] == pdf
+        assert archive.attachments(url)[0]["text_chars"] > 0
+    pdf_fetches = [h for _m, path, h in server.log if path == PDF_PATH]
+    assert len(pdf_fetches) == 2
+    assert pdf_fetches[1].get("if-none-match") == '"v1"'  # its validators came with the snapshot
     stats = latest["stats"]
     assert latest["outcome"] == "finished"
     assert (stats["archive/changed"], stats["archive/gone"], stats["archive/unchanged"]) == (1, 1, 7)

@@ -159,7 +159,10 @@ def test_article_pattern_and_offsite_links() -> None:
              ("http://other.gov.cn/tzgg/202401/t20240105_2.html", "外站的通知公告标题", "2024-01-05"),
              ("/files/P020240105.pdf", "附件下载材料清单文件", "2024-01-05")]
     page = parse_list(list_html(items), BASE)
-    assert [i.url for i in page.items] == ["http://www.example.gov.cn/tzgg/202401/t20240105_1.html"]
+    # a dated item linking straight to a document file is an announcement too (issue 12)
+    assert [(i.url, i.is_file) for i in page.items] == [
+        ("http://www.example.gov.cn/tzgg/202401/t20240105_1.html", False),
+        ("http://www.example.gov.cn/files/P020240105.pdf", True)]
     rules = ListRules(article_pattern=r"/nothing/")
     assert parse_list(list_html(items), BASE, rules=rules).items == []
 
@@ -236,3 +239,16 @@ def test_site_domain_uses_the_bundled_suffix_list_without_network() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["example.gov.cn", "hd.gov.cn"]
     assert "network used" not in out.stderr
+
+
+def test_list_items_that_are_document_files() -> None:
+    html = ('<html><body><ul class="list">'
+            '<li><a href="/tzgg/202401/t20240105_1.html">关于开展安全检查的通知全文</a>'
+            ' <a href="/tzgg/202401/P0202401051.pdf">关于开展安全检查的通知附件下载</a><span>2024-01-05</span></li>'
+            '<li><a href="/tzgg/202401/P0202401042.pdf">2024年度示范项目拟立项名单公示</a><span>2024-01-04</span></li>'
+            '<li><a href="/tzgg/202401/P0202401033.doc">2024年度项目申报表格填报说明</a><span>2024-01-03</span></li>'
+            '<li><a href="/tzgg/202401/P0202401024.jpg">2024年度项目现场照片图片一张</a><span>2024-01-02</span></li>'
+            "</ul></body></html>")
+    page = parse_list(html, BASE)
+    assert [(i.url.rsplit("/", 1)[1], i.is_file) for i in page.items] == [
+        ("t20240105_1.html", False), ("P0202401042.pdf", True), ("P0202401033.doc", True)]

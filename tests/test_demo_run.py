@@ -38,3 +38,5 @@ def test_demo_runs_offline_and_records_new_changed_gone(tmp_path):
     assert by_kind["changed"] == {plan.edited.path}
     assert by_kind["gone"] == {plan.withdrawn.path}
     assert plan.new_sentence.split("，")[0] in proc.stdout  # the diff shows the edit
+    assert f"attachment {plan.sheet.label}: file replaced" in proc.stdout  # and the edited sheet
+    assert f"+2\t督导检查\t示例市市场监督管理局\t{plan.new_cell}" in proc.stdout

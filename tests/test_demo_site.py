@@ -15,6 +15,7 @@ from crawler.demo.model import cn_date
 from crawler.demo.scenario import apply_changes, crawl_args, plan_changes
 from crawler.demo.server import DemoServer
 from crawler.demo.site import deadline_sentence, demo_site, generate_site, new_notice
+from crawler.extract.files import read
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -113,6 +114,10 @@ def test_attachments_plain_and_document_write(served):
             assert "document.write" in html and f'href="./{att.filename}"' in html
         status, _, body = fetch(server.url(art.directory + att.filename))
         assert status == 200 and body[:4] in (b"%PDF", b"PK\x03\x04")
+        found = read(body, url=att.filename)  # a real file with the article's Chinese text
+        assert found.error is None and found.kind == att.extension
+        assert art.title in found.text.replace("\n", "") or att.extension == "xlsx"
+        assert fetch(server.url(art.directory + att.filename))[2] == body  # the same bytes again
 
 
 def test_conditional_requests_get_304(served):

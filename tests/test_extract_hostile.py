@@ -99,12 +99,18 @@ def test_crawl_counts_files_and_garbage_and_archives_only_the_article(tmp_path: 
     with serve(pages) as srv:
         proc = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
     stats = summary(proc)["sites"][0]["stats"]
-    assert stats.get("archive/new") == 1, proc.stderr[-2000:]
-    assert stats["pages/binary"] == 2
-    assert summary(proc)["totals"]["pages/binary"] == 2
-    assert "2 not archived (anti-bot 0, soft 404 0, files or garbage 2, empty 0)" in proc.stderr
+    # the garbage is a binary page, never archived; the PDF a list item published is a document
+    # of its own, titled and dated by the list, the file its attachment (issue 12)
+    assert stats.get("archive/new") == 2, proc.stderr[-2000:]
+    assert (stats["pages/binary"], stats["pages/file"]) == (1, 1)
+    assert summary(proc)["totals"]["pages/binary"] == 1
+    assert "1 not archived (anti-bot 0, soft 404 0, files or garbage 1, empty 0)" in proc.stderr
     with Archive(db) as a:
-        assert [d["url"] for d in a.known_documents("127.0.0.1")] == [srv.url(real)]
+        docs = {d["url"]: d for d in a.known_documents("127.0.0.1")}
+        assert sorted(docs) == sorted([srv.url(real), srv.url(pdf)])
+        file_doc = a.document(srv.url(pdf))
+        assert (file_doc["title"], file_doc["body"]) == ("关于第3项重点工作的通知", "")
+        assert file_doc["files"][0]["content_type"] == "application/pdf"
 
 
 # ---------------------------------------------------------------- deep, unclosed, huge

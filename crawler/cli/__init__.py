@@ -19,7 +19,7 @@ import click
 from click.core import ParameterSource
 
 from archive.errors import ArchiveError
-from crawler.cli import crawl, demo, extract, query, serve, watch, watchlist, worker
+from crawler.cli import crawl, demo, extract, files, query, serve, watch, watchlist, worker
 from crawler.cli.options import CliState, add_group_options, group_db_option
 
 
@@ -64,7 +64,7 @@ def cli(ctx: click.Context, db_path: str) -> None:
 
 for command in (
     query.search, query.show, query.history, query.diff, query.new, query.changes,
-    query.export, query.stats, query.feed,
+    query.export, query.stats, query.feed, files.attachment,
     crawl.crawl, watchlist.add_command, watchlist.remove_command, watchlist.sites,
     watch.watch_command, watch.notify_command, worker.worker_command,
     extract.extract_command, demo.demo, serve.serve,

@@ -57,8 +57,8 @@ def check_urls(ctx: click.Context, param: click.Parameter,
 @site_errors
 def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...], all_sites: bool,
           full: bool, db_path: str, sites_dir: str | None, settings: dict[str, Any],
-          jobdir: str | None, due: bool, webhooks: tuple[str, ...], json_: bool,
-          verbose: bool) -> None:
+          jobdir: str | None, due: bool, webhooks: tuple[str, ...], webhook_timeout: float,
+          json_: bool, verbose: bool) -> None:
     """Crawl sites into the archive: new, changed and withdrawn announcements
 
     `crawl --due` (cron) crawls exactly what is watched (`gov-archive add`, `gov-archive
@@ -85,8 +85,10 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
         return
     try:
         report = run_and_report(db_path, chosen, settings=_with_jobdir(settings, jobdir, chosen),
-                                full=full, due=due, webhooks=webhooks, verbose=verbose,
-                                progress=sys.stderr.isatty() and not json_)
+                                full=full, due=due, webhooks=webhooks,
+                                webhook_timeout=webhook_timeout, verbose=verbose,
+                                progress=sys.stderr.isatty() and not json_,
+                                notify=lambda line: click.echo(line, err=True))
     except CrawlError as exc:
         raise click.ClickException(str(exc)) from None
     _render(report, json_)

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from http import HTTPStatus
 from pathlib import Path
 
 import click
 
+from archive.urls import BadURL
+from crawler.cli.options import FiniteRange
 from crawler.extract import Extraction, extract
+from crawler.service.httpclient import FetchError, fetch
+from crawler.settings import DOWNLOAD_MAXSIZE
 
 USER_AGENT = "gov-archive/0.1 (+extract command)"
 HTTP_ERROR = 400  # this status and above: the page is not there (unless a challenge page)
 
 
 def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
+    """The page at `url` within `timeout` seconds in all (httpclient: http(s) only, capped at
+    DOWNLOAD_MAXSIZE). Error pages are kept: challenges come with 412/521."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # http/https only (checked by the caller)
-            headers = {k.lower(): v for k, v in response.headers.items()}
-            return response.read(), headers, response.status, response.geturl()
-    except urllib.error.HTTPError as err:  # challenge pages come with 412/521: still worth classifying
-        body = err.read() if err.fp is not None else b""
-        headers = {k.lower(): v for k, v in (err.headers or {}).items()}
-        return body, headers, err.code, url
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        reason = getattr(err, "reason", None) or err
-        raise click.ClickException(f"cannot fetch {url}: {reason}") from None
+        answer = fetch(url, timeout=timeout, max_bytes=DOWNLOAD_MAXSIZE,
+                       headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
+    except (BadURL, FetchError) as err:
+        raise click.ClickException(f"cannot fetch {url}: {err}") from None
+    return answer.body, answer.headers, answer.status, answer.url
 
 
 def _read(source: str, url: str | None, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
@@ -75,7 +73,8 @@ def render_text(ex: Extraction) -> str:
 @click.argument("file_or_url")
 @click.option("--url", "page_url", metavar="URL", help="The page's URL when FILE_OR_URL is a local file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@click.option("--timeout", default=20.0, show_default=True, help="Seconds to wait when fetching a URL.")
+@click.option("--timeout", type=FiniteRange(0.1, 3600), default=20.0, show_default=True,
+              help="Seconds the whole fetch of a URL may take.")
 def extract_command(file_or_url: str, page_url: str | None, as_json: bool, timeout: float) -> None:
     """Extract title, date, body, metadata and attachments from one page (file or URL).
 

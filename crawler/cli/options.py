@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import os
 import shutil
 import sys
@@ -20,6 +21,8 @@ import click
 from click.core import ParameterSource
 
 from archive import Archive, render, timeutil
+from archive.urls import BadURL, check_url
+from crawler.service import alerts
 from crawler.sites import SiteDefError, UnknownSite
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,6 +31,17 @@ Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
 
 DEFAULT_DB = "archive.db"
 DB_ENVVAR = "GOV_ARCHIVE_DB"
+
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (click.FloatRange lets nan through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 @dataclass
@@ -286,6 +300,15 @@ def settings_option(fn: F) -> F:
     )(fn)
 
 
+def check_webhooks(ctx: click.Context, param: click.Parameter,
+                   urls: Sequence[str]) -> tuple[str, ...]:
+    """Click callback: every ``--webhook`` is an http(s) URL (a usage error before any work)."""
+    try:
+        return tuple(check_url(url) for url in urls)
+    except BadURL as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 REDIS_ENVVAR = "GOV_ARCHIVE_REDIS"
 
 
@@ -298,8 +321,16 @@ def redis_option(help_text: str, *, required: bool = False, reach: bool = True) 
 
 
 def webhook_option(fn: F) -> F:
+    """`--webhook URL` (`webhooks`, repeatable) and `--webhook-timeout SECONDS`
+    (`webhook_timeout`)."""
+    fn = click.option(
+        "--webhook-timeout", type=FiniteRange(1, 3600), default=alerts.DEFAULT_TIMEOUT,
+        show_default=True, metavar="SECONDS",
+        help="Longest wait for a webhook's answer; a batch not answered in time is sent again "
+             "on the next run, never at once",
+    )(fn)
     return click.option(
-        "--webhook", "webhooks", multiple=True, metavar="URL",
+        "--webhook", "webhooks", multiple=True, metavar="URL", callback=check_webhooks,
         help="POST new events (of all sites) to this URL as JSON; repeatable",
     )(fn)
 

@@ -6,11 +6,8 @@ never creates a database), calls the library and renders the result.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +15,7 @@ import click
 from archive import feed as atom
 from archive import render
 from archive.search import RANK_WINDOW
+from crawler.cli import files
 from crawler.cli.options import (
     Row,
     Table,
@@ -87,7 +85,10 @@ def search(
     csv_: bool,
     bom: bool,
 ) -> None:
-    """Full-text search of titles and bodies (Chinese works)
+    """Full-text search of titles, bodies, metadata and attachments (Chinese works)
+
+    Also searched: 文号, 发文机关, 索引号, attachment names and the text of attachment files; a
+    hit found there says where (`in 附件1：名单.xlsx`, JSON `matched_in` and `matched_name`).
 
     Prints the best --limit hits, with the match in context ([...]); when there are more,
     says how many on standard error.
@@ -123,7 +124,7 @@ SEARCH_FLEXIBLE = (-2, -1)
 def _search_table(rows: Sequence[Row]) -> Table:
     cells = (
         (r["id"], render.short_published(r.get("published")), r["site"], r["status"], r["title"],
-         r.get("snippet"))
+         ": ".join(filter(None, (render.hit_place(r), r.get("snippet")))))
         for r in rows
     )
     return ("ID", "PUBLISHED", "SITE", "STATUS", "TITLE", "SNIPPET"), cells
@@ -326,7 +327,8 @@ def _changes_table(rows: Sequence[Row]) -> Table:
 
 @click.command()
 @click.option(
-    "--format", "format_", type=click.Choice(["jsonl", "csv"]), help="jsonl (default) or csv"
+    "--format", "format_", type=click.Choice(["jsonl", "csv", "warc"]),
+    help="jsonl (default), csv, or warc (the archived pages and files, needs -o FILE.warc.gz)",
 )
 @since_option("Only documents changed since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @site_option
@@ -334,6 +336,8 @@ def _changes_table(rows: Sequence[Row]) -> Table:
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
     help="Write to this file instead of standard output",
 )
+@click.option("--with-text", is_flag=True,
+              help="Add each attachment's extracted text (files[].file_text) to JSON")
 @output_options
 @click.pass_context
 def export(
@@ -342,22 +346,27 @@ def export(
     since: datetime | None,
     site: str | None,
     output: str,
+    with_text: bool,
     json_: bool,
     nl: bool,
     csv_: bool,
     bom: bool,
 ) -> None:
-    """Export current announcements as JSON lines or CSV
+    """Export current announcements as JSON lines or CSV, or captures as WARC
 
     \b
     Examples:
         gov-archive export > announcements.jsonl
         gov-archive export --format csv --site example-gov -o example.csv
-        gov-archive export --since 1w --json
+        gov-archive export --since 1w --json --with-text
+        gov-archive export --format warc --site example-gov -o example.warc.gz
     """
+    if format_ == "warc":
+        files.export_warc(ctx, output, site=site, since=since)
+        return
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
     archive = open_archive(ctx)
-    documents = archive.export(since=since, site=site)
+    documents = archive.export(since=since, site=site, with_text=with_text)
     if mode == "csv":
         chunks: Iterable[str] = render.csv_lines(documents, fields=archive.fields("document"),
                                                  bom=bom)
@@ -367,25 +376,17 @@ def export(
 
 
 def write_text(path: str, chunks: Iterable[str]) -> None:
-    """Write to stdout (`-`) or atomically to a file, so readers never see half an export."""
+    """Write to stdout (`-`) or atomically to a file, so readers never see half an export.
+
+    A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written in place: replacing
+    it with a regular file would break it for every program.
+    """
     if path == "-":
         for chunk in chunks:
             click.echo(chunk, nl=False)
         return
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.writelines(chunks)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
+    files.write_file(path, lambda fh: fh.writelines(chunk.encode("utf-8") for chunk in chunks))
+
 
 
 @click.command()

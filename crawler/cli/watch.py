@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import (
+    FiniteRange,
     db_option,
     redis_option,
     settings_option,
@@ -62,7 +63,7 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
               help="How often to look for due sites (30s, 5m ...).")
 @click.option("--once", is_flag=True, help="Run the sites that are due now, then exit.")
 @webhook_option
-@click.option("--stop-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+@click.option("--stop-timeout", type=FiniteRange(0, 86_400), default=30.0, show_default=True,
               help="Seconds to wait for crawls after SIGTERM before killing them.")
 @click.option("--crawl-timeout", default=format_interval(DEFAULT_CRAWL_TIMEOUT), show_default=True,
               callback=_timeout, metavar="INTERVAL",
@@ -80,8 +81,8 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
 def watch_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
     max_parallel: int, interval: timedelta, once: bool, webhooks: tuple[str, ...],
-    stop_timeout: float, crawl_timeout: float, max_backoff: timedelta, log_dir: str | None,
-    settings: dict[str, Any], redis_url: str | None, verbose: bool,
+    webhook_timeout: float, stop_timeout: float, crawl_timeout: float, max_backoff: timedelta,
+    log_dir: str | None, settings: dict[str, Any], redis_url: str | None, verbose: bool,
 ) -> None:
     """Keep crawling what is watched when it is due, each site in its own process.
 
@@ -129,6 +130,7 @@ def watch_command(
         max_backoff=max_backoff,
         webhooks=webhooks,
         log_dir=Path(log_dir) if log_dir else None,
+        delivery_options={"timeout": webhook_timeout},
     )
     ctx.exit(Watcher(config).run(once=once))
 
@@ -168,14 +170,15 @@ def _setting_args(settings: Mapping[str, Any]) -> list[str]:
 @site_errors
 def notify_command(
     ctx: click.Context, sites: tuple[str, ...], db_path: str, sites_dir: str | None,
-    webhooks: tuple[str, ...],
+    webhooks: tuple[str, ...], webhook_timeout: float,
 ) -> None:
     """Book-keep finished crawls and deliver pending events, without crawling.
 
     For crawls that ran outside `crawl` and `watch` (Scrapyd, `scrapy crawl`): updates the
     back-off state, raises health events, and sends undelivered events to the webhooks
     (``--webhook`` and each site's ``[alerts] webhook``). Also retries deliveries that
-    failed earlier. Each event is delivered once, however often this runs.
+    failed earlier. An event a receiver acknowledged is never sent to it again, however often
+    this runs (delivery is at least once: see README "Alerts").
 
     \b
     Example (crontab, next to Scrapyd):
@@ -189,7 +192,7 @@ def notify_command(
     else:  # every definition (Scrapyd runs bundled ones too) and every watched site
         chosen = list({site.name: site for site in [*load_sites(sites_dir).values(),
                                                     *watched_sites(path, sites_dir)]}.values())
-    report = post_crawl(path, chosen, webhooks=webhooks)
+    report = post_crawl(path, chosen, webhooks=webhooks, timeout=webhook_timeout)
     for line in report.lines():
         click.echo(line, err=True)
     ctx.exit(1 if report.failed else 0)

@@ -19,7 +19,8 @@ The host applies an item once per `ingest_key` (crawl id + canonical URL): a red
 message, or the same page shipped again by a later attempt, changes nothing.
 
 A snapshot (``state:{crawl}``) is zlib JSON: the site's known documents (the fields the spider
-reads, as columns) and the previous crawl (``crawler/state.py``).
+reads, as columns), the previous crawl (``crawler/state.py``) and the validators of the
+attachment files of its documents (for conditional re-checks).
 """
 
 from __future__ import annotations
@@ -171,19 +172,32 @@ def _drop_bytes(value: Any, payloads: Mapping[str, bytes]) -> Any:
 # ---------------------------------------------------------------- state snapshots
 
 
-def encode_snapshot(known: Sequence[Mapping[str, Any]], previous: Mapping[str, Any] | None) -> bytes:
-    """The snapshot of a site's state: its known documents and its previous crawl."""
+@dataclass
+class Snapshot:
+    """A site's state when its crawl was offered (``state:{crawl}``)."""
+
+    known: list[dict[str, Any]] = field(default_factory=list)  # `KNOWN_FIELDS` of each document
+    previous_crawl: dict[str, Any] | None = None
+    #: ``{url: {"sha256", "etag", "last_modified"}}`` of the attachment files of its documents
+    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def encode_snapshot(known: Sequence[Mapping[str, Any]], previous: Mapping[str, Any] | None,
+                    attachments: Mapping[str, Mapping[str, Any]] | None = None) -> bytes:
+    """The snapshot of a site's state: known documents, previous crawl, attachment validators."""
     data = {"v": FORMAT, "fields": list(KNOWN_FIELDS),
             "known": [[doc.get(name) for name in KNOWN_FIELDS] for doc in known],
-            "previous_crawl": {k: previous.get(k) for k in PREVIOUS_FIELDS} if previous else None}
+            "previous_crawl": {k: previous.get(k) for k in PREVIOUS_FIELDS} if previous else None,
+            "attachments": {url: dict(state) for url, state in (attachments or {}).items()}}
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
 
-def decode_snapshot(blob: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """``(known documents, previous crawl)`` of a snapshot (BadMessage if it is not one)."""
+def decode_snapshot(blob: bytes) -> Snapshot:
+    """The snapshot in `blob` (BadMessage if it is not one)."""
     try:
         data = json.loads(zlib.decompress(blob))
         names = data["fields"]
-        return [dict(zip(names, row, strict=True)) for row in data["known"]], data["previous_crawl"]
+        return Snapshot([dict(zip(names, row, strict=True)) for row in data["known"]],
+                        data["previous_crawl"], dict(data.get("attachments") or {}))
     except (KeyError, ValueError, TypeError, zlib.error) as exc:
         raise BadMessage(f"not a state snapshot: {type(exc).__name__}: {exc}") from None

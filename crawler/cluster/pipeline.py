@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -81,6 +81,7 @@ class ShipPipeline(CrawlState):
         self.scripts: Scripts | None = None
         self._known: list[dict[str, Any]] | None = None
         self._handled: frozenset[str] = frozenset()
+        self._attachments: dict[str, dict[str, Any]] = {}
         self._stopped: str | None = None  # why nothing more is sent (lease lost, Redis gone)
         self._close_task: asyncio.Task[Any] | None = None
         self._room_checked = 0.0
@@ -121,6 +122,9 @@ class ShipPipeline(CrawlState):
     def handled_urls(self) -> frozenset[str]:
         return self._handled
 
+    async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {url: self._attachments[url] for url in urls if url in self._attachments}
+
     def open_spider(self) -> None:
         try:
             self.run(self._open)
@@ -137,8 +141,9 @@ class ShipPipeline(CrawlState):
         blob = self.client.get(self.keys.state(self.crawl_id))
         if blob is None:
             raise BadMessage(f"{self.keys.state(self.crawl_id)} is missing")
-        self._known, previous = decode_snapshot(blob)
-        self.previous_crawl = previous
+        snapshot = decode_snapshot(blob)
+        self._known, self.previous_crawl = snapshot.known, snapshot.previous_crawl
+        self._attachments = snapshot.attachments
         if self.attempt > 1:
             # An earlier attempt of this very crawl died: it is the previous crawl, cut short.
             self.previous_crawl = {"id": self.crawl_id, "finished_at": None, "outcome": None}

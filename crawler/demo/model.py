@@ -16,11 +16,13 @@ Block = tuple[str, object]  # ("p", str) | ("h", str) | ("table", list[list[str]
 
 @dataclass
 class Attachment:
-    """A file linked from an article (served next to it, TRS-style `./P0....ext`)."""
+    """A file linked from an article (served next to it, TRS-style `./P0....ext`): a real PDF,
+    DOCX or XLSX holding `rows` (lines of text, or a sheet's rows)."""
 
     filename: str
     label: str
     via_script: bool = False  # written by an inline document.write, not a plain link
+    rows: list[list[str]] = field(default_factory=list)
 
     @property
     def extension(self) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from archive import Archive
-from crawler.demo.model import Article, cn_day
+from crawler.demo.model import Article, Attachment, cn_day
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite, deadline_sentence, demo_site, new_notice
 
@@ -33,13 +33,17 @@ class DemoFailed(click.ClickException):
 
 @dataclass(frozen=True)
 class PlannedChanges:
-    """What phase 2 does to the site: one new notice, one edited, one withdrawn."""
+    """What phase 2 does to the site: one new notice, one edited (a sentence of its body and a
+    cell of its attached sheet), one withdrawn."""
 
     new: Article
     edited: Article
     old_sentence: str
     new_sentence: str
     withdrawn: Article
+    sheet: Attachment
+    old_cell: str
+    new_cell: str
 
 
 def plan_changes(site: DemoSite) -> PlannedChanges:
@@ -51,12 +55,18 @@ def plan_changes(site: DemoSite) -> PlannedChanges:
     due = edited.published + timedelta(days=10)
     new = old.replace(cn_day(due), cn_day(due + timedelta(days=7)))
     withdrawn = site.columns["zcwj"].articles[4]
-    return PlannedChanges(new_notice(site), edited, old, new, withdrawn)
+    sheet = next((a for a in edited.attachments if a.extension == "xlsx"), None)
+    if sheet is None:
+        raise ValueError(f"{edited.path} has no attached sheet to edit")
+    old_cell = sheet.rows[2][3]  # the second item's 办理时限
+    new_cell = cn_day(edited.published + timedelta(days=27))
+    return PlannedChanges(new_notice(site), edited, old, new, withdrawn, sheet, old_cell, new_cell)
 
 
 def apply_changes(site: DemoSite, plan: PlannedChanges, *, now: datetime | None = None) -> None:
     site.publish(plan.new, now=now)
     site.edit(plan.edited.path, plan.old_sentence, plan.new_sentence, now=now)
+    site.edit_attachment(plan.edited.path, plan.sheet.filename, plan.old_cell, plan.new_cell)
     site.withdraw(plan.withdrawn.path, now=now)
 
 
@@ -139,7 +149,9 @@ class Scenario:
                   f"               one sentence changed, 发布时间 left at "
                   f"{plan.edited.published:%Y-%m-%d %H:%M}:\n"
                   f"               - {plan.old_sentence}\n"
-                  f"               + {plan.new_sentence}")
+                  f"               + {plan.new_sentence}\n"
+                  f"               and in its attachment {plan.sheet.label} (same link, new file),\n"
+                  f"               the second item's 办理时限: {plan.old_cell} -> {plan.new_cell}")
         self.echo(f"  - withdrawn  {plan.withdrawn.title}\n"
                   f"               removed from 政策文件; its URL now answers 404")
 
@@ -184,6 +196,9 @@ class Scenario:
         self.echo("\n" + click.style(f"Done in {seconds:.1f} s.", bold=True)
                   + f" The archive stays at {self.db}. Try:")
         for cmd in (f"gov-archive --db {db} search 营商环境",
+                    f"gov-archive --db {db} search 办理时限",
+                    f"gov-archive --db {db} show {edited_url}",
+                    f"gov-archive --db {db} attachment {edited_url} 1 -o sheet.xlsx",
                     f"gov-archive --db {db} history {edited_url}",
                     f"gov-archive --db {db} show {edited_url} --version 1",
                     f"gov-archive --db {db} changes --kind gone --json",

@@ -8,14 +8,12 @@ HTML of `crawler.demo.render`.
 
 from __future__ import annotations
 
-import io
 import random
 import re
 import threading
-import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 
-from crawler.demo import render, text
+from crawler.demo import files, render, text
 from crawler.demo.model import Article, Attachment, Block, Column, Resource, cn_day
 
 BEIJING = timezone(timedelta(hours=8))
@@ -93,6 +91,16 @@ class DemoSite:
             art.blocks = blocks
             art.modified = now or datetime.now(UTC)
 
+    def edit_attachment(self, path: str, filename: str, old: str, new: str) -> None:
+        """Replace the text `old` by `new` in a cell of an article's attachment (same link,
+        other bytes: an attachment edited in place)."""
+        with self._lock:
+            att = next(a for a in self._articles[path].attachments if a.filename == filename)
+            rows = [[cell.replace(old, new) for cell in row] for row in att.rows]
+            if rows == att.rows:
+                raise ValueError(f"{old!r} is not in {filename}")
+            att.rows = rows
+
     def withdraw(self, path: str, *, now: datetime | None = None) -> None:
         """Take an article down: its page and attachments answer 404, lists drop it."""
         now = now or datetime.now(UTC)
@@ -134,15 +142,26 @@ class DemoSite:
 
 
 def _attachment_resource(att: Attachment) -> Resource:
-    if att.extension == "pdf":
-        body = (b"%PDF-1.4\n% gov-archive demo attachment\n1 0 obj << /Type /Catalog >> endobj\n"
-                b"trailer << /Root 1 0 R >>\n%%EOF\n")
-        return Resource(200, body, "application/pdf")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("word/document.xml", f"<w:document><w:t>{att.label}</w:t></w:document>")
-    return Resource(200, buf.getvalue(),
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    """The attachment as a real file: the same rows always give the same bytes."""
+    if att.extension == "xlsx":
+        return Resource(200, files.xlsx(att.rows), files.XLSX_TYPE)
+    lines = ["　".join(row) for row in att.rows]
+    if att.extension == "docx":
+        return Resource(200, files.docx(lines), files.DOCX_TYPE)
+    return Resource(200, files.pdf(lines), "application/pdf")
+
+
+def attachment_rows(art: Article, att: Attachment) -> list[list[str]]:
+    """What an article's attachment holds, from the article itself (no randomness)."""
+    name = att.label.split("：", 1)[-1].rsplit(".", 1)[0]
+    if att.extension == "xlsx":
+        header = ["序号", "事项", "责任单位", "办理时限"]
+        rows = [[str(i), text.TABLE_ITEMS[(art.docid + i) % len(text.TABLE_ITEMS)],
+                 text.DEPARTMENTS[(art.docid + 2 * i) % len(text.DEPARTMENTS)],
+                 cn_day(art.published + timedelta(days=10 * i))] for i in range(1, 5)]
+        return [header, *rows]
+    paragraphs = [str(v) for k, v in art.blocks if k == "p"][:4]
+    return [[name], [art.title], *([p] for p in paragraphs), [art.signature]]
 
 
 # -- generation --------------------------------------------------------------------------
@@ -205,6 +224,11 @@ class _Generator:
         blocks.append(("p", f"联系人：王女士　联系电话：{text.PHONE}"))
         art = Article(column, self.next_docid(), kind, title, when, dept, blocks, dept)
         art.attachments = self.attachments(n, when)
+        if n % 7 == 0:  # a sheet of items, named after the notice's kind (公示 -> 名单)
+            sheet = {"公示": "名单", "公告": "事项清单"}.get(kind, "任务分解表")
+            art.attachments.append(Attachment(f"P0{when:%Y%m%d}{art.docid}.xlsx",
+                                              f"附件{len(art.attachments) + 1}：{sheet}.xlsx"))
+        _fill(art)
         return art
 
     def policy(self, column: str, n: int, when: datetime) -> Article:
@@ -232,6 +256,7 @@ class _Generator:
             "有效性": "有效",
         }
         art.attachments = self.attachments(n + 1, when)
+        _fill(art)
         return art
 
     def attachments(self, n: int, when: datetime) -> list[Attachment]:
@@ -250,6 +275,11 @@ class _Generator:
             when = (when - timedelta(days=self.rng.randint(1, 4))).replace(
                 hour=self.rng.randint(8, 17), minute=self.rng.randrange(0, 60, 5))
         return out
+
+
+def _fill(art: Article) -> None:
+    for att in art.attachments:
+        att.rows = attachment_rows(art, att)
 
 
 def _link_related(column: Column) -> None:
@@ -293,6 +323,7 @@ def new_notice(site: DemoSite, when: datetime | None = None) -> Article:
     column = site.columns["tzgg"]
     art = gen.notice("tzgg", len(text.NOTICE_TOPICS) - 1, when)
     art.attachments = [Attachment(gen.attachment_name(when, "pdf"), "附件1：项目名单.pdf")]
+    _fill(art)
     newest = column.articles[:5]
     art.related = [(p.path, p.title, f"{p.published:%Y-%m-%d}") for p in newest]
     return art

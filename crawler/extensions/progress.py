@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.extensions.stopping import CRAWL_STOPPING
 from crawler.outcome import count, failed_requests
 from crawler.sites import site_of
 
@@ -32,6 +33,7 @@ class ProgressLine:
         self.crawler = crawler
         self.stream = stream
         self.last = 0.0
+        self.frozen = False  # stopping: the runner says what is left
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -41,6 +43,7 @@ class ProgressLine:
         crawler.signals.connect(o.update, signal=signals.response_received)
         crawler.signals.connect(o.update, signal=signals.item_scraped)
         crawler.signals.connect(o.clear, signal=signals.spider_closed)
+        crawler.signals.connect(o.freeze, signal=CRAWL_STOPPING)
         return o
 
     @property
@@ -50,6 +53,8 @@ class ProgressLine:
         return site.name if site is not None else getattr(spider, "name", "?")
 
     def update(self, **kwargs: Any) -> None:
+        if self.frozen:
+            return
         now = time.monotonic()
         if now - self.last < REFRESH_SECONDS:
             return
@@ -60,6 +65,11 @@ class ProgressLine:
     def clear(self, **kwargs: Any) -> None:
         self.stream.write(CLEAR_LINE)
         self.stream.flush()
+
+    def freeze(self, **kwargs: Any) -> None:
+        """The crawl is stopping: clear the line and stop counting."""
+        self.frozen = True
+        self.clear()
 
 
 def status_line(name: str, stats: dict[str, Any]) -> str:

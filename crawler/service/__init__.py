@@ -4,6 +4,8 @@ Modules, each importing only those above it in this list (no cycles):
 
 - ``schedule``: site schedules, when a site and each of its columns is due, outcomes and
   back-off (the bottom);
+- ``httpclient``: one-off HTTP requests (`extract URL`, webhooks, `add URL`'s probe): http(s)
+  only, credentials as basic auth, a total deadline and a size cap;
 - ``locks``: one crawl of a site at a time, across processes;
 - ``health``: health rules over the stored crawl stats (and per column), ``sites --health`` rows;
 - ``probe``: fetch a column page once and say what it is (`add URL`);

@@ -1,22 +1,35 @@
 """Webhook delivery of archive events (new, changed, gone, restored, health).
 
-Each sink is identified by ``webhook:<url>``; the archive remembers which events each
-sink has received (``Archive.pending_deliveries`` / ``mark_delivered``). An event is
-marked delivered only after the receiver answered 2xx, so an event is never lost when
-the receiver is down: it stays pending and goes out on the next run. A per-sink file lock
-keeps two processes (cron + watch) from sending the same pending events at once.
+The guarantee is **at least once, repeats identifiable, never lost**:
+
+- An event is marked delivered only after the receiver answered 2xx, so it is never lost
+  while the receiver is down, slow or answering errors: it stays pending for the next run.
+- A batch whose answer never came (timeout, connection dropped after sending) is not sent
+  again in the same run: the receiver may have taken it. The next run sends it again, with
+  the same event ids and the same batch id (``X-Gov-Archive-Batch`` and ``Idempotency-Key``
+  headers, ``batch`` in the payload), so a receiver drops what it has already seen.
+- Failures where the receiver certainly took nothing (refused, DNS, an HTTP error status)
+  are retried a few times with back-off within the run.
+
+Small batches (``DEFAULT_BATCH``), a generous timeout (``DEFAULT_TIMEOUT``, ``--webhook-timeout``)
+and a time budget per sink and run keep one slow receiver from starving the backlog or
+holding up a crawl. The archive remembers what each sink received (``Archive.pending_deliveries``
+/ ``mark_delivered``) under a name without the URL's secrets (`sink_name`); a per-sink file
+lock keeps two processes (cron + watch) from sending the same pending events at once.
 
 Before each POST a rolled-back write probe checks that the archive can record the delivery:
 a busy or read-only archive sends nothing (instead of sending the same events on every run).
 The write lock is not held across the POST: that would stall a concurrent crawl's saves for
 up to retries × timeout. Archive errors become a one-line ``Delivery.error``, never a raise.
 
+Webhook URLs are checked up front (http/https, a host, a valid port: archive.urls.check_url);
+credentials in them (``https://user:pass@host/``) are sent as HTTP basic auth; logs, payloads
+and the archive show them redacted (``https://host/…``).
+
 Payload (one POST per batch, ``Content-Type: application/json``)::
 
-    {"source": "gov-archive", "sink": "webhook:https://…", "events": [<event>, …]}
-
-Each event carries the archive's stable event ``id``, so receivers can de-duplicate the
-rare batch re-sent after an ambiguous failure (the receiver got it, the answer was lost).
+    {"source": "gov-archive", "sink": "https://host/…", "batch": "<32 hex>",
+     "events": [<event with its archive "id">, …]}
 """
 
 from __future__ import annotations
@@ -26,36 +39,47 @@ import json
 import logging
 import sqlite3
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from archive.errors import ArchiveError
+from archive.urls import check_url, private_url_key, redact_url
 from crawler.service import locks
+from crawler.service.httpclient import FetchError, fetch
 from crawler.service.schedule import SiteSchedule
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "gov-archive-webhook/1"
-DEFAULT_RETRIES = 3
-DEFAULT_BATCH = 50
+USER_AGENT = "gov-archive-webhook/2"
+DEFAULT_RETRIES = 3  # attempts per batch when the receiver certainly took nothing
+DEFAULT_BATCH = 20  # events per POST
+DEFAULT_TIMEOUT = 60.0  # seconds for one POST's whole answer
+DEFAULT_BUDGET = 300.0  # seconds one sink may take per run; the rest waits for the next run
+ANSWER_CAP = 1024 * 1024  # bytes of a receiver's answer read (and ignored)
 
 
 def sink_name(url: str) -> str:
-    """The archive's delivery-state key for a webhook URL."""
-    return f"webhook:{url}"
+    """The archive's delivery-state key for a webhook URL (no secrets: see private_url_key)."""
+    return "webhook:" + private_url_key(url)
 
 
 def redact(url: str) -> str:
     """``scheme://host/…``: webhook URLs often carry secret tokens in the path or query."""
-    parts = urlsplit(url)
-    tail = "/…" if parts.path not in ("", "/") or parts.query else ""
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{tail}"
+    return redact_url(url)
+
+
+def check_webhook(url: str) -> str:
+    """`url` if it can be a webhook (an http(s) URL with a host); BadURL (a ValueError) if not."""
+    return check_url(url)
+
+
+def batch_id(sink: str, event_ids: Sequence[int]) -> str:
+    """The same batch of the same sink always gets the same id (receivers drop repeats)."""
+    key = sink + ":" + ",".join(map(str, event_ids))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -89,40 +113,39 @@ class Delivery:
     pending: int = 0
     error: str | None = None
     event_ids: list[int] = field(default_factory=list)
+    note: str | None = None  # not a failure: e.g. the run's time budget was used up
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """urllib would turn a redirected POST into a bodiless GET and report success."""
+class NotDelivered(Exception):
+    """The POST failed; `maybe_taken`: the receiver may have acted on it (no answer came)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None  # the 3xx then raises HTTPError: the event stays pending, the log says why
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+    def __init__(self, message: str, *, maybe_taken: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_taken = maybe_taken
 
 
-def post_json(url: str, payload: Any, *, timeout: float = 10.0) -> None:
-    """POST `payload` as JSON; raise on anything but a 2xx answer (redirects included)."""
+def post_json(url: str, payload: Any, *, timeout: float = DEFAULT_TIMEOUT,
+              headers: dict[str, str] | None = None) -> None:
+    """POST `payload` as JSON; NotDelivered on anything but a 2xx answer (redirects included)."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=data, method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT},
-    )
-    with _OPENER.open(request, timeout=timeout) as response:
-        if not 200 <= response.status < 300:
-            raise urllib.error.HTTPError(url, response.status, "not 2xx", response.headers, None)
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, urllib.error.HTTPError):
-        return f"HTTP {error.code}"
-    if isinstance(error, urllib.error.URLError):
-        return f"unreachable ({error.reason})"
-    return f"{type(error).__name__}: {error}"
+    sent_headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
+                    **(headers or {})}
+    try:
+        answer = fetch(url, method="POST", data=data, headers=sent_headers, timeout=timeout,
+                       max_bytes=ANSWER_CAP, follow_redirects=False)
+    except FetchError as exc:
+        if exc.sent:
+            raise NotDelivered(f"{exc}; the receiver may have taken the batch: it is sent "
+                               "again next run, with the same batch id", maybe_taken=True) from None
+        raise NotDelivered(f"unreachable ({exc})") from None
+    except ValueError as exc:  # BadURL
+        raise NotDelivered(str(exc)) from None
+    if not 200 <= answer.status < 300:
+        raise NotDelivered(f"HTTP {answer.status}")
 
 
 def _post_with_retries(
@@ -134,18 +157,24 @@ def _post_with_retries(
     timeout: float,
     sleep: Callable[[float], None],
     post: Callable[..., None],
+    headers: dict[str, str],
 ) -> str | None:
-    """Try up to `retries` times, waiting backoff, 2×backoff … between; the last error or None."""
+    """Try up to `retries` times, waiting backoff, 2×backoff … between; the last error or None.
+
+    A batch that may have been taken (no answer) is not tried again in this run.
+    """
     error: str | None = None
     for attempt in range(max(retries, 1)):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))
         try:
-            post(url, payload, timeout=timeout)
+            post(url, payload, timeout=timeout, headers=headers)
             return None
-        except (OSError, ValueError, urllib.error.HTTPError) as exc:
-            error = _describe(exc)
+        except NotDelivered as exc:
+            error = str(exc)
             log.info("webhook %s: attempt %d failed: %s", redact(url), attempt + 1, error)
+            if exc.maybe_taken:
+                break
     return error
 
 
@@ -157,13 +186,18 @@ def deliver(
     now: datetime | None = None,
     retries: int = DEFAULT_RETRIES,
     backoff: float = 0.5,
-    timeout: float = 10.0,
+    timeout: float = DEFAULT_TIMEOUT,
     batch_size: int = DEFAULT_BATCH,
+    budget: float = DEFAULT_BUDGET,
     lock_timeout: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
     post: Callable[..., None] = post_json,
+    clock: Callable[[], float] = time.monotonic,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Delivery:
-    """Send the sink's pending events in batches; stop at the first batch that keeps failing."""
+    """Send the sink's pending events in batches; stop at the first batch that keeps failing,
+    once `budget` seconds are spent, or when `should_stop` says so (a signal): the rest goes
+    on the next run."""
     result = Delivery(sink)
     lock = locks.FileLock(locks.lock_path(db_path, "deliver-" + _digest(sink.name)))
     try:
@@ -178,7 +212,9 @@ def deliver(
     with lock:
         try:
             _send_pending(archive, sink, result, now=now, batch_size=batch_size,
-                          retries=retries, backoff=backoff, timeout=timeout, sleep=sleep, post=post)
+                          until=clock() + budget, clock=clock, should_stop=should_stop,
+                          retries=retries,
+                          backoff=backoff, timeout=timeout, sleep=sleep, post=post)
         except (ArchiveError, sqlite3.Error) as exc:
             result.error = f"archive error: {_one_line(exc)}"
     _log_result(result)
@@ -187,6 +223,7 @@ def deliver(
 
 def _send_pending(
     archive: Any, sink: Sink, result: Delivery, *, now: datetime | None, batch_size: int,
+    until: float, clock: Callable[[], float], should_stop: Callable[[], bool],
     **post_options: Any,
 ) -> None:
     """POST pending events batch by batch, each only once the archive can record it."""
@@ -194,18 +231,28 @@ def _send_pending(
         sink.name, site=sink.site, kinds=list(sink.kinds) if sink.kinds else None
     )
     pending.sort(key=lambda event: event["id"])
-    for start in range(0, len(pending), max(batch_size, 1)):
-        batch = pending[start:start + batch_size]
+    size = max(batch_size, 1)
+    for start in range(0, len(pending), size):
+        batch = pending[start:start + size]
         result.pending = len(pending) - start
+        if should_stop():
+            result.note = f"stopped; {result.pending} event(s) wait for the next run"
+            return
+        if start and clock() >= until:
+            result.note = f"time budget used up; {result.pending} event(s) wait for the next run"
+            return
         problem = archive.write_problem()
         if problem:
             result.error = f"{problem}; nothing sent"
             return
-        payload = {"source": "gov-archive", "sink": redact(sink.url), "events": batch}
-        result.error = _post_with_retries(sink.url, payload, **post_options)
+        ids = [event["id"] for event in batch]
+        batch_key = batch_id(sink.name, ids)
+        payload = {"source": "gov-archive", "sink": redact(sink.url), "batch": batch_key,
+                   "events": batch}
+        headers = {"X-Gov-Archive-Batch": batch_key, "Idempotency-Key": batch_key}
+        result.error = _post_with_retries(sink.url, payload, headers=headers, **post_options)
         if result.error:
             return
-        ids = [event["id"] for event in batch]
         try:
             archive.mark_delivered(sink.name, ids, now=now)
         except (ArchiveError, sqlite3.Error) as exc:
@@ -232,8 +279,9 @@ def _log_result(result: Delivery) -> None:
             "webhook %s: %s; %d event(s) delivered, %d kept for the next run",
             where, result.error, result.delivered, result.pending,
         )
-    elif result.delivered:
-        log.info("webhook %s: delivered %d event(s)", where, result.delivered)
+    elif result.delivered or result.note:
+        log.info("webhook %s: delivered %d event(s)%s", where, result.delivered,
+                 f"; {result.note}" if result.note else "")
 
 
 def deliver_all(

@@ -2,7 +2,8 @@
 
 `report_crawls` is the one "report" step behind `crawl` (after its crawls), `watch` (after
 each child crawl) and `notify` (crawls that ran elsewhere: Scrapyd, `scrapy crawl`). It is
-idempotent: each finished crawl is booked once and each event delivered once.
+idempotent: each finished crawl is booked once, and an event a receiver acknowledged (2xx) is
+never sent to it again.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class PostCrawl:
                 out.append(f"{site}: {result.failures} failed crawl(s) in a row; "
                            f"`--due` retries after {result.backoff_until}")
         return out + self.errors + [_delivery_line(d) for d in self.deliveries
-                                    if d.error or d.delivered]
+                                    if d.error or d.delivered or d.note]
 
 
 def _delivery_line(delivery: alerts.Delivery) -> str:
@@ -117,7 +118,8 @@ def _delivery_line(delivery: alerts.Delivery) -> str:
     if delivery.error:
         return (f"webhook {where}: {delivery.error}; {delivery.pending} event(s) kept for "
                 "the next run")
-    return f"webhook {where}: delivered {delivery.delivered} event(s)"
+    note = f"; {delivery.note}" if delivery.note else ""
+    return f"webhook {where}: delivered {delivery.delivered} event(s){note}"
 
 
 def report_crawls(

@@ -9,7 +9,9 @@
 4. runs the crawls in this process (crawler/service/runner.py) and closes any row they left
    open (a second Ctrl-C stops a crawl before its pipeline can);
 5. books the crawls and delivers pending events (crawler/service/bookkeeping.py, the same
-   step `watch` runs after each child crawl and `notify` runs alone).
+   step `watch` runs after each child crawl and `notify` runs alone). After a crawl stopped by
+   a signal nothing is delivered (the events wait for the next run); a signal during delivery
+   stops it after the current batch.
 
 A crawl row is closed by its pipeline when the spider closes; here only rows whose process
 died, under the site's lock, through one Archive method (``finish_open_crawls``).
@@ -20,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,9 +56,12 @@ class CrawlReport:
     summary: CrawlSummary | None = None
     bookkeeping: PostCrawl | None = None
     bookkeeping_error: str | None = None  # the archive refused the bookkeeping
+    signal: int | None = None  # a stop asked for during the bookkeeping
 
     @property
     def exit_code(self) -> int:
+        if self.signal is not None and not (self.summary and self.summary.interrupted):
+            return 128 + self.signal
         return self.summary.exit_code if self.summary else 0
 
 
@@ -66,14 +73,18 @@ def run_and_report(
     full: bool = False,
     due: bool = False,
     webhooks: Sequence[str] = (),
+    webhook_timeout: float | None = None,
     verbose: bool = False,
     progress: bool = False,
+    notify: Callable[[str], None] | None = None,
 ) -> CrawlReport:
     """Crawl `sites` into the archive at `db_path`, then book the crawls and deliver events.
 
     `settings` are checked ``-s`` overrides; `due` keeps only the sites whose interval has
-    passed; `webhooks` receive the events of all sites. Raises CrawlError before anything is
-    crawled when the archive or the JOBDIR cannot be written. One call per process.
+    passed; `webhooks` receive the events of all sites (`webhook_timeout`: seconds for an
+    answer). `notify` gets the lines a person should see at once (Ctrl-C). Raises CrawlError
+    before anything is crawled when the archive or the JOBDIR cannot be written. One call per
+    process.
     """
     report = CrawlReport(str(db_path))
     if due:
@@ -88,10 +99,44 @@ def run_and_report(
         if not chosen:
             return report
         report.summary = run_crawls(db_path, chosen, settings=settings, full=full,
-                                    verbose=verbose, progress=progress)
+                                    verbose=verbose, progress=progress, notify=notify)
         close_left_open(db_path, report.summary)
-    report.bookkeeping, report.bookkeeping_error = _book(db_path, chosen, webhooks)
+    delivery: dict[str, Any] = {} if webhook_timeout is None else {"timeout": webhook_timeout}
+    if report.summary.interrupted:
+        delivery["deliver"] = False  # stopping: the events wait for the next run
+    with stop_requested(notify or logger.warning) as stop:
+        report.bookkeeping, report.bookkeeping_error = _book(
+            db_path, chosen, webhooks, {**delivery, "should_stop": stop.is_set})
+    report.signal = stop.signal
     return report
+
+
+class _Stop(threading.Event):
+    signal: int | None = None
+
+
+@contextlib.contextmanager
+def stop_requested(notify: Callable[[str], None]) -> Iterator[_Stop]:
+    """While the block runs, the first SIGINT or SIGTERM sets the yielded event (the work
+    stops at its next step); a second one exits at once. Main thread only (else a no-op)."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        stop.signal = signum
+        stop.set()
+        notify("stopping after the webhook batch under way… (again to stop at once)")
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -> None:
@@ -100,7 +145,9 @@ def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -
         try:
             os.makedirs(jobdir, exist_ok=True)
         except OSError as exc:
-            raise CrawlError(f"cannot use --jobdir {jobdir}: {exc}") from None
+            raise CrawlError(f"cannot use the JOBDIR {jobdir}: {exc.strerror or exc}") from None
+        if not os.access(jobdir, os.W_OK):
+            raise CrawlError(f"cannot use the JOBDIR {jobdir}: not writable")
     try:
         with Archive(db_path, create=True):
             pass
@@ -142,10 +189,10 @@ def _finish_open_crawls(db_path: str | os.PathLike[str],
         logger.warning("could not close the unfinished crawls of %s: %s", ", ".join(ends), exc)
 
 
-def _book(db_path: str | os.PathLike[str], sites: Sequence[SiteDef],
-          webhooks: Sequence[str]) -> tuple[PostCrawl | None, str | None]:
+def _book(db_path: str | os.PathLike[str], sites: Sequence[SiteDef], webhooks: Sequence[str],
+          delivery: Mapping[str, Any]) -> tuple[PostCrawl | None, str | None]:
     """`post_crawl`, its archive error as one line instead of an exception."""
     try:
-        return post_crawl(Path(db_path), sites, webhooks=webhooks), None
+        return post_crawl(Path(db_path), sites, webhooks=webhooks, **delivery), None
     except ARCHIVE_FAILURES as exc:
         return None, " ".join(str(exc).split())

@@ -5,23 +5,23 @@ announcement links and the pagination form (crawler/extract/listing `parse_list`
 `problem` when the page cannot be watched as a column: no answer (DNS, refused, timed out),
 an HTTP error, or a page without announcement links. An article page is accepted with a
 note (each crawl archives it as one document), an anti-bot challenge too (crawls may be
-blocked). One plain HTTP GET with a time-out, no Scrapy.
+blocked). One plain HTTP GET (crawler/service/httpclient.py: a total deadline), no Scrapy.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from archive.urls import BadURL
 from crawler import settings
 from crawler.extract import extract
 from crawler.extract.classify import looks_like_antibot
 from crawler.extract.listing import parse_list, site_domain
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
+from crawler.service import httpclient
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -71,35 +71,28 @@ def user_agent() -> str:
 
 
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
-    """GET `url` (http or https, checked by the caller); an HTTP error status is an answer."""
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(),
-                                                   "Accept-Language": "zh-CN,zh;q=0.9"})
+    """GET `url` within `timeout` seconds in all (crawler/service/httpclient.py: http(s) only,
+    at most DOWNLOAD_MAXSIZE bytes); an HTTP error status is an answer."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # http(s): checked by the caller
-            return Fetched(response.read(), _headers(response.headers), response.status,
-                           response.geturl())
-    except urllib.error.HTTPError as err:
-        body = err.read() if err.fp is not None else b""
-        return Fetched(body, _headers(err.headers), err.code, url)
-    except (urllib.error.URLError, OSError, ValueError) as err:
+        answer = httpclient.fetch(url, timeout=timeout, max_bytes=settings.DOWNLOAD_MAXSIZE,
+                                  headers={"User-Agent": user_agent(),
+                                           "Accept-Language": "zh-CN,zh;q=0.9"})
+    except BadURL as err:
+        raise FetchError("error", str(err)) from None
+    except httpclient.FetchError as err:
         raise _no_answer(err, url) from None
+    return Fetched(answer.body, answer.headers, answer.status, answer.url)
 
 
-def _headers(headers: object) -> dict[str, str]:
-    items = headers.items() if hasattr(headers, "items") else []
-    return {str(k).lower(): str(v) for k, v in items}
-
-
-def _no_answer(err: BaseException, url: str) -> FetchError:
-    reason = getattr(err, "reason", None) or err
+def _no_answer(err: httpclient.FetchError, url: str) -> FetchError:
     host = urlsplit(url).hostname or url
-    if isinstance(reason, socket.gaierror):
+    if isinstance(err.reason, socket.gaierror):
         return FetchError("dns", f"DNS lookup failed: no such host {host}")
-    if isinstance(reason, ConnectionRefusedError):
+    if isinstance(err.reason, ConnectionRefusedError):
         return FetchError("refused", "connection refused")
-    if isinstance(reason, TimeoutError | socket.timeout):
+    if err.timed_out:
         return FetchError("timeout", "no answer (timed out)")
-    return FetchError("error", " ".join(str(reason).split()) or type(reason).__name__)
+    return FetchError("error", str(err))
 
 
 def probe_column(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Probe:

@@ -5,9 +5,13 @@ returns a `CrawlSummary` of each crawl's verdict, as the archive pipeline record
 the spider closed (crawler/outcome.py). A crawl that never got that far (it did not start,
 or a second Ctrl-C stopped it) is judged here from its stats, the same way.
 
-Ctrl-C / SIGTERM: the first stops the crawls gracefully (``process.stop()``: spiders close,
-JOBDIRs stay resumable), a second stops the reactor at once. The summary says which signal
-came: exit 130 after Ctrl-C, 143 after SIGTERM.
+Ctrl-C / SIGTERM: the first stops the crawls gracefully: it says at once how many requests
+are still being transferred ("stopping, finishing N requests…"), sets aside the ones only
+waiting for their turn (crawler/extensions/stopping.py: kept in the JOBDIR for the next crawl)
+and calls ``process.stop()`` (spiders close, JOBDIRs stay resumable); a stop takes seconds, the
+transfers under way. A second signal stops the reactor at once. The handlers are in place
+before the crawls are created. The summary says which signal came: exit 130 after Ctrl-C,
+143 after SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.utils.ossignal import install_shutdown_handlers, signal_names
 
+from crawler.extensions.stopping import CRAWL_STOPPING, in_flight
 from crawler.outcome import Verdict, assess, count
 from crawler.service.overrides import project_settings
 from crawler.sites import SiteDef
@@ -100,8 +105,10 @@ class ShutdownSignals:
     stops the reactor at once; later ones are ignored. `received` lists the signals.
     """
 
-    def __init__(self, process: AsyncCrawlerProcess) -> None:
+    def __init__(self, process: AsyncCrawlerProcess,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.process = process
+        self.notify = notify or logger.warning
         self.received: list[int] = []
         self._stopping: asyncio.Future[None] | None = None
         # Importing twisted.internet.reactor installs a reactor unless one is installed:
@@ -132,6 +139,13 @@ class ShutdownSignals:
     def _stop_gracefully(self, signum: int) -> None:
         logger.info("Received %s, shutting down gracefully. Send again to force",
                     signal_names[signum])
+        finishing = 0
+        for crawler in list(self.process.crawlers):
+            crawler.signals.send_catch_log(signal=CRAWL_STOPPING)
+            finishing += in_flight(crawler)
+        again = "Ctrl-C" if signum == signal.SIGINT else "the signal"
+        self.notify(f"stopping, finishing {finishing} request{'' if finishing == 1 else 's'}… "
+                    f"({again} again to stop at once)")
         self._stopping = asyncio.ensure_future(self.process.stop())
 
     def _stop_now(self, signum: int) -> None:
@@ -151,12 +165,14 @@ class ShutdownSignals:
 
 def run_crawls(db_path: str | os.PathLike[str] | None, sites: Sequence[SiteDef], *,
                settings: Mapping[str, Any] | None = None, full: bool = False,
-               verbose: bool = False, progress: bool = False) -> CrawlSummary:
+               verbose: bool = False, progress: bool = False,
+               notify: Callable[[str], None] | None = None) -> CrawlSummary:
     """Crawl `sites` into the archive at `db_path`, all in this process (one call per process).
 
     `settings` are ``-s`` overrides (checked: crawler/service/overrides.py); `progress` shows
-    a status line per site on stderr. `db_path` None: no archive here (a crawl worker's crawl,
-    whose items go to the archive host, ``CLUSTER_REDIS_URL``).
+    a status line per site on stderr; `notify` shows what a stop waits for (default: the log).
+    `db_path` None: no archive here (a crawl worker's crawl, whose items go to the archive
+    host, ``CLUSTER_REDIS_URL``).
     """
     overrides = {**(settings or {})}
     if db_path is not None:
@@ -170,10 +186,10 @@ def run_crawls(db_path: str | os.PathLike[str] | None, sites: Sequence[SiteDef],
         quiet = QuietNetworkErrors({column.url for site in sites for column in site.columns})
         for name in NETWORK_LOGGERS:
             logging.getLogger(name).addFilter(quiet)
-    crawlers = [(site, _schedule(process, site)) for site in sites]
-    shutdown = ShutdownSignals(process)
+    shutdown = ShutdownSignals(process, notify)
     started = time.monotonic()
     with shutdown.installed():
+        crawlers = [(site, _schedule(process, site)) for site in sites]
         process.start(install_signal_handlers=False)
     received = shutdown.received
     return CrawlSummary(db=str(db_path or ""), seconds=time.monotonic() - started,

@@ -206,9 +206,9 @@ def backoff_delay(
     if failures <= 0:
         return timedelta(0)
     cap = max(every, max_backoff)
-    exponent = min(failures - 1, 32)  # avoids overflow; the cap applies long before
-    delay: timedelta = every * (2**exponent)
-    return min(delay, cap)
+    exponent = min(failures - 1, 32)  # the cap applies long before
+    # In seconds: every * 2**32 overflows timedelta for a long interval.
+    return timedelta(seconds=min(every.total_seconds() * 2**exponent, cap.total_seconds()))
 
 
 def classify(outcome: str | None) -> str:

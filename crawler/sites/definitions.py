@@ -11,6 +11,7 @@ The format is documented in ``crawler/sites/README.md``; every key is optional e
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -24,11 +25,14 @@ from urllib.parse import urlsplit
 from cssselect import GenericTranslator, SelectorError
 
 from archive import timeutil
+from archive.urls import BadURL, check_url
 from crawler.extract.listing import PAGINATION_KINDS, ListRules, host_allowed, site_domain
 
 BUNDLED_DIR = Path(__file__).parent / "catalogue"
 SITES_ENV = "GOV_ARCHIVE_SITES"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+MAX_DOWNLOAD_DELAY = 3600  # seconds between two requests to a host; more is a typo
+MAX_CONCURRENCY = 100  # requests at once per host
 
 
 class UnknownSite(LookupError):
@@ -149,11 +153,19 @@ class _Reader:
     def text(self, name: str, default: str = "") -> str:
         return str(self.get(name, str, default)).strip()
 
-    def number(self, name: str, default: float | None = None, *, integer: bool = False) -> Any:
+    def number(self, name: str, default: float | None = None, *, integer: bool = False,
+               low: float = 0, high: float | None = None) -> Any:
+        """A finite number in [low, high] (TOML also spells inf and nan)."""
         kinds: tuple[type, ...] = (int,) if integer else (int, float)
         value = self.get(name, kinds, default)
-        if value is not None and value < 0:
-            raise self.fail(name, "must not be negative")
+        if value is None:
+            return value
+        if not math.isfinite(value):
+            raise self.fail(name, f"must be a finite number, not {value}")
+        if value < low:
+            raise self.fail(name, "must not be negative" if low == 0 else f"must be at least {low}")
+        if high is not None and value > high:
+            raise self.fail(name, f"must be at most {high}")
         return value
 
     def table(self, name: str) -> _Reader:
@@ -199,26 +211,19 @@ def _check_css(value: str, reader: _Reader, name: str) -> None:
 
 
 def url_problem(url: str) -> str | None:
-    """Why `url` cannot be a page to crawl, or None: http(s), a host, a valid port, no spaces."""
+    """Why `url` cannot be a page to crawl, or None (archive.urls.check_url's one line)."""
     try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError as exc:  # "http://[::1", "http://host:99999"
-        return f"not a valid URL: {url!r} ({exc})"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"not an http(s) URL: {url!r}"
-    if not port_ok:
-        return f"not a valid URL: {url!r} (port 0)"
-    if any(ch.isspace() for ch in url):
-        return f"not a valid URL: {url!r} (spaces)"
+        check_url(url)
+    except BadURL as exc:
+        return str(exc)
     return None
 
 
 def _check_url(url: str, reader: _Reader, name: str) -> str:
-    problem = url_problem(url)
-    if problem:
-        raise reader.fail(name, problem)
-    return url
+    try:
+        return check_url(url)
+    except BadURL as exc:
+        raise reader.fail(name, str(exc)) from None
 
 
 def _columns(r: _Reader) -> tuple[Column, ...]:
@@ -263,12 +268,9 @@ def _article_rules(r: _Reader) -> ArticleRules:
 
 def _politeness(r: _Reader) -> Politeness:
     r.check_keys(Politeness.__dataclass_fields__)
-    concurrency = r.number("concurrency", integer=True)
-    if concurrency == 0:
-        raise r.fail("concurrency", "must be at least 1")
     return Politeness(
-        download_delay=r.number("download_delay"),
-        concurrency=concurrency,
+        download_delay=r.number("download_delay", high=MAX_DOWNLOAD_DELAY),
+        concurrency=r.number("concurrency", integer=True, low=1, high=MAX_CONCURRENCY),
         autothrottle=r.get("autothrottle", bool),
         obey_robots=r.get("obey_robots", bool),
     )
@@ -408,9 +410,10 @@ def generic_site(url: str, *, name: str | None = None) -> SiteDef:
     The crawl may follow the gov site's other hosts (www.example.gov.cn lists articles on
     xxgk.example.gov.cn), so the allowed domain is the site's own domain, not just the host.
     """
-    problem = url_problem(url)
-    if problem:
-        raise SiteDefError("--url", None, problem)
+    try:
+        url = check_url(url)
+    except BadURL as exc:
+        raise SiteDefError("--url", None, str(exc)) from None
     host = (urlsplit(url).hostname or "").lower()
     site_name = name or host
     return SiteDef(name=site_name, columns=(Column(url),), allowed_domains=(site_domain(url),),

@@ -15,8 +15,11 @@ A crawl of a site (see crawler/sites/):
    of a column (default 1000) when the site sets no cap. A crawl after a killed one
    recovers too (``crawl/recovery``, see crawler/extensions/jobdir.py).
 3. ``parse_article`` classifies the answer: an article is extracted and handed to the
-   archive pipeline; 304 or identical bytes -> unchanged; 404/410 or a redirect to the home
-   page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
+   archive pipeline (the attachment pipeline fetches its files first); a document file (a list
+   item linking straight to a .pdf/.doc ..., sniffed from the bytes, never decoded as HTML)
+   becomes a document titled and dated from the list, the file its attachment; 304 or
+   identical bytes -> unchanged (its files are re-checked all the same); 404/410 or a
+   redirect to the home page of a *known* article -> withdrawn (a candidate: the pipeline holds withdrawals until
    the crawl closes and writes them only if plausible, see crawler/pipelines.py); anti-bot
    shells, soft 404s, empty pages and files or garbage served at an article URL (``binary``)
    are only counted (``pages/<class>`` stats), never archived. Whether an
@@ -40,14 +43,19 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
+from archive.attachments import file_name
 from archive.timeutil import parse_interval, parse_iso
 from archive.urls import canonical_url as canonical
+from archive.urls import is_web_url
 from crawler.extensions.jobdir import RECOVERY_STAT
+from crawler.extensions.stopping import CrawlStopping
 from crawler.extract import Extraction, extract
-from crawler.extract.classify import looks_like_antibot
+from crawler.extract.classify import looks_like_antibot, sniff
 from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
+from crawler.extract.listing.links import DOCUMENT_FILE_RE
 from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.middlewares import REFUSED_SCHEME_STAT
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.sites import SiteDef
 from crawler.spiders.columns import ColumnTracker
@@ -61,6 +69,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Files (classify.sniff) that are an announcement when an article URL serves them: a list item
+# linking straight to a document. Images and garbage stay `binary` pages, never archived.
+DOCUMENT_KINDS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "ole2", "ofd",
+                            "odf", "rtf", "zip", "rar", "7z"})
 REVISIT_PRIORITY = -3  # after the first list page's new articles, before the second list page
 
 
@@ -108,6 +120,11 @@ def cut_short(previous: dict[str, Any] | None) -> bool:
 def _live(doc: dict[str, Any] | None) -> bool:
     """A known document that is not withdrawn."""
     return doc is not None and doc.get("status") != "gone"
+
+
+def _links(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The attachment links of a known document's current version (re-checked with it)."""
+    return list((doc or {}).get("attachments") or [])
 
 
 class GovSpider(scrapy.Spider):
@@ -247,6 +264,8 @@ class GovSpider(scrapy.Spider):
     def _article_request(self, url: str, *, doc: dict[str, Any] | None = None,
                          item: ListItem | None = None, page: int = 0,
                          column: int | None = None) -> scrapy.Request | None:
+        if not self._web(url):
+            return None
         key = canonical(url)
         if key in self._requested:
             return None
@@ -259,7 +278,10 @@ class GovSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = doc["last_modified"]
         if doc is not None:
             self.crawler.stats.inc_value("crawl/revisits")
-        meta = {"doc": doc, "list_date": item.date if item else None, **self._column_meta(column)}
+        meta: dict[str, Any] = {"doc": doc, "list_date": item.date if item else None,
+                                "list_title": item.title if item else None, **self._column_meta(column)}
+        if (item is not None and item.is_file) or DOCUMENT_FILE_RE.search(urlsplit(url).path):
+            meta["download_maxsize"] = self.crawler.settings.getint("ATTACHMENT_MAXSIZE")
         priority = list_priority(page) + 1 if page else REVISIT_PRIORITY
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                               headers=headers, dont_filter=True, meta=meta, priority=priority)
@@ -326,7 +348,7 @@ class GovSpider(scrapy.Spider):
         meta = response.meta
         if not next_url or next_url in self._list_seen:
             return None
-        if not host_allowed(next_url, self.site.allowed_domains):
+        if not self._web(next_url) or not host_allowed(next_url, self.site.allowed_domains):
             return None
         repeats = meta.get("repeat_streak", 0) + 1 if repeated else 0
         if repeats >= REPEAT_PAGES_STOP:
@@ -349,6 +371,14 @@ class GovSpider(scrapy.Spider):
         request.meta["known_streak"] = streak
         request.meta["repeat_streak"] = repeats
         return request
+
+    def _web(self, url: str) -> bool:
+        """Only http(s) is ever requested (a page may name file://<its host>/... too)."""
+        if is_web_url(url):
+            return True
+        self.crawler.stats.inc_value(REFUSED_SCHEME_STAT)
+        logger.warning("Not following a non-http(s) URL: %s", url[:200])
+        return False
 
     def _list_page_cap(self) -> int:
         """List pages per column: -s MAX_LIST_PAGES, else the site's, else the default cap."""
@@ -399,7 +429,7 @@ class GovSpider(scrapy.Spider):
         """A 304, 404/410 or error answer."""
         status, stats = response.status, self.crawler.stats
         if status == 304 and _live(doc):
-            return Unchanged(self.site.name, url, "not_modified")
+            return Unchanged(self.site.name, url, "not_modified", attachments=_links(doc))
         if status in (404, 410):
             stats.inc_value("pages/notfound")
             return None if doc is None else Withdrawn(self.site.name, url, status,
@@ -420,7 +450,10 @@ class GovSpider(scrapy.Spider):
             return None if doc is None else Withdrawn(self.site.name, url, response.status,
                                                       "redirect_home")
         if _live(doc) and self._same_bytes(doc, response.body):
-            return Unchanged(self.site.name, url, "same_bytes")
+            return Unchanged(self.site.name, url, "same_bytes", attachments=_links(doc))
+        kind = sniff(response.body, response_headers(response))
+        if kind in DOCUMENT_KINDS:
+            return self._file_item(response, url, doc, kind)
         item = self._extract(response, url)
         if isinstance(item, Announcement):
             return item
@@ -428,6 +461,24 @@ class GovSpider(scrapy.Spider):
             # Redirected to a "page not found" page (302 -> /404.html answering 200): withdrawn.
             return Withdrawn(self.site.name, url, response.status, "redirect_notfound")
         return None
+
+    def _file_item(self, response: Response, url: str, doc: dict[str, Any] | None,
+                   kind: str) -> Announcement:
+        """A document file where an article was expected: titled and dated by its list item
+        (or its archived version), the file its attachment; the attachment pipeline reads its
+        text into the body."""
+        stats = self.crawler.stats
+        stats.inc_value("pages/file")
+        stats.inc_value(f"pages/file/{kind}")
+        self._antibot_streak = 0
+        title = (response.meta.get("list_title") or (doc or {}).get("title")
+                 or file_name(response.url))
+        published = response.meta.get("list_date") or (doc or {}).get("published")
+        return Announcement(
+            site=self.site.name, url=url, title=title, published=published, body="",
+            attachments=[{"url": url, "text": title}], raw=response.body, status=response.status,
+            final_url=response.url, headers=response_headers(response), from_file=True,
+        )
 
     def _requested_url(self, response: Response) -> str:
         redirects = response.meta.get("redirect_urls") or []
@@ -533,6 +584,8 @@ class GovSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """Timeouts, DNS and connection errors: counted, never a withdrawal."""
         stats = self.crawler.stats
+        if failure.check(CrawlStopping):  # set aside for the next crawl (extensions/stopping.py)
+            return
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("list_page") == 1:
             self.columns.failed(self._column_of(request.meta), failure, request.url)

@@ -1,7 +1,9 @@
 """Announcement links of a list page: link candidates -> one score -> kept in page order.
 
 An announcement link points to an article-like URL on the site, usually sits in a list item
-next to a date, and is not in the navigation, breadcrumb or footer.
+next to a date, and is not in the navigation, breadcrumb or footer. A list item may also link
+straight to a document file (a 公示 as .pdf, a form as .doc): that file is the announcement,
+unless the item also links to a page (then the file is that page's attachment).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ ARTICLE_URL_RE = re.compile(
     )""",
     re.I | re.X,
 )
+#: Files a list item may publish as the announcement itself.
+DOCUMENT_FILE_RE = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd)$", re.I)
 INDEX_URL_RE = re.compile(r"/(?:index|default|list)(?:_\d+)?\.\w+$|/$", re.I)
 FILE_EXT_RE = re.compile(
     r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|jpe?g|png|gif|bmp|mp4|mp3|avi|txt|xml|css|js)$",
@@ -68,9 +72,14 @@ class LinkCandidate:
         parent = self.item.getparent()
         return parent if parent is not None else self.item
 
+    @property
+    def is_file(self) -> bool:
+        return bool(DOCUMENT_FILE_RE.search(urlsplit(self.url).path))
+
     def list_item(self) -> ListItem:
         pinned = bool(PINNED_RE.match(clean_text(self.item.text_content())) or "置顶" in self.item_text[:8])
-        return ListItem(url=self.url, title=self.title, date=find_date(self.item_text), pinned=pinned)
+        return ListItem(url=self.url, title=self.title, date=find_date(self.item_text), pinned=pinned,
+                        is_file=self.is_file)
 
 
 def find_date(text: str) -> str | None:
@@ -146,14 +155,16 @@ def _item_text(a: lxml.html.HtmlElement, item_el: lxml.html.HtmlElement) -> str:
 
 def link_candidates(root: lxml.html.HtmlElement, base_url: str, rules: ListRules,
                     domains: tuple[str, ...]) -> Iterator[LinkCandidate]:
-    """On-site links that are not files, excluded URLs, the page itself or pager buttons."""
+    """On-site links but for excluded URLs, the page itself, pager buttons and files other
+    than documents (images, archives, scripts ...)."""
     exclude = re.compile(rules.exclude_pattern) if rules.exclude_pattern else None
     page_url = without_fragment(base_url)
     for a, item_el in _anchors(root, rules):
         url = absolute_link(a.get("href"), base_url)
         if not url or url == page_url or not host_allowed(url, domains):
             continue
-        if FILE_EXT_RE.search(urlsplit(url).path) or (exclude and exclude.search(url)):
+        path = urlsplit(url).path
+        if (FILE_EXT_RE.search(path) and not DOCUMENT_FILE_RE.search(path)) or (exclude and exclude.search(url)):
             continue
         title = link_title(a)
         if not is_pager_text(title):
@@ -207,7 +218,11 @@ def announcement_links(root: lxml.html.HtmlElement, base_url: str, *, rules: Lis
     accepts = _accepts(rules, relaxed)
     seen: set[str] = set()
     out = []
-    for c in link_candidates(root, base_url, rules, domains):
+    candidates = list(link_candidates(root, base_url, rules, domains))
+    with_pages = {id(c.item) for c in candidates if not c.is_file}
+    for c in candidates:
+        if c.is_file and id(c.item) in with_pages:
+            continue  # the item's page is the announcement, the file its attachment
         if c.url not in seen and accepts(c):
             seen.add(c.url)
             out.append(c)

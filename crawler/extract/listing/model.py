@@ -32,6 +32,7 @@ class ListItem:
     title: str = ""
     date: str | None = None  # YYYY-MM-DD when the list shows one
     pinned: bool = False  # marked 置顶 (kept at the top whatever its date)
+    is_file: bool = False  # a document file (.pdf, .doc ...) published as the announcement
 
 
 @dataclass

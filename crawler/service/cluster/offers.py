@@ -68,9 +68,10 @@ def offer(client: redis.Redis, keys: Keys, archive: Archive, site: SiteDef,
     column_ids = archive.ensure_columns(site.name, [(c.url, c.name) for c in site.columns])
     previous = next(iter(archive.crawls(site=site.name, limit=1)), None)
     known = archive.known_documents(site.name)
+    files = archive.site_attachment_state(site.name)
     crawl_id = archive.start_crawl(site.name)
     with client.pipeline(transaction=True) as pipe:
-        pipe.set(keys.state(crawl_id), encode_snapshot(known, previous))
+        pipe.set(keys.state(crawl_id), encode_snapshot(known, previous, files))
         pipe.hset(keys.crawl(crawl_id), mapping={
             "site": site.name, "definition": json.dumps(site_to_data(site), ensure_ascii=False),
             "settings": json.dumps(dict(settings or {}), default=str),

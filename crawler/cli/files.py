@@ -1,0 +1,105 @@
+"""Attachment files and WARC: `gov-archive attachment`, and `export --format warc`'s writer."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from archive import render
+from archive.warc import write_warc
+from crawler.cli.options import json_option, open_archive
+
+
+@click.command()
+@click.argument("ref", metavar="URL|ID")
+@click.argument("n", type=click.IntRange(min=1), required=False)
+@click.option("--version", "version_", type=click.IntRange(min=1),
+              help="From version N of the document (default: the current one)")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (- for standard output, not a terminal)")
+@json_option
+@click.pass_context
+def attachment(ctx: click.Context, ref: str, n: int | None, version_: int | None, output: str,
+               json_: bool) -> None:
+    """Write the archived bytes of an announcement's N-th attachment
+
+    N counts from 1 as `show` lists the attachments; it may be left out when there is only
+    one. The bytes are checked against their sha256 before anything is written.
+
+    \b
+    Examples:
+        gov-archive attachment 42 -o notice.pdf
+        gov-archive attachment 42 2 -o 名单.xlsx
+        gov-archive attachment https://www.example.gov.cn/art/2026/1/5/art_1_2.html 1 --version 1 -o old.pdf
+    """
+    archive = open_archive(ctx)
+    if n is None:
+        files = archive.attachments(ref, version_)
+        if len(files) != 1:
+            listed = "; ".join(f"{f['position']}. {f['name']}" for f in files) or "none"
+            raise click.UsageError(f"give N: the document has {len(files)} attachments ({listed})")
+        n = 1
+    entry, data = archive.attachment_bytes(ref, n, version_)
+    write_file(output, lambda fh: fh.write(data))
+    if json_:
+        click.echo(render.to_json({**entry, "output": output}), err=output == "-")
+    else:
+        click.echo(f"Wrote {entry['name']} ({render.human_size(len(data))}, sha256 {entry['sha256']}) "
+                   f"to {output}", err=True)
+
+
+def export_warc(ctx: click.Context, output: str, *, site: str | None,
+                since: datetime | None) -> None:
+    """`export --format warc`: gzipped WARC/1.1 of the archived pages and files."""
+    if output == "-" and sys.stdout.isatty():
+        raise click.UsageError("--format warc writes binary: give -o FILE.warc.gz")
+    archive = open_archive(ctx)
+    name = "" if output == "-" else Path(output).name
+    counted: list[int] = []
+    write_file(output, lambda fh: counted.append(write_warc(archive, fh, site=site, since=since,
+                                                            filename=name)))
+    click.echo(f"Wrote {counted[0]:,} captures to {output}", err=True)
+
+
+def write_file(path: str, write: Callable[[BinaryIO], object]) -> None:
+    """Write bytes to stdout (`-`, never a terminal) or atomically to a file, so readers never
+    see half of it. A device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written in
+    place: replacing it with a regular file would break it for every program."""
+    if path == "-":
+        if sys.stdout.isatty():
+            raise click.UsageError("refusing to write binary data to a terminal: give -o FILE")
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        _write_in_place(target, write)
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _write_in_place(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    try:
+        with open(target, "wb") as fh:
+            write(fh)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc
