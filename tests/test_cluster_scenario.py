@@ -11,6 +11,7 @@ version, a withdrawn one a withdrawal decided on the host.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -156,3 +157,30 @@ def test_a_recrawl_through_the_cluster_records_edits_and_withdrawals(
     assert (stats["archive/changed"], stats["archive/gone"], stats["archive/unchanged"]) == (1, 1, 7)
     assert stats["archive/rechecked"] == 9
     assert json.loads(json.dumps(stats))["crawl/healthy"] is True
+
+
+def test_a_stopped_worker_hands_its_crawl_over(redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
+    sites_dir, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites_dir.mkdir()
+    server = FixtureServer(build_trs_site(12, 4))
+    server.delay = 0.2
+    site_file(sites_dir, "city", server, concurrency=2)
+    cluster = Cluster(redis_server.url, db, sites_dir, tmp_path / "logs")
+    try:
+        cluster.start_worker("w1", "-s", "CLUSTER_LEASE_SECONDS=2")
+        cluster.start_host("--once")
+        crawl = cluster.crawl_of("city")
+        wait_for(lambda: int(cluster.record(crawl).get("sent") or 0) >= 3, "the first articles")
+        cluster.workers["w1"].send_signal(signal.SIGTERM)  # systemctl stop: a clean stop
+        assert cluster.workers["w1"].wait(timeout=30) == 0, cluster.log("w1")
+        server.delay = 0
+        cluster.start_worker("w2", "-s", "CLUSTER_LEASE_SECONDS=2")
+        assert cluster.host is not None and cluster.host.wait(timeout=60) == 0, cluster.log("host")
+    finally:
+        cluster.close()
+        server.close()
+    with Archive(db) as archive:
+        assert (archive.stats()["documents"], archive.stats()["versions"], len(archive.events())) == (12, 12, 12)
+        (row,) = archive.crawls()
+    assert row["outcome"] == "finished" and row["stats"]["cluster/attempts"] == 2
+    assert row["stats"]["archive/new"] == 12

@@ -117,7 +117,8 @@ def watch_command(
         explicit = ctx.get_parameter_source("max_parallel") is ParameterSource.COMMANDLINE
         ctx.exit(_host(db, redis_url, lambda: _definitions(db, sites_dir, sites), settings=settings,
                        max_in_flight=max_parallel if explicit else 64, interval=interval,
-                       webhooks=webhooks, max_backoff=max_backoff, once=once))
+                       webhooks=webhooks, webhook_timeout=webhook_timeout, max_backoff=max_backoff,
+                       once=once))
     config = WatchConfig(
         db_path=db,
         sites=lambda: watched_schedules(db, sites_dir, sites),
@@ -142,14 +143,15 @@ def _definitions(db: Path, sites_dir: str | None, names: tuple[str, ...]) -> lis
 
 def _host(db: Path, redis_url: str, sites: Callable[[], list[SiteDef]], *, settings: dict[str, Any],
           max_in_flight: int, interval: timedelta, webhooks: tuple[str, ...],
-          max_backoff: timedelta, once: bool) -> int:
+          webhook_timeout: float, max_backoff: timedelta, once: bool) -> int:
     """Run the archive host of a cluster; its exit status."""
     # The host applies items with the crawl pipeline's code, which imports Scrapy (a second).
     from crawler.service.cluster.host import ClusterHost, HostConfig, HostError  # noqa: PLC0415 — heavy
 
     config = HostConfig(db_path=db, redis_url=redis_url, sites=sites, settings=dict(settings),
                         max_in_flight=max_in_flight, interval=interval.total_seconds(),
-                        webhooks=webhooks, max_backoff=max_backoff)
+                        webhooks=webhooks, max_backoff=max_backoff,
+                        delivery_options={"timeout": webhook_timeout})
     try:
         return ClusterHost(config).run(once=once)
     except HostError as error:

@@ -40,6 +40,7 @@ from crawler.cluster.client import UNAVAILABLE, Scripts, connect, is_oom
 from crawler.cluster.keys import Keys
 from crawler.cluster.messages import BadMessage, Item, Message, decode_snapshot, encode, flatten
 from crawler.items import Announcement, Unchanged, Withdrawn
+from crawler.outcome import INTERRUPTED_REASONS
 from crawler.sites import SiteDef, site_of
 from crawler.state import CrawlState
 
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Finish reasons after which no ``end`` is sent: the crawl is not over, another attempt goes on.
-NOT_ENDED = frozenset({"shutdown", "lease_lost", "cluster_unavailable", "cluster_state_missing"})
+NOT_ENDED = INTERRUPTED_REASONS | {"lease_lost", "cluster_unavailable", "cluster_state_missing"}
 ROOM_CHECK_SECONDS = 0.5  # how often the ingest stream's length is looked at
 PAUSE_SECONDS = 0.5
 
