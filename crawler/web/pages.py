@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from archive import Archive
+from archive import Archive, render
+from archive.hashing import changed_fields
 from archive.search import RANK_WINDOW
 from crawler.service.health import health_rows
 from crawler.web import text, textdiff
@@ -24,6 +25,7 @@ EVENTS_PER_PAGE = 50
 HITS_PER_PAGE = 20
 SITE_DOCUMENTS = 30
 SITE_CRAWLS = 15
+FILE_DIFF_ROWS = 300  # rows of an attachment's text diff shown; its files can be downloaded
 CRAWL_COUNTS = ("new", "changed", "gone", "restored", "unchanged", "not_modified")
 
 
@@ -186,19 +188,53 @@ def document_page(archive: Archive, config: WebConfig, doc_id: int,
     shown = archive.version(doc_id, version) if version else versions[-1]
     metadata = shown.get("metadata") or {}
     events = archive.document_events(doc_id)
+    is_current = shown["version"] == doc["version"]
     return {
         "doc": doc,
         "shown": shown,
-        "is_current": shown["version"] == doc["version"],
+        "is_current": is_current,
         "site_title": config.site_title(doc["site"], metadata.get("site_name")),
         "column": metadata.get("column_name"),
         "paragraphs": text.paragraphs(shown.get("body")),
         "metadata": text.metadata_rows(metadata),
-        "attachments": shown.get("attachments") or [],
+        "attachments": [file_row(doc_id, entry, None if is_current else shown["version"])
+                        for entry in shown["files"]],
+        "page_copy": page_copy(versions, shown),
         "versions": [version_row(v) for v in reversed(versions)],
         "timeline": [event_row(e, {}) for e in events],
         "restored_at": next((e["time"] for e in reversed(events) if e["kind"] == "restored"), None),
     }
+
+
+def file_row(doc_id: int, entry: Mapping[str, Any], version: int | None) -> dict[str, Any]:
+    """An attachment link and its archived file: what it is (as `show` says it) and where to
+    download it (None when no bytes were archived)."""
+    row: dict[str, Any] = {"name": entry["name"], "url": entry["url"], "sha256": entry["sha256"],
+                           "error": entry["error"], "download": None}
+    if entry["sha256"]:
+        row["download"] = attachment_url(doc_id, entry["position"], version)
+        row["facts"] = ", ".join(render.file_facts(entry))
+    return row
+
+
+def attachment_url(doc_id: int, position: int, version: int | None = None) -> str:
+    """Where the archived bytes of attachment `position` (of `version`, else the current) are."""
+    url = f"/documents/{doc_id}/attachments/{position}"
+    return url + (f"?version={version}" if version else "")
+
+
+def page_copy(versions: Sequence[Mapping[str, Any]], shown: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The raw page the shown version was read from: its own capture, else that of the newest
+    earlier version with the same page fields (a version made by new attachment bytes while
+    the page answered 304 has no capture of its own). None when no copy was kept."""
+    for version in sorted((v for v in versions if v["version"] <= shown["version"]),
+                          key=lambda v: v["version"], reverse=True):
+        if changed_fields(version, shown):
+            return None
+        if version.get("capture_sha"):
+            return {"sha": version["capture_sha"], "fetched_at": version["fetched_at"],
+                    "version": version["version"]}
+    return None
 
 
 def version_row(version: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,15 +250,14 @@ def version_row(version: Mapping[str, Any]) -> dict[str, Any]:
 
 def diff_page(archive: Archive, config: WebConfig, doc_id: int, from_version: int | None,
               to_version: int | None, *, view: str = "inline") -> dict[str, Any]:
-    """Changed fields and the body diff between two versions (default: previous -> current)."""
+    """Changed fields, the body diff and the changed attachment files between two versions
+    (``Archive.diff``'s defaults: the previous and the current one)."""
     if view not in ("inline", "side"):
         raise BadRequest("view must be inline or side")
     doc = archive.document(doc_id)
-    to_n = to_version or doc["version"]
-    from_n = from_version if from_version is not None else (to_n - 1 or None)
-    result = archive.diff(doc_id, from_n, to_n)
-    new = archive.version(doc_id, to_n)
-    old = archive.version(doc_id, from_n) if from_n else None
+    result = archive.diff(doc_id, from_version, to_version)
+    new = archive.version(doc_id, result["to"])
+    old = archive.version(doc_id, result["from"]) if result["from"] is not None else None
     rows = textdiff.body_rows(old["body"] if old else "", new["body"])
     return {
         "doc": doc, "old": old, "new": new, "view": view,
@@ -232,7 +267,34 @@ def diff_page(archive: Archive, config: WebConfig, doc_id: int, from_version: in
         "fields": field_changes(result["fields"]),
         "body_rows": rows,
         "body_changed": "body" in result["changed_fields"],
+        "files": [file_change(archive, doc_id, change, old, new)
+                  for change in result["attachment_changes"]],
     }
+
+
+def file_change(archive: Archive, doc_id: int, change: Mapping[str, Any],
+                old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """An attachment whose file changed: both files (size, sha256, download) and the diff of
+    their text, marked as the body's is (at most ``FILE_DIFF_ROWS`` rows)."""
+    sides = {"old": _file_side(doc_id, change["url"], change["old_sha256"], change["old_size"], old),
+             "new": _file_side(doc_id, change["url"], change["new_sha256"], change["new_size"], new)}
+    old_text, new_text = ((archive.attachment_text(side["sha256"]) or "") if side else ""
+                          for side in sides.values())
+    rows = textdiff.body_rows(old_text, new_text)
+    what = "file replaced" if all(sides.values()) else "file added" if sides["new"] else "file removed"
+    return {"name": change["name"], "url": change["url"], "what": what, **sides,
+            "rows": rows[:FILE_DIFF_ROWS], "more_rows": max(0, len(rows) - FILE_DIFF_ROWS),
+            "text_changed": textdiff.changed(rows)}
+
+
+def _file_side(doc_id: int, url: str, sha: str | None, size: int | None,
+               version: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """One side of a file change: its sha256, size and download address (None: no file)."""
+    if not sha or version is None:
+        return None
+    position = next((f["position"] for f in version["files"] if f["url"] == url), None)
+    return {"sha256": sha, "size": render.human_size(size or 0),
+            "download": attachment_url(doc_id, position, version["version"]) if position else None}
 
 
 def field_changes(fields: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -18,8 +18,8 @@ from datasette import Response
 from datasette.app import Datasette
 from datasette.utils.asgi import Request
 
-from archive import Archive, ArchiveError, CaptureNotFound, DocumentNotFound
-from crawler.web import pages
+from archive import Archive, ArchiveError, AttachmentNotFound, CaptureNotFound, DocumentNotFound
+from crawler.web import downloads, pages
 from crawler.web.config import PLUGIN_NAME, WebConfig
 from crawler.web.feed import EVENT_KINDS, atom_document
 
@@ -39,6 +39,9 @@ PAGE_HEADERS = {
 #: A raw capture is the government site's own HTML: shown sandboxed (no scripts, no cookies).
 CAPTURE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
                    "Referrer-Policy": "no-referrer"}
+#: An attachment file is whatever the site served: always a download, and inert if opened.
+DOWNLOAD_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'",
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def web_config(datasette: Datasette) -> WebConfig:
@@ -76,7 +79,7 @@ def page(view: View) -> View:
     async def wrapped(request: Request, datasette: Datasette) -> Response:
         try:
             return await view(request, datasette)
-        except (DocumentNotFound, CaptureNotFound, pages.SiteNotFound) as exc:
+        except (DocumentNotFound, CaptureNotFound, AttachmentNotFound, pages.SiteNotFound) as exc:
             return await error(datasette, request, 404, "Not found", str(exc))
         except pages.BadRequest as exc:
             return await error(datasette, request, 400, "Bad request", str(exc))
@@ -156,9 +159,9 @@ def _feed(archive: Archive, config: WebConfig, site_name: str | None, kinds: lis
 @page
 async def capture(request: Request, datasette: Datasette) -> Response:
     meta, body = await read(datasette, _capture, request.url_vars["sha"])
-    disposition = f"inline; filename*=UTF-8''{_filename(meta)}"
-    headers = {**CAPTURE_HEADERS, "Content-Disposition": disposition}
-    content_type = (meta.get("headers") or {}).get("content-type") or "application/octet-stream"
+    name = PurePosixPath(urllib.parse.urlsplit(meta.get("url") or "").path).name or "capture"
+    headers = {**CAPTURE_HEADERS, "Content-Disposition": downloads.content_disposition("inline", name)}
+    content_type = (meta.get("headers") or {}).get("content-type") or downloads.OCTET_STREAM
     return Response(body, content_type=content_type, headers=headers)
 
 
@@ -166,9 +169,23 @@ def _capture(archive: Archive, config: WebConfig, sha: str) -> tuple[dict[str, A
     return archive.capture(sha), archive.capture_bytes(sha)
 
 
-def _filename(meta: dict[str, Any]) -> str:
-    name = PurePosixPath(urllib.parse.urlsplit(meta.get("url") or "").path).name or "capture"
-    return urllib.parse.quote(name)
+@page
+async def attachment(request: Request, datasette: Datasette) -> Response:
+    """The archived bytes of a version's N-th attachment, as a download."""
+    doc_id = _doc_id(request)
+    raw = request.url_vars["n"]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
+        raise AttachmentNotFound(f"document {doc_id}: there is no attachment {urllib.parse.unquote(raw)}")
+    version = pages.positive(request.args.get("version"), "version")
+    entry, body = await read(datasette, _attachment, doc_id, int(raw), version)
+    disposition = downloads.content_disposition("attachment", *downloads.file_names(entry))
+    headers = {**DOWNLOAD_HEADERS, "ETag": f'"{entry["sha256"]}"', "Content-Disposition": disposition}
+    return Response(body, content_type=downloads.content_type(entry["content_type"]), headers=headers)
+
+
+def _attachment(archive: Archive, config: WebConfig, doc_id: int, n: int,
+                version: int | None) -> tuple[dict[str, Any], bytes]:
+    return archive.attachment_bytes(doc_id, n, version)
 
 
 def _doc_id(request: Request) -> int:
@@ -185,5 +202,6 @@ ROUTES: list[tuple[str, View]] = [
     (r"^/documents/(?P<doc_id>[^/]+)/diff$", diff),
     (r"^/sites/(?P<name>[^/]+)$", site),
     (r"^/feed\.atom$", feed),
+    (r"^/documents/(?P<doc_id>[^/]+)/attachments/(?P<n>[^/]+)$", attachment),
     (r"^/captures/(?P<sha>[0-9a-f]{64})$", capture),
 ]
