@@ -232,6 +232,35 @@ def test_missing_document_is_a_404_page(client: Client, url: str) -> None:
     assert "Traceback" not in response.text
 
 
+@pytest.mark.parametrize("url", ["/site/x", "/document/1/version/99", "/nowhere", "/a/b/c/d",
+                                 "/documents/1/nothing"])
+def test_an_unknown_address_is_our_404_page(client: Client, url: str) -> None:
+    response = client.get(url)  # Datasette's own handler fails here when rich is installed
+    assert response.status_code == 404
+    assert "<h1>Not found</h1>" in response.text and 'class="brand"' in response.text
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "Traceback" not in response.text
+
+
+def test_datasette_errors_keep_their_status_and_json(client: Client) -> None:
+    missing = client.get("/archive/nosuchtable.json")
+    assert missing.status_code == 404 and missing.json()["ok"] is False
+    assert client.get("/archive/nosuchtable").status_code == 404
+
+
+def test_an_unexpected_error_is_our_500_page(client: Client, monkeypatch: pytest.MonkeyPatch,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk said no")
+
+    monkeypatch.setattr(pages, "home_page", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.text
+    assert "the disk said no" not in response.text and "Traceback" not in response.text
+    assert "the disk said no" in caplog.text  # the traceback goes to the server's log
+
+
 # --- /documents/{id}/diff --------------------------------------------------------------------------
 
 

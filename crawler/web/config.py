@@ -14,6 +14,7 @@ from typing import Any
 from crawler.service.schedule import SiteSchedule, schedule_for
 
 PLUGIN_NAME = "gov-archive"
+DATABASE_NAME = "archive"  # Datasette's pages for the file live under /archive
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
@@ -16,11 +17,13 @@ from typing import Any, TypeVar
 
 from datasette import Response
 from datasette.app import Datasette
-from datasette.utils.asgi import Request
+from datasette.utils.asgi import Base400, Request
+from datasette.views.base import DatasetteError
+from markupsafe import Markup
 
 from archive import Archive, ArchiveError, AttachmentNotFound, CaptureNotFound, DocumentNotFound
 from crawler.web import downloads, pages
-from crawler.web.config import PLUGIN_NAME, WebConfig
+from crawler.web.config import DATABASE_NAME, PLUGIN_NAME, WebConfig
 from crawler.web.feed import EVENT_KINDS, atom_document
 
 T = TypeVar("T")
@@ -42,6 +45,13 @@ CAPTURE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options
 #: An attachment file is whatever the site served: always a download, and inert if opened.
 DOWNLOAD_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'",
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+#: Datasette's own pages (their 404 messages name the missing database or table).
+DATASETTE_PATHS = (f"/{DATABASE_NAME}", "/-/")
+ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 500: "Something went wrong"}
+
+log = logging.getLogger(__name__)
 
 
 def web_config(datasette: Datasette) -> WebConfig:
@@ -92,6 +102,35 @@ async def error(datasette: Datasette, request: Request, status: int, title: str,
                 message: str) -> Response:
     context = {"title": title, "message": message, "status": status}
     return await render(datasette, request, "error.html", context, status=status)
+
+
+async def exception_page(datasette: Datasette, request: Request, exception: BaseException) -> Response:
+    """What an exception nothing else handled becomes: our 404/500 page (JSON for ``.json``).
+
+    Datasette's own errors (a missing table, a bad query) keep their status and message; an
+    address no route knows is a 404; anything else is a 500, its traceback in the server's log.
+    """
+    status, title, message = _described(exception, request.path)
+    if status >= 500:
+        log.error("%s %s failed", request.method, request.path, exc_info=exception)
+    if request.path.endswith(".json"):
+        return Response.json({"ok": False, "error": str(message), "status": status, "title": title},
+                             status=status)
+    return await error(datasette, request, status, title, message)
+
+
+def _described(exception: BaseException, path: str) -> tuple[int, str, str]:
+    """``(status, title, message)`` for an exception."""
+    if isinstance(exception, Base400):
+        status = exception.status
+        message = str(exception.args[0]) if exception.args else ""
+        if status == 404 and not path.startswith(DATASETTE_PATHS):
+            message = f"There is no page at {path}."
+        return status, ERROR_TITLES.get(status, "Error"), message
+    if isinstance(exception, DatasetteError):
+        message = Markup(exception.message) if exception.message_is_html else str(exception.message)
+        return exception.status, exception.title or ERROR_TITLES.get(exception.status, "Error"), message
+    return 500, ERROR_TITLES[500], "This page could not be made; the server's log says why."
 
 
 # --- pages --------------------------------------------------------------------------------------
