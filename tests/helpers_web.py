@@ -171,8 +171,7 @@ def save_files(archive: Archive, crawl_id: int) -> int:
 
 def web_config(path: Path) -> WebConfig:
     """The config `serve` would make, with a definition for ``example-gov`` only."""
-    info = SiteInfo(SITE, title=SITE_TITLE, home="http://www.example.gov.cn/", columns=COLUMNS,
-                    every_seconds=6 * 3600)
+    info = SiteInfo(SITE, title=SITE_TITLE, home="http://www.example.gov.cn/", columns=COLUMNS)
     return WebConfig(str(path), {SITE: info})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from helpers_web import (
     NEW_SENTENCE,
     OLD_SENTENCE,
     OTHER,
+    OTHER_PROBLEM,
     RECORDS,
     SITE,
     SITE_TITLE,
@@ -24,6 +26,7 @@ from helpers_web import (
 from archive import Archive
 from crawler.cli import cli
 from crawler.web import pages, views
+from crawler.web.text import local_time
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -302,6 +305,31 @@ def test_site_page_with_a_definition(client: Client, ids: dict[str, int]) -> Non
     assert "anti-bot pages on 5 of 5 requests" in text
     assert "blocked" in text and "1 changed, 2 gone" in text  # crawls with their counts
     assert f'href="/documents/{ids["hostile"]}"' in html  # newest documents
+
+
+def test_site_page_schedule_agrees_with_the_sites_command(client: Client, archive_path: Path) -> None:
+    listed = CliRunner().invoke(cli, ["--db", str(archive_path), "sites", "--json"])
+    row = next(r for r in json.loads(listed.stdout) if r["name"] == SITE)
+    assert row["every"] == "1h" and row["next_due"] == "2026-11-02T04:05:00+00:00"
+    health = text_of(client.get(f"/sites/{SITE}").text.split("<h2>Health</h2>")[1].split("<h2>")[0])
+    assert "every 1h" in health
+    assert f"{local_time(row['next_due'])}" in health  # 12:05 Beijing time, not 17:05 (every 6h)
+    assert ("Next crawl: due now" if row["due"] else "Next crawl due") in health
+
+
+def test_site_page_shows_each_columns_health(client: Client) -> None:
+    html = client.get(f"/sites/{SITE}").text
+    columns = text_of(html.split('<ul class="site-columns">')[1].split("</ul>")[0])
+    assert "通知公告 · ok" in columns
+    assert "政策文件 · failing (HTTP 404), next try after 2026-11-02 12:05" in columns
+
+
+def test_a_site_no_longer_watched_keeps_its_page_but_leaves_the_health_box(client: Client) -> None:
+    problems = client.get("/").text.split('<ul class="problems">')[1].split("</ul>")[0]
+    assert SITE in problems and OTHER not in problems and OTHER_PROBLEM not in problems
+    page = text_of(client.get(f"/sites/{OTHER}").text)
+    assert OTHER_PROBLEM in page and "failing (failed)" in page
+    assert "Not watched: no crawl is scheduled" in page
 
 
 def test_site_page_without_a_definition_names_the_columns_seen(client: Client) -> None:

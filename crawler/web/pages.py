@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 from archive import Archive, render
 from archive.hashing import changed_fields
 from archive.search import RANK_WINDOW
-from crawler.service.health import health_rows
+from crawler.service.schedule import DEFAULT_EVERY
+from crawler.service.watchlist import listing
 from crawler.web import text, textdiff
 from crawler.web.config import WebConfig
 from crawler.web.feed import EVENT_KINDS
@@ -58,7 +59,7 @@ def home_page(archive: Archive, config: WebConfig, *, site: str | None = None,
         "site": site, "kind": kind, "kinds": EVENT_KINDS,
         "site_title": titles.get(site or "", site),
         "sites": sites,
-        "problems": health_problems(archive, config, [s["name"] for s in sites]),
+        "problems": health_problems(listing(archive), config),
     }
 
 
@@ -80,12 +81,11 @@ def event_row(event: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, 
             "diff_from": version - 1 if event["kind"] == "changed" and version > 1 else None}
 
 
-def health_problems(archive: Archive, config: WebConfig,
-                    names: Iterable[str]) -> list[dict[str, Any]]:
-    """Sites whose latest crawl failed or raised a health event (``sites --health`` rules)."""
-    rows = health_rows(archive, [config.site(name).schedule() for name in names])
+def health_problems(rows: Iterable[Mapping[str, Any]], config: WebConfig) -> list[dict[str, Any]]:
+    """Watched sites whose latest crawl failed or raised a health event (`sites` rows: the
+    rules of ``sites --health``). A site no longer watched keeps its pages, not its alarms."""
     return [{**row, "title": config.site_title(row["site"])} for row in rows
-            if row["health"] not in ("ok", "never crawled")]
+            if row["watched"] and row["health"] not in ("ok", "never crawled")]
 
 
 # --- search: /search ------------------------------------------------------------------------
@@ -347,21 +347,25 @@ def attachment_changes(old: Sequence[Mapping[str, Any]],
 
 
 def site_page(archive: Archive, config: WebConfig, name: str) -> dict[str, Any]:
-    """A site's columns, health, crawls and newest documents."""
+    """A site's columns, health and schedule (as `gov-archive sites` says), crawls and newest
+    documents."""
     summary = next((s for s in site_rows(archive, config) if s["name"] == name), None)
+    row = next((r for r in listing(archive) if r["name"] == name), None)
     info = config.site(name)
-    if summary is None and name not in config.sites:
+    if summary is None and row is None and name not in config.sites:
         raise SiteNotFound(f"no site named {name!r} in this archive")
-    seen_columns = [] if info.columns or summary is None else archive.site_columns(name)
+    columns = (row or {}).get("columns") or [{"name": n, "url": u} for n, u in info.columns]
     return {
         "name": name,
         "title": summary["title"] if summary else config.site_title(name),
         "summary": summary,
         "home": info.home or (summary or {}).get("base_url"),
-        "columns": [{"name": n, "url": u} for n, u in info.columns],
-        "seen_columns": seen_columns,
+        "columns": columns,
+        "seen_columns": archive.site_columns(name) if summary and not columns else [],
         "defined": name in config.sites,
-        "health": health_rows(archive, [info.schedule()])[0] if summary else None,
+        "health": row,
+        "watched": bool(row and row["watched"]),
+        "every": (row or {}).get("every") or DEFAULT_EVERY,
         "health_events": archive.recent_events(kinds=["health"], site=name, limit=10)
         if summary else [],
         "crawls": [crawl_row(c) for c in archive.crawls(site=name, limit=SITE_CRAWLS)]
