@@ -175,6 +175,12 @@ def test_diff_without_file_changes_has_no_file_section(client: Client, ids: dict
     assert 'class="file-changes"' not in client.get(f"/documents/{ids['edited']}/diff").text
 
 
+def test_a_hit_in_a_file_says_where(client: Client, ids: dict[str, int]) -> None:
+    html = client.get("/search?q=" + quote("户籍迁移")).text  # only in the sheet's text
+    hit = html.split('<ol class="hits"')[1].split("</ol>")[0]
+    assert f'href="/documents/{ids["files"]}"' in hit and f"in {SHEET_NAME}" in text_of(hit)
+
+
 # --- the archived copy of a version whose page answered 304 --------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -48,7 +49,7 @@ def client(archive_path: Path, ids: dict[str, int]) -> Client:
 
 def text_of(html: str) -> str:
     """The page's text with tags removed and whitespace collapsed (for 'is on the page')."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
 
 
 def test_pages_are_html_with_security_headers(client: Client) -> None:
@@ -104,6 +105,14 @@ def test_home_rejects_an_unknown_kind_with_a_page(client: Client) -> None:
     response = client.get("/?kind=deleted")
     assert response.status_code == 400
     assert "kind must be one of" in response.text and "Traceback" not in response.text
+
+
+def test_home_names_an_unknown_site_on_the_page(client: Client) -> None:
+    response = client.get("/?site=nosuch")
+    assert response.status_code == 404  # as /feed.atom?site=nosuch
+    text = text_of(response.text)
+    assert "no site named 'nosuch' in this archive" in text and "Nothing recorded" not in text
+    assert '<form class="filters"' in response.text  # to choose a site that exists
 
 
 # --- /search -----------------------------------------------------------------------------------
@@ -171,6 +180,28 @@ def test_search_rejects_a_bad_date_with_a_page(client: Client) -> None:
     response = client.get("/search?q=x&from=2026-13-01")
     assert response.status_code == 400
     assert "from must be a date" in response.text
+    assert '<form class="search"' in response.text
+
+
+def test_search_rejects_from_after_to_on_the_form(client: Client) -> None:
+    response = client.get("/search?q=" + quote("法治") + "&from=2024-01-01&to=2023-01-01")
+    assert response.status_code == 400  # the CLI's usage error, not silently no results
+    assert "from 2024-01-01 is after to 2023-01-01" in text_of(response.text)
+    assert '<form class="search"' in response.text and 'value="法治"' in response.text
+    assert '<ol class="hits"' not in response.text and "No announcement contains" not in response.text
+
+
+def test_search_names_an_unknown_site_on_the_form(client: Client) -> None:
+    response = client.get("/search?q=" + quote("法治") + "&site=nosuch")
+    assert response.status_code == 404
+    assert "no site named 'nosuch' in this archive" in text_of(response.text)
+    assert '<form class="search"' in response.text
+
+
+def test_search_tips_name_everything_searched(client: Client) -> None:
+    tips = text_of(client.get("/search").text.split('<div class="tips">')[1].split("</div>")[0])
+    for place in ("title", "text", "文号", "发文机关", "索引号", "attachment", "file"):
+        assert place in tips
 
 
 # --- /documents/{id} -----------------------------------------------------------------------------

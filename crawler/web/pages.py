@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -43,24 +43,44 @@ class SiteNotFound(LookupError):
 
 def home_page(archive: Archive, config: WebConfig, *, site: str | None = None,
               kind: str | None = None, before: int | None = None) -> dict[str, Any]:
-    """Newest events (filtered, paged by ``before``), per-site counts, open health problems."""
-    if kind is not None and kind not in EVENT_KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(EVENT_KINDS)}")
+    """Newest events (filtered, paged by ``before``), per-site counts, open health problems.
+
+    An unknown kind or site is named in ``error`` (``{"status", "message"}``), shown above
+    the filters instead of events.
+    """
     sites = site_rows(archive, config)
     titles = {s["name"]: s["title"] for s in sites}
+    page = {"site": site, "kind": kind, "kinds": EVENT_KINDS, "sites": sites,
+            "site_title": titles.get(site or "", site), "events": [], "next_url": None,
+            "problems": health_problems(listing(archive), config),
+            "error": _home_error(site, kind, titles)}
+    if page["error"]:
+        return page
     events = archive.recent_events(kinds=[kind] if kind else EVENT_KINDS, site=site,
                                    before_id=before, limit=EVENTS_PER_PAGE + 1)
-    more = len(events) > EVENTS_PER_PAGE
-    events = events[:EVENTS_PER_PAGE]
-    return {
-        "events": [event_row(e, titles) for e in events],
-        "next_url": "/?" + urlencode(_present(site=site, kind=kind, before=events[-1]["id"]))
-        if more else None,
-        "site": site, "kind": kind, "kinds": EVENT_KINDS,
-        "site_title": titles.get(site or "", site),
-        "sites": sites,
-        "problems": health_problems(listing(archive), config),
-    }
+    if len(events) > EVENTS_PER_PAGE:
+        query = _present(site=site, kind=kind, before=events[EVENTS_PER_PAGE - 1]["id"])
+        page["next_url"] = "/?" + urlencode(query)
+    page["events"] = [event_row(e, titles) for e in events[:EVENTS_PER_PAGE]]
+    return page
+
+
+def _home_error(site: str | None, kind: str | None,
+                titles: Mapping[str, str]) -> dict[str, Any] | None:
+    if kind is not None and kind not in EVENT_KINDS:
+        return problem(400, f"kind must be one of {', '.join(EVENT_KINDS)}, not {kind!r}")
+    if site is not None and site not in titles:
+        return problem(404, unknown_site(site))
+    return None
+
+
+def problem(status: int, message: str) -> dict[str, Any]:
+    """What is wrong with a request, shown on the page it asked for (with that HTTP status)."""
+    return {"status": status, "message": message}
+
+
+def unknown_site(name: str) -> str:
+    return f"no site named {name!r} in this archive"
 
 
 def site_rows(archive: Archive, config: WebConfig) -> list[dict[str, Any]]:
@@ -93,7 +113,8 @@ def health_problems(rows: Iterable[Mapping[str, Any]], config: WebConfig) -> lis
 
 @dataclass(frozen=True)
 class SearchForm:
-    """The search form's fields, validated."""
+    """The search form's fields; ``error`` says what makes no sense in them (shown on the
+    form, HTTP 400), the values kept as typed."""
 
     q: str = ""
     site: str = ""
@@ -101,21 +122,27 @@ class SearchForm:
     published_to: str = ""
     status: str = ""
     page: int = 1
+    error: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> SearchForm:
-        """Read ``q, site, from, to, status, page``; BadRequest names what is wrong."""
-        status = args.get("status", "").strip()
-        if status not in ("", "live", "gone"):
+        """Read ``q, site, from, to, status, page`` (never raises: see ``error``)."""
+        typed = cls(q=" ".join(args.get("q", "").split()), site=args.get("site", "").strip(),
+                    published_from=args.get("from", "").strip(),
+                    published_to=args.get("to", "").strip(), status=args.get("status", "").strip())
+        try:
+            return typed._checked(args.get("page"))
+        except BadRequest as exc:
+            return replace(typed, error=str(exc))
+
+    def _checked(self, page: str | None) -> SearchForm:
+        if self.status not in ("", "live", "gone"):
             raise BadRequest("status must be live or gone")
-        return cls(
-            q=" ".join(args.get("q", "").split()),
-            site=args.get("site", "").strip(),
-            published_from=_day(args.get("from", ""), "from"),
-            published_to=_day(args.get("to", ""), "to"),
-            status=status,
-            page=positive(args.get("page"), "page") or 1,
-        )
+        start, end = _day(self.published_from, "from"), _day(self.published_to, "to")
+        if start and end and start > end:
+            raise BadRequest(f"from {start} is after to {end}")
+        return replace(self, published_from=start, published_to=end,
+                       page=positive(page, "page") or 1)
 
     def filters(self) -> dict[str, Any]:
         return {"site": self.site or None, "published_from": self.published_from or None,
@@ -124,30 +151,45 @@ class SearchForm:
     def args(self, **changes: Any) -> dict[str, Any]:
         """The form as URL query arguments (empty fields left out), e.g. for the next page."""
         values = {**asdict(self), **changes}
+        values.pop("error")
         names = {"published_from": "from", "published_to": "to"}
         return {names.get(k, k): v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
-def search_results(archive: Archive, config: WebConfig,
-                   form: SearchForm) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
-    """One page of hits (best first), how many matched (up to the ranking window), the sites."""
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of hits (best first), how many matched (up to the ranking window), the sites,
+    and what is wrong with the form (``{"status", "message"}``) if anything."""
+
+    hits: list[dict[str, Any]]
+    total: int
+    sites: list[dict[str, Any]]
+    error: dict[str, Any] | None = None
+
+
+def search_results(archive: Archive, config: WebConfig, form: SearchForm) -> SearchResults:
+    """Search with the form's words and filters; nothing is searched when the form is wrong."""
     sites = site_rows(archive, config)
+    if form.error:
+        return SearchResults([], 0, sites, problem(400, form.error))
+    if form.site and form.site not in {s["name"] for s in sites}:
+        return SearchResults([], 0, sites, problem(404, unknown_site(form.site)))
     if not form.q:
-        return [], 0, sites
+        return SearchResults([], 0, sites)
     hits, total = archive.search_page(form.q, offset=(form.page - 1) * HITS_PER_PAGE,
                                       limit=HITS_PER_PAGE, **form.filters())
-    return hits, total, sites
+    return SearchResults(hits, total, sites)
 
 
-def search_page(form: SearchForm, hits: Sequence[Mapping[str, Any]], total: int,
-                sites: list[dict[str, Any]]) -> dict[str, Any]:
+def search_page(form: SearchForm, found: SearchResults) -> dict[str, Any]:
     """The search page: titles and snippets highlighted, the total and the page links."""
     terms = text.query_terms(form.q)
-    titles = {s["name"]: s["title"] for s in sites}
-    last = math.ceil(total / HITS_PER_PAGE)
+    titles = {s["name"]: s["title"] for s in found.sites}
+    last = math.ceil(found.total / HITS_PER_PAGE)
     return {
-        "hits": [hit_row(hit, terms, titles) for hit in hits], "sites": sites,
-        "form": form, "total": total, "pages": last, "cap": RANK_WINDOW,
+        "hits": [hit_row(hit, terms, titles) for hit in found.hits], "sites": found.sites,
+        "error": found.error,
+        "form": form, "total": found.total, "pages": last, "cap": RANK_WINDOW,
         "per_page": HITS_PER_PAGE,
         "page_links": [(n, _search_url(form, n)) for n in _page_window(form.page, last)],
         "prev_url": _search_url(form, form.page - 1) if form.page > 1 else None,
@@ -172,6 +214,7 @@ def hit_row(hit: Mapping[str, Any], terms: Sequence[str],
         "id": hit["id"], "url": hit["url"], "site": hit["site"],
         "site_title": titles.get(hit["site"], hit["site"]),
         "published": hit.get("published"), "status": hit["status"], "gone_at": hit.get("gone_at"),
+        "place": render.hit_place(hit),
         "title_html": text.highlight(hit["title"], terms),
         "snippet_html": text.snippet(hit.get("body"), terms),
     }
@@ -353,7 +396,7 @@ def site_page(archive: Archive, config: WebConfig, name: str) -> dict[str, Any]:
     row = next((r for r in listing(archive) if r["name"] == name), None)
     info = config.site(name)
     if summary is None and row is None and name not in config.sites:
-        raise SiteNotFound(f"no site named {name!r} in this archive")
+        raise SiteNotFound(unknown_site(name))
     columns = (row or {}).get("columns") or [{"name": n, "url": u} for n, u in info.columns]
     return {
         "name": name,

@@ -142,15 +142,19 @@ async def home(request: Request, datasette: Datasette) -> Response:
     context = await read(datasette, pages.home_page, site=args.get("site") or None,
                          kind=args.get("kind") or None,
                          before=pages.positive(args.get("before"), "before"))
-    return await render(datasette, request, "home.html", context)
+    return await render(datasette, request, "home.html", context, status=_status(context))
 
 
 @page
 async def search(request: Request, datasette: Datasette) -> Response:
     form = pages.SearchForm.from_args({key: request.args.get(key) or "" for key in request.args})
-    hits, total, sites = await read(datasette, pages.search_results, form)
-    context = pages.search_page(form, hits, total, sites)
-    return await render(datasette, request, "search.html", context)
+    context = pages.search_page(form, await read(datasette, pages.search_results, form))
+    return await render(datasette, request, "search.html", context, status=_status(context))
+
+
+def _status(context: dict[str, Any]) -> int:
+    """200, or the status of the problem a page shows (``pages.problem``)."""
+    return int(context["error"]["status"]) if context.get("error") else 200
 
 
 @page
@@ -191,7 +195,7 @@ async def feed(request: Request, datasette: Datasette) -> Response:
 
 def _feed(archive: Archive, config: WebConfig, site_name: str | None, kinds: list[str]) -> bytes:
     if site_name is not None and site_name not in {s["name"] for s in archive.sites()}:
-        raise pages.SiteNotFound(f"no site named {site_name!r} in this archive")
+        raise pages.SiteNotFound(pages.unknown_site(site_name))
     return atom_document(archive, site=site_name, kinds=kinds)
 
 
