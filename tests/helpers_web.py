@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +195,8 @@ def file_digest(path: Path) -> str:
         if part.exists():
             digest.update(part.read_bytes())
     return digest.hexdigest()
+
+
+def text_of(html: str) -> str:
+    """The page's text with tags removed and whitespace collapsed (for 'is on the page')."""
+    return unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))

@@ -25,29 +25,28 @@ from helpers_web import (
     XLSX,
     Client,
     build_archive,
+    text_of,
 )
 
 from archive import Archive
-from crawler.web import downloads, views
+from crawler.web import downloads
 
 
 @pytest.fixture(scope="module")
-def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("web-files") / "archive.db"
+def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The helpers_web archive: its path and its document ids."""
+    path = tmp_path_factory.mktemp("web-files") / "archive.db"
+    return path, build_archive(path)
 
 
 @pytest.fixture(scope="module")
-def ids(archive_path: Path) -> dict[str, int]:
-    return build_archive(archive_path)
+def ids(served: tuple[Path, dict[str, int]]) -> dict[str, int]:
+    return served[1]
 
 
 @pytest.fixture(scope="module")
-def client(archive_path: Path, ids: dict[str, int]) -> Client:
-    return Client(archive_path)
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def client(served: tuple[Path, dict[str, int]]) -> Client:
+    return Client(served[0])
 
 
 def section(html: str, css_class: str) -> str:
@@ -129,19 +128,6 @@ def test_missing_downloads_are_404_pages(client: Client, ids: dict[str, int], pa
     assert "<h1>Not found</h1>" in response.text and message in response.text
 
 
-def test_downloads_are_read_only(archive_path: Path, ids: dict[str, int], client: Client,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[Archive] = []
-
-    def spy(*args: object, **kwargs: object) -> Archive:
-        opened.append(Archive(*args, **kwargs))
-        return opened[-1]
-
-    monkeypatch.setattr(views, "Archive", spy)
-    assert client.get(f"/documents/{ids['files']}/attachments/1").status_code == 200
-    assert opened and all(archive.read_only for archive in opened)
-
-
 # --- the diff -----------------------------------------------------------------------------------
 
 
@@ -185,8 +171,8 @@ def test_a_hit_in_a_file_says_where(client: Client, ids: dict[str, int]) -> None
 
 
 def test_a_version_without_its_own_capture_links_the_page_it_was_read_from(
-        client: Client, ids: dict[str, int], archive_path: Path) -> None:
-    with Archive(archive_path, read_only=True) as archive:
+        client: Client, ids: dict[str, int], served: tuple[Path, dict[str, int]]) -> None:
+    with Archive(served[0], read_only=True) as archive:
         first, second = archive.history(ids["files"])
     assert second["capture_sha"] is None and first["capture_sha"]
     html = client.get(f"/documents/{ids['files']}").text

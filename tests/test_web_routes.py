@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -22,6 +21,7 @@ from helpers_web import (
     Client,
     build_archive,
     file_digest,
+    text_of,
 )
 
 from archive import Archive
@@ -45,11 +45,6 @@ def ids(archive_path: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def client(archive_path: Path, ids: dict[str, int]) -> Client:
     return Client(archive_path)
-
-
-def text_of(html: str) -> str:
-    """The page's text with tags removed and whitespace collapsed (for 'is on the page')."""
-    return unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
 
 
 def test_pages_are_html_with_security_headers(client: Client) -> None:
@@ -416,6 +411,7 @@ def test_no_route_writes_to_the_archive(tmp_path: Path) -> None:
     client = Client(path)
     for url in ("/", "/?kind=gone", "/search?q=%E7%A8%8E", f"/documents/{ids['edited']}",
                 f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom",
+                f"/documents/{ids['files']}/attachments/1", f"/documents/{ids['files']}/diff",
                 "/archive", "/archive/documents", "/archive/documents.json", "/archive/events.csv"):
         assert client.get(url).status_code == 200, url
     assert file_digest(path) == before
@@ -431,9 +427,10 @@ def test_every_request_opens_the_archive_read_only(client: Client, ids: dict[str
 
     monkeypatch.setattr(views, "Archive", spy)
     for url in ("/", "/search?q=%E7%A8%8E", f"/documents/{ids['edited']}",
-                f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom"):
+                f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom",
+                f"/documents/{ids['files']}/attachments/1"):
         client.get(url)
-    assert len(opened) >= 6 and all(archive.read_only for archive in opened)
+    assert len(opened) >= 7 and all(archive.read_only for archive in opened)
 
 
 def test_datasette_tables_json_and_csv_stay_available(client: Client) -> None:
