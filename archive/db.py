@@ -384,7 +384,7 @@ class Archive(WatchList, IngestLog, Readings):
         digest = record_hash(record)
         t = iso(now or utcnow())
         with self._write() as c:
-            current = reread = self._current(site_id, url)
+            current = stored = self._current(site_id, url)
             if current is not None and reextraction is not None:
                 current = self._reextract(c, current, digest, reextraction, extractor, crawl_id, t)
             if current is not None and not files and current.content_hash == digest:
@@ -395,7 +395,7 @@ class Archive(WatchList, IngestLog, Readings):
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
                                                crawl_id, capture, t, extractor=extractor)
-            if current is not reread:
+            if current is not stored:  # a re-extracted version was recorded first
                 result = dataclasses.replace(result, reextracted=current.version)
             if column_id is not None:
                 self._link_column(c, result.document_id, column_id, crawl_id, t)

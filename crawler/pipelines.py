@@ -1,8 +1,10 @@
 """The archive pipeline: every item becomes one archive transaction.
 
 ``Announcement`` -> ``Archive.save`` with its raw capture and attachment files (new / changed /
-unchanged / restored), ``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when
-its files were re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
+unchanged / restored; with today's reading of the stored capture when an older extractor made
+the current version, so an extractor improvement is never an edit: `ItemWriter`),
+``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when its files were
+re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
 The pipeline owns its crawl row: opened in ``open_spider``, closed when the spider closes
 with the crawl's verdict (crawler/outcome.py), judged there once and written into the crawl
 stats for everyone else to read. A row whose process never got that far (killed, or stopped
