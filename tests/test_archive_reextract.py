@@ -122,3 +122,22 @@ def test_an_archive_from_before_records_no_extractor(tmp_path: Path) -> None:
         assert {(v["extractor"], v["reextracted"]) for v in versions} == {(None, False)}
         reading = archive.current_reading(archive.sites()[0]["name"], doc["url"])
         assert reading is not None and reading.read_before(1)
+
+
+def test_an_attachment_link_the_old_extractor_missed_is_no_change(tmp_path: Path) -> None:
+    """Today's extractor finds a link the old one missed: the re-reading has the link, the new
+    reading brings its file, which completes the re-extracted version in place."""
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        archive.save("example", record(1, attachments=[]), crawl_id=None, extractor=OLD,
+                     capture=Capture(PAGE, url=URL), now=at(1))
+        pdf = AttachmentFile(PDF_URL, body=PDF, status=200, content_type="application/pdf")
+        crawl = archive.start_crawl("example", now=at(60))
+        result = archive.save("example", new_reading(), crawl_id=crawl, extractor=NEW, files=[pdf],
+                              reextraction=Reextraction(current_id(archive), new_reading()),
+                              capture=Capture(PAGE.replace(b"1", b"2"), url=URL), now=at(60))
+        assert (result.outcome, result.reextracted) == ("unchanged", 2)
+        assert [e["kind"] for e in archive.events()] == ["new"]
+        v2 = archive.history(URL)[1]
+        assert v2["changed_fields"] == ["attachments"]
+        assert v2["files"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
+        assert check_consistency(archive.path) == []
