@@ -388,6 +388,21 @@ def ingested(db: Database) -> None:
         db.conn.execute(statement)
 
 
+EXTRACTOR_SCHEMA = """
+-- The extractor version that read the version (NULL: saved before versions recorded it).
+ALTER TABLE versions ADD COLUMN extractor INTEGER;
+-- 1: a newer extractor's reading of the previous version's capture (no edit, no event).
+ALTER TABLE versions ADD COLUMN reextracted INTEGER NOT NULL DEFAULT 0 CHECK (reextracted IN (0, 1));
+"""
+
+
+@migrations(name="008_extractor_version")
+def extractor_version(db: Database) -> None:
+    """Which extractor read each version, and the versions that are only a re-reading."""
+    for statement in _statements(EXTRACTOR_SCHEMA):
+        db.conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script on complete statements (sqlite3.complete_statement handles quotes)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

@@ -282,10 +282,11 @@ def page_copy(versions: Sequence[Mapping[str, Any]], shown: Mapping[str, Any]) -
 
 def version_row(version: Mapping[str, Any]) -> dict[str, Any]:
     number = version["version"]
+    changed = "first seen" if number == 1 else text.field_labels(version.get("changed_fields")) or "—"
+    if version.get("reextracted"):
+        changed = f"Re-extracted, not an edit: {changed}"
     return {"version": number, "fetched_at": version["fetched_at"], "title": version["title"],
-            "changed": "first seen" if number == 1
-            else text.field_labels(version.get("changed_fields")) or "—",
-            "capture_sha": version.get("capture_sha")}
+            "changed": changed, "capture_sha": version.get("capture_sha")}
 
 
 # --- a diff: /documents/{id}/diff -----------------------------------------------------------
@@ -312,6 +313,7 @@ def diff_page(archive: Archive, config: WebConfig, doc_id: int, from_version: in
         "body_changed": "body" in result["changed_fields"],
         "files": [file_change(archive, doc_id, change, old, new)
                   for change in result["attachment_changes"]],
+        "reextracted": result["reextracted"],
     }
 
 
