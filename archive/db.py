@@ -1395,21 +1395,27 @@ def _open_problem(path: str, error: sqlite3.Error) -> str:
 
 def _writable(path: str) -> bool:
     """Can this process write ``path`` and create its -wal/-shm files beside it?"""
-    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.exists(path):
-        return os.access(folder, os.W_OK)
-    return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+        return _folder_writable(path)
+    return os.access(path, os.W_OK) and _folder_writable(path)
+
+
+def _folder_writable(path: str) -> bool:
+    """Can this process create files (-wal, -shm) beside ``path``?"""
+    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
 
 
 def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
     """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
 
-    A WAL database needs its -shm file to be read: when the folder is read-only and no writer
-    has left one, the file can only be opened as immutable (no writer can be active then).
+    A read-only connection takes the usual locks, so it reads consistent snapshots while
+    another process writes and checkpoints. Only when the folder is read-only and no writer
+    has left a -shm file (which a WAL database needs to be read, and which could not be
+    created) is the file opened as immutable: then no writer can be active.
     """
     if not read_only:
         return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
-    if not os.path.exists(path + "-shm"):
+    if not _folder_writable(path) and not os.path.exists(path + "-shm"):
         uri += "&immutable=1"
     return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
