@@ -858,13 +858,18 @@ class Archive(WatchList, IngestLog):
 
     def export(self, *, since: datetime | date | str | None = None, site: str | None = None,
                with_text: bool = False) -> Iterator[dict[str, Any]]:
-        """Current documents whose content or status changed at or after ``since``.
+        """Current documents whose content or status changed at or after ``since``: new,
+        changed, withdrawn or restored then, or whose current version got its first file bytes
+        then (completed in place).
 
         ``with_text`` adds ``file_text`` (the extracted text, or None) to each attachment.
         """
         conditions, params = [], []
         if since is not None:
-            conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
+            conditions.append(
+                "(d.id IN (SELECT document_id FROM events WHERE time >= ? AND document_id IS NOT "
+                "NULL) OR EXISTS (SELECT 1 FROM version_attachments a WHERE a.version_id = "
+                "d.current_version_id AND a.sha256 IS NOT NULL AND a.fetched_at >= ?))")
             params += [as_iso(since)] * 2
         if site is not None:
             conditions.append("s.name = ?")
@@ -1049,14 +1054,6 @@ class Archive(WatchList, IngestLog):
 
     # -- scheduler support -------------------------------------------------------------------
 
-    def record_health(self, site: str, kind: str, detail: str, *, crawl_id: int | None = None,
-                      now: datetime | None = None) -> int:
-        """Record a health event (events.kind = "health", ``health_kind`` = kind); returns its id."""
-        site_id = self.ensure_site(site)
-        with self._write() as c:
-            return self._event(c, "health", iso(now or utcnow()), site_id, crawl_id, None, None,
-                               health_kind=kind, detail=detail)
-
     def pending_deliveries(self, sink: str, *, site: str | None = None,
                            kinds: Iterable[str] | None = None,
                            since: datetime | date | str | None = None,
@@ -1120,10 +1117,6 @@ class Archive(WatchList, IngestLog):
                  WHERE v.id = (SELECT current_version_id FROM documents WHERE id =
                    (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
             FROM sites s ORDER BY s.name"""))
-
-    def site_summary(self, site: str) -> dict[str, Any] | None:
-        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
-        return next((s for s in self.site_summaries() if s["name"] == site), None)
 
     def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
         """A site's documents, the most recently discovered first (no bodies)."""

@@ -277,11 +277,6 @@ def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
     return conn.execute(sql, [json.dumps(sorted(version_ids)), *params]).fetchall()
 
 
-def hit_snippet(document: dict[str, Any], terms: list[str]) -> str:
-    """The snippet of a hit: around the first match in its body, else in its title."""
-    return snippet(document["body"], terms) or snippet(document["title"], terms)
-
-
 def hit_place(places: Iterable[tuple[str, str | None, str]],
               terms: list[str]) -> tuple[str, str | None, str]:
     """Where a hit matched: the place holding the most terms (the first of equals).

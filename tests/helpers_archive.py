@@ -32,6 +32,13 @@ def record(n: int = 1, **overrides: Any) -> dict[str, Any]:
     return base
 
 
+def record_health(archive: Archive, site: str, kind: str, detail: str, *,
+                  crawl_id: int | None = None, now: datetime | None = None) -> int:
+    """Record one health event as the bookkeeping after a crawl does; returns its id."""
+    (event_id,) = archive.record_site_outcome(site, {}, health=[(kind, detail, crawl_id)], now=now)
+    return event_id
+
+
 def check_consistency(path: str | Path) -> list[str]:
     """Problems found in an archive file (empty list = consistent)."""
     conn = sqlite3.connect(path)

@@ -182,3 +182,14 @@ def test_export_with_text(archive):
     assert "file_text" not in plain["files"][0]
     [full] = archive.export(with_text=True)
     assert [f["file_text"] for f in full["files"]] == ["附件的全文", None]
+
+
+def test_export_since_finds_restorations_and_files_completed_in_place(archive):
+    restored = save(archive, record(2), [], minute=1).document_id
+    archive.mark_gone("example", record(2)["url"], crawl_id=None, now=at(2))
+    completed = save(archive, two_links(), [failed(PDF_URL)], minute=3).document_id
+    save(archive, record(3), [], minute=4)
+    save(archive, record(2), [], minute=10)  # back: restored, no new version
+    save(archive, two_links(), [fetched(PDF_URL, PDF, "全文")], minute=11)  # first bytes
+    assert [d["id"] for d in archive.export(since=at(10))] == [restored, completed]
+    assert [d["id"] for d in archive.export(since=at(12))] == []
