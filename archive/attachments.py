@@ -174,6 +174,19 @@ def rows_of_versions(conn: sqlite3.Connection,
     return out
 
 
+def with_texts(conn: sqlite3.Connection,
+               rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """File rows read elsewhere (a version kept read-only), with ``text_chars`` and
+    ``text_error`` as `rows_of` reads them."""
+    out = []
+    for row in rows:
+        text = conn.execute("SELECT chars, error FROM attachment_texts WHERE sha256 = ?",
+                            (row.get("sha256"),)).fetchone() if row.get("sha256") else None
+        out.append({**row, "text_chars": text[0] if text else None,
+                    "text_error": text[1] if text else None})
+    return out
+
+
 def known_rows(conn: sqlite3.Connection,
                files: Sequence[AttachmentFile]) -> dict[tuple[str, str], dict[str, Any]]:
     """The newest stored row of each ``(url, sha256)`` that a crawl confirmed without bytes."""

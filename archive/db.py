@@ -86,6 +86,14 @@ EVENT_FROM = """
     LEFT JOIN documents d ON d.id = e.document_id
     LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
 """
+#: A new document's id: above every id a document ever had (merged-away ids stay taken).
+NEXT_DOCUMENT_ID = """
+    SELECT max(coalesce((SELECT max(id) FROM documents), 0),
+               coalesce((SELECT max(old_id) FROM merged_documents), 0)) + 1
+"""
+#: Events that are not repeats: migration 005 kept, marked ``detail = 'merged'``, the events of
+#: a merged-away document that only repeat what the surviving document reported.
+REPORTED = "(e.kind = 'health' OR e.detail IS NOT 'merged')"
 #: Whether the event's site had a finished crawl, other than the event's own, before it.
 SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
@@ -481,7 +489,7 @@ class Archive(WatchList, IngestLog):
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
-        doc_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+        doc_id = c.execute(NEXT_DOCUMENT_ID).fetchone()[0]
         changed = list(TRACKED_FIELDS)
         version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
         files_mod.insert_rows(c, version_id, rows)
@@ -703,17 +711,26 @@ class Archive(WatchList, IngestLog):
         return current.status if current is not None else None
 
     def _document_id(self, ref: int | str) -> int:
+        return self._reference(ref)[0]
+
+    def _reference(self, ref: int | str) -> tuple[int, int | None]:
+        """The document `ref` (an id, int or digits, or a URL) names, and the merged-away id it
+        named (None for a document's own id or URL): that id reads as its survivor."""
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
             if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
-                return doc_id
+                return doc_id, None
+            merged = self.conn.execute("SELECT survivor_id FROM merged_documents WHERE old_id = ?",
+                                       (min(doc_id, MAX_SQL_INT),)).fetchone()
+            if merged is not None:
+                return int(merged[0]), doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
         found = next(self.db["documents"].rows_where(
             "url = ?", [canonical_url(str(ref))], select="id", order_by="last_seen DESC, id DESC",
             limit=1), None)
         if found is None:
             raise DocumentNotFound(f"no document with URL {ref}")
-        return int(found["id"])
+        return int(found["id"]), None
 
     def document(self, ref: int | str) -> dict[str, Any]:
         """The current state of a document, by id (int or digits) or URL."""
@@ -729,26 +746,66 @@ class Archive(WatchList, IngestLog):
             VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version", [doc_id])))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
-        """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
-        doc_id = self._document_id(ref)
+        """Version ``n`` (1-based) of a document; VersionNotFound if there is none.
+
+        Of a merged-away id (migration 005), its own version ``n``: the version that holds its
+        content now (under the surviving document's id and number), or the version itself,
+        kept read-only, when none does.
+        """
+        doc_id, merged = self._reference(ref)
+        number = min(int(n), MAX_SQL_INT)
+        if merged is not None:
+            return self._merged_version(merged, number)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, min(int(n), MAX_SQL_INT)])
+                            [doc_id, number])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return self._with_files([found])[0]
+
+    def _merged_version(self, old_id: int, n: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT version_id, record FROM merged_versions "
+                                "WHERE document_id = ? AND version = ?", (old_id, n)).fetchone()
+        if row is None:
+            raise VersionNotFound(f"document {old_id} has no version {n}")
+        version_id, record = row
+        if version_id is not None:
+            found = self._first(VERSION_SELECT + " WHERE v.id = ?", [version_id])
+            assert found is not None
+            return self._with_files([found])[0]
+        return self._kept_version(old_id, n, json.loads(record))
+
+    def _kept_version(self, old_id: int, n: int, record: dict[str, Any]) -> dict[str, Any]:
+        """A version kept read-only by migration 005, in the shape of `version`'s records."""
+        survivor = self._first(
+            "SELECT m.url, s.name AS site, d.status FROM merged_documents m JOIN documents d "
+            "ON d.id = m.survivor_id JOIN sites s ON s.id = d.site_id WHERE m.old_id = ?", [old_id])
+        assert survivor is not None
+        capture = self.conn.execute("SELECT sha256 FROM captures WHERE id = ?",
+                                    (record["capture_id"],)).fetchone()
+        found = {"document_id": old_id, "url": survivor["url"], "site": survivor["site"],
+                 "version": n, **{k: record[k] for k in (
+                     "title", "published", "body", "metadata", "attachments", "content_hash",
+                     "changed_fields", "crawl_id", "fetched_at")},
+                 "capture_sha": capture[0] if capture else None,
+                 "first_seen": record["first_seen"], "status": survivor["status"]}
+        found["files"] = files_mod.merged(found["attachments"],
+                                          files_mod.with_texts(self.conn, record["files"]))
+        return found
 
     def diff(self, ref: int | str, from_version: int | None = None,
              to_version: int | None = None) -> dict[str, Any]:
         """Field changes and a unified diff of the body between two versions.
 
         Defaults: ``to`` = current version, ``from`` = the one before it (None before version 1,
-        i.e. a diff against nothing).
+        i.e. a diff against nothing). Numbers given for a merged-away id are its own.
         """
         doc = self.document(ref)
+        to_ref = ref if to_version is not None else doc["id"]
         to_n = int(to_version) if to_version is not None else doc["version"]
+        from_ref = ref if from_version is not None else to_ref
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
-        new = self.version(doc["id"], to_n)
-        old = self.version(doc["id"], from_n) if from_n is not None else None
+        new = self.version(to_ref, to_n)
+        old = self.version(from_ref, from_n) if from_n is not None else None
         return _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
@@ -782,7 +839,7 @@ class Archive(WatchList, IngestLog):
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
                 newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
         order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{_where(conditions)}{order} LIMIT ?"
+        sql = f"SELECT {columns} {EVENT_FROM}{_where([REPORTED, *conditions])}{order} LIMIT ?"
         return self._rows(sql, [*params, _limit(limit)])
 
     def search(self, query: str, *, site: str | None = None,

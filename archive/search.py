@@ -378,14 +378,6 @@ def _extra_texts(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, 
     return out
 
 
-def reindex_current(conn: sqlite3.Connection) -> int:
-    """Queue every current version for indexing and apply the queue (an emptied index)."""
-    conn.execute("DELETE FROM search_queue")
-    conn.execute("INSERT INTO search_queue (version_id, action) "
-                 "SELECT current_version_id, 'index' FROM documents")
-    return apply_queue(conn)
-
-
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:
     """A one-line excerpt around the first match, matches wrapped in ``[...]``; "" if none."""
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
