@@ -450,7 +450,12 @@ class Archive(WatchList, IngestLog):
         for f in files:
             if f.body is not None:
                 self._store_blob(c, f.body, compress_best)  # files: often compressed already
-        files_mod.store_texts(c, files)
+        for sha in files_mod.store_texts(c, files):  # a failed reading replaced: search it
+            self._queued += c.execute(
+                "INSERT INTO search_queue (version_id, action) SELECT DISTINCT "
+                "d.current_version_id, 'reindex' FROM version_attachments a JOIN documents d "
+                "ON d.current_version_id = a.version_id WHERE a.sha256 = ? "
+                "ON CONFLICT (version_id) DO NOTHING", (sha,)).rowcount
         files_mod.remember(c, files, t)
 
     def _refresh_failures(self, c: sqlite3.Connection, version_id: int,

@@ -377,6 +377,24 @@ def ingested(db: Database) -> None:
         db.conn.execute(statement)
 
 
+REVIEW_FIXES_SCHEMA = """
+-- 1: the reading of the file failed or stopped for a reason that may not recur (the time ran
+-- out, the reader crashed): the next crawl that meets the file reads it again.
+ALTER TABLE attachment_texts ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;
+-- Readings stored before the mark, by the only words those readers gave these failures.
+UPDATE attachment_texts SET transient = 1 WHERE error LIKE 'reading took longer than %'
+    OR error LIKE 'the reader crashed on this file%' OR error LIKE 'read for % s; the rest is %';
+"""
+
+
+@migrations(name="008_review_fixes")
+def review_fixes(db: Database) -> None:
+    """Attachment readings that failed for a reason that may not recur are marked, to be read
+    again (``attachment_texts.transient``)."""
+    for statement in _statements(REVIEW_FIXES_SCHEMA):
+        db.conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script on complete statements (sqlite3.complete_statement handles quotes)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
