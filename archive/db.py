@@ -361,10 +361,17 @@ class Archive(WatchList, IngestLog):
         """Crawls that have not recorded an end (running, or their process died), oldest first."""
         return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
 
-    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Crawls, newest first."""
-        where, params = ("", []) if site is None else (" WHERE s.name = ?", [site])
-        sql = CRAWL_SELECT + where + " ORDER BY c.id DESC LIMIT ?"
+    def crawls(self, site: str | None = None, limit: int | None = None, *,
+               after_id: int | None = None) -> list[dict[str, Any]]:
+        """Crawls (of `site`, later than crawl `after_id`), newest first."""
+        conditions, params = [], []
+        if site is not None:
+            conditions.append("s.name = ?")
+            params.append(site)
+        if after_id is not None:
+            conditions.append("c.id > ?")
+            params.append(min(int(after_id), MAX_SQL_INT))
+        sql = CRAWL_SELECT + _where(conditions) + " ORDER BY c.id DESC LIMIT ?"
         return list(self._rows(sql, [*params, _limit(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
@@ -1218,9 +1225,10 @@ class Archive(WatchList, IngestLog):
             self._update_site_state(c, site_id, fields)
 
     def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
+                            crawl_id: int | None = None,
                             health: Iterable[tuple[str, str, int | None]] = (),
                             columns: Mapping[int, Mapping[str, Any]] | None = None,
-                            now: datetime | None = None) -> list[int]:
+                            now: datetime | None = None) -> list[int] | None:
         """Record health events and update the site's scheduler state in one transaction.
 
         The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
@@ -1228,13 +1236,23 @@ class Archive(WatchList, IngestLog):
         ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
         state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
         ids of the health events.
+
+        `crawl_id`: the crawl booked, recorded as ``last_crawl_id``. Compare-and-set: when that
+        crawl (or a later one) is booked already, by another process, nothing is written and
+        the result is None.
         """
         site_id = self.ensure_site(site)
         t = iso(now or utcnow())
         with self._write() as c:
-            ids = [self._event(c, "health", t, site_id, crawl_id, None, None,
+            if crawl_id is not None:
+                booked = c.execute("SELECT last_crawl_id FROM site_state WHERE site_id = ?",
+                                   (site_id,)).fetchone()
+                if booked is not None and booked[0] is not None and booked[0] >= crawl_id:
+                    return None
+                state = {**state, "last_crawl_id": crawl_id}
+            ids = [self._event(c, "health", t, site_id, crawl, None, None,
                                health_kind=kind, detail=detail)
-                   for kind, detail, crawl_id in health]
+                   for kind, detail, crawl in health]
             self._update_site_state(c, site_id, state)
             self._update_column_states(c, columns or {})
         return ids
