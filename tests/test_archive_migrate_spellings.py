@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers_archive import check_consistency
+from helpers_archive import at, check_consistency, rewind_before_canonical_urls
 
 from archive import Archive
 from archive.errors import VersionNotFound
@@ -143,3 +143,42 @@ def test_delivery_state_survives_the_merge_and_the_sink_rename(before: Path) -> 
         sinks = {row[0] for row in conn.execute("SELECT DISTINCT sink FROM deliveries")}
     assert sinks == {sink_name(url) for url in SINKS}
     assert not any("token" in sink for sink in sinks)
+
+
+def _two_spellings(path: Path, saves: list[tuple[str, str, int]]) -> None:
+    """An archive whose `saves` ``(spelling, body, minute)`` of one page went to two documents,
+    spelling "a" (``/p.html``, saved first) and "b" (``/x/../p.html``), as the release kept them."""
+    with Archive(path, create=True) as archive:
+        for spelling, body, minute in saves:
+            url = f"{HOST}/{'p' if spelling == 'a' else 'q'}.html"
+            archive.save(SITE, {"url": url, "title": "通知", "body": body}, crawl_id=None,
+                         now=at(minute))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE documents SET url = ? WHERE url = ?",
+                     (f"{HOST}/x/../p.html", f"{HOST}/q.html"))
+    rewind_before_canonical_urls(path)
+
+
+def test_an_edit_seen_first_under_the_other_spelling_is_the_first_spellings_version(
+        tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    _two_spellings(path, [("a", "甲", 0), ("b", "乙", 5), ("a", "乙", 10)])
+    with Archive(path) as archive:
+        assert [v["body"] for v in archive.history(1)] == ["甲\n", "乙\n"]
+        assert archive.version(2, 1)["version"] == 2  # the same content, seen 5 minutes later
+        assert [e["document_id"] for e in archive.events()] == [1, 1]
+    assert check_consistency(path) == []
+
+
+def test_a_later_revert_under_the_other_spelling_is_the_pages_next_version(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    _two_spellings(path, [("a", "甲", 0), ("b", "甲", 1), ("a", "乙", 2), ("b", "丙", 3),
+                          ("b", "乙", 5)])
+    with Archive(path) as archive:
+        assert [v["body"] for v in archive.history(1)] == ["甲\n", "乙\n", "丙\n", "乙\n"]
+        assert archive.document(1)["body"] == "乙\n"
+        assert [archive.version(2, n)["version"] for n in (1, 2, 3)] == [1, 3, 4]
+        assert [(e["kind"], e["version"]) for e in archive.events()] == [
+            ("new", 1), ("changed", 2), ("changed", 3), ("changed", 4)]
+        assert [h["id"] for h in archive.search("乙")] == [1]
+    assert check_consistency(path) == []

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers_archive import at, check_consistency, record
+from helpers_archive import at, check_consistency, record, rewind_before_canonical_urls
 from helpers_crawl import run_crawl, summary
 from helpers_hostile import HostileServer, article, column
 
@@ -84,16 +84,6 @@ def test_a_crawl_archives_one_document_per_page_however_it_is_spelled(tmp_path: 
             assert len(archive.events(kinds=["new"])) == 1
 
 
-def _rewound_to_schema_3(path: Path) -> None:
-    """Make a current archive look like one written before 005/006 (005's tables dropped)."""
-    with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
-                     "('005_canonical_urls', '006_redacted_sinks')")
-        conn.execute("DROP TABLE merged_versions")
-        conn.execute("DROP TABLE merged_documents")
-        conn.execute("PRAGMA user_version = 3")
-
-
 def test_columns_that_turn_out_to_be_one_are_merged(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with Archive(db, create=True) as a:
@@ -117,7 +107,7 @@ def test_columns_that_turn_out_to_be_one_are_merged(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE columns SET url = 'http://www.city.gov.cn//tzgg/index.html' "
                      "WHERE id = ?", (two,))
-    _rewound_to_schema_3(db)
+    rewind_before_canonical_urls(db)
     with Archive(db) as a:
         columns = {c["url"]: c for c in a.columns("city")}
         assert sorted(columns) == ["http://www.city.gov.cn/tzgg/index.html",
@@ -147,7 +137,7 @@ def test_a_merged_document_keeps_the_columns_that_listed_it(tmp_path: Path) -> N
     with sqlite3.connect(db) as conn:  # saved apart by the old canonical form
         conn.execute("UPDATE documents SET url = ? WHERE id = ?",
                      (record(1)["url"].replace("/art/", "/art/x/../"), dupe))
-    _rewound_to_schema_3(db)
+    rewind_before_canonical_urls(db)
     with Archive(db) as a:
         assert [d["id"] for d in a.export()] == [keep]
         assert [c["documents"] for c in a.columns("city")] == [1]
