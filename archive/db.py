@@ -10,7 +10,7 @@ import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from . import attachments as files_mod
 from . import migrations
 from . import search as search_mod
 from .attachments import AttachmentFile
-from .captures import DEFAULT_CODEC, compress, compress_best, decompress, sha256
+from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompress, sha256
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
@@ -35,6 +35,7 @@ from .errors import (
 )
 from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
 from .ingest import IngestLog
+from .readings import Readings, Reextraction
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url
 from .watchlist import COLUMN_KNOWN, WatchList
@@ -58,6 +59,7 @@ EXPORT_BATCH = 500  # documents read at a time by export (their files in one que
 
 # The public record shapes (README "JSON output"): what a document, version, event, crawl is.
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
+BOOLEAN_COLUMNS = frozenset({"reextracted"})
 # `_vid` (the version row) is read to add the files to `attachments`, then dropped.
 DOCUMENT_SELECT = """
     SELECT d.id, d.url, s.name AS site, v.title, v.published, v.body, v.metadata, v.attachments,
@@ -70,7 +72,8 @@ DOCUMENT_SELECT = """
 VERSION_SELECT = """
     SELECT v.document_id, d.url, s.name AS site, v.version, v.title, v.published, v.body,
            v.metadata, v.attachments, v.content_hash, v.changed_fields, v.crawl_id,
-           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.id AS _vid
+           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.extractor, v.reextracted,
+           v.id AS _vid
     FROM versions v
     JOIN documents d ON d.id = v.document_id
     JOIN sites s ON s.id = d.site_id
@@ -114,18 +117,6 @@ CRAWL_SELECT = """
 
 
 @dataclass(frozen=True)
-class Capture:
-    """A raw response as received."""
-
-    body: bytes
-    status: int = 200
-    url: str = ""  # final URL after redirects
-    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
-    declared_encoding: str | None = None
-    used_encoding: str | None = None
-
-
-@dataclass(frozen=True)
 class SaveResult:
     """What :meth:`Archive.save` did."""
 
@@ -133,6 +124,7 @@ class SaveResult:
     document_id: int
     version: int
     changed_fields: list[str]
+    reextracted: int | None = None  # the number of the re-extracted version recorded first
 
 
 @dataclass
@@ -142,9 +134,10 @@ class _Current:
     version: int
     content_hash: str
     version_id: int
+    extractor: int | None  # the current version's
 
 
-class Archive(WatchList, IngestLog):
+class Archive(WatchList, IngestLog, Readings):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -159,7 +152,8 @@ class Archive(WatchList, IngestLog):
     :param read_only: open for reading only even if the file is writable (never migrates)
 
     The watch list and columns: archive/watchlist.py (`WatchList`); the idempotency log of
-    items shipped by crawl workers: archive/ingest.py (`IngestLog`).
+    items shipped by crawl workers: archive/ingest.py (`IngestLog`); which extractor read a
+    version and the re-readings of newer ones: archive/readings.py (`Readings`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -378,7 +372,8 @@ class Archive(WatchList, IngestLog):
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
              capture: Capture | None = None, files: Sequence[AttachmentFile] | None = None,
-             column_id: int | None = None,
+             column_id: int | None = None, extractor: int | None = None,
+             reextraction: Reextraction | None = None,
              now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
@@ -390,6 +385,11 @@ class Archive(WatchList, IngestLog):
         (archive.attachments). Their bytes are part of the version; a link without new bytes
         keeps the file of the current version, so a failed download is never a change. The
         first bytes of links that had none complete the current version in place.
+
+        ``extractor``: the version of the extractor that read `record` (recorded with a new
+        version). ``reextraction``: that extractor's reading of the current version's capture
+        (archive/readings.py); when it differs from the current version it is recorded first,
+        as a ``reextracted`` version without an event, and `record` is compared with it.
         """
         record = _as_dict(record)
         if not record.get("url"):
@@ -399,15 +399,19 @@ class Archive(WatchList, IngestLog):
         digest = record_hash(record)
         t = iso(now or utcnow())
         with self._write() as c:
-            current = self._current(site_id, url)
+            current = stored = self._current(site_id, url)
+            if current is not None and reextraction is not None:
+                current = self._reextract(c, current, digest, reextraction, extractor, crawl_id, t)
             if current is not None and not files and current.content_hash == digest:
                 result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
             elif current is None and not files:
                 result = self._insert_new(c, site_id, url, normalize_record(record), digest,
-                                          crawl_id, capture, t)
+                                          crawl_id, capture, t, extractor=extractor)
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
-                                               crawl_id, capture, t)
+                                               crawl_id, capture, t, extractor=extractor)
+            if current is not stored:  # a re-extracted version was recorded first
+                result = dataclasses.replace(result, reextracted=current.version)
             if column_id is not None:
                 self._link_column(c, result.document_id, column_id, crawl_id, t)
         self._maybe_index()
@@ -426,14 +430,15 @@ class Archive(WatchList, IngestLog):
             c, site_id, current = found
             fields = self._version_fields(current.version_id)
             result = self._save_with_files(c, site_id, canonical_url(url), current, fields,
-                                           record_hash(fields), files, crawl_id, None, t)
+                                           record_hash(fields), files, crawl_id, None, t,
+                                           extractor=current.extractor)
         self._maybe_index()
         return result
 
     def _save_with_files(self, c: sqlite3.Connection, site_id: int, url: str,
                          current: _Current | None, record: Mapping[str, Any], digest: str,
                          files: Sequence[AttachmentFile], crawl_id: int | None,
-                         capture: Capture | None, t: str) -> SaveResult:
+                         capture: Capture | None, t: str, *, extractor: int | None) -> SaveResult:
         """`save` once the files are known: resolve them against the current version's."""
         fields = normalize_record(record)
         previous = files_mod.rows_of(c, current.version_id) if current is not None else []
@@ -443,7 +448,8 @@ class Archive(WatchList, IngestLog):
         old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
         full = files_mod.with_files(digest, new_pairs)
         if current is None:
-            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows)
+            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows,
+                                    extractor=extractor)
         if current.content_hash == full:
             self._refresh_failures(c, current.version_id, previous, rows)
             return self._touch(c, current, site_id, crawl_id, capture, t)
@@ -451,7 +457,8 @@ class Archive(WatchList, IngestLog):
                 and files_mod.completes(old_pairs, new_pairs)):
             return self._complete(c, current, site_id, full, rows, crawl_id, capture, t)
         return self._insert_change(c, current, site_id, fields, full, crawl_id, capture, t, rows,
-                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)))
+                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)),
+                                   extractor=extractor)
 
     def _store_files(self, c: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) -> None:
         for f in files:
@@ -489,21 +496,23 @@ class Archive(WatchList, IngestLog):
 
     def _current(self, site_id: int, url: str) -> _Current | None:
         row = self.conn.execute(
-            "SELECT id, status, version, content_hash, current_version_id FROM documents "
-            "WHERE url = ? AND site_id = ?",
+            "SELECT d.id, d.status, d.version, d.content_hash, d.current_version_id, v.extractor "
+            "FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.url = ? AND d.site_id = ?",
             (url, site_id),
         ).fetchone()
         return _Current(*row) if row else None
 
     def _insert_new(self, c: sqlite3.Connection, site_id: int, url: str, fields: dict[str, Any],
                     digest: str, crawl_id: int | None, capture: Capture | None, t: str,
-                    rows: Sequence[Mapping[str, Any]] = ()) -> SaveResult:
+                    rows: Sequence[Mapping[str, Any]] = (), *, extractor: int | None) -> SaveResult:
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
         doc_id = c.execute(NEXT_DOCUMENT_ID).fetchone()[0]
         changed = list(TRACKED_FIELDS)
-        version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
+        version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id,
+                                          self._capture_id(c, capture, t), t, extractor=extractor)
         files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "INSERT INTO documents (id, site_id, url, version, current_version_id, title, published, "
@@ -527,14 +536,14 @@ class Archive(WatchList, IngestLog):
     def _insert_change(self, c: sqlite3.Connection, current: _Current, site_id: int,
                        fields: dict[str, Any], digest: str, crawl_id: int | None,
                        capture: Capture | None, t: str, rows: Sequence[Mapping[str, Any]] = (),
-                       *, files_changed: bool = False) -> SaveResult:
+                       *, files_changed: bool = False, extractor: int | None) -> SaveResult:
         old = self._version_fields(current.version_id)
         changed = changed_fields(old, fields)
         if files_changed and "attachments" not in changed:
             changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
         number = current.version + 1
         version_id = self._insert_version(c, current.id, number, fields, digest, changed, crawl_id,
-                                          capture, t)
+                                          self._capture_id(c, capture, t), t, extractor=extractor)
         files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
@@ -550,17 +559,59 @@ class Archive(WatchList, IngestLog):
 
     def _insert_version(self, c: sqlite3.Connection, doc_id: int, number: int,
                         fields: dict[str, Any], digest: str, changed: list[str],
-                        crawl_id: int | None, capture: Capture | None, t: str) -> int:
-        capture_id = self._store_capture(c, capture, t) if capture is not None else None
+                        crawl_id: int | None, capture_id: int | None, t: str, *,
+                        extractor: int | None, reextracted: bool = False) -> int:
         cur = c.execute(
             "INSERT INTO versions (document_id, version, crawl_id, fetched_at, capture_id, "
-            "content_hash, changed_fields, title, published, metadata, attachments, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "content_hash, changed_fields, title, published, metadata, attachments, body, "
+            "extractor, reextracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, number, crawl_id, t, capture_id, digest, to_json(changed), fields["title"],
              fields["published"], to_json(fields["metadata"]), to_json(fields["attachments"]),
-             fields["body"]),
+             fields["body"], extractor, int(reextracted)),
         )
         return int(cur.lastrowid or 0)
+
+    def _capture_id(self, c: sqlite3.Connection, capture: Capture | None, t: str) -> int | None:
+        return self._store_capture(c, capture, t) if capture is not None else None
+
+    def _reextract(self, c: sqlite3.Connection, current: _Current, digest: str, again: Reextraction,
+                   extractor: int | None, crawl_id: int | None, t: str) -> _Current:
+        """Record a newer extractor's reading of the current version's capture as a version
+        of its own (``reextracted``: same capture, files and fetch time; `crawl_id` is the crawl
+        that re-read it; no event); returns the new current.
+
+        Nothing is written if the current version is not the one re-read any more, if the
+        saved record (its fields' `digest`) reads as the current version does (nothing to
+        explain), or if the re-reading does (the extractor change did not touch this page).
+        """
+        if again.version_id != current.version_id:
+            return current
+        old = self._version_fields(current.version_id)
+        if record_hash(old) == digest:
+            return current
+        fields = normalize_record(again.record)
+        previous = files_mod.rows_of(c, current.version_id)
+        rows = files_mod.resolve(fields["attachments"], (), previous, {}, t)
+        old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
+        reread = files_mod.with_files(record_hash(again.record), new_pairs)
+        if reread == current.content_hash:
+            return current
+        changed = changed_fields(old, fields)
+        if files_mod.changed_urls(old_pairs, new_pairs) and "attachments" not in changed:
+            changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
+        number = current.version + 1
+        # the capture re-read, fetched when the current version's was: the same fetch
+        capture_id, fetched_at = c.execute("SELECT capture_id, fetched_at FROM versions WHERE id = ?",
+                                           (current.version_id,)).fetchone()
+        version_id = self._insert_version(c, current.id, number, fields, reread, changed, crawl_id,
+                                          capture_id, fetched_at, extractor=extractor, reextracted=True)
+        files_mod.insert_rows(c, version_id, rows)
+        c.execute("UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
+                  "content_hash = ? WHERE id = ?",
+                  (number, version_id, fields["title"], fields["published"], reread, current.id))
+        self._unindex(c, current.version_id)
+        self._index(c, version_id)
+        return _Current(current.id, current.status, number, reread, version_id, extractor)
 
     def _version_fields(self, version_id: int) -> dict[str, Any]:
         row = self.conn.execute(
@@ -799,7 +850,8 @@ class Archive(WatchList, IngestLog):
                      "title", "published", "body", "metadata", "attachments", "content_hash",
                      "changed_fields", "crawl_id", "fetched_at")},
                  "capture_sha": capture[0] if capture else None,
-                 "first_seen": record["first_seen"], "status": survivor["status"]}
+                 "first_seen": record["first_seen"], "status": survivor["status"],
+                 "extractor": None, "reextracted": False}  # read before versions recorded it
         found["files"] = files_mod.merged(found["attachments"],
                                           files_mod.with_texts(self.conn, record["files"]))
         return found
@@ -810,6 +862,8 @@ class Archive(WatchList, IngestLog):
 
         Defaults: ``to`` = current version, ``from`` = the one before it (None before version 1,
         i.e. a diff against nothing). Numbers given for a merged-away id are its own.
+        ``reextracted`` lists the versions of the range that are only a newer extractor's
+        reading of the same capture: their differences are no edit.
         """
         doc = self.document(ref)
         to_ref = ref if to_version is not None else doc["id"]
@@ -818,7 +872,16 @@ class Archive(WatchList, IngestLog):
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
         new = self.version(to_ref, to_n)
         old = self.version(from_ref, from_n) if from_n is not None else None
-        return _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        result = _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        result["reextracted"] = self._reextracted_between(doc["id"], old["version"] if old else 0,
+                                                          new["version"])
+        return result
+
+    def _reextracted_between(self, doc_id: int, a: int, b: int) -> list[int]:
+        """The re-extracted versions after the older of `a`, `b` up to the newer (a diff's range)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT version FROM versions WHERE document_id = ? AND reextracted = 1 "
+            "AND version > ? AND version <= ? ORDER BY version", (doc_id, min(a, b), max(a, b)))]
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
                site: str | None = None, after_id: int | None = None, limit: int | None = None,
@@ -1336,10 +1399,12 @@ def _limit(limit: int | None) -> int:
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    """Parse the JSON-encoded columns of a row in place."""
+    """Parse the JSON-encoded columns of a row in place, the 0/1 flags as booleans."""
     for key in JSON_COLUMNS.intersection(row):
         if isinstance(row[key], str):
             row[key] = json.loads(row[key])
+    for key in BOOLEAN_COLUMNS.intersection(row):
+        row[key] = bool(row[key])
     return row
 
 

@@ -377,6 +377,21 @@ def ingested(db: Database) -> None:
         db.conn.execute(statement)
 
 
+EXTRACTOR_SCHEMA = """
+-- The extractor version that read the version (NULL: saved before versions recorded it).
+ALTER TABLE versions ADD COLUMN extractor INTEGER;
+-- 1: a newer extractor's reading of the previous version's capture (no edit, no event).
+ALTER TABLE versions ADD COLUMN reextracted INTEGER NOT NULL DEFAULT 0 CHECK (reextracted IN (0, 1));
+"""
+
+
+@migrations(name="008_extractor_version")
+def extractor_version(db: Database) -> None:
+    """Which extractor read each version, and the versions that are only a re-reading."""
+    for statement in _statements(EXTRACTOR_SCHEMA):
+        db.conn.execute(statement)
+
+
 REVIEW_FIXES_SCHEMA = """
 -- 1: the reading of the file failed or stopped for a reason that may not recur (the time ran
 -- out, the reader crashed): the next crawl that meets the file reads it again.
@@ -387,7 +402,7 @@ UPDATE attachment_texts SET transient = 1 WHERE error LIKE 'reading took longer 
 """
 
 
-@migrations(name="008_review_fixes")
+@migrations(name="009_review_fixes")
 def review_fixes(db: Database) -> None:
     """Attachment readings that failed for a reason that may not recur are marked, to be read
     again (``attachment_texts.transient``)."""

@@ -68,6 +68,10 @@ def check_consistency(path: str | Path) -> list[str]:
         "current version is not the latest": """
             SELECT d.id FROM documents d
             WHERE d.version != (SELECT max(version) FROM versions WHERE document_id = d.id)""",
+        "re-extracted version with a capture of its own": """
+            SELECT v.id FROM versions v JOIN versions p
+              ON p.document_id = v.document_id AND p.version = v.version - 1
+            WHERE v.reextracted AND (p.capture_id IS NOT v.capture_id OR p.fetched_at != v.fetched_at)""",
         "event without version": """
             SELECT e.id FROM events e LEFT JOIN versions v
               ON v.document_id = e.document_id AND v.version = e.version
@@ -76,7 +80,7 @@ def check_consistency(path: str | Path) -> list[str]:
             SELECT d.id FROM documents d WHERE NOT EXISTS
               (SELECT 1 FROM events e WHERE e.document_id = d.id AND e.kind = 'new')""",
         "version without an event": """
-            SELECT v.id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM events e
+            SELECT v.id FROM versions v WHERE NOT v.reextracted AND NOT EXISTS (SELECT 1 FROM events e
               WHERE e.document_id = v.document_id AND e.version = v.version)""",
     }
     for problem, sql in queries.items():

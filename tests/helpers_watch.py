@@ -204,7 +204,12 @@ argv: SITE DB JOURNAL MODES_JSON NOW   (NOW: ISO time of the fake clock, or "-")
 Modes: ok, fail, blocked, crash (exit 3, crawl left unfinished), sleep:N (N seconds,
 SIGTERM ends it as "interrupted"), stubborn:N (ignores SIGTERM), new:N (N new documents).
 """
-import json, os, signal, sys, time
+import signal
+stop = []
+# First of all: a SIGTERM that comes while the imports below run (slow on a loaded machine)
+# must still end the crawl as "interrupted", as a real crawl's handler would.
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+import json, os, sys, time
 from datetime import datetime
 from archive import Archive
 from crawler.service.locks import site_lock
@@ -221,8 +226,6 @@ lock = site_lock(db, site)
 if not lock.acquire():
     note("busy")
     sys.exit(0)
-stop = []
-signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 if mode.startswith("stubborn"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 archive = Archive(db, create=True)

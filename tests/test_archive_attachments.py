@@ -229,13 +229,13 @@ def test_a_complete_or_refused_reading_stays(archive):
 
 def test_readings_stored_before_the_mark_are_marked_by_the_migration(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path, create=True) as a:  # as schema 7 stored them: no mark
+    with Archive(path, create=True) as a:  # as schema 8 stored them: no mark
         save(a, two_links(), [fetched(PDF_URL, PDF, "", text_error="reading took longer than 60 s"),
                               fetched(XLSX_URL, PDF2, "", text_error="encrypted PDF")])
     with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '008_review_fixes'")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '009_review_fixes'")
         conn.execute("ALTER TABLE attachment_texts DROP COLUMN transient")
-        conn.execute("PRAGMA user_version = 7")
+        conn.execute("PRAGMA user_version = 8")
     with Archive(path) as a:
         state = a.attachment_state([PDF_URL, XLSX_URL])
         assert (state[PDF_URL]["text_transient"], state[XLSX_URL]["text_transient"]) == (True, False)
