@@ -89,6 +89,14 @@ EVENT_FROM = """
     LEFT JOIN documents d ON d.id = e.document_id
     LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
 """
+#: A new document's id: above every id a document ever had (merged-away ids stay taken).
+NEXT_DOCUMENT_ID = """
+    SELECT max(coalesce((SELECT max(id) FROM documents), 0),
+               coalesce((SELECT max(old_id) FROM merged_documents), 0)) + 1
+"""
+#: Events that are not repeats: migration 005 kept, marked ``detail = 'merged'``, the events of
+#: a merged-away document that only repeat what the surviving document reported.
+REPORTED = "(e.kind = 'health' OR e.detail IS NOT 'merged')"
 #: Whether the event's site had a finished crawl, other than the event's own, before it.
 SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
@@ -347,10 +355,17 @@ class Archive(WatchList, IngestLog, Readings):
         """Crawls that have not recorded an end (running, or their process died), oldest first."""
         return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
 
-    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Crawls, newest first."""
-        where, params = ("", []) if site is None else (" WHERE s.name = ?", [site])
-        sql = CRAWL_SELECT + where + " ORDER BY c.id DESC LIMIT ?"
+    def crawls(self, site: str | None = None, limit: int | None = None, *,
+               after_id: int | None = None) -> list[dict[str, Any]]:
+        """Crawls (of `site`, later than crawl `after_id`), newest first."""
+        conditions, params = [], []
+        if site is not None:
+            conditions.append("s.name = ?")
+            params.append(site)
+        if after_id is not None:
+            conditions.append("c.id > ?")
+            params.append(min(int(after_id), MAX_SQL_INT))
+        sql = CRAWL_SELECT + _where(conditions) + " ORDER BY c.id DESC LIMIT ?"
         return list(self._rows(sql, [*params, _limit(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
@@ -449,7 +464,12 @@ class Archive(WatchList, IngestLog, Readings):
         for f in files:
             if f.body is not None:
                 self._store_blob(c, f.body, compress_best)  # files: often compressed already
-        files_mod.store_texts(c, files)
+        for sha in files_mod.store_texts(c, files):  # a failed reading replaced: search it
+            self._queued += c.execute(
+                "INSERT INTO search_queue (version_id, action) SELECT DISTINCT "
+                "d.current_version_id, 'reindex' FROM version_attachments a JOIN documents d "
+                "ON d.current_version_id = a.version_id WHERE a.sha256 = ? "
+                "ON CONFLICT (version_id) DO NOTHING", (sha,)).rowcount
         files_mod.remember(c, files, t)
 
     def _refresh_failures(self, c: sqlite3.Connection, version_id: int,
@@ -489,7 +509,7 @@ class Archive(WatchList, IngestLog, Readings):
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
-        doc_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+        doc_id = c.execute(NEXT_DOCUMENT_ID).fetchone()[0]
         changed = list(TRACKED_FIELDS)
         version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id,
                                           self._capture_id(c, capture, t), t, extractor=extractor)
@@ -754,17 +774,26 @@ class Archive(WatchList, IngestLog, Readings):
         return current.status if current is not None else None
 
     def _document_id(self, ref: int | str) -> int:
+        return self._reference(ref)[0]
+
+    def _reference(self, ref: int | str) -> tuple[int, int | None]:
+        """The document `ref` (an id, int or digits, or a URL) names, and the merged-away id it
+        named (None for a document's own id or URL): that id reads as its survivor."""
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
             if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
-                return doc_id
+                return doc_id, None
+            merged = self.conn.execute("SELECT survivor_id FROM merged_documents WHERE old_id = ?",
+                                       (min(doc_id, MAX_SQL_INT),)).fetchone()
+            if merged is not None:
+                return int(merged[0]), doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
         found = next(self.db["documents"].rows_where(
             "url = ?", [canonical_url(str(ref))], select="id", order_by="last_seen DESC, id DESC",
             limit=1), None)
         if found is None:
             raise DocumentNotFound(f"no document with URL {ref}")
-        return int(found["id"])
+        return int(found["id"]), None
 
     def document(self, ref: int | str) -> dict[str, Any]:
         """The current state of a document, by id (int or digits) or URL."""
@@ -780,29 +809,72 @@ class Archive(WatchList, IngestLog, Readings):
             VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version", [doc_id])))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
-        """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
-        doc_id = self._document_id(ref)
+        """Version ``n`` (1-based) of a document; VersionNotFound if there is none.
+
+        Of a merged-away id (migration 005), its own version ``n``: the version that holds its
+        content now (under the surviving document's id and number), or the version itself,
+        kept read-only, when none does.
+        """
+        doc_id, merged = self._reference(ref)
+        number = min(int(n), MAX_SQL_INT)
+        if merged is not None:
+            return self._merged_version(merged, number)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, min(int(n), MAX_SQL_INT)])
+                            [doc_id, number])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return self._with_files([found])[0]
+
+    def _merged_version(self, old_id: int, n: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT version_id, record FROM merged_versions "
+                                "WHERE document_id = ? AND version = ?", (old_id, n)).fetchone()
+        if row is None:
+            raise VersionNotFound(f"document {old_id} has no version {n}")
+        version_id, record = row
+        if version_id is not None:
+            found = self._first(VERSION_SELECT + " WHERE v.id = ?", [version_id])
+            assert found is not None
+            return self._with_files([found])[0]
+        return self._kept_version(old_id, n, json.loads(record))
+
+    def _kept_version(self, old_id: int, n: int, record: dict[str, Any]) -> dict[str, Any]:
+        """A version kept read-only by migration 005, in the shape of `version`'s records."""
+        survivor = self._first(
+            "SELECT m.url, s.name AS site, d.status FROM merged_documents m JOIN documents d "
+            "ON d.id = m.survivor_id JOIN sites s ON s.id = d.site_id WHERE m.old_id = ?", [old_id])
+        assert survivor is not None
+        capture = self.conn.execute("SELECT sha256 FROM captures WHERE id = ?",
+                                    (record["capture_id"],)).fetchone()
+        found = {"document_id": old_id, "url": survivor["url"], "site": survivor["site"],
+                 "version": n, **{k: record[k] for k in (
+                     "title", "published", "body", "metadata", "attachments", "content_hash",
+                     "changed_fields", "crawl_id", "fetched_at")},
+                 "capture_sha": capture[0] if capture else None,
+                 "first_seen": record["first_seen"], "status": survivor["status"],
+                 "extractor": None, "reextracted": False}  # read before versions recorded it
+        found["files"] = files_mod.merged(found["attachments"],
+                                          files_mod.with_texts(self.conn, record["files"]))
+        return found
 
     def diff(self, ref: int | str, from_version: int | None = None,
              to_version: int | None = None) -> dict[str, Any]:
         """Field changes and a unified diff of the body between two versions.
 
         Defaults: ``to`` = current version, ``from`` = the one before it (None before version 1,
-        i.e. a diff against nothing). ``reextracted`` lists the versions of the range that are
-        only a newer extractor's reading of the same capture: their differences are no edit.
+        i.e. a diff against nothing). Numbers given for a merged-away id are its own.
+        ``reextracted`` lists the versions of the range that are only a newer extractor's
+        reading of the same capture: their differences are no edit.
         """
         doc = self.document(ref)
+        to_ref = ref if to_version is not None else doc["id"]
         to_n = int(to_version) if to_version is not None else doc["version"]
+        from_ref = ref if from_version is not None else to_ref
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
-        new = self.version(doc["id"], to_n)
-        old = self.version(doc["id"], from_n) if from_n is not None else None
+        new = self.version(to_ref, to_n)
+        old = self.version(from_ref, from_n) if from_n is not None else None
         result = _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
-        result["reextracted"] = self._reextracted_between(doc["id"], from_n or 0, to_n)
+        result["reextracted"] = self._reextracted_between(doc["id"], old["version"] if old else 0,
+                                                          new["version"])
         return result
 
     def _reextracted_between(self, doc_id: int, a: int, b: int) -> list[int]:
@@ -842,7 +914,7 @@ class Archive(WatchList, IngestLog, Readings):
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
                 newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
         order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{_where(conditions)}{order} LIMIT ?"
+        sql = f"SELECT {columns} {EVENT_FROM}{_where([REPORTED, *conditions])}{order} LIMIT ?"
         return self._rows(sql, [*params, _limit(limit)])
 
     def search(self, query: str, *, site: str | None = None,
@@ -918,13 +990,18 @@ class Archive(WatchList, IngestLog, Readings):
 
     def export(self, *, since: datetime | date | str | None = None, site: str | None = None,
                with_text: bool = False) -> Iterator[dict[str, Any]]:
-        """Current documents whose content or status changed at or after ``since``.
+        """Current documents whose content or status changed at or after ``since``: new,
+        changed, withdrawn or restored then, or whose current version got its first file bytes
+        then (completed in place).
 
         ``with_text`` adds ``file_text`` (the extracted text, or None) to each attachment.
         """
         conditions, params = [], []
         if since is not None:
-            conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
+            conditions.append(
+                "(d.id IN (SELECT document_id FROM events WHERE time >= ? AND document_id IS NOT "
+                "NULL) OR EXISTS (SELECT 1 FROM version_attachments a WHERE a.version_id = "
+                "d.current_version_id AND a.sha256 IS NOT NULL AND a.fetched_at >= ?))")
             params += [as_iso(since)] * 2
         if site is not None:
             conditions.append("s.name = ?")
@@ -1109,14 +1186,6 @@ class Archive(WatchList, IngestLog, Readings):
 
     # -- scheduler support -------------------------------------------------------------------
 
-    def record_health(self, site: str, kind: str, detail: str, *, crawl_id: int | None = None,
-                      now: datetime | None = None) -> int:
-        """Record a health event (events.kind = "health", ``health_kind`` = kind); returns its id."""
-        site_id = self.ensure_site(site)
-        with self._write() as c:
-            return self._event(c, "health", iso(now or utcnow()), site_id, crawl_id, None, None,
-                               health_kind=kind, detail=detail)
-
     def pending_deliveries(self, sink: str, *, site: str | None = None,
                            kinds: Iterable[str] | None = None,
                            since: datetime | date | str | None = None,
@@ -1181,10 +1250,6 @@ class Archive(WatchList, IngestLog, Readings):
                    (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
             FROM sites s ORDER BY s.name"""))
 
-    def site_summary(self, site: str) -> dict[str, Any] | None:
-        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
-        return next((s for s in self.site_summaries() if s["name"] == site), None)
-
     def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
         """A site's documents, the most recently discovered first (no bodies)."""
         return list(self._rows(f"""
@@ -1227,9 +1292,10 @@ class Archive(WatchList, IngestLog, Readings):
             self._update_site_state(c, site_id, fields)
 
     def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
+                            crawl_id: int | None = None,
                             health: Iterable[tuple[str, str, int | None]] = (),
                             columns: Mapping[int, Mapping[str, Any]] | None = None,
-                            now: datetime | None = None) -> list[int]:
+                            now: datetime | None = None) -> list[int] | None:
         """Record health events and update the site's scheduler state in one transaction.
 
         The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
@@ -1237,13 +1303,23 @@ class Archive(WatchList, IngestLog, Readings):
         ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
         state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
         ids of the health events.
+
+        `crawl_id`: the crawl booked, recorded as ``last_crawl_id``. Compare-and-set: when that
+        crawl (or a later one) is booked already, by another process, nothing is written and
+        the result is None.
         """
         site_id = self.ensure_site(site)
         t = iso(now or utcnow())
         with self._write() as c:
-            ids = [self._event(c, "health", t, site_id, crawl_id, None, None,
+            if crawl_id is not None:
+                booked = c.execute("SELECT last_crawl_id FROM site_state WHERE site_id = ?",
+                                   (site_id,)).fetchone()
+                if booked is not None and booked[0] is not None and booked[0] >= crawl_id:
+                    return None
+                state = {**state, "last_crawl_id": crawl_id}
+            ids = [self._event(c, "health", t, site_id, crawl, None, None,
                                health_kind=kind, detail=detail)
-                   for kind, detail, crawl_id in health]
+                   for kind, detail, crawl in health]
             self._update_site_state(c, site_id, state)
             self._update_column_states(c, columns or {})
         return ids
@@ -1461,21 +1537,27 @@ def _open_problem(path: str, error: sqlite3.Error) -> str:
 
 def _writable(path: str) -> bool:
     """Can this process write ``path`` and create its -wal/-shm files beside it?"""
-    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.exists(path):
-        return os.access(folder, os.W_OK)
-    return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+        return _folder_writable(path)
+    return os.access(path, os.W_OK) and _folder_writable(path)
+
+
+def _folder_writable(path: str) -> bool:
+    """Can this process create files (-wal, -shm) beside ``path``?"""
+    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
 
 
 def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
     """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
 
-    A WAL database needs its -shm file to be read: when the folder is read-only and no writer
-    has left one, the file can only be opened as immutable (no writer can be active then).
+    A read-only connection takes the usual locks, so it reads consistent snapshots while
+    another process writes and checkpoints. Only when the folder is read-only and no writer
+    has left a -shm file (which a WAL database needs to be read, and which could not be
+    created) is the file opened as immutable: then no writer can be active.
     """
     if not read_only:
         return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
-    if not os.path.exists(path + "-shm"):
+    if not _folder_writable(path) and not os.path.exists(path + "-shm"):
         uri += "&immutable=1"
     return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)

@@ -26,9 +26,10 @@ captures and committing overlap with downloading and extracting instead of stall
 event loop, and the single thread keeps writes in order.
 
 A briefly busy archive (another process writing: a query, ``notify``, a parallel crawl of
-another site) is not fatal: a write that times out with ``ArchiveBusy`` is retried with
-back-off for up to ``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer
-than that, closes the spider (once, reason ``archive_error``).
+another site, the first process to open it after an upgrade migrating it) is not fatal: opening
+it and every write that times out with ``ArchiveBusy`` are retried with back-off for up to
+``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer than that, closes the
+spider (once, reason ``archive_error``).
 
 Spiders that are not gov-archive's (no site definition) are left alone: the pipeline is not
 enabled for them, nor in a crawl worker's crawl (``CLUSTER_REDIS_URL``), whose items go to the
@@ -259,15 +260,18 @@ class ArchivePipeline(CrawlState):
 
     def open_spider(self) -> None:
         try:
-            self.run(self._open)
+            self.run(self._patiently, self._open)
         except ARCHIVE_FAILURES as exc:
             self._archive_failed(exc)
             raise CloseSpider("archive_error") from None
 
     def _open(self) -> None:
+        """Open the archive (migrating it if needed) and start the crawl row; every step may
+        be tried again after ArchiveBusy (the crawl row is the last)."""
         assert self.site_def is not None
-        Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
-        self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
+        if self.archive is None:
+            Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
+            self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
         self.archive.ensure_site(self.site, base_url=self.site_def.home_url)
         self.column_ids = self.archive.ensure_columns(
             self.site, [(column.url, column.name) for column in self.site_def.columns])
@@ -371,7 +375,7 @@ class ArchivePipeline(CrawlState):
             return
         for item in held:
             try:
-                keys = self.run(self._write_patiently, item)
+                keys = self.run(self._patiently, self._write, item)
             except ARCHIVE_FAILURES as exc:
                 self._archive_failed(exc)  # the rest stay live and due: re-detected next crawl
                 return
@@ -381,13 +385,13 @@ class ArchivePipeline(CrawlState):
         return withdrawals_plausible_in(self.crawler.stats.get_stats(), held,
                                         max_share=self.gone_max_share, min_count=self.gone_min_count)
 
-    def _write_patiently(self, item: Item) -> list[str]:
-        """`_write` on the archive thread at close, waiting out a busy archive (bounded)."""
+    def _patiently(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn` on the archive thread at open and close, waiting out a busy archive (bounded)."""
         deadline = time.monotonic() + self.busy_retry_seconds
         pause = self.busy_backoff_first
         while True:
             try:
-                return self._write(item)
+                return fn(*args)
             except ArchiveBusy:
                 if time.monotonic() >= deadline:
                     raise

@@ -32,6 +32,24 @@ def record(n: int = 1, **overrides: Any) -> dict[str, Any]:
     return base
 
 
+def record_health(archive: Archive, site: str, kind: str, detail: str, *,
+                  crawl_id: int | None = None, now: datetime | None = None) -> int:
+    """Record one health event as the bookkeeping after a crawl does; returns its id."""
+    (event_id,) = archive.record_site_outcome(site, {}, health=[(kind, detail, crawl_id)], now=now)
+    return event_id
+
+
+def rewind_before_canonical_urls(path: str | Path) -> None:
+    """Make a current archive look like one written before migration 005 (and 006), so that
+    opening it runs them again: their table dropped, their names unrecorded."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
+                     "('005_canonical_urls', '006_redacted_sinks')")
+        conn.execute("DROP TABLE merged_versions")
+        conn.execute("DROP TABLE merged_documents")
+        conn.execute("PRAGMA user_version = 4")
+
+
 def check_consistency(path: str | Path) -> list[str]:
     """Problems found in an archive file (empty list = consistent)."""
     conn = sqlite3.connect(path)

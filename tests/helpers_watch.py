@@ -65,8 +65,10 @@ class MemoryArchive:
         done = [c for c in self._crawls if c["site"] == site and c["finished_at"]]
         return dict(done[-1]) if done else None
 
-    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict]:
-        rows = [dict(c) for c in reversed(self._crawls) if site in (None, c["site"])]
+    def crawls(self, site: str | None = None, limit: int | None = None, *,
+               after_id: int | None = None) -> list[dict]:
+        rows = [dict(c) for c in reversed(self._crawls)
+                if site in (None, c["site"]) and c["id"] > (after_id or 0)]
         return rows[:limit] if limit else rows
 
     def add_event(self, site: str, kind: str = "new", **fields: Any) -> int:
@@ -103,10 +105,14 @@ class MemoryArchive:
     def set_site_state(self, site: str, **fields: Any) -> None:
         self._state.setdefault(site, {}).update(fields)
 
-    def record_site_outcome(self, site, state, *, health=(), now=None) -> list[int]:
-        ids = [self.record_health(site, kind, detail, crawl_id=crawl_id, now=now)
-               for kind, detail, crawl_id in health]
-        self.set_site_state(site, **state)
+    def record_site_outcome(self, site, state, *, crawl_id=None, health=(), columns=None,
+                            now=None) -> list[int] | None:
+        booked = self._state.get(site, {}).get("last_crawl_id")
+        if crawl_id is not None and booked is not None and booked >= crawl_id:
+            return None
+        ids = [self.record_health(site, kind, detail, crawl_id=crawl, now=now)
+               for kind, detail, crawl in health]
+        self.set_site_state(site, **state, **({"last_crawl_id": crawl_id} if crawl_id else {}))
         return ids
 
 
