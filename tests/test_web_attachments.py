@@ -29,7 +29,7 @@ from helpers_web import (
 )
 
 from archive import Archive
-from crawler.web import downloads
+from crawler.web import downloads, pages
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,12 @@ def test_diff_shows_the_changed_file(client: Client, ids: dict[str, int]) -> Non
     assert "11月<del>15</del>日" in files and "11月<ins>22</ins>日" in files  # as the body is marked
     assert f'href="/documents/{ids["files"]}/attachments/1?version=1"' in files  # both files
     assert f'href="/documents/{ids["files"]}/attachments/1?version=2"' in files
+
+
+def test_a_long_file_diff_is_cut(client: Client, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "FILE_DIFF_ROWS", 1)
+    files = text_of(section(client.get(f"/documents/{ids['files']}/diff").text, "file-changes"))
+    assert "1 more row not shown: download both files to compare them" in files
 
 
 def test_diff_side_by_side_shows_the_file_too(client: Client, ids: dict[str, int]) -> None:
