@@ -14,6 +14,7 @@ from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
 from .identity import recanonicalize
+from .migration_steps import m009_search_spacing
 from .search import reindex_current
 from .urls import canonical_url, private_url_key
 
@@ -386,6 +387,13 @@ def ingested(db: Database) -> None:
     """The idempotency log of items shipped by crawl workers (crawler/service/cluster)."""
     for statement in _statements(INGESTED_SCHEMA):
         db.conn.execute(statement)
+
+
+@migrations(name="009_search_spacing")
+def search_spacing(db: Database) -> None:
+    """Search ignores the spaces between CJK and Latin letters or digits (``46.2 亿元``): the
+    index is filled again in that form (archive/migration_steps/m009_search_spacing.py)."""
+    m009_search_spacing.reindex_without_gaps(db.conn)
 
 
 def _statements(script: str) -> list[str]:

@@ -41,6 +41,22 @@ def test_search_single_character(populated) -> None:
     assert {"url", "title", "published", "body", "site", "first_seen", "status"} <= set(hits[0])
 
 
+def test_search_takes_several_words(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "税收", "公告", "--json")
+    assert result.exit_code == 0, result.output
+    assert [h["title"] for h in json.loads(result.stdout)] == ["2025年税收统计公告"]
+    assert json.loads(run(db, "search", "税收", "招标", "--json").stdout) == []  # every word
+
+
+@pytest.mark.parametrize("phrase", ['"法治宣传"', "“法治宣传”", "「法治宣传」", "『法治宣传』"])
+def test_search_quoted_phrase(populated, phrase: str) -> None:
+    db, _ = populated
+    result = run(db, "search", phrase)
+    assert result.exit_code == 0, result.output
+    assert "关于开展[法治宣传]工作的通知" in result.stdout
+
+
 def test_search_filters(populated) -> None:
     db, _ = populated
     gone = json.loads(run(db, "search", "招标", "--status", "gone", "--json").stdout)

@@ -14,7 +14,7 @@ import click
 
 from archive import feed as atom
 from archive import render
-from archive.search import RANK_WINDOW
+from archive.search import RANK_WINDOW, query_terms
 from crawler.cli import files
 from crawler.cli.options import (
     Row,
@@ -48,15 +48,17 @@ DIFF_STYLES: dict[str, dict[str, Any]] = {
 # --- commands -----------------------------------------------------------------------------------
 
 
-def _query_words(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """Click callback: QUERY must have a word to look for."""
-    if not value.split():
-        raise click.BadParameter("it is empty: give at least one word to look for", ctx, param)
-    return value
+def _query_words(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str:
+    """Click callback: the QUERY words as one query, which must have a term to look for."""
+    query = " ".join(value)
+    if not query_terms(query):
+        raise click.BadParameter("it is empty: give at least one word to look for", ctx, param,
+                                 param_hint="'QUERY'")
+    return query
 
 
 @click.command()
-@click.argument("query", callback=_query_words)
+@click.argument("query", nargs=-1, required=True, callback=_query_words)
 @site_option
 @click.option(
     "--from", "published_from", metavar="YYYY-MM-DD", callback=parse_day_option,
@@ -90,13 +92,18 @@ def search(
     Also searched: 文号, 发文机关, 索引号, attachment names and the text of attachment files; a
     hit found there says where (`in 附件1：名单.xlsx`, JSON `matched_in` and `matched_name`).
 
+    Every word must match; a quoted phrase ("…", “…”, 「…」, 『…』: quote it for the shell too)
+    is one term, spaces included. Spaces next to Chinese characters are ignored: 46.2亿元 finds
+    a PDF's "46.2 亿元".
+
     Prints the best --limit hits, with the match in context ([...]); when there are more,
     says how many on standard error.
 
     \b
     Examples:
         gov-archive search 法治
-        gov-archive search "招标 公告" --site example-gov --from 2026-01-01
+        gov-archive search 招标 公告 --site example-gov --from 2026-01-01
+        gov-archive search '"法治政府建设"'
         gov-archive search 税 --status gone --json
     """
     mode = output_mode(json_, nl, csv_)
