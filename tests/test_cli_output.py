@@ -142,7 +142,7 @@ def test_search_says_how_many_when_cut(populated) -> None:
 
 def test_search_table_cuts_title_and_snippet_to_the_terminal(populated, monkeypatch) -> None:
     db, _ = populated
-    monkeypatch.setattr("crawler.cli.options._terminal_width", lambda: 80)
+    monkeypatch.setattr("crawler.cli.output._terminal_width", lambda: 80)
     lines = run(db, "search", "法治").stdout.splitlines()
     assert lines[0].split()[-2:] == ["TITLE", "SNIPPET"]
     assert all(display_width(line) <= 80 for line in lines)

@@ -17,21 +17,16 @@ from archive import render
 from archive.search import RANK_WINDOW, query_terms
 from crawler.cli import files
 from crawler.cli.options import (
-    Row,
-    Table,
-    emit,
-    emit_rows,
     exit_code_option,
-    exit_found,
     json_option,
     open_archive,
-    output_mode,
     output_options,
     parse_day_option,
     redis_option,
     since_option,
     site_option,
 )
+from crawler.cli.output import Row, Table, emit, emit_rows, exit_found, output_mode
 
 CHANGE_KINDS = ("changed", "gone", "restored")
 QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
