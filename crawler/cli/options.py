@@ -180,6 +180,14 @@ def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | No
 
 
 
+def check_output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: an output file (``-o``) must have a name."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("the file name is empty: give a file to write (- for standard "
+                                 "output)", ctx, param)
+    return value
+
+
 def open_archive(ctx: click.Context) -> Archive:
     """The archive named by `--db` (never created), opened once per command and closed with
     its context."""

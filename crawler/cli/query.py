@@ -17,6 +17,7 @@ from archive import render
 from archive.search import RANK_WINDOW, query_terms
 from crawler.cli import files
 from crawler.cli.options import (
+    check_output_path,
     exit_code_option,
     json_option,
     open_archive,
@@ -330,13 +331,14 @@ def _changes_table(rows: Sequence[Row]) -> Table:
 @click.command()
 @click.option(
     "--format", "format_", type=click.Choice(["jsonl", "csv", "warc"]),
-    help="jsonl (default), csv, or warc (the archived pages and files, needs -o FILE.warc.gz)",
+    help="jsonl (default; the same as --nl), csv (the same as --csv), or warc (the archived "
+         "pages and files, needs -o FILE.warc.gz)",
 )
 @since_option("Only documents changed since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @site_option
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-    help="Write to this file instead of standard output",
+    callback=check_output_path, help="Write to this file instead of standard output",
 )
 @click.option("--with-text", is_flag=True,
               help="Add each attachment's extracted text (files[].file_text) to JSON")
@@ -356,6 +358,9 @@ def export(
 ) -> None:
     """Export current announcements as JSON lines or CSV, or captures as WARC
 
+    --format jsonl and --format csv are other names of --nl and --csv (the options of every
+    list command); --json writes one JSON array instead.
+
     \b
     Examples:
         gov-archive export > announcements.jsonl
@@ -364,6 +369,9 @@ def export(
         gov-archive export --format warc --site example-gov -o example.warc.gz
     """
     if format_ == "warc":
+        if json_ or nl or csv_ or with_text:
+            raise click.UsageError("--format warc writes WARC: leave out --json, --nl, --csv "
+                                   "and --with-text")
         files.export_warc(ctx, output, site=site, since=since)
         return
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
@@ -431,8 +439,9 @@ def stats(ctx: click.Context, json_: bool, redis_url: str | None) -> None:
 @since_option("Only events since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Newest N events")
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Atom file to write (- for standard output)")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              callback=check_output_path,
+              help="Atom file to write (default: - for standard output)")
 @click.option("--json", "json_", is_flag=True,
               help='Print {"out", "entries"} as JSON; with --out -, write the entries themselves '
                    "as a JSON array of events instead of Atom")
@@ -446,17 +455,18 @@ def feed(
     out: str,
     json_: bool,
 ) -> None:
-    """Write an Atom 1.0 feed of archive events, newest first
+    """Write an Atom 1.0 feed of archive events, newest first (to standard output by default)
 
     Each entry links to the page and carries its published date, our first-seen time
-    (ga:first_seen) and the event kind; its id is a permanent tag: URI. With --json and
-    --out -, standard output gets the same entries as JSON (event records with their body).
+    (ga:first_seen) and the event kind; its id is a permanent tag: URI. With --json and no
+    --out (or --out -), standard output gets the same entries as JSON (event records with
+    their body).
 
     \b
     Examples:
         gov-archive feed --kind new --out new.atom
-        gov-archive feed --site example-gov --since 1w --out example.atom
-        gov-archive feed --kind new --since 1d --out - --json | jq -r '.[].url'
+        gov-archive feed --site example-gov --since 1w > example.atom
+        gov-archive feed --kind new --since 1d --json | jq -r '.[].url'
     """
     chosen = list(kinds or EVENT_KINDS)
     events = open_archive(ctx).events(
@@ -471,4 +481,5 @@ def feed(
     if json_:
         click.echo(render.to_json({"out": out, "entries": count}))
     else:
-        click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)
+        where = "standard output" if out == "-" else out
+        click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {where}", err=True)
