@@ -157,7 +157,7 @@ def test_diff_names_the_changed_attachment(db):
     assert result.exit_code == 0, result.output
     assert "changed: attachments" in result.output
     assert "attachment 附件2：名单.xlsx: file replaced" in result.output
-    assert "-1\t示例市财政局" in result.output and "+1\t示例市审计局" in result.output
+    assert "~1\t示例市[-财政-]{+审计+}局" in result.output
     data = json.loads(run(db, "diff", "1", "--json").stdout)
     assert [c["url"] for c in data["attachment_changes"]] == [XLSX_URL]
 

@@ -6,6 +6,8 @@ never creates a database), calls the library and renders the result.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -32,12 +34,18 @@ from crawler.cli.output import Row, Table, emit, emit_rows, exit_found, output_m
 CHANGE_KINDS = ("changed", "gone", "restored")
 QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
 EVENT_KINDS = ("new", *CHANGE_KINDS)
-#: How `diff` colors each kind of line on a terminal (click strips colors elsewhere).
+#: How `diff` colors each kind of line on a terminal, and the removed and added characters
+#: of a changed line (elsewhere, and with $NO_COLOR, they are marked [-…-]{+…+} instead).
 DIFF_STYLES: dict[str, dict[str, Any]] = {
     "heading": {"bold": True},
     "hunk": {"fg": "cyan"},
     "added": {"fg": "green"},
     "removed": {"fg": "red"},
+    "changed": {"fg": "yellow"},
+}
+CHANGED_STYLES: dict[str, dict[str, Any]] = {
+    "added": {"fg": "green", "bold": True, "underline": True},
+    "removed": {"fg": "red", "strikethrough": True},
 }
 
 
@@ -205,7 +213,9 @@ def diff(
 ) -> None:
     """Compare two versions: changed fields, then a diff of the body
 
-    By default compares the previous version with the current one. Colored on a terminal.
+    By default compares the previous version with the current one. A line edited in place is
+    one line, ~ then its text with the removed and added characters colored on a terminal,
+    else marked [-removed-]{+added+} (also with $NO_COLOR set).
 
     \b
     Examples:
@@ -217,8 +227,28 @@ def diff(
     if json_:
         click.echo(render.to_json(result))
         return
-    emit(click.style(text, **DIFF_STYLES[tone]) if tone else text
-         for text, tone in render.diff_lines(result))
+    if result["from"] is None:  # version 1, against nothing: there is no change to show
+        click.echo(f"Only one version of {result['url']}: nothing to compare." if to_version is None
+                   else f"Version 1 is the first version of {result['url']}: nothing to compare it with.")
+        return
+    if not _colored(ctx):
+        emit(text for text, _ in render.diff_lines(result))
+        return
+    emit(_styled(spans, tone) for spans, tone in render.diff_spans(result))
+
+
+def _colored(ctx: click.Context) -> bool:
+    """True if standard output takes colors: a terminal (or --color in tests), no $NO_COLOR."""
+    return not os.environ.get("NO_COLOR") and not click.utils.should_strip_ansi(sys.stdout, ctx.color)
+
+
+def _styled(spans: Sequence[render.Span], tone: str | None) -> str:
+    """A diff line in its tone's color; a changed line's characters in theirs."""
+    if tone != "changed":
+        text = "".join(text for text, _ in spans)
+        return click.style(text, **DIFF_STYLES[tone]) if tone else text
+    return "".join(click.style(text, **CHANGED_STYLES[kind]) if kind else text
+                   for text, kind in spans)
 
 
 @click.command()
