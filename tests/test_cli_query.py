@@ -156,6 +156,14 @@ def test_history_nl_and_csv(populated) -> None:
     assert [r["version"] for r in rows] == ["1", "2"]
 
 
+@pytest.mark.parametrize("ref", [URL_A.replace("https://", "http://"), URL_A.removeprefix("https://")])
+def test_show_finds_a_url_given_with_the_other_scheme_or_none(populated, ref: str) -> None:
+    db, _ = populated
+    result = run(db, "show", ref, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["url"] == URL_A
+
+
 def test_diff_shows_fields_and_body(populated) -> None:
     db, _ = populated
     result = run(db, "diff", URL_A)
