@@ -18,6 +18,7 @@ from .errors import (
     SchemaTooNew,
     VersionNotFound,
 )
+from .readings import Reextraction, StoredReading
 
 __all__ = [
     "Archive",
@@ -32,8 +33,10 @@ __all__ = [
     "CaptureNotFound",
     "DocumentNotFound",
     "NotAnArchive",
+    "Reextraction",
     "SaveResult",
     "SchemaTooNew",
+    "StoredReading",
     "VersionNotFound",
     "errors",
 ]

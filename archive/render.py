@@ -174,6 +174,22 @@ SpanLine = tuple[tuple[Span, ...], str | None]
 _Piece = tuple[str | tuple[Span, ...], str | None]  # a Line, or a SpanLine of a changed line
 
 
+def version_label(record: Mapping[str, Any]) -> str | None:
+    """A record's version number, saying so when it is a re-extraction (not an edit)."""
+    number = record.get("version")
+    if number is None or not record.get("reextracted"):
+        return None if number is None else str(number)
+    return f"{number} (re-extracted: version {number - 1}'s capture read by a newer extractor; not an edit)"
+
+
+def reextracted_note(versions: Sequence[int]) -> str:
+    """What a diff says of the re-extracted versions in its range."""
+    names = ", ".join(str(n) for n in versions)
+    what = "is a re-extraction" if len(versions) == 1 else "are re-extractions"
+    return (f"version {names} {what}: a newer extractor read the same capture again; what "
+            "it changed is not an edit by the publisher")
+
+
 def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
     """A document or version for reading: labelled fields, metadata, attachments, the body."""
     return (printable(line) for line in _record_lines(record))
@@ -192,7 +208,7 @@ def _record_lines(record: Mapping[str, Any]) -> Iterator[str]:
         ("First seen", record.get("first_seen")),
         ("Last seen", record.get("last_seen")),
         ("Fetched", record.get("fetched_at")),
-        ("Version", record.get("version")),
+        ("Version", version_label(record)),
     ]
     for label, value in fields:
         if value not in (None, ""):
@@ -299,6 +315,8 @@ def _diff_lines(result: Mapping[str, Any]) -> Iterator[_Piece]:
         yield "No differences.", None
         return
     yield f"changed: {', '.join(result.get('changed_fields') or fields)}", None
+    if result.get("reextracted"):
+        yield reextracted_note(result["reextracted"]), None
     for name, change in fields.items():
         if name == "body":
             continue

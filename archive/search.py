@@ -319,11 +319,6 @@ def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
     return conn.execute(sql, [json.dumps(sorted(version_ids)), *params]).fetchall()
 
 
-def hit_snippet(document: dict[str, Any], terms: list[str]) -> str:
-    """The snippet of a hit: around the first match in its body, else in its title."""
-    return snippet(document["body"], terms) or snippet(document["title"], terms)
-
-
 def hit_place(places: Iterable[tuple[str, str | None, str]],
               terms: list[str]) -> tuple[str, str | None, str]:
     """Where a hit matched: the place holding the most terms (the first of equals).
@@ -479,14 +474,6 @@ def _extra_texts(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, 
             (ids,)):
         out[vid] = (meta_text(json.loads(metadata), json.loads(attachments)), files_text(texts[vid]))
     return out
-
-
-def reindex_current(conn: sqlite3.Connection) -> int:
-    """Queue every current version for indexing and apply the queue (an emptied index)."""
-    conn.execute("DELETE FROM search_queue")
-    conn.execute("INSERT INTO search_queue (version_id, action) "
-                 "SELECT current_version_id, 'index' FROM documents")
-    return apply_queue(conn)
 
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:

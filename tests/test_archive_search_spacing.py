@@ -1,7 +1,7 @@
 """Search ignores the spaces between CJK and Latin letters or digits (PDF text layers write
 ``46.2 亿元``), in the index and in the query alike, and takes quoted phrases (``"…"``,
 ``“…”``, ``「…」``, ``『…』``) as one term.
-An archive indexed by the code before 009 (spaces indexed) migrates to the same index a new
+An archive indexed by the code before 010 (spaces indexed) migrates to the same index a new
 archive has."""
 
 from __future__ import annotations
@@ -112,19 +112,19 @@ def test_a_phrase_with_a_latin_space_is_one_term(tmp_path):
         assert ids(a.search('"quality air report"')) == []
 
 
-# --- an archive indexed before 009 ----------------------------------------------------------------
+# --- an archive indexed before 010 ----------------------------------------------------------------
 
 
-def as_before_009(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An archive saved and indexed as the code before 009 did (spaces indexed as written)."""
+def as_before_010(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive saved and indexed as the code before 010 did (spaces indexed as written)."""
     with monkeypatch.context() as patched:
         patched.setattr(search, "search_form", lambda text: text)
         with build(path) as archive:
             archive.save("city", record(3, title="关于 2023 年预算的公告"), crawl_id=None, now=at(3))
             archive.save("city", record(3, title="关于 2024 年预算的公告"), crawl_id=None, now=at(4))
-            archive.save("city", record(4), crawl_id=None, now=at(5))  # queued: indexed by 009's code
+            archive.save("city", record(4), crawl_id=None, now=at(5))  # queued: indexed by 010's code
             archive.index_batch = 10**9
-            archive.db.execute("DELETE FROM _sqlite_migrations WHERE name = '009_search_spacing'")
+            archive.db.execute("DELETE FROM _sqlite_migrations WHERE name = '010_search_spacing'")
             archive.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
             archive._wrote = False  # leave the queue as it is
         conn = sqlite3.connect(path)
@@ -140,9 +140,9 @@ def index_terms(path: Path) -> list[tuple[str, int, int]]:
         conn.close()
 
 
-def test_an_archive_indexed_before_009_migrates_to_the_same_index(tmp_path, monkeypatch):
+def test_an_archive_indexed_before_010_migrates_to_the_same_index(tmp_path, monkeypatch):
     old, new = tmp_path / "old.db", tmp_path / "new.db"
-    as_before_009(old, monkeypatch)
+    as_before_010(old, monkeypatch)
     with Archive(old) as archive:
         assert ids(archive.search("46.2亿元")) == [1]
         assert ids(archive.search("2024年预算")) == [3]
@@ -152,7 +152,7 @@ def test_an_archive_indexed_before_009_migrates_to_the_same_index(tmp_path, monk
         archive.save("city", record(3, title="关于 2024 年预算的公告"), crawl_id=None, now=at(4))
         archive.save("city", record(4), crawl_id=None, now=at(5))
     assert index_terms(old) == index_terms(new)
-    for path in (old, new):  # an edit unindexes exactly what 009 indexed
+    for path in (old, new):  # an edit unindexes exactly what 010 indexed
         with Archive(path) as archive:
             archive.save("city", {**REPORT, "body": "全市 2023 年工作。\n"}, crawl_id=None,
                          files=report_file("全市 50 亿元"), now=at(9))

@@ -194,12 +194,19 @@ def _history_table(rows: Sequence[Row]) -> Table:
             r["version"],
             render.short_time(r.get("fetched_at")),
             render.short_published(r.get("published")),
-            "(first)" if r["version"] == 1 else ",".join(r.get("changed_fields") or []) or "-",
+            _changed_cell(r),
             r["title"],
         )
         for r in rows
     )
     return ("VERSION", "FETCHED (UTC)", "PUBLISHED", "CHANGED", "TITLE"), cells
+
+
+def _changed_cell(version: Row) -> str:
+    if version["version"] == 1:
+        return "(first)"
+    changed = ",".join(version.get("changed_fields") or []) or "-"
+    return f"re-extracted: {changed}" if version.get("reextracted") else changed
 
 
 @click.command()

@@ -1,8 +1,8 @@
-"""Migration 009_search_spacing, frozen: the search index without the spaces between CJK and
+"""Migration 010_search_spacing, frozen: the search index without the spaces between CJK and
 Latin letters or digits.
 
-Until 009 the index held titles, bodies and the two extra texts (``search_meta``,
-``search_files``) as written, so ``46.2亿元`` missed a PDF's ``46.2 亿元``. From 009 on, the
+Until 010 the index held titles, bodies and the two extra texts (``search_meta``,
+``search_files``) as written, so ``46.2亿元`` missed a PDF's ``46.2 亿元``. From 010 on, the
 spaces between a CJK character and a Latin letter or a digit are not indexed: the extra texts
 are stored without them, titles and bodies are indexed without them (the stored text keeps
 them). This empties the index and fills it again in that form with what was indexed
@@ -19,7 +19,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff\u3001-\u303f\uff00-\uffef\U00020000-\U0003134
 _LATIN = "0-9A-Za-z"
 _SPACE = "[ \t\u00a0\u3000]"
 _GAP = re.compile(rf"(?<=[{_CJK}]){_SPACE}+(?=[{_LATIN}])|(?<=[{_LATIN}]){_SPACE}+(?=[{_CJK}])")
-FUNCTION = "m009_search_form"
+FUNCTION = "m010_search_form"
 
 
 def _search_form(text: str | None) -> str | None:
