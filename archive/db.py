@@ -37,7 +37,7 @@ from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record
 from .ingest import IngestLog
 from .readings import Readings, Reextraction
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
-from .urls import canonical_url
+from .urls import canonical_url, url_variants
 from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (
@@ -788,12 +788,25 @@ class Archive(WatchList, IngestLog, Readings):
             if merged is not None:
                 return int(merged[0]), doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
-        found = next(self.db["documents"].rows_where(
-            "url = ?", [canonical_url(str(ref))], select="id", order_by="last_seen DESC, id DESC",
-            limit=1), None)
-        if found is None:
-            raise DocumentNotFound(f"no document with URL {ref}")
-        return int(found["id"]), None
+        return self._document_by_url(str(ref)), None
+
+    def _document_by_url(self, url: str) -> int:
+        """The document at `url`, else at its one other spelling that is archived (the other
+        scheme, or a scheme added to an address without one): DocumentNotFound, naming them,
+        if there are two or none."""
+        found = {}
+        for spelling in [url, *url_variants(url)]:
+            row = next(self.db["documents"].rows_where(
+                "url = ?", [canonical_url(spelling)], select="id, url",
+                order_by="last_seen DESC, id DESC", limit=1), None)
+            if row is not None:
+                if spelling == url:
+                    return int(row["id"])
+                found[row["url"]] = int(row["id"])
+        if len(found) == 1:
+            return next(iter(found.values()))
+        hint = f"; did you mean {' or '.join(found)}?" if found else ""
+        raise DocumentNotFound(f"no document with URL {url}{hint}")
 
     def document(self, ref: int | str) -> dict[str, Any]:
         """The current state of a document, by id (int or digits) or URL."""

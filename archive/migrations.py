@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
-from .migration_steps import m004_search_extras, m005_canonical_urls, m006_redacted_sinks
+from .migration_steps import m004_search_extras, m005_canonical_urls, m006_redacted_sinks, m010_search_spacing
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -408,6 +408,13 @@ def review_fixes(db: Database) -> None:
     again (``attachment_texts.transient``)."""
     for statement in _statements(REVIEW_FIXES_SCHEMA):
         db.conn.execute(statement)
+
+
+@migrations(name="010_search_spacing")
+def search_spacing(db: Database) -> None:
+    """Search ignores the spaces between CJK and Latin letters or digits (``46.2 亿元``): the
+    index is filled again in that form (archive/migration_steps/m010_search_spacing.py)."""
+    m010_search_spacing.reindex_without_gaps(db.conn)
 
 
 def _statements(script: str) -> list[str]:

@@ -171,6 +171,23 @@ class WatchList:
             row["last_crawl"] = next(iter(self.column_crawls(row["id"], limit=1)), None)
         return rows
 
+    def column_page_names(self, site: str, *, sample: int = 200) -> dict[str, str]:
+        """The name the pages of each column of `site` give it, by column URL: the 栏目
+        (``column_name`` metadata) most of its newest `sample` documents carry."""
+        found = {}
+        for column_id, url in self.conn.execute(
+                "SELECT col.id, col.url FROM columns col JOIN sites s ON s.id = col.site_id "
+                "WHERE s.name = ?", (site,)):
+            row = self.conn.execute(
+                "SELECT name FROM (SELECT json_extract(v.metadata, '$.column_name') AS name "
+                "FROM document_columns dc JOIN documents d ON d.id = dc.document_id "
+                "JOIN versions v ON v.id = d.current_version_id WHERE dc.column_id = ? "
+                "ORDER BY dc.document_id DESC LIMIT ?) WHERE name IS NOT NULL AND name != '' "
+                "GROUP BY name ORDER BY count(*) DESC, name LIMIT 1", (column_id, sample)).fetchone()
+            if row is not None:
+                found[url] = str(row[0])
+        return found
+
     def column_crawls(self, column_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
         """What the crawls of a column found, newest first (finished crawls only)."""
         return list(self._rows(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, Capture
+from archive.search import search_form
 
 T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC)
 
@@ -94,7 +95,7 @@ def check_consistency(path: str | Path) -> list[str]:
 def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
     """The search index holds exactly the current versions, once queued updates are counted.
 
-    Each version is probed by a trigram of its title.
+    Each version is probed by a trigram of its title (as indexed: in `search_form`).
     """
     rows = conn.execute(
         "SELECT v.id, v.title, d.current_version_id = v.id, q.action FROM versions v "
@@ -105,7 +106,7 @@ def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
         if (queued == "index" and not is_current) or (queued == "unindex" and is_current):
             return [f"search queue wrong for version row {version_id}"]
         expected = (is_current and queued != "index") or queued == "unindex"
-        phrase = '"' + title[:3].replace('"', '""') + '"'
+        phrase = '"' + search_form(title)[:3].replace('"', '""') + '"'
         hit = conn.execute(
             "SELECT 1 FROM versions_fts WHERE versions_fts MATCH ? AND rowid = ?", (phrase, version_id)
         ).fetchone()

@@ -132,6 +132,13 @@ def test_search_every_word_must_match(client: Client, ids: dict[str, int]) -> No
     assert re.findall(r'href="/documents/(\d+)"', html.split('<ol class="hits"')[1]) == [str(ids["other"])]
 
 
+@pytest.mark.parametrize("query", ['"法治政府"', "“法治政府”", "「法治政府」", "『法治政府』"])
+def test_search_quoted_phrase(client: Client, ids: dict[str, int], query: str) -> None:
+    html = client.get("/search?q=" + quote(query)).text
+    assert re.findall(r'href="/documents/(\d+)"', html.split('<ol class="hits"')[1]) == [str(ids["law"])]
+    assert "<mark>法治政府</mark>建设" in html
+
+
 def test_search_filters_site_dates_and_status(client: Client, ids: dict[str, int]) -> None:
     def hits(url: str) -> list[str]:
         html = client.get(url).text

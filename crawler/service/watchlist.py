@@ -261,6 +261,7 @@ def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = 
     health = health_rows(archive, schedules, now=now)
     newest = {s.name: next(iter(archive.crawls(site=s.name, limit=1)), None) for s in schedules}
     watched_urls = {c["url"] for c in archive.columns() if c["watched"]}
+    page_names = {s.name: archive.column_page_names(s.name) for s in schedules}
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names
@@ -270,12 +271,13 @@ def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = 
             column["watched"] = is_watched and (column["url"] in watched_urls
                                                 or not defined[schedule.name].generic)
         rows.append(_listing(defined.get(schedule.name), row, newest[schedule.name], is_watched,
-                             name=schedule.name))
+                             name=schedule.name, page_names=page_names[schedule.name]))
     return rows
 
 
 def _listing(site: SiteDef | None, row: dict[str, Any], newest: dict[str, Any] | None,
-             watched: bool, *, name: str | None = None) -> dict[str, Any]:
+             watched: bool, *, name: str | None = None,
+             page_names: dict[str, str] | None = None) -> dict[str, Any]:
     generic = site is None or site.generic
     row.update({
         "name": name or (site.name if site else row["site"]),
@@ -288,8 +290,9 @@ def _listing(site: SiteDef | None, row: dict[str, Any], newest: dict[str, Any] |
         if newest else None,
     })
     names = {canonical_url(c.url): c.name for c in site.columns} if site else {}
-    for column in row["columns"]:
-        column["name"] = column.get("name") or names.get(column["url"]) or None
+    for column in row["columns"]:  # its title, else its definition's name, else its pages' 栏目
+        column["name"] = (column.get("name") or names.get(column["url"])
+                          or (page_names or {}).get(column["url"]) or None)
     return row
 
 
