@@ -227,6 +227,15 @@ def test_a_bad_or_silent_redis_is_one_line(tmp_path: Path) -> None:
          "Connection refused.")]
 
 
+@pytest.mark.parametrize("option", [["--log-dir", "logs"], ["--stop-timeout", "5"]])
+def test_a_hosts_option_for_local_crawls_is_an_error_with_redis(redis_server: RedisServer, tmp_path: Path,  # noqa: F811 — the fixture
+                                                                option: list[str]) -> None:
+    result = run_cli("watch", "--db", str(tmp_path / "a.db"), "--redis", redis_server.url, *option)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{option[0]} is a worker's option with --redis" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
 def test_one_archive_host_per_redis(redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
     client = redis_server.client()
     client.set(KEYS.host, "elsewhere:1:abc", px=60_000)

@@ -15,7 +15,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from helpers_cluster import KEYS, Cluster, archive_count, wait_for
+from helpers_cluster import KEYS, Cluster, archive_count, crawl_children, wait_for
 from helpers_crawl import FixtureServer, article_html, article_path, article_text, build_trs_site, html_page
 from helpers_redis import RedisServer, redis_binary, redis_server  # noqa: F401 — pytest fixtures
 
@@ -184,3 +184,32 @@ def test_a_stopped_worker_hands_its_crawl_over(redis_server: RedisServer, tmp_pa
         (row,) = archive.crawls()
     assert row["outcome"] == "finished" and row["stats"]["cluster/attempts"] == 2
     assert row["stats"]["archive/new"] == 12
+
+
+def test_a_crawl_past_the_crawl_timeout_is_a_failure(redis_server: RedisServer, tmp_path: Path) -> None:  # noqa: F811 — the fixture
+    sites_dir, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites_dir.mkdir()
+    server = FixtureServer(build_trs_site(30, 6))
+    server.delay = 0.5  # 30 articles, two at a time: far longer than the timeout
+    site_file(sites_dir, "city", server, concurrency=2)
+    cluster = Cluster(redis_server.url, db, sites_dir, tmp_path / "logs")
+    try:
+        cluster.start_worker("w1", "--stop-timeout", "5")
+        cluster.start_host("--once", "--crawl-timeout", "3s")
+        crawl = cluster.crawl_of("city")
+        # --once exits 1 when a crawl failed, as on one machine
+        assert cluster.host is not None and cluster.host.wait(timeout=60) == 1, cluster.log("host")
+        wait_for(lambda: not crawl_children(crawl), "the timed-out crawl to be stopped")
+        assert cluster.workers["w1"].poll() is None, cluster.log("w1")  # the worker goes on
+    finally:
+        cluster.close()
+        server.close()
+    with Archive(db) as archive:
+        (row,) = archive.crawls()
+        state = archive.site_state("city")
+        documents = archive.stats()["documents"]
+    assert row["outcome"] == "failed", row
+    assert "timed out after 3s" in json.dumps(row["stats"], ensure_ascii=False), row["stats"]
+    assert 0 < documents < 30  # what it sent before is archived, and it was stopped before the end
+    assert state is not None and state["failures"] == 1 and state["backoff_until"], state
+    assert "stopped at the crawl timeout" in cluster.log("w1")

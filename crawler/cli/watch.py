@@ -95,7 +95,8 @@ def watch_command(
 
     With --redis URL, watch is the archive host of a cluster: crawl workers on other machines
     (`gov-archive worker --redis URL`) run the crawls it offers, and it writes what they send
-    into the archive. -s settings go to the workers' crawls with each offer.
+    into the archive. -s settings and --crawl-timeout go to the workers' crawls with each
+    offer; --log-dir and --stop-timeout are then the workers' own options.
 
     \b
     Examples:
@@ -114,11 +115,11 @@ def watch_command(
         log.info("nothing is watched yet: `gov-archive add URL` watches a column page; "
                  "columns added later are picked up at the next pass")
     if redis_url:
-        explicit = ctx.get_parameter_source("max_parallel") is ParameterSource.COMMANDLINE
+        _workers_options(ctx)
         ctx.exit(_host(db, redis_url, lambda: _definitions(db, sites_dir, sites), settings=settings,
-                       max_in_flight=max_parallel if explicit else 64, interval=interval,
-                       webhooks=webhooks, webhook_timeout=webhook_timeout, max_backoff=max_backoff,
-                       once=once))
+                       max_in_flight=max_parallel if _given(ctx, "max_parallel") else 64,
+                       interval=interval, webhooks=webhooks, webhook_timeout=webhook_timeout,
+                       max_backoff=max_backoff, crawl_timeout=crawl_timeout, once=once))
     config = WatchConfig(
         db_path=db,
         sites=lambda: watched_schedules(db, sites_dir, sites),
@@ -136,6 +137,18 @@ def watch_command(
     ctx.exit(Watcher(config).run(once=once))
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+def _workers_options(ctx: click.Context) -> None:
+    """With --redis the crawls run on the workers: their options are `gov-archive worker`'s."""
+    for name, flag in (("log_dir", "--log-dir"), ("stop_timeout", "--stop-timeout")):
+        if _given(ctx, name):
+            raise click.UsageError(f"{flag} is a worker's option with --redis: the crawls run "
+                                   f"on the workers (gov-archive worker {flag} ...)")
+
+
 def _definitions(db: Path, sites_dir: str | None, names: tuple[str, ...]) -> list[SiteDef]:
     """The watched sites (or the sites `names`) as definitions, for the archive host."""
     return choose_sites(db, names, sites_dir=sites_dir) if names else watched_sites(db, sites_dir)
@@ -143,14 +156,14 @@ def _definitions(db: Path, sites_dir: str | None, names: tuple[str, ...]) -> lis
 
 def _host(db: Path, redis_url: str, sites: Callable[[], list[SiteDef]], *, settings: dict[str, Any],
           max_in_flight: int, interval: timedelta, webhooks: tuple[str, ...],
-          webhook_timeout: float, max_backoff: timedelta, once: bool) -> int:
+          webhook_timeout: float, max_backoff: timedelta, crawl_timeout: float, once: bool) -> int:
     """Run the archive host of a cluster; its exit status."""
     # The host applies items with the crawl pipeline's code, which imports Scrapy (a second).
     from crawler.service.cluster.host import ClusterHost, HostConfig, HostError  # noqa: PLC0415 — heavy
 
     config = HostConfig(db_path=db, redis_url=redis_url, sites=sites, settings=dict(settings),
                         max_in_flight=max_in_flight, interval=interval.total_seconds(),
-                        webhooks=webhooks, max_backoff=max_backoff,
+                        webhooks=webhooks, max_backoff=max_backoff, crawl_timeout=crawl_timeout,
                         delivery_options={"timeout": webhook_timeout})
     try:
         return ClusterHost(config).run(once=once)

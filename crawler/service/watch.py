@@ -261,13 +261,13 @@ class Watcher(StopOnSignal):
                 continue
             if run.timed_out is None and now - run.started >= limit:
                 log.warning("timeout %s (pid %d): still running after %s, stopping it",
-                            run.site.name, run.process.pid, _seconds(limit))
+                            run.site.name, run.process.pid, format_duration(limit))
                 run.timed_out = now
                 signal_group(run.process, signal.SIGTERM)
             elif (run.timed_out is not None and not run.killed
                   and now - run.timed_out >= self.config.stop_timeout):
                 log.warning("kill %s (pid %d): did not stop %s after its timeout",
-                            run.site.name, run.process.pid, _seconds(self.config.stop_timeout))
+                            run.site.name, run.process.pid, format_duration(self.config.stop_timeout))
                 run.killed = True
                 signal_group(run.process, signal.SIGKILL)
 
@@ -318,7 +318,7 @@ class Watcher(StopOnSignal):
         crawled = run is not None and last is not None and last["id"] != run.previous_crawl
         if run is not None and run.timed_out is not None:
             # Whatever the stopped crawl recorded ("interrupted" is neutral), it overran: a failure.
-            reason = f"timed out after {_seconds(cfg.crawl_timeout)}"
+            reason = f"timed out after {format_duration(cfg.crawl_timeout)}"
             record_outcome(archive, site, reason, now=now, max_backoff=cfg.max_backoff)
             return reason, last if crawled else None
         if crawled:
@@ -406,7 +406,7 @@ def _spawn(argv: list[str], site: str, lock: locks.FileLock,
     )
 
 
-def _seconds(value: float) -> str:
+def format_duration(value: float) -> str:
     """A duration for log lines: ``6h``, ``1h30m``, or ``0.5s`` below a minute."""
     return format_interval(timedelta(seconds=value)) if value >= 60 else f"{value:g}s"
 

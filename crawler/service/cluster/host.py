@@ -46,7 +46,7 @@ from crawler.service.cluster.offers import CrawlRecord, close, offer
 from crawler.service.crawls import KILLED, claim_sites
 from crawler.service.overrides import project_settings
 from crawler.service.schedule import DEFAULT_MAX_BACKOFF, classify, schedule_for, select_due
-from crawler.service.watch import StopOnSignal
+from crawler.service.watch import DEFAULT_CRAWL_TIMEOUT, StopOnSignal
 from crawler.sites import SiteDef
 
 log = logging.getLogger("gov-archive.cluster")
@@ -83,6 +83,7 @@ class HostConfig:
     interval: float = 60.0
     webhooks: tuple[str, ...] = ()
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF
+    crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT.total_seconds()  # seconds; 0 = no limit
     poll: float = 0.2
     delivery_options: dict[str, Any] = field(default_factory=dict)
 
@@ -275,7 +276,8 @@ class ClusterHost(StopOnSignal):
         try:
             # Holding the lock, no crawl of the site runs: rows left open are a dead crawl's.
             self.archive.finish_open_crawls(site.name, "interrupted", KILLED)
-            context = offer(self.client, self.keys, self.archive, site, self.config.settings)
+            context = offer(self.client, self.keys, self.archive, site, self.config.settings,
+                            crawl_timeout=self.config.crawl_timeout)
         except (ArchiveError, *UNAVAILABLE) as error:
             lock.release()
             log.error("could not offer %s: %s", site.name, error)

@@ -3,7 +3,8 @@
 Offering a site's crawl (`offer`) opens its crawl row in the archive (as `ArchivePipeline` does
 on one machine: site, columns, the previous crawl read first), then writes in one Redis
 transaction the crawl's record (``crawl:{id}``: site, definition restricted to the due
-columns, the host's ``-s`` settings, the archive ids of the columns, status ``offered``), its
+columns, the host's ``-s`` settings, the archive ids of the columns, the longest the crawl may
+run, status ``offered``), its
 state snapshot (``state:{id}``: known documents and previous crawl) and one entry on the
 offers stream. A crawl's record goes ``offered`` -> ``running`` (a worker took it, attempt n)
 -> ``ended`` (its ``end`` was shipped) -> ``closed`` (the host finished its row), then expires.
@@ -62,8 +63,9 @@ class CrawlRecord:
 
 
 def offer(client: redis.Redis, keys: Keys, archive: Archive, site: SiteDef,
-          settings: Mapping[str, Any] | None = None) -> CrawlContext:
-    """Open a crawl of `site` (its due columns) in the archive and offer it."""
+          settings: Mapping[str, Any] | None = None, *, crawl_timeout: float = 0) -> CrawlContext:
+    """Open a crawl of `site` (its due columns) in the archive and offer it; a worker stops
+    it after `crawl_timeout` seconds (0: no limit)."""
     archive.ensure_site(site.name, base_url=site.home_url)
     column_ids = archive.ensure_columns(site.name, [(c.url, c.name) for c in site.columns])
     previous = next(iter(archive.crawls(site=site.name, limit=1)), None)
@@ -76,7 +78,7 @@ def offer(client: redis.Redis, keys: Keys, archive: Archive, site: SiteDef,
             "site": site.name, "definition": json.dumps(site_to_data(site), ensure_ascii=False),
             "settings": json.dumps(dict(settings or {}), default=str),
             "columns": json.dumps(column_ids), "status": "offered", "offered_at": iso(utcnow()),
-            "known": len(known)})
+            "known": len(known), "crawl_timeout": crawl_timeout})
         pipe.xadd(keys.offers, {"crawl": str(crawl_id), "site": site.name})
         pipe.execute()
     return CrawlContext(crawl_id, site.name, tuple(column_ids), site.article)

@@ -13,7 +13,9 @@ by someone else stops that child. When a child ends after shipping the crawl's `
 offer is acknowledged; otherwise (it crashed, was stopped, lost its lease) the offer stays
 pending: this worker or another takes it up again, up to ``CLUSTER_MAX_ATTEMPTS`` attempts,
 after which the crawl is given up (``abandon``). A worker killed outright stops renewing: its
-leases expire and other workers finish its crawls.
+leases expire and other workers finish its crawls. A crawl running longer than the host's
+``--crawl-timeout`` (in its record) is given up as well, then stopped like one whose lease was
+lost: it is a failure, and the site backs off, as on one machine.
 
 SIGTERM / SIGINT: stop taking offers, stop the children gracefully (SIGTERM, SIGKILL after
 ``--stop-timeout``), release the leases; their offers go to other workers.
@@ -46,7 +48,7 @@ from crawler.cluster.messages import Message, encode, flatten
 from crawler.service.cluster.offers import CrawlRecord
 from crawler.service.overrides import project_settings
 from crawler.service.runner import run_crawls
-from crawler.service.watch import StopOnSignal, die_with_parent, signal_group
+from crawler.service.watch import StopOnSignal, die_with_parent, format_duration, signal_group
 
 log = logging.getLogger("gov-archive.worker")
 
@@ -85,6 +87,9 @@ class Run:
     log_file: Any = None
     lost: bool = False  # the lease went to someone else: stop the child
     stopped_at: float | None = None  # when the child was sent SIGTERM
+    timeout: float = 0.0  # seconds it may run (0: no limit)
+    started: float = field(default_factory=time.monotonic)
+    timed_out: bool = False  # given up at its deadline, then stopped
 
 
 class Worker(StopOnSignal):
@@ -189,21 +194,24 @@ class Worker(StopOnSignal):
             return False  # its holder is alive: it keeps the offer
         attempts = int(record.get(b"attempts") or 0)
         if attempts >= self.max_attempts:
-            self._abandon(crawl_id, site, entry_id, token, attempts)
+            self._abandon(crawl_id, site, entry_id, token, attempts,
+                          f"{attempts} attempts did not finish it (workers died or its crawls crashed)")
             return False
         attempt = int(self.client.hincrby(self.keys.crawl(crawl_id), "attempts", 1))
         self.client.hset(self.keys.crawl(crawl_id), mapping={
             "status": "running", "worker": self.config.name, "claimed_at": iso(utcnow())})
         log_file = self._open_log(site)
         process = _spawn(self._child_argv(crawl_id, token, attempt), log_file)
+        timeout = _seconds_field(record.get(b"crawl_timeout"))
         with self._guard:
-            self.running[crawl_id] = Run(crawl_id, site, entry_id, token, attempt, process, log_file)
+            self.running[crawl_id] = Run(crawl_id, site, entry_id, token, attempt, process, log_file,
+                                         timeout=timeout)
         log.info("start %s: crawl %d, attempt %d (pid %d)", site, crawl_id, attempt, process.pid)
         return True
 
-    def _abandon(self, crawl_id: int, site: str, entry_id: bytes, token: str, attempts: int) -> None:
+    def _abandon(self, crawl_id: int, site: str, entry_id: bytes, token: str, attempts: int,
+                 why: str) -> None:
         """Give the crawl up: tell the host (which finishes it as failed), drop the offer."""
-        why = f"{attempts} attempts did not finish it (workers died or its crawls crashed)"
         message = Message("abandon", crawl_id, attempts, self.config.name, reason=why)
         keys = [self.keys.lease(site), self.keys.ingest, self.keys.done(crawl_id), self.keys.crawl(crawl_id)]
         self.scripts.ship(keys=keys, args=[token, "", "ended", *flatten(encode(message))])
@@ -237,7 +245,9 @@ class Worker(StopOnSignal):
         now = time.monotonic()
         for run in list(self.running.values()):
             if run.process.poll() is None:
-                if run.lost and run.stopped_at is None:
+                if run.stopped_at is None and 0 < run.timeout <= now - run.started:
+                    self._time_out(run, now)
+                elif run.lost and run.stopped_at is None:
                     log.warning("%s: crawl %d lost its lease; stopping it", run.site, run.crawl_id)
                     run.stopped_at = now
                     signal_group(run.process, signal.SIGTERM)
@@ -250,6 +260,17 @@ class Worker(StopOnSignal):
                 log.warning("Redis unavailable (%s); retrying", exc)
                 time.sleep(1)
 
+    def _time_out(self, run: Run, now: float) -> None:
+        """Give up a crawl that ran past its deadline (the host books a failure), then stop it."""
+        try:
+            self._abandon(run.crawl_id, run.site, run.entry_id, run.token, run.attempt,
+                          f"timed out after {format_duration(run.timeout)} (watch --crawl-timeout)")
+        except UNAVAILABLE as exc:
+            log.warning("Redis unavailable (%s); retrying", exc)
+            return  # tried again at the next pass: the crawl goes on meanwhile
+        run.timed_out, run.stopped_at = True, now
+        signal_group(run.process, signal.SIGTERM)
+
     def _finish(self, run: Run) -> None:
         status = (self.client.hget(self.keys.crawl(run.crawl_id), "status") or b"").decode()
         ended = status in ("ended", "closed")
@@ -261,7 +282,10 @@ class Worker(StopOnSignal):
         if run.log_file:
             run.log_file.close()
         code = run.process.returncode
-        if ended:
+        if run.timed_out:
+            log.warning("%s: crawl %d stopped at the crawl timeout (exit %d); the host books it "
+                        "as failed", run.site, run.crawl_id, code)
+        elif ended:
             log.info("done %s: crawl %d shipped (exit %d)", run.site, run.crawl_id, code)
         else:
             log.warning("%s: crawl %d attempt %d stopped before its end (exit %d); it will be "
@@ -315,6 +339,14 @@ class Worker(StopOnSignal):
             pipe.hset(self.keys.workers, self.config.name, json.dumps(record))
             pipe.set(self.keys.alive(self.config.name), 1, px=self.lease_ms)
             pipe.execute()
+
+
+def _seconds_field(raw: bytes | None) -> float:
+    """A number of seconds from a crawl record (0 when missing or unreadable)."""
+    try:
+        return float(raw or 0)
+    except ValueError:
+        return 0.0
 
 
 def _spawn(argv: list[str], log_file: Any) -> subprocess.Popen[bytes]:
