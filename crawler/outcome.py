@@ -164,7 +164,10 @@ def assess(stats: Mapping[str, Any]) -> Verdict:
 
 
 def _failure(stats: Mapping[str, Any]) -> Verdict | None:
-    """A crawl that failed outright: archive not writable, blocked, or nothing answered."""
+    """A crawl that failed outright: archive not writable, blocked, or nothing answered.
+
+    A crawl we stopped (Ctrl-C, SIGTERM) before anything useful answered did not fail: it
+    was not given the time (its failed requests, if any, are named by `_warnings`)."""
     reason = str(stats.get("finish_reason") or "")
     antibot = count(stats, "pages/antibot")
     if count(stats, "archive/errors") or reason == "archive_error":
@@ -173,7 +176,7 @@ def _failure(stats: Mapping[str, Any]) -> Verdict | None:
     if antibot and (antibot >= _useful(stats) or reason == "antibot"):
         return Verdict("blocked", False,
                        [f"blocked by anti-bot protection ({antibot} challenge pages)"])
-    if _useful(stats) == 0:
+    if _useful(stats) == 0 and reason not in INTERRUPTED_REASONS:
         columns = [note for r in column_results(stats) if r.failed and (note := r.note)]
         if columns:
             return Verdict("failed", False, columns)

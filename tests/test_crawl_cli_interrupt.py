@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from helpers_crawl import ROOT, build_trs_site, crawl_cmd, serve
 
+from archive import Archive
+
 
 def _crawl_rows(db: Path) -> list[tuple]:
     with sqlite3.connect(db) as conn:
@@ -39,3 +41,31 @@ def test_ctrl_c_exits_130_and_closes_the_crawl(tmp_path: Path, presses: int) -> 
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted" in err and "()" not in err and "Traceback" not in err
     assert _crawl_rows(db) and all(o == "interrupted" and f for o, f in _crawl_rows(db))
+
+
+def test_ctrl_c_before_any_page_answered_is_interrupted_not_failed(tmp_path: Path) -> None:
+    """NU3: a stop while the first list page still waits for its turn (the download delay)
+    is "interrupted": not "failed ... no page could be fetched", no back-off."""
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(6, 3)) as srv:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("GOV_ARCHIVE_SITES", None)
+        slow = ["-s", "DOWNLOAD_DELAY=30", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
+                "-s", "AUTOTHROTTLE_ENABLED=0"]
+        proc = subprocess.Popen([*crawl_cmd(db, "--url", srv.url("/tzgg/index.html"), fast=False),
+                                 *slow], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=tmp_path, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while not any(p == "/robots.txt" for _m, p, _h in srv.log) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert srv.hits("/tzgg/") == 0  # the list page was set aside, never fetched
+    err = out + err
+    assert proc.returncode == 130, err[-2000:]
+    assert "no page could be fetched" not in err and "backing off" not in err, err[-2000:]
+    assert [o for o, _f in _crawl_rows(db)] == ["interrupted"]
+    with Archive(db) as archive:
+        state = archive.site_state("127.0.0.1") or {}
+    assert not state.get("failures") and not state.get("backoff_until")

@@ -203,6 +203,8 @@ def test_backoff_waits_before_the_retry(tmp_path: Path) -> None:
         ({"finish_reason": "archive_error", "pages/list": 1}, "failed", False),
         ({"finish_reason": "closespider_pagecount", "pages/list": 4}, "partial", True),
         ({"finish_reason": "shutdown", "pages/list": 4}, "interrupted", True),
+        ({"finish_reason": "shutdown", "downloader/request_count": 1}, "interrupted", True),
+        ({"finish_reason": "shutdown", "pages/failed": 2}, "interrupted", True),
         ({"finish_reason": "finished", "archive/not_modified": 3}, "finished", True),
     ],
 )
