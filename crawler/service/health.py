@@ -1,7 +1,10 @@
 """Health rules evaluated after each crawl, from the stats the crawl stored in the archive.
 
 Four rules, each raising a `health` event once, when the condition starts (not on
-every crawl while it lasts):
+every crawl while it lasts). They judge the crawl being booked against the site's previous
+comparable crawl (one that could show the condition); a crawl that says nothing about the
+site (interrupted, or its columns all failed: a one-off ``crawl --url`` of a bad page of the
+host) raises nothing, so an older crawl's condition is never raised again:
 
 - ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found nothing:
   no announcement answered and the list pages showed no items. A quiet incremental crawl
@@ -25,7 +28,7 @@ Also here: the rows of ``gov-archive sites --health``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -189,7 +192,8 @@ def _extraction_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> 
 def _blocked_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
     if not is_blocked(crawls[0], ratio=config.antibot_ratio):
         return None
-    if len(crawls) > 1 and is_blocked(crawls[1], ratio=config.antibot_ratio):
+    previous = _previous(crawls, lambda stats: answers(stats) + count(stats, "pages/antibot") > 0)
+    if previous is not None and is_blocked(previous, ratio=config.antibot_ratio):
         return None  # already reported when it started
     stats = crawls[0].get("stats") or {}
     detail = (
@@ -203,18 +207,31 @@ def _mass_gone_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> H
     stats = crawls[0].get("stats") or {}
     if not count(stats, "archive/gone_held"):
         return None
-    if len(crawls) > 1 and count(crawls[1].get("stats") or {}, "archive/gone_held"):
+    previous = _previous(crawls, lambda stats: count(stats, "archive/rechecked") > 0)
+    if previous is not None and count(previous.get("stats") or {}, "archive/gone_held"):
         return None  # already reported when it started
     return HealthIssue("mass_gone", mass_gone_detail(stats), crawls[0].get("id"))
+
+
+def _previous(crawls: list[Mapping[str, Any]],
+              shows: Callable[[Mapping[str, Any]], bool]) -> Mapping[str, Any] | None:
+    """The newest crawl before ``crawls[0]`` whose stats could show the condition (`shows`):
+    a crawl that re-checked no known article says nothing about withdrawals, say (a one-off
+    ``crawl --url`` of another column of the host)."""
+    return next((c for c in crawls[1:] if shows(c.get("stats") or {})), None)
 
 
 def evaluate(
     crawls: Iterable[Mapping[str, Any]], config: HealthConfig | None = None
 ) -> list[HealthIssue]:
-    """Issues that start with the newest of `crawls` (newest first, as Archive.crawls)."""
+    """Issues that start with the newest finished crawl of `crawls` (newest first, as
+    Archive.crawls), the one being booked. None when that crawl says nothing about the site
+    (we stopped it, or its columns all failed on their own account): the older crawls' issues
+    were raised when they were booked, and must not be raised again."""
     config = config or HealthConfig()
-    judged = _judged(crawls)
-    if not judged:
+    finished = [c for c in crawls if c.get("finished_at")]
+    judged = _judged(finished)
+    if not judged or judged[0] is not finished[0]:
         return []
     rules = (_blocked_issue, _empty_issue, _extraction_issue, _mass_gone_issue)
     return [issue for rule in rules if (issue := rule(judged, config))]
