@@ -128,6 +128,12 @@ def test_due_crawls_exactly_the_watched_columns(tmp_path, resolver_log):
         again = run_crawl(db, "--due", env=env)
         assert again.returncode == 0 and "No site is due" in again.stderr
         assert paths(city) == set() and lookups.read_text() == ""
+        with site_lock(db, "city"):  # NU27: a crawl of city is running
+            running = run_crawl(db, "--due", env=env)
+        assert running.returncode == 0 and "running: city: skipped" in running.stderr
+        assert "; next: " in running.stderr and " at 20" in running.stderr
+        report = summary(running)
+        assert report["running"] == ["city"] and report["next_due"]["site"] in {"city", "town"}
     with Archive(db) as archive:
         assert {c["url"].rsplit("/", 2)[1]: c["documents"] for c in archive.columns("city")} == {
             "tzgg": 6, "gsgg": 3}

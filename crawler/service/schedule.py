@@ -187,6 +187,24 @@ def select_due(
         return [_with_columns(by_name[s.name], due_columns(archive, s, now=now)) for s in due]
 
 
+def next_due_site(db_path: str | Path, site_defs: Iterable[SiteDef]) -> tuple[str, datetime] | None:
+    """The site among `site_defs` due next and when (``None``: none, or no archive yet)."""
+    path = Path(db_path)
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        archive = Archive(db_path)
+    except NotAnArchive:
+        return None
+    with archive:
+        dues = [(when, d.name) for d in site_defs
+                if (when := next_due(archive, schedule_for(d))) is not None]
+    if not dues:
+        return None
+    when, name = min(dues)
+    return name, when
+
+
 def _with_columns(definition: SiteDef, urls: list[str]) -> SiteDef:
     """`definition` restricted to the columns at `urls` (itself when that is all of them)."""
     columns = getattr(definition, "columns", None)
