@@ -110,7 +110,7 @@ def web_config(path: Path) -> WebConfig:
     info = SiteInfo(SITE, title=SITE_TITLE, home="http://www.example.gov.cn/",
                     columns=(("通知公告", "http://www.example.gov.cn/tzgg/"),
                              ("政策文件", "http://www.example.gov.cn/zcwj/")),
-                    every_seconds=6 * 3600)
+                    every_seconds=6 * 3600, own=True)  # the user's own definition: watched
     return WebConfig(str(path), {SITE: info})
 
 

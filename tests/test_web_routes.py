@@ -17,6 +17,7 @@ from helpers_web import (
     SITE,
     SITE_TITLE,
     Client,
+    at,
     build_archive,
     file_digest,
 )
@@ -95,6 +96,21 @@ def test_home_shows_site_counts_and_open_health_problems(client: Client) -> None
     assert re.search(r">5</td><td class=\"num\">1</td>", sites)  # example-gov: 5 live, 1 gone
     problems = html.split('<ul class="problems">')[1].split("</ul>")[0]
     assert "anti-bot pages on 5 of 5 requests" in problems
+
+
+def test_a_removed_site_leaves_the_health_box(tmp_path: Path) -> None:
+    """NU19: a site taken off the watch list keeps its archive, not a health problem."""
+    db = tmp_path / "gov.db"
+    with Archive(db, create=True) as archive:
+        archive.watch_column("city", "http://127.0.0.1:9/tzgg/index.html")
+        crawl = archive.start_crawl("city", now=at(0))
+        archive.finish_crawl(crawl, "blocked", {"pages/antibot": 5}, now=at(1))
+        archive.record_health("city", "blocked", "anti-bot pages on 5 of 5 requests",
+                              crawl_id=crawl, now=at(1))
+    assert "anti-bot pages on 5 of 5" in Client(db).get("/").text
+    with Archive(db) as archive:
+        archive.unwatch_site("city")
+    assert "anti-bot pages on 5 of 5" not in Client(db).get("/").text
 
 
 def test_home_rejects_an_unknown_kind_with_a_page(client: Client) -> None:

@@ -343,10 +343,10 @@ def format_health(rows: list[dict[str, Any]]) -> str:
     out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     for row in rows:
         event = row["last_health_event"]
-        if event:
+        if event and row["health"] != "not watched":
             out.append(f"  {row['site']}: {event.get('time')} {_event_text(event)}")
         for column in row.get("columns") or ():
-            if column["failures"]:
+            if column["failures"] and column["backoff_until"]:  # not when no longer watched
                 out.append(f"  {row['site']}: column {column['url']} {column['health']}, "
                            f"next try after {column['backoff_until']}")
     return "\n".join(out)

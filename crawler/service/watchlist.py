@@ -253,11 +253,13 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names
-        if not is_watched:
-            row.update(next_due=None, due=False)
+        if not is_watched:  # removed, or crawled once: its state is history, not health
+            row.update(health="not watched", next_due=None, due=False, backoff_until=None)
         for column in row["columns"]:
             column["watched"] = is_watched and (column["url"] in watched_urls
                                                 or not defined[schedule.name].generic)
+            if not is_watched:
+                column.update(health="not watched", next_due=None, due=False, backoff_until=None)
         rows.append(_listing(defined.get(schedule.name), row, newest[schedule.name], is_watched,
                              name=schedule.name))
     return rows

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from crawler.service.schedule import SiteSchedule, schedule_for
+from crawler.sites import BUNDLED_DIR
 
 PLUGIN_NAME = "gov-archive"
 
@@ -25,6 +27,7 @@ class SiteInfo:
     home: str = ""
     columns: tuple[tuple[str, str], ...] = ()  # (name, list page URL)
     every_seconds: float | None = None
+    own: bool = False  # the user's own definition (watched while its file is there), not bundled
 
     @classmethod
     def from_definition(cls, definition: Any) -> SiteInfo:
@@ -36,6 +39,7 @@ class SiteInfo:
             home=definition.home_url,
             columns=tuple((c.name, c.url) for c in definition.columns),
             every_seconds=schedule.every.total_seconds(),
+            own=bool(definition.source) and Path(definition.source).parent != BUNDLED_DIR,
         )
 
     def schedule(self) -> SiteSchedule:
@@ -59,14 +63,14 @@ class WebConfig:
     def to_json(self) -> dict[str, Any]:
         return {"db": self.db, "sites": {name: {"title": s.title, "home": s.home,
                                                 "columns": [list(c) for c in s.columns],
-                                                "every_seconds": s.every_seconds}
+                                                "every_seconds": s.every_seconds, "own": s.own}
                                          for name, s in self.sites.items()}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WebConfig:
         sites = {name: SiteInfo(name, s.get("title") or "", s.get("home") or "",
                                 tuple((c[0], c[1]) for c in s.get("columns") or ()),
-                                s.get("every_seconds"))
+                                s.get("every_seconds"), bool(s.get("own")))
                  for name, s in (data.get("sites") or {}).items()}
         return cls(str(data["db"]), sites)
 

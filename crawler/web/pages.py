@@ -80,7 +80,10 @@ def event_row(event: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, 
 
 def health_problems(archive: Archive, config: WebConfig,
                     names: Iterable[str]) -> list[dict[str, Any]]:
-    """Sites whose latest crawl failed or raised a health event (``sites --health`` rules)."""
+    """Watched sites whose latest crawl failed or raised a health event (``sites --health``
+    rules); a site no longer watched (``remove``) has history, not health."""
+    watched = {entry["site"] for entry in archive.watched_sites()}
+    names = [name for name in names if name in watched or config.site(name).own]
     rows = health_rows(archive, [config.site(name).schedule() for name in names])
     return [{**row, "title": config.site_title(row["site"])} for row in rows
             if row["health"] not in ("ok", "never crawled")]
