@@ -219,6 +219,27 @@ def test_a_mistyped_column_fails_alone(tmp_path):
             assert len(archive.events(kinds=["health"])) == 2  # raised once, when it started
 
 
+RUISHU_SHELL = ('<html><head><meta content="abc" r="m"><script r="m">$_ts=window["$_ts"];$_ts.nsd=1;'
+                '$_ts.cd="qEkrr";</script><script src="/abc.js" r="m"></script></head><body></body></html>')
+
+
+def test_an_antibot_shell_is_refused_and_a_blocked_column_shows_in_health(tmp_path):
+    """NU16: `add` refuses an anti-bot shell with the reason and the --no-check hint; added
+    anyway, its blocked column shows in the site's health."""
+    db = tmp_path / "gov.db"
+    with serve({**build_trs_site(3, 3), "/antibot/index.html": html_page(RUISHU_SHELL)}) as city:
+        add(db, city.url("/tzgg/index.html"), "--name", "city")
+        shell = city.url("/antibot/index.html")
+        refused = cli_run(db, "add", shell, "--name", "city")
+        assert refused.exit_code == 1 and "anti-bot challenge" in refused.output
+        assert "--no-check adds it anyway" in refused.output
+        add(db, shell, "--name", "city", "--no-check")
+        assert run_crawl(db, "--due").returncode == 0
+    listing = {r["name"]: r for r in json.loads(cli_run(db, "sites", "--json").output)}["city"]
+    assert [c["health"] for c in listing["columns"]] == ["ok", "blocked"]
+    assert listing["health"] == "1 of 2 columns blocked"
+
+
 def test_remove_stops_watching_and_keeps_the_archive(tmp_path):
     db = tmp_path / "gov.db"
     with serve({**build_trs_site(3, 3), **build_numbered_site(3, 2)}) as city:

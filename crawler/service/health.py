@@ -321,6 +321,8 @@ def _status(last: Mapping[str, Any] | None, state: Mapping[str, Any], latest: Ma
         return f"failing ({state.get('last_outcome')})"
     if failing := sum(bool(c["failures"]) for c in columns):
         return f"{failing} of {len(columns)} columns failing"
+    if blocked := sum(c["health"] == "blocked" for c in columns):
+        return f"{blocked} of {len(columns)} columns blocked"
     if last is None:
         return "ok"
     if latest and last.get("id") is not None and latest.get("crawl_id") == last.get("id"):

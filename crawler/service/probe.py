@@ -3,9 +3,9 @@
 `probe_column` answers with the page class (crawler/extract classify), the number of
 announcement links and the pagination form (crawler/extract/listing `parse_list`), and a
 `problem` when the page cannot be watched as a column: no answer (DNS, refused, timed out),
-an HTTP error, or a page without announcement links. An article page is accepted with a
-note (each crawl archives it as one document), an anti-bot challenge too (crawls may be
-blocked). One plain HTTP GET (crawler/service/httpclient.py: a total deadline), no Scrapy.
+an HTTP error, an anti-bot challenge (every crawl would be blocked), or a page without
+announcement links. An article page is accepted with a note (each crawl archives it as one
+document). One plain HTTP GET (crawler/service/httpclient.py: a total deadline), no Scrapy.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.service import httpclient
 
 DEFAULT_TIMEOUT = 20.0
+ANTIBOT_PROBLEM = ("answered with an anti-bot challenge instead of the list: crawls would be "
+                   "blocked (open it in a browser: a list there needs a site that lets us in)")
 
 
 class FetchError(Exception):
@@ -102,8 +104,7 @@ def probe_column(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Probe:
     except FetchError as err:
         return Probe(url, problem=str(err))
     if looks_like_antibot(page.body, page.status):
-        return Probe(url, page.status, "antibot",
-                     note="answered with an anti-bot challenge: crawls may be blocked")
+        return Probe(url, page.status, "antibot", problem=ANTIBOT_PROBLEM)
     if page.status != 200:
         return Probe(url, page.status, problem=f"HTTP {page.status}")
     listing = parse_list(page.body, page.url, headers=page.headers,
