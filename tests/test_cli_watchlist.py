@@ -135,3 +135,15 @@ def test_nothing_watched(db):
         assert result.exit_code == 0 and "Nothing is watched yet" in result.output
     assert run(db, "remove", "http://127.0.0.1:9/x/").exit_code == 1
     assert not db.exists()
+
+
+@pytest.mark.parametrize("args", [["sites"], ["sites", "--catalogue"], ["crawl", "--due"],
+                                  ["remove", "nmpa"], ["remove", "http://127.0.0.1:9/a/"]])
+def test_a_file_that_is_not_an_archive_is_an_error_not_an_empty_watch_list(tmp_path, args):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database\n")
+    result = run(bad, *args)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().endswith("is not a gov-archive database (file is not a database)")
+    assert "Nothing is watched" not in result.output and "not watched" not in result.output
+    assert bad.read_text() == "not a database\n"

@@ -22,12 +22,12 @@ from scrapy.utils.test import get_reactor_settings
 
 from archive import Archive
 from crawler.extensions.jobdir import JobDirLifecycle
+from crawler.http import user_agent, with_contact
 from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
 from crawler.outcome import Verdict, assess
 from crawler.pipelines import ArchivePipeline
 from crawler.service.overrides import project_settings
-from crawler.spiders.base import with_contact
 
 
 def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:
@@ -65,6 +65,9 @@ def test_revisit_interval_zero_rechecks_everything(tmp_path: Path) -> None:
 def test_with_contact() -> None:
     assert with_contact("bot/1 (+https://x)", "a@b") == "bot/1 (+https://x; contact: a@b)"
     assert with_contact("bot/1", "a@b") == "bot/1 (contact: a@b)"
+    assert user_agent({"USER_AGENT": "bot/1 (+u)", "CONTACT": " a@b "}) == "bot/1 (+u; contact: a@b)"
+    assert user_agent({"USER_AGENT": "bot/1 (contact: x@y)", "CONTACT": "a@b"}) == "bot/1 (contact: x@y)"
+    assert user_agent({"USER_AGENT": "bot/1", "CONTACT": ""}) == "bot/1"
 
 
 def list_response(url: str, hrefs: list[str], pager: str = "") -> HtmlResponse:

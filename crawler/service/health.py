@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from archive import Archive
 from archive.timeutil import utcnow
 from crawler.outcome import columns_explain_failure, count, mass_gone_detail
 from crawler.service.schedule import (
@@ -42,7 +41,6 @@ from crawler.service.schedule import (
     classify_column,
     column_schedule,
     next_due,
-    schedule_for,
 )
 
 EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
@@ -361,38 +359,3 @@ def _event_text(event: Mapping[str, Any]) -> str:
             kind = event.get("health_kind") or event.get("subkind") or ""
             return f"{kind}: {event[key]}" if kind else str(event[key])
     return str(event.get("kind"))
-
-
-def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None,
-                archive_sites: bool = False) -> list[dict[str, Any]]:
-    """`health_rows` for site definitions (``SiteDef``), reading the archive at `db_path`.
-
-    `archive_sites`: also a row (``"generic": True``) for each site the archive knows with no
-    definition (``crawl --url`` crawls). A missing archive gives "never crawled" rows; the
-    file is never created here.
-    """
-    schedules = [schedule_for(d) for d in site_defs]
-    if not os.path.exists(db_path):
-        return [_never_crawled(s) for s in schedules]
-    with Archive(db_path) as archive:
-        defined = {s.name for s in schedules}
-        extra = [SiteSchedule(name) for name in undefined_sites(archive, defined)] \
-            if archive_sites else []
-        rows = health_rows(archive, schedules + extra, now=now)
-    for row in rows:
-        row["generic"] = row["site"] not in defined
-    return rows
-
-
-def undefined_sites(archive: Any, defined: Iterable[str]) -> list[str]:
-    """Names of the archive's sites that have no definition (generic ``--url`` crawls)."""
-    known = set(defined)
-    return sorted(s["name"] for s in archive.sites() if s["name"] not in known)
-
-
-def _never_crawled(site: SiteSchedule) -> dict[str, Any]:
-    return {
-        "site": site.name, "last_crawl": None, "last_outcome": None, "announcements": None,
-        "failures": 0, "backoff_until": None, "next_due": None, "due": True,
-        "health": "never crawled", "last_health_event": None, "generic": False,
-    }

@@ -28,7 +28,7 @@ from archive import Archive, NotAnArchive
 from archive.timeutil import iso, parse_interval, parse_iso, utcnow
 from archive.urls import canonical_url
 from crawler.outcome import COLUMN_NEUTRAL, COLUMN_OK
-from crawler.sites import SiteDef, load_sites, pick_sites
+from crawler.sites import SiteDef
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +82,6 @@ def schedule_for(definition: Any) -> SiteSchedule:
         alert_kinds=tuple(kinds) if kinds else None,
         columns=tuple(canonical_url(c.url) for c in getattr(definition, "columns", ()) or ()),
     )
-
-
-def load_schedules(
-    sites_dir: str | Path | Iterable[str] | None = None, names: Iterable[str] = ()
-) -> list[SiteSchedule]:
-    """Schedules of the site definitions (bundled + ``GOV_ARCHIVE_SITES`` + `sites_dir`).
-
-    `names` restricts the result (``crawler.sites.UnknownSite`` naming the unknown ones).
-    Raises ``crawler.sites.SiteDefError`` for a malformed definition.
-    """
-    definitions = load_sites(sites_dir)
-    return [schedule_for(d) for d in pick_sites(definitions, list(names) or sorted(definitions))]
 
 
 # --- due computation -------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import Archive, NotAnArchive
+from archive import Archive
 from archive.timeutil import format_interval, parse_interval, utcnow
 from archive.urls import canonical_url
 from crawler.service.health import health_rows
@@ -63,18 +63,15 @@ def definitions(sites_dir: str | os.PathLike[str] | None = None) -> tuple[dict[s
 
 
 @contextmanager
-def _reading(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
-    """The archive at `db_path` for reading, or None when there is none yet (never created)."""
+def _existing(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
+    """The archive at `db_path`, or None when there is none yet (never created: nothing to
+    read, nothing to take off the watch list). A file that is not an archive raises
+    `archive.NotAnArchive` (a wrong ``--db`` is an error, not an empty watch list)."""
     path = Path(db_path)
     if not path.exists() or path.stat().st_size == 0:
         yield None
         return
-    try:
-        archive = Archive(db_path)
-    except NotAnArchive:
-        yield None
-        return
-    with archive:
+    with Archive(db_path) as archive:
         yield archive
 
 
@@ -83,7 +80,7 @@ def watched_sites(db_path: str | os.PathLike[str],
     """Every watched site as a definition, by name: own definitions, then the watch list."""
     own, catalogue = definitions(sites_dir)
     watched = dict(own)
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         entries = archive.watched_sites() if archive is not None else []
     for entry in entries:
         if entry["site"] not in watched:  # an own definition of that name wins
@@ -165,7 +162,7 @@ def add_column(db_path: str | os.PathLike[str], url: str, *, site: str | None = 
         where = (own.get(name) or catalogue[name]).source
         raise WatchListError(f"{name} is a site definition ({where}): add the column to a copy "
                              "of it in your --sites folder, or choose another --name")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         others = archive.find_columns(url) if archive is not None else []
     elsewhere = sorted({c["site"] for c in others} - {name})
     if elsewhere and not any(c["site"] == name for c in others):
@@ -201,7 +198,7 @@ def remove(db_path: str | os.PathLike[str], target: str,
     if target in own:
         raise WatchListError(f"{target} is defined in {own[target].source}: move that file out "
                              "of your --sites folder to stop watching it")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         removed = archive.unwatch_site(target) if archive is not None else False
     if not removed:
         raise WatchListError(f"{target} is not watched (gov-archive sites lists what is)")
@@ -216,7 +213,7 @@ def _remove_column(db_path: str | os.PathLike[str], url: str,
             raise WatchListError(f"{url} is a column of the site definition {site.name}: "
                                  f"remove {site.name}, or edit a copy of {site.source} in your "
                                  "--sites folder")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         watched = [c for c in (archive.find_columns(url) if archive else []) if c["watched"]]
         if not watched or archive is None:
             raise WatchListError(f"{url} is not a watched column (gov-archive sites lists them)")
@@ -238,7 +235,7 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
     now = now or utcnow()
     watched = watched_sites(db_path, sites_dir)
     defined = {**load_sites(sites_dir), **{site.name: site for site in watched}}
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         if archive is None:
             return [_listing(site, _unknown_health(site), None, True) for site in watched]
         names = {site.name for site in watched}
@@ -301,7 +298,7 @@ def _unknown_health(site: SiteDef) -> dict[str, Any]:
 def catalogue_listing(db_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The bundled definitions: ``name, title, every, columns, source, watched``."""
     _, catalogue = definitions()
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         added = {e["site"] for e in archive.watched_sites()} if archive is not None else set()
     return [{"name": site.name, "title": site.title,
              "every": format_interval(site.every) if site.every else None,

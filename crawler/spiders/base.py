@@ -54,6 +54,7 @@ from crawler.extract.classify import looks_like_antibot, sniff
 from crawler.extract.dates import parse_date
 from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
 from crawler.extract.listing.links import DOCUMENT_FILE_RE
+from crawler.http import response_headers, user_agent
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.middlewares import REFUSED_SCHEME_STAT
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
@@ -74,11 +75,6 @@ logger = logging.getLogger(__name__)
 DOCUMENT_KINDS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "ole2", "ofd",
                             "odf", "rtf", "zip", "rar", "7z"})
 REVISIT_PRIORITY = -3  # after the first list page's new articles, before the second list page
-
-
-def list_priority(page: int) -> int:
-    """List page N before the articles it found, those before list page N+1: newest first."""
-    return -2 * page
 HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521, 522, 524]
 HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
@@ -89,20 +85,9 @@ ANTIBOT_STATUSES = (412, 521)  # Ruishu / Jiasule challenge answers, whatever th
 REPEAT_PAGES_STOP = 2
 
 
-def response_headers(response: Response) -> dict[str, str]:
-    """Response headers as a plain dict with lower-cased names."""
-    out: dict[str, str] = {}
-    for name, values in response.headers.items():
-        key = name.decode("latin-1").lower()
-        out[key] = ", ".join(v.decode("latin-1") for v in values)
-    return out
-
-
-def with_contact(user_agent: str, contact: str) -> str:
-    """'bot/1 (+url)' + 'ops@x' -> 'bot/1 (+url; contact: ops@x)'."""
-    if user_agent.endswith(")"):
-        return f"{user_agent[:-1]}; contact: {contact})"
-    return f"{user_agent} (contact: {contact})"
+def list_priority(page: int) -> int:
+    """List page N before the articles it found, those before list page N+1: newest first."""
+    return -2 * page
 
 
 def cut_short(previous: dict[str, Any] | None) -> bool:
@@ -166,9 +151,8 @@ class GovSpider(scrapy.Spider):
             "ROBOTSTXT_OBEY": p.obey_robots,
             "CLOSESPIDER_PAGECOUNT": self.site.max_pages or None,
         }
-        contact = s.get("CONTACT")
-        if contact and "contact" not in s.get("USER_AGENT").lower():
-            values["USER_AGENT"] = with_contact(s.get("USER_AGENT"), contact)
+        if (agent := user_agent(s)) != s.get("USER_AGENT"):
+            values["USER_AGENT"] = agent
         for name, value in values.items():
             if value is not None:
                 s.set(name, value, priority="spider")
