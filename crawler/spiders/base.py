@@ -10,7 +10,7 @@ A crawl of a site (see crawler/sites/):
    document, a page without announcement links or an error names the column and the cause.
    Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
    items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
-   (killed or interrupted). Whatever the mode, paging also stops when list pages keep
+   (killed, or interrupted with no JOBDIR queue to resume). Whatever the mode, paging also stops when list pages keep
    repeating items this run has already seen, and after ``GOV_ARCHIVE_MAX_LIST_PAGES`` pages
    of a column (default 1000) when the site sets no cap. A crawl after a killed one
    recovers too (``crawl/recovery``, see crawler/extensions/jobdir.py).
@@ -47,7 +47,7 @@ from archive.attachments import file_name
 from archive.timeutil import parse_interval, parse_iso
 from archive.urls import canonical_url as canonical
 from archive.urls import is_web_url
-from crawler.extensions.jobdir import RECOVERY_STAT
+from crawler.extensions.jobdir import RECOVERY_STAT, RESUMED_STAT
 from crawler.extensions.stopping import CrawlStopping
 from crawler.extract import Extraction, extract
 from crawler.extract.classify import looks_like_antibot, sniff
@@ -56,7 +56,7 @@ from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_li
 from crawler.extract.listing.links import DOCUMENT_FILE_RE
 from crawler.http import response_headers, user_agent
 from crawler.items import Announcement, Unchanged, Withdrawn
-from crawler.middlewares import REFUSED_SCHEME_STAT
+from crawler.middlewares import REFUSED_SCHEME_STAT, AlreadyRequested
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.sites import SiteDef
 from crawler.spiders.columns import ColumnTracker
@@ -177,7 +177,8 @@ class GovSpider(scrapy.Spider):
         for doc in await state.known_documents():
             self._known[canonical(doc["url"])] = doc
         self._requested.update(state.handled_urls)  # shipped by an earlier attempt of this crawl
-        if cut_short(state.previous_crawl):
+        resumed = bool(self.crawler.stats.get_value(RESUMED_STAT))  # its JOBDIR queue goes on
+        if cut_short(state.previous_crawl) and not resumed:
             self.recover = True  # the last crawl was killed or interrupted: walk everything
             self.crawler.stats.set_value(RECOVERY_STAT, True)
 
@@ -568,7 +569,7 @@ class GovSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """Timeouts, DNS and connection errors: counted, never a withdrawal."""
         stats = self.crawler.stats
-        if failure.check(CrawlStopping):  # set aside for the next crawl (extensions/stopping.py)
+        if failure.check(CrawlStopping, AlreadyRequested):  # set aside, or fetched already
             return
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("list_page") == 1:
