@@ -326,15 +326,16 @@ class Archive(WatchList, IngestLog):
         """Record the end of a crawl with its outcome and stats (JSON-encoded).
 
         `columns`: what the crawl found on each column (``{"column_id", "outcome", "detail",
-        "list_pages", "items", "new"}``), written in the same transaction.
+        "list_pages", "items", "new", "dead"}``, ``dead``: the listed links that answered
+        404/410, see `dead_links`), written in the same transaction.
         """
+        t = iso(now or utcnow())
         with self._write() as c:
             c.execute(
                 "UPDATE crawls SET finished_at = ?, outcome = ?, stats = ? WHERE id = ?",
-                (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
-                                                           default=str), crawl_id),
+                (t, outcome, json.dumps(dict(stats), ensure_ascii=False, default=str), crawl_id),
             )
-            self._record_column_crawls(c, crawl_id, columns)
+            self._record_column_crawls(c, crawl_id, columns, t)
         if self._queue_size():
             self._try_index()
 

@@ -18,7 +18,7 @@ from crawler.cli.options import (
     webhook_option,
 )
 from crawler.cli.watchlist import NOTHING_WATCHED
-from crawler.outcome import count
+from crawler.outcome import count, error_count
 from crawler.service.watchlist import choose_sites
 from crawler.sites import SiteDef, SiteDefError, generic_sites
 
@@ -173,7 +173,7 @@ def _site_line(site: SiteResult) -> str:
         line += (f", {skipped} not archived (anti-bot {count(s, 'pages/antibot')}, soft 404 "
                  f"{count(s, 'pages/soft404')}, files or garbage {count(s, 'pages/binary')}, "
                  f"empty {empty})")
-    errors = count(s, "pages/failed") + count(s, "pages/error")
+    errors = error_count(s)
     if errors:
         line += f", {errors} errors"
     return line

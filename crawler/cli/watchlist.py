@@ -218,6 +218,8 @@ def _column_note(column: dict[str, Any]) -> str:
     note = column["health"]
     if column["last_crawl"]:
         note += f", documents: {column['documents']}"
+    if column.get("dead_links"):
+        note += f", {column['dead_links']} listed links answer 404/410"
     if column["failures"]:
         note += f", next try after {column['backoff_until']}"
     return note

@@ -293,6 +293,7 @@ def column_rows(archive: Any, site: SiteSchedule, *, now: datetime) -> list[dict
             "detail": last.get("detail") or None,
             "items": last.get("items"),
             "documents": int(column.get("documents") or 0),
+            "dead_links": int(column.get("dead_links") or 0),  # listed, answered 404/410
             "failures": due.failures,
             "backoff_until": due.backoff_until,
             "next_due": due.due_at.isoformat() if due.due_at else None,

@@ -289,7 +289,7 @@ def _unknown_health(site: SiteDef) -> dict[str, Any]:
         "health": "never crawled", "last_health_event": None,
         "columns": [{"url": canonical_url(c.url), "name": c.name or None, "watched": True,
                      "health": "never crawled", "last_crawl": None, "last_outcome": None,
-                     "detail": None, "items": None, "documents": 0, "failures": 0,
+                     "detail": None, "items": None, "documents": 0, "dead_links": 0, "failures": 0,
                      "backoff_until": None, "next_due": None, "due": True}
                     for c in site.columns],
     }

@@ -8,9 +8,11 @@ A crawl of a site (see crawler/sites/):
    (crawler/extract/listing.py). The first list page of each column decides the column's
    outcome (crawler/spiders/columns.py): an article page given as a column is archived as one
    document, a page without announcement links or an error names the column and the cause.
-   Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
-   items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
-   (killed, or interrupted with no JOBDIR queue to resume). Whatever the mode, paging also stops when list pages keep
+   Unknown articles are fetched (not a link that answered 404/410 on earlier crawls and
+   was never archived, until its back-off has passed: ``DEAD_LINK_RETRY``); paging stops
+   after ``stop_after_known_pages`` pages whose items are all known, unless the crawl is
+   ``--full`` or the previous crawl was cut short (killed, or interrupted with no JOBDIR
+   queue to resume). Whatever the mode, paging also stops when list pages keep
    repeating items this run has already seen, and after ``GOV_ARCHIVE_MAX_LIST_PAGES`` pages
    of a column (default 1000) when the site sets no cap. A crawl after a killed one
    recovers too (``crawl/recovery``, see crawler/extensions/jobdir.py).
@@ -57,9 +59,19 @@ from crawler.extract.listing.links import DOCUMENT_FILE_RE
 from crawler.http import response_headers, user_agent
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.middlewares import REFUSED_SCHEME_STAT, AlreadyRequested
-from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
+from crawler.outcome import (
+    ARTICLE_NOTE,
+    DEAD_LINKS_KEY,
+    DEAD_SKIPPED_KEY,
+    FAILURES_KEY,
+    LISTED_LINK,
+    NOT_LIST_NOTE,
+    add_failure,
+    column_stat,
+    is_article_column,
+)
 from crawler.sites import SiteDef
-from crawler.spiders.columns import ColumnTracker
+from crawler.spiders.columns import ColumnTracker, failure_cause
 from crawler.state import CrawlState
 
 if TYPE_CHECKING:
@@ -83,6 +95,10 @@ ANTIBOT_STATUSES = (412, 521)  # Ruishu / Jiasule challenge answers, whatever th
 # pages some pagers serve past the end) before paging stops. Two, not one: a Hanweb column
 # page embeds the records its first dataproxy.jsp answer repeats.
 REPEAT_PAGES_STOP = 2
+# A listed link that answered 404/410 (never archived) is tried again this long after the
+# crawl that found it dead, doubling with each such crawl up to the cap: a link listed before
+# its page is published is found within a day, a dead one costs a request a week.
+DEAD_LINK_RETRY, DEAD_LINK_RETRY_MAX = timedelta(days=1), timedelta(days=7)
 
 
 def list_priority(page: int) -> int:
@@ -100,6 +116,16 @@ def cut_short(previous: dict[str, Any] | None) -> bool:
     if not previous:
         return False
     return not previous.get("finished_at") or previous.get("outcome") == "interrupted"
+
+
+def retry_after(link: dict[str, Any]) -> datetime:
+    """When a dead listed link (`Archive.dead_links`) is tried again: `DEAD_LINK_RETRY` after
+    the crawl that last found it dead, doubling with each such crawl, at most
+    `DEAD_LINK_RETRY_MAX`."""
+    tried = parse_iso(link.get("last_tried")) or datetime.min.replace(tzinfo=UTC)
+    tries = max(int(link.get("tries") or 1), 1)
+    wait = min(DEAD_LINK_RETRY * 2 ** min(tries - 1, 16), DEAD_LINK_RETRY_MAX)
+    return tried + wait
 
 
 def _live(doc: dict[str, Any] | None) -> bool:
@@ -125,6 +151,7 @@ class GovSpider(scrapy.Spider):
             self.site = site_def
         self.allowed_domains = list(self.site.allowed_domains)
         self._known: dict[str, dict[str, Any]] = {}
+        self._dead: dict[str, datetime] = {}  # listed links that answered 404/410: retry after
         self._requested: set[str] = set()
         self._list_seen: set[str] = set()
         self._listed: dict[int | None, set[str]] = {}  # column -> canonical item URLs listed this run
@@ -176,6 +203,7 @@ class GovSpider(scrapy.Spider):
             return
         for doc in await state.known_documents():
             self._known[canonical(doc["url"])] = doc
+        self._dead = {url: retry_after(link) for url, link in (await state.dead_links()).items()}
         self._requested.update(state.handled_urls)  # shipped by an earlier attempt of this crawl
         resumed = bool(self.crawler.stats.get_value(RESUMED_STAT))  # its JOBDIR queue goes on
         if cut_short(state.previous_crawl) and not resumed:
@@ -285,6 +313,9 @@ class GovSpider(scrapy.Spider):
             stats.inc_value(f"errors/http_{response.status}")
             if first:
                 self.columns.answered(column, f"http_{response.status}", f"HTTP {response.status}")
+            else:
+                self._failed(f"list page {response.meta.get('list_page')}", f"HTTP {response.status}",
+                             response.url)
             return
         self._antibot_streak = 0
         page = parse_list(response.body, response.url, headers=response_headers(response),
@@ -316,6 +347,8 @@ class GovSpider(scrapy.Spider):
             doc = self._known.get(key)
             if doc is not None and doc.get("status") != "gone":
                 continue  # known: revisited on its own schedule
+            if doc is None and self._still_dead(key):
+                continue
             fresh += doc is None  # a gone page listed again is re-checked, but is not news
             request = self._article_request(item.url, doc=doc, item=item,
                                             page=response.meta.get("list_page", 1), column=column)
@@ -325,6 +358,14 @@ class GovSpider(scrapy.Spider):
                                                page.next_form, repeated=not unseen)
         if next_request is not None:
             yield next_request
+
+    def _still_dead(self, key: str) -> bool:
+        """A listed link that answered 404/410 on earlier crawls, not yet due a retry."""
+        until = self._dead.get(key)
+        if until is None or until <= datetime.now(UTC) or self.full:
+            return False
+        self.crawler.stats.inc_value(DEAD_SKIPPED_KEY)
+        return True
 
     def _next_list_request(self, response: Response, next_url: str | None, all_known: bool,
                            form: dict[str, str] | None = None, *,
@@ -417,10 +458,13 @@ class GovSpider(scrapy.Spider):
             return Unchanged(self.site.name, url, "not_modified", attachments=_links(doc))
         if status in (404, 410):
             stats.inc_value("pages/notfound")
-            return None if doc is None else Withdrawn(self.site.name, url, status,
-                                                      f"http_{status}")
+            if doc is None:  # a link a list page shows, never archived: remembered (DEAD_LINK_RETRY)
+                self._dead_link(response.meta, url, status)
+                return None
+            return Withdrawn(self.site.name, url, status, f"http_{status}")
         stats.inc_value("pages/error")
         stats.inc_value(f"errors/http_{status}")
+        self._failed("article", f"HTTP {status}", url)
         return None
 
     def _page_item(self, response: Response, url: str,
@@ -572,12 +616,30 @@ class GovSpider(scrapy.Spider):
         if failure.check(CrawlStopping, AlreadyRequested):  # set aside, or fetched already
             return
         request = getattr(failure, "request", None)
-        if request is not None and request.meta.get("list_page") == 1:
+        page = request.meta.get("list_page") if request is not None else None
+        if page == 1:
             self.columns.failed(self._column_of(request.meta), failure, request.url)
         if failure.check(IgnoreRequest):  # robots.txt said no, or an offsite redirect
             stats.inc_value("pages/ignored")
             return
         stats.inc_value("pages/failed")
         stats.inc_value(f"errors/{failure.type.__name__}")
-        logger.info("Request failed (%s): %s", failure.type.__name__,
-                       request.url if request is not None else "?")
+        url = request.url if request is not None else "?"
+        logger.info("Request failed (%s): %s", failure.type.__name__, url)
+        if page != 1:  # a failing column's first page is named by its column
+            self._failed(f"list page {page}" if page else "article", failure_cause(failure, url)[1], url)
+
+    def _failed(self, what: str, cause: str, url: str) -> None:
+        """Name a failed request in the crawl's problems (crawler/outcome.py `failure_lines`)."""
+        stats = self.crawler.stats
+        stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), what, cause, url))
+
+    def _dead_link(self, meta: dict[str, Any], url: str, status: int) -> None:
+        """A link a list page shows answered 404/410: named, counted, and kept for its column
+        (``column/<i>/dead``: the archive remembers it, and later crawls retry it less often)."""
+        self.crawler.stats.inc_value(DEAD_LINKS_KEY)
+        self._failed(LISTED_LINK, f"HTTP {status}", url)
+        column = self._column_of(meta)
+        if column is not None:
+            key, dead = column_stat(column, "dead"), self.crawler.stats.get_value(column_stat(column, "dead"))
+            self.crawler.stats.set_value(key, [*(dead or []), canonical(url)])
