@@ -28,6 +28,8 @@ from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
 from crawler.outcome import Verdict, assess
 from crawler.pipelines import ArchivePipeline
 from crawler.service.overrides import project_settings
+from crawler.sites import Column, Incremental, SiteDef
+from crawler.sites.definitions import site_from_data, site_to_data
 
 
 def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:
@@ -283,3 +285,15 @@ def test_a_users_own_spider_runs_with_our_settings(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "has no attribute 'site'" not in proc.stderr
     assert '"title": "hi"' in out.read_text(encoding="utf-8")
     assert not (tmp_path / "a.db").exists() and not (tmp_path / "a.db.state").exists()
+
+
+def test_known_articles_are_rechecked_at_the_sites_interval_but_at_most_daily() -> None:
+    """NU9: quiet edits and withdrawals are found within the site's interval (at least a day)."""
+    column = (Column("http://www.example.gov.cn/tzgg/index.html"),)
+    assert SiteDef("a", column).revisit == timedelta(days=1)  # default interval 6h: a day
+    assert SiteDef("a", column, every=timedelta(days=2)).revisit == timedelta(days=2)
+    assert SiteDef("a", column, every=timedelta(minutes=10)).revisit == timedelta(days=1)
+    own = SiteDef("a", column, incremental=Incremental(revisit=timedelta(hours=1)))
+    assert own.revisit == timedelta(hours=1)  # a definition's [incremental] revisit wins
+    assert site_from_data(site_to_data(own)) == own
+    assert site_from_data(site_to_data(SiteDef("a", column))).incremental.revisit is None

@@ -29,10 +29,10 @@ from archive.timeutil import iso, parse_interval, parse_iso, utcnow
 from archive.urls import canonical_url
 from crawler.outcome import COLUMN_NEUTRAL, COLUMN_OK
 from crawler.sites import SiteDef
+from crawler.sites.definitions import DEFAULT_EVERY
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EVERY = "6h"
 DEFAULT_MAX_BACKOFF = timedelta(days=1)
 # "partial": the crawl stopped early on purpose (page caps) but got what it could.
 SUCCESS_OUTCOMES = frozenset({"finished", "partial"})

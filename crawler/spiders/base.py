@@ -212,7 +212,7 @@ class GovSpider(scrapy.Spider):
 
     def _revisit_interval(self) -> timedelta:
         value = self.crawler.settings.get("REVISIT_INTERVAL")
-        return parse_interval(value, allow_zero=True) if value else self.site.incremental.revisit
+        return parse_interval(value, allow_zero=True) if value else self.site.revisit
 
     def _setting_or_site(self, name: str, site_value: int) -> int:
         """A -s override of a site's limit (negative: not overridden)."""
