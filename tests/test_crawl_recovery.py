@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers_crawl import ROOT, build_trs_site, crawl_cmd, run_crawl, serve, summary
+from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, start_crawl, summary, wait_for
 
 from archive import Archive
 from crawler.service.crawls import claim_sites
@@ -121,14 +121,8 @@ def test_a_resumed_crawl_fetches_each_page_once(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with serve(build_trs_site(24, 4)) as srv:
         srv.delay = 0.1
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("GOV_ARCHIVE_SITES", None)
-        proc = subprocess.Popen(crawl_cmd(db, "--url", srv.url("/tzgg/index.html")), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                cwd=tmp_path, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while srv.hits("/tzgg/202401/") < 6 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        proc = start_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        wait_for(lambda: srv.hits("/tzgg/202401/") >= 6)
         os.killpg(proc.pid, signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err[-2000:]
