@@ -8,6 +8,7 @@ from .db import Archive, Capture, SaveResult
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
+    ArchiveEmpty,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
@@ -18,11 +19,13 @@ from .errors import (
     SchemaTooNew,
     VersionNotFound,
 )
+from .readings import Reextraction, StoredReading
 
 __all__ = [
     "Archive",
     "ArchiveBusy",
     "ArchiveCorrupt",
+    "ArchiveEmpty",
     "ArchiveError",
     "ArchiveMissing",
     "ArchiveWriteError",
@@ -32,8 +35,10 @@ __all__ = [
     "CaptureNotFound",
     "DocumentNotFound",
     "NotAnArchive",
+    "Reextraction",
     "SaveResult",
     "SchemaTooNew",
+    "StoredReading",
     "VersionNotFound",
     "errors",
 ]

@@ -41,7 +41,8 @@ class AttachmentFile:
     Exactly one of: new bytes (``body``), a stored file confirmed unchanged (``sha256``, e.g.
     an HTTP 304 to a conditional request), or neither (``error`` says why: ``HTTP 404``,
     ``timeout``, ``larger than 50 MB`` ...). ``content_type`` is sniffed from the bytes;
-    ``text`` (NFKC-normalized) and ``text_error`` come from reading them.
+    ``text`` (NFKC-normalized) and ``text_error`` come from reading them; ``text_transient``:
+    the reading failed or stopped for a reason that may not recur (time, a crash).
     """
 
     url: str
@@ -52,6 +53,7 @@ class AttachmentFile:
     content_type: str | None = None
     text: str | None = None
     text_error: str | None = None
+    text_transient: bool = False
     error: str | None = None
     fetched_at: str | None = None  # stored ISO time; the save's time when None
 
@@ -174,6 +176,19 @@ def rows_of_versions(conn: sqlite3.Connection,
     return out
 
 
+def with_texts(conn: sqlite3.Connection,
+               rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """File rows read elsewhere (a version kept read-only), with ``text_chars`` and
+    ``text_error`` as `rows_of` reads them."""
+    out = []
+    for row in rows:
+        text = conn.execute("SELECT chars, error FROM attachment_texts WHERE sha256 = ?",
+                            (row.get("sha256"),)).fetchone() if row.get("sha256") else None
+        out.append({**row, "text_chars": text[0] if text else None,
+                    "text_error": text[1] if text else None})
+    return out
+
+
 def known_rows(conn: sqlite3.Connection,
                files: Sequence[AttachmentFile]) -> dict[tuple[str, str], dict[str, Any]]:
     """The newest stored row of each ``(url, sha256)`` that a crawl confirmed without bytes."""
@@ -197,13 +212,27 @@ def insert_rows(conn: sqlite3.Connection, version_id: int, rows: Sequence[Mappin
     )
 
 
-def store_texts(conn: sqlite3.Connection, files: Sequence[AttachmentFile]) -> None:
-    """Record the text of each new file (the first reading of a file stays)."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO attachment_texts (sha256, text, chars, error) VALUES (?, ?, ?, ?)",
-        [(f.digest, f.text or "", len(f.text or ""), f.text_error) for f in files
-         if f.body is not None],
-    )
+def store_texts(conn: sqlite3.Connection, files: Sequence[AttachmentFile]) -> list[str]:
+    """Record the text of each new file; returns the sha256 of those whose stored text was
+    replaced. A reading stays, unless it failed or stopped for a reason that may not recur
+    (``transient``) and this one did not, or got further."""
+    replaced = []
+    for f in files:
+        if f.body is None:
+            continue
+        text = f.text or ""
+        stored = conn.execute("SELECT transient, chars FROM attachment_texts WHERE sha256 = ?",
+                              (f.digest,)).fetchone()
+        if stored is None:
+            conn.execute("INSERT INTO attachment_texts (sha256, text, chars, error, transient) "
+                         "VALUES (?, ?, ?, ?, ?)", (f.digest, text, len(text), f.text_error,
+                                                    int(f.text_transient)))
+        elif stored[0] and (not f.text_transient or len(text) > stored[1]):
+            conn.execute("UPDATE attachment_texts SET text = ?, chars = ?, error = ?, "
+                         "transient = ? WHERE sha256 = ?",
+                         (text, len(text), f.text_error, int(f.text_transient), f.digest))
+            replaced.append(str(f.digest))
+    return replaced
 
 
 def remember(conn: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) -> None:
@@ -225,14 +254,18 @@ def remember(conn: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) 
 
 
 def state(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``{url: {"sha256", "etag", "last_modified"}}`` of the URLs fetched before (with bytes)."""
+    """``{url: {"sha256", "etag", "last_modified", "text_transient"}}`` of the URLs fetched
+    before (with bytes); ``text_transient``: their text is to be read again."""
     if not urls:
         return {}
     cur = conn.execute(
-        "SELECT s.url, s.sha256, s.etag, s.last_modified FROM attachment_state s "
-        "JOIN capture_blobs b ON b.sha256 = s.sha256 WHERE s.url IN (SELECT value FROM json_each(?))",
+        "SELECT s.url, s.sha256, s.etag, s.last_modified, coalesce(t.transient, 0) "
+        "FROM attachment_state s JOIN capture_blobs b ON b.sha256 = s.sha256 "
+        "LEFT JOIN attachment_texts t ON t.sha256 = s.sha256 "
+        "WHERE s.url IN (SELECT value FROM json_each(?))",
         (json.dumps(list(urls)),))
-    return {row[0]: {"sha256": row[1], "etag": row[2], "last_modified": row[3]} for row in cur}
+    return {row[0]: {"sha256": row[1], "etag": row[2], "last_modified": row[3],
+                     "text_transient": bool(row[4])} for row in cur}
 
 
 def text_of(conn: sqlite3.Connection, sha: str) -> str | None:

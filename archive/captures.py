@@ -1,10 +1,11 @@
-"""Compression of raw captures (the response bytes exactly as received)."""
+"""Raw captures (the response bytes exactly as received) and their compression."""
 
 from __future__ import annotations
 
 import hashlib
 import lzma
 import zlib
+from dataclasses import dataclass, field
 
 # zlib level 6 stores realistic ~60 KB gov pages in ~0.18x their size (xz preset 3: ~0.17x)
 # at ~0.7 ms a page against ~2.2 ms for xz, and reads back 4x faster: captures are written
@@ -19,6 +20,18 @@ XZ_PRESET = 3
 # through zlib for nothing.
 SAMPLE_BYTES = 256 * 1024
 WORTH_IT = 0.9
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A raw response as received."""
+
+    body: bytes
+    status: int = 200
+    url: str = ""  # final URL after redirects
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    declared_encoding: str | None = None
+    used_encoding: str | None = None
 
 
 def sha256(data: bytes) -> str:

@@ -10,7 +10,7 @@ import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,10 +20,11 @@ from . import attachments as files_mod
 from . import migrations
 from . import search as search_mod
 from .attachments import AttachmentFile
-from .captures import DEFAULT_CODEC, compress, compress_best, decompress, sha256
+from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompress, sha256
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
+    ArchiveEmpty,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
@@ -35,8 +36,9 @@ from .errors import (
 )
 from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
 from .ingest import IngestLog
+from .readings import Readings, Reextraction
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
-from .urls import canonical_url
+from .urls import canonical_url, url_variants
 from .watchlist import COLUMN_KNOWN, WatchList
 
 SITE_STATE_COLUMNS = (
@@ -58,6 +60,7 @@ EXPORT_BATCH = 500  # documents read at a time by export (their files in one que
 
 # The public record shapes (README "JSON output"): what a document, version, event, crawl is.
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
+BOOLEAN_COLUMNS = frozenset({"reextracted"})
 # `_vid` (the version row) is read to add the files to `attachments`, then dropped.
 DOCUMENT_SELECT = """
     SELECT d.id, d.url, s.name AS site, v.title, v.published, v.body, v.metadata, v.attachments,
@@ -70,7 +73,8 @@ DOCUMENT_SELECT = """
 VERSION_SELECT = """
     SELECT v.document_id, d.url, s.name AS site, v.version, v.title, v.published, v.body,
            v.metadata, v.attachments, v.content_hash, v.changed_fields, v.crawl_id,
-           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.id AS _vid
+           v.fetched_at, c.sha256 AS capture_sha, d.first_seen, d.status, v.extractor, v.reextracted,
+           v.id AS _vid
     FROM versions v
     JOIN documents d ON d.id = v.document_id
     JOIN sites s ON s.id = d.site_id
@@ -86,6 +90,14 @@ EVENT_FROM = """
     LEFT JOIN documents d ON d.id = e.document_id
     LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
 """
+#: A new document's id: above every id a document ever had (merged-away ids stay taken).
+NEXT_DOCUMENT_ID = """
+    SELECT max(coalesce((SELECT max(id) FROM documents), 0),
+               coalesce((SELECT max(old_id) FROM merged_documents), 0)) + 1
+"""
+#: Events that are not repeats: migration 005 kept, marked ``detail = 'merged'``, the events of
+#: a merged-away document that only repeat what the surviving document reported.
+REPORTED = "(e.kind = 'health' OR e.detail IS NOT 'merged')"
 #: Whether the event's site had a finished crawl, other than the event's own, before it.
 SITE_KNOWN = """
     EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
@@ -106,18 +118,6 @@ CRAWL_SELECT = """
 
 
 @dataclass(frozen=True)
-class Capture:
-    """A raw response as received."""
-
-    body: bytes
-    status: int = 200
-    url: str = ""  # final URL after redirects
-    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
-    declared_encoding: str | None = None
-    used_encoding: str | None = None
-
-
-@dataclass(frozen=True)
 class SaveResult:
     """What :meth:`Archive.save` did."""
 
@@ -125,6 +125,7 @@ class SaveResult:
     document_id: int
     version: int
     changed_fields: list[str]
+    reextracted: int | None = None  # the number of the re-extracted version recorded first
 
 
 @dataclass
@@ -134,9 +135,10 @@ class _Current:
     version: int
     content_hash: str
     version_id: int
+    extractor: int | None  # the current version's
 
 
-class Archive(WatchList, IngestLog):
+class Archive(WatchList, IngestLog, Readings):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -151,7 +153,8 @@ class Archive(WatchList, IngestLog):
     :param read_only: open for reading only even if the file is writable (never migrates)
 
     The watch list and columns: archive/watchlist.py (`WatchList`); the idempotency log of
-    items shipped by crawl workers: archive/ingest.py (`IngestLog`).
+    items shipped by crawl workers: archive/ingest.py (`IngestLog`); which extractor read a
+    version and the re-readings of newer ones: archive/readings.py (`Readings`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -186,7 +189,7 @@ class Archive(WatchList, IngestLog):
         except sqlite3.OperationalError as e:
             raise self._translate(e) from None
         if not initialized and not create:
-            raise NotAnArchive(f"{self.path} is empty, not a gov-archive archive")
+            raise ArchiveEmpty(f"{self.path} is empty, not a gov-archive archive")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
         # One transaction per saved item: checkpoint (and fsync) every ~40 MB of WAL, not 4 MB.
@@ -354,17 +357,25 @@ class Archive(WatchList, IngestLog):
         """Crawls that have not recorded an end (running, or their process died), oldest first."""
         return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
 
-    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Crawls, newest first."""
-        where, params = ("", []) if site is None else (" WHERE s.name = ?", [site])
-        sql = CRAWL_SELECT + where + " ORDER BY c.id DESC LIMIT ?"
+    def crawls(self, site: str | None = None, limit: int | None = None, *,
+               after_id: int | None = None) -> list[dict[str, Any]]:
+        """Crawls (of `site`, later than crawl `after_id`), newest first."""
+        conditions, params = [], []
+        if site is not None:
+            conditions.append("s.name = ?")
+            params.append(site)
+        if after_id is not None:
+            conditions.append("c.id > ?")
+            params.append(min(int(after_id), MAX_SQL_INT))
+        sql = CRAWL_SELECT + _where(conditions) + " ORDER BY c.id DESC LIMIT ?"
         return list(self._rows(sql, [*params, _limit(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
 
     def save(self, site: str, record: Mapping[str, Any] | Any, *, crawl_id: int | None,
              capture: Capture | None = None, files: Sequence[AttachmentFile] | None = None,
-             column_id: int | None = None,
+             column_id: int | None = None, extractor: int | None = None,
+             reextraction: Reextraction | None = None,
              now: datetime | None = None) -> SaveResult:
         """Save one announcement in one transaction.
 
@@ -376,6 +387,11 @@ class Archive(WatchList, IngestLog):
         (archive.attachments). Their bytes are part of the version; a link without new bytes
         keeps the file of the current version, so a failed download is never a change. The
         first bytes of links that had none complete the current version in place.
+
+        ``extractor``: the version of the extractor that read `record` (recorded with a new
+        version). ``reextraction``: that extractor's reading of the current version's capture
+        (archive/readings.py); when it differs from the current version it is recorded first,
+        as a ``reextracted`` version without an event, and `record` is compared with it.
         """
         record = _as_dict(record)
         if not record.get("url"):
@@ -385,15 +401,19 @@ class Archive(WatchList, IngestLog):
         digest = record_hash(record)
         t = iso(now or utcnow())
         with self._write() as c:
-            current = self._current(site_id, url)
+            current = stored = self._current(site_id, url)
+            if current is not None and reextraction is not None:
+                current = self._reextract(c, current, digest, reextraction, extractor, crawl_id, t)
             if current is not None and not files and current.content_hash == digest:
                 result = self._touch(c, current, site_id, crawl_id, capture, t)  # the hot path
             elif current is None and not files:
                 result = self._insert_new(c, site_id, url, normalize_record(record), digest,
-                                          crawl_id, capture, t)
+                                          crawl_id, capture, t, extractor=extractor)
             else:
                 result = self._save_with_files(c, site_id, url, current, record, digest, files or (),
-                                               crawl_id, capture, t)
+                                               crawl_id, capture, t, extractor=extractor)
+            if current is not stored:  # a re-extracted version was recorded first
+                result = dataclasses.replace(result, reextracted=current.version)
             if column_id is not None:
                 self._link_column(c, result.document_id, column_id, crawl_id, t)
         self._maybe_index()
@@ -412,14 +432,15 @@ class Archive(WatchList, IngestLog):
             c, site_id, current = found
             fields = self._version_fields(current.version_id)
             result = self._save_with_files(c, site_id, canonical_url(url), current, fields,
-                                           record_hash(fields), files, crawl_id, None, t)
+                                           record_hash(fields), files, crawl_id, None, t,
+                                           extractor=current.extractor)
         self._maybe_index()
         return result
 
     def _save_with_files(self, c: sqlite3.Connection, site_id: int, url: str,
                          current: _Current | None, record: Mapping[str, Any], digest: str,
                          files: Sequence[AttachmentFile], crawl_id: int | None,
-                         capture: Capture | None, t: str) -> SaveResult:
+                         capture: Capture | None, t: str, *, extractor: int | None) -> SaveResult:
         """`save` once the files are known: resolve them against the current version's."""
         fields = normalize_record(record)
         previous = files_mod.rows_of(c, current.version_id) if current is not None else []
@@ -429,7 +450,8 @@ class Archive(WatchList, IngestLog):
         old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
         full = files_mod.with_files(digest, new_pairs)
         if current is None:
-            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows)
+            return self._insert_new(c, site_id, url, fields, full, crawl_id, capture, t, rows,
+                                    extractor=extractor)
         if current.content_hash == full:
             self._refresh_failures(c, current.version_id, previous, rows)
             return self._touch(c, current, site_id, crawl_id, capture, t)
@@ -437,13 +459,19 @@ class Archive(WatchList, IngestLog):
                 and files_mod.completes(old_pairs, new_pairs)):
             return self._complete(c, current, site_id, full, rows, crawl_id, capture, t)
         return self._insert_change(c, current, site_id, fields, full, crawl_id, capture, t, rows,
-                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)))
+                                   files_changed=bool(files_mod.changed_urls(old_pairs, new_pairs)),
+                                   extractor=extractor)
 
     def _store_files(self, c: sqlite3.Connection, files: Sequence[AttachmentFile], t: str) -> None:
         for f in files:
             if f.body is not None:
                 self._store_blob(c, f.body, compress_best)  # files: often compressed already
-        files_mod.store_texts(c, files)
+        for sha in files_mod.store_texts(c, files):  # a failed reading replaced: search it
+            self._queued += c.execute(
+                "INSERT INTO search_queue (version_id, action) SELECT DISTINCT "
+                "d.current_version_id, 'reindex' FROM version_attachments a JOIN documents d "
+                "ON d.current_version_id = a.version_id WHERE a.sha256 = ? "
+                "ON CONFLICT (version_id) DO NOTHING", (sha,)).rowcount
         files_mod.remember(c, files, t)
 
     def _refresh_failures(self, c: sqlite3.Connection, version_id: int,
@@ -470,21 +498,23 @@ class Archive(WatchList, IngestLog):
 
     def _current(self, site_id: int, url: str) -> _Current | None:
         row = self.conn.execute(
-            "SELECT id, status, version, content_hash, current_version_id FROM documents "
-            "WHERE url = ? AND site_id = ?",
+            "SELECT d.id, d.status, d.version, d.content_hash, d.current_version_id, v.extractor "
+            "FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.url = ? AND d.site_id = ?",
             (url, site_id),
         ).fetchone()
         return _Current(*row) if row else None
 
     def _insert_new(self, c: sqlite3.Connection, site_id: int, url: str, fields: dict[str, Any],
                     digest: str, crawl_id: int | None, capture: Capture | None, t: str,
-                    rows: Sequence[Mapping[str, Any]] = ()) -> SaveResult:
+                    rows: Sequence[Mapping[str, Any]] = (), *, extractor: int | None) -> SaveResult:
         etag, last_modified = _validators(capture)
         # The version row goes first (its document FK is deferred to commit) so the document
         # row is written once, already pointing at its current version.
-        doc_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+        doc_id = c.execute(NEXT_DOCUMENT_ID).fetchone()[0]
         changed = list(TRACKED_FIELDS)
-        version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id, capture, t)
+        version_id = self._insert_version(c, doc_id, 1, fields, digest, changed, crawl_id,
+                                          self._capture_id(c, capture, t), t, extractor=extractor)
         files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "INSERT INTO documents (id, site_id, url, version, current_version_id, title, published, "
@@ -508,14 +538,14 @@ class Archive(WatchList, IngestLog):
     def _insert_change(self, c: sqlite3.Connection, current: _Current, site_id: int,
                        fields: dict[str, Any], digest: str, crawl_id: int | None,
                        capture: Capture | None, t: str, rows: Sequence[Mapping[str, Any]] = (),
-                       *, files_changed: bool = False) -> SaveResult:
+                       *, files_changed: bool = False, extractor: int | None) -> SaveResult:
         old = self._version_fields(current.version_id)
         changed = changed_fields(old, fields)
         if files_changed and "attachments" not in changed:
             changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
         number = current.version + 1
         version_id = self._insert_version(c, current.id, number, fields, digest, changed, crawl_id,
-                                          capture, t)
+                                          self._capture_id(c, capture, t), t, extractor=extractor)
         files_mod.insert_rows(c, version_id, rows)
         c.execute(
             "UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
@@ -531,17 +561,59 @@ class Archive(WatchList, IngestLog):
 
     def _insert_version(self, c: sqlite3.Connection, doc_id: int, number: int,
                         fields: dict[str, Any], digest: str, changed: list[str],
-                        crawl_id: int | None, capture: Capture | None, t: str) -> int:
-        capture_id = self._store_capture(c, capture, t) if capture is not None else None
+                        crawl_id: int | None, capture_id: int | None, t: str, *,
+                        extractor: int | None, reextracted: bool = False) -> int:
         cur = c.execute(
             "INSERT INTO versions (document_id, version, crawl_id, fetched_at, capture_id, "
-            "content_hash, changed_fields, title, published, metadata, attachments, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "content_hash, changed_fields, title, published, metadata, attachments, body, "
+            "extractor, reextracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, number, crawl_id, t, capture_id, digest, to_json(changed), fields["title"],
              fields["published"], to_json(fields["metadata"]), to_json(fields["attachments"]),
-             fields["body"]),
+             fields["body"], extractor, int(reextracted)),
         )
         return int(cur.lastrowid or 0)
+
+    def _capture_id(self, c: sqlite3.Connection, capture: Capture | None, t: str) -> int | None:
+        return self._store_capture(c, capture, t) if capture is not None else None
+
+    def _reextract(self, c: sqlite3.Connection, current: _Current, digest: str, again: Reextraction,
+                   extractor: int | None, crawl_id: int | None, t: str) -> _Current:
+        """Record a newer extractor's reading of the current version's capture as a version
+        of its own (``reextracted``: same capture, files and fetch time; `crawl_id` is the crawl
+        that re-read it; no event); returns the new current.
+
+        Nothing is written if the current version is not the one re-read any more, if the
+        saved record (its fields' `digest`) reads as the current version does (nothing to
+        explain), or if the re-reading does (the extractor change did not touch this page).
+        """
+        if again.version_id != current.version_id:
+            return current
+        old = self._version_fields(current.version_id)
+        if record_hash(old) == digest:
+            return current
+        fields = normalize_record(again.record)
+        previous = files_mod.rows_of(c, current.version_id)
+        rows = files_mod.resolve(fields["attachments"], (), previous, {}, t)
+        old_pairs, new_pairs = files_mod.file_pairs(previous), files_mod.file_pairs(rows)
+        reread = files_mod.with_files(record_hash(again.record), new_pairs)
+        if reread == current.content_hash:
+            return current
+        changed = changed_fields(old, fields)
+        if files_mod.changed_urls(old_pairs, new_pairs) and "attachments" not in changed:
+            changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
+        number = current.version + 1
+        # the capture re-read, fetched when the current version's was: the same fetch
+        capture_id, fetched_at = c.execute("SELECT capture_id, fetched_at FROM versions WHERE id = ?",
+                                           (current.version_id,)).fetchone()
+        version_id = self._insert_version(c, current.id, number, fields, reread, changed, crawl_id,
+                                          capture_id, fetched_at, extractor=extractor, reextracted=True)
+        files_mod.insert_rows(c, version_id, rows)
+        c.execute("UPDATE documents SET version = ?, current_version_id = ?, title = ?, published = ?, "
+                  "content_hash = ? WHERE id = ?",
+                  (number, version_id, fields["title"], fields["published"], reread, current.id))
+        self._unindex(c, current.version_id)
+        self._index(c, version_id)
+        return _Current(current.id, current.status, number, reread, version_id, extractor)
 
     def _version_fields(self, version_id: int) -> dict[str, Any]:
         row = self.conn.execute(
@@ -704,17 +776,39 @@ class Archive(WatchList, IngestLog):
         return current.status if current is not None else None
 
     def _document_id(self, ref: int | str) -> int:
+        return self._reference(ref)[0]
+
+    def _reference(self, ref: int | str) -> tuple[int, int | None]:
+        """The document `ref` (an id, int or digits, or a URL) names, and the merged-away id it
+        named (None for a document's own id or URL): that id reads as its survivor."""
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             doc_id = int(ref)
             if doc_id <= MAX_SQL_INT and self.db["documents"].count_where("id = ?", [doc_id]):
-                return doc_id
+                return doc_id, None
+            merged = self.conn.execute("SELECT survivor_id FROM merged_documents WHERE old_id = ?",
+                                       (min(doc_id, MAX_SQL_INT),)).fetchone()
+            if merged is not None:
+                return int(merged[0]), doc_id
             raise DocumentNotFound(f"no document with id {doc_id}")
-        found = next(self.db["documents"].rows_where(
-            "url = ?", [canonical_url(str(ref))], select="id", order_by="last_seen DESC, id DESC",
-            limit=1), None)
-        if found is None:
-            raise DocumentNotFound(f"no document with URL {ref}")
-        return int(found["id"])
+        return self._document_by_url(str(ref)), None
+
+    def _document_by_url(self, url: str) -> int:
+        """The document at `url`, else at its one other spelling that is archived (the other
+        scheme, or a scheme added to an address without one): DocumentNotFound, naming them,
+        if there are two or none."""
+        found = {}
+        for spelling in [url, *url_variants(url)]:
+            row = next(self.db["documents"].rows_where(
+                "url = ?", [canonical_url(spelling)], select="id, url",
+                order_by="last_seen DESC, id DESC", limit=1), None)
+            if row is not None:
+                if spelling == url:
+                    return int(row["id"])
+                found[row["url"]] = int(row["id"])
+        if len(found) == 1:
+            return next(iter(found.values()))
+        hint = f"; did you mean {' or '.join(found)}?" if found else ""
+        raise DocumentNotFound(f"no document with URL {url}{hint}")
 
     def document(self, ref: int | str) -> dict[str, Any]:
         """The current state of a document, by id (int or digits) or URL."""
@@ -730,27 +824,79 @@ class Archive(WatchList, IngestLog):
             VERSION_SELECT + " WHERE v.document_id = ? ORDER BY v.version", [doc_id])))
 
     def version(self, ref: int | str, n: int) -> dict[str, Any]:
-        """Version ``n`` (1-based) of a document; VersionNotFound if there is none."""
-        doc_id = self._document_id(ref)
+        """Version ``n`` (1-based) of a document; VersionNotFound if there is none.
+
+        Of a merged-away id (migration 005), its own version ``n``: the version that holds its
+        content now (under the surviving document's id and number), or the version itself,
+        kept read-only, when none does.
+        """
+        doc_id, merged = self._reference(ref)
+        number = min(int(n), MAX_SQL_INT)
+        if merged is not None:
+            return self._merged_version(merged, number)
         found = self._first(VERSION_SELECT + " WHERE v.document_id = ? AND v.version = ?",
-                            [doc_id, min(int(n), MAX_SQL_INT)])
+                            [doc_id, number])
         if found is None:
             raise VersionNotFound(f"document {doc_id} has no version {n}")
         return self._with_files([found])[0]
+
+    def _merged_version(self, old_id: int, n: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT version_id, record FROM merged_versions "
+                                "WHERE document_id = ? AND version = ?", (old_id, n)).fetchone()
+        if row is None:
+            raise VersionNotFound(f"document {old_id} has no version {n}")
+        version_id, record = row
+        if version_id is not None:
+            found = self._first(VERSION_SELECT + " WHERE v.id = ?", [version_id])
+            assert found is not None
+            return self._with_files([found])[0]
+        return self._kept_version(old_id, n, json.loads(record))
+
+    def _kept_version(self, old_id: int, n: int, record: dict[str, Any]) -> dict[str, Any]:
+        """A version kept read-only by migration 005, in the shape of `version`'s records."""
+        survivor = self._first(
+            "SELECT m.url, s.name AS site, d.status FROM merged_documents m JOIN documents d "
+            "ON d.id = m.survivor_id JOIN sites s ON s.id = d.site_id WHERE m.old_id = ?", [old_id])
+        assert survivor is not None
+        capture = self.conn.execute("SELECT sha256 FROM captures WHERE id = ?",
+                                    (record["capture_id"],)).fetchone()
+        found = {"document_id": old_id, "url": survivor["url"], "site": survivor["site"],
+                 "version": n, **{k: record[k] for k in (
+                     "title", "published", "body", "metadata", "attachments", "content_hash",
+                     "changed_fields", "crawl_id", "fetched_at")},
+                 "capture_sha": capture[0] if capture else None,
+                 "first_seen": record["first_seen"], "status": survivor["status"],
+                 "extractor": None, "reextracted": False}  # read before versions recorded it
+        found["files"] = files_mod.merged(found["attachments"],
+                                          files_mod.with_texts(self.conn, record["files"]))
+        return found
 
     def diff(self, ref: int | str, from_version: int | None = None,
              to_version: int | None = None) -> dict[str, Any]:
         """Field changes and a unified diff of the body between two versions.
 
         Defaults: ``to`` = current version, ``from`` = the one before it (None before version 1,
-        i.e. a diff against nothing).
+        i.e. a diff against nothing). Numbers given for a merged-away id are its own.
+        ``reextracted`` lists the versions of the range that are only a newer extractor's
+        reading of the same capture: their differences are no edit.
         """
         doc = self.document(ref)
+        to_ref = ref if to_version is not None else doc["id"]
         to_n = int(to_version) if to_version is not None else doc["version"]
+        from_ref = ref if from_version is not None else to_ref
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
-        new = self.version(doc["id"], to_n)
-        old = self.version(doc["id"], from_n) if from_n is not None else None
-        return _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        new = self.version(to_ref, to_n)
+        old = self.version(from_ref, from_n) if from_n is not None else None
+        result = _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        result["reextracted"] = self._reextracted_between(doc["id"], old["version"] if old else 0,
+                                                          new["version"])
+        return result
+
+    def _reextracted_between(self, doc_id: int, a: int, b: int) -> list[int]:
+        """The re-extracted versions after the older of `a`, `b` up to the newer (a diff's range)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT version FROM versions WHERE document_id = ? AND reextracted = 1 "
+            "AND version > ? AND version <= ? ORDER BY version", (doc_id, min(a, b), max(a, b)))]
 
     def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
                site: str | None = None, after_id: int | None = None, limit: int | None = None,
@@ -783,7 +929,7 @@ class Archive(WatchList, IngestLog):
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
                 newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
         order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{_where(conditions)}{order} LIMIT ?"
+        sql = f"SELECT {columns} {EVENT_FROM}{_where([REPORTED, *conditions])}{order} LIMIT ?"
         return self._rows(sql, [*params, _limit(limit)])
 
     def search(self, query: str, *, site: str | None = None,
@@ -859,13 +1005,18 @@ class Archive(WatchList, IngestLog):
 
     def export(self, *, since: datetime | date | str | None = None, site: str | None = None,
                with_text: bool = False) -> Iterator[dict[str, Any]]:
-        """Current documents whose content or status changed at or after ``since``.
+        """Current documents whose content or status changed at or after ``since``: new,
+        changed, withdrawn or restored then, or whose current version got its first file bytes
+        then (completed in place).
 
         ``with_text`` adds ``file_text`` (the extracted text, or None) to each attachment.
         """
         conditions, params = [], []
         if since is not None:
-            conditions.append("(v.fetched_at >= ? OR d.gone_at >= ?)")
+            conditions.append(
+                "(d.id IN (SELECT document_id FROM events WHERE time >= ? AND document_id IS NOT "
+                "NULL) OR EXISTS (SELECT 1 FROM version_attachments a WHERE a.version_id = "
+                "d.current_version_id AND a.sha256 IS NOT NULL AND a.fetched_at >= ?))")
             params += [as_iso(since)] * 2
         if site is not None:
             conditions.append("s.name = ?")
@@ -1050,14 +1201,6 @@ class Archive(WatchList, IngestLog):
 
     # -- scheduler support -------------------------------------------------------------------
 
-    def record_health(self, site: str, kind: str, detail: str, *, crawl_id: int | None = None,
-                      now: datetime | None = None) -> int:
-        """Record a health event (events.kind = "health", ``health_kind`` = kind); returns its id."""
-        site_id = self.ensure_site(site)
-        with self._write() as c:
-            return self._event(c, "health", iso(now or utcnow()), site_id, crawl_id, None, None,
-                               health_kind=kind, detail=detail)
-
     def pending_deliveries(self, sink: str, *, site: str | None = None,
                            kinds: Iterable[str] | None = None,
                            since: datetime | date | str | None = None,
@@ -1122,10 +1265,6 @@ class Archive(WatchList, IngestLog):
                    (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
             FROM sites s ORDER BY s.name"""))
 
-    def site_summary(self, site: str) -> dict[str, Any] | None:
-        """:meth:`site_summaries` for one site, or None if the archive does not know it."""
-        return next((s for s in self.site_summaries() if s["name"] == site), None)
-
     def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
         """A site's documents, the most recently discovered first (no bodies)."""
         return list(self._rows(f"""
@@ -1164,9 +1303,10 @@ class Archive(WatchList, IngestLog):
             self._update_site_state(c, site_id, fields)
 
     def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
+                            crawl_id: int | None = None,
                             health: Iterable[tuple[str, str, int | None]] = (),
                             columns: Mapping[int, Mapping[str, Any]] | None = None,
-                            now: datetime | None = None) -> list[int]:
+                            now: datetime | None = None) -> list[int] | None:
         """Record health events and update the site's scheduler state in one transaction.
 
         The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
@@ -1174,13 +1314,23 @@ class Archive(WatchList, IngestLog):
         ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
         state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
         ids of the health events.
+
+        `crawl_id`: the crawl booked, recorded as ``last_crawl_id``. Compare-and-set: when that
+        crawl (or a later one) is booked already, by another process, nothing is written and
+        the result is None.
         """
         site_id = self.ensure_site(site)
         t = iso(now or utcnow())
         with self._write() as c:
-            ids = [self._event(c, "health", t, site_id, crawl_id, None, None,
+            if crawl_id is not None:
+                booked = c.execute("SELECT last_crawl_id FROM site_state WHERE site_id = ?",
+                                   (site_id,)).fetchone()
+                if booked is not None and booked[0] is not None and booked[0] >= crawl_id:
+                    return None
+                state = {**state, "last_crawl_id": crawl_id}
+            ids = [self._event(c, "health", t, site_id, crawl, None, None,
                                health_kind=kind, detail=detail)
-                   for kind, detail, crawl_id in health]
+                   for kind, detail, crawl in health]
             self._update_site_state(c, site_id, state)
             self._update_column_states(c, columns or {})
         return ids
@@ -1264,10 +1414,12 @@ def _limit(limit: int | None) -> int:
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    """Parse the JSON-encoded columns of a row in place."""
+    """Parse the JSON-encoded columns of a row in place, the 0/1 flags as booleans."""
     for key in JSON_COLUMNS.intersection(row):
         if isinstance(row[key], str):
             row[key] = json.loads(row[key])
+    for key in BOOLEAN_COLUMNS.intersection(row):
+        row[key] = bool(row[key])
     return row
 
 
@@ -1396,21 +1548,27 @@ def _open_problem(path: str, error: sqlite3.Error) -> str:
 
 def _writable(path: str) -> bool:
     """Can this process write ``path`` and create its -wal/-shm files beside it?"""
-    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.exists(path):
-        return os.access(folder, os.W_OK)
-    return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+        return _folder_writable(path)
+    return os.access(path, os.W_OK) and _folder_writable(path)
+
+
+def _folder_writable(path: str) -> bool:
+    """Can this process create files (-wal, -shm) beside ``path``?"""
+    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
 
 
 def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
     """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
 
-    A WAL database needs its -shm file to be read: when the folder is read-only and no writer
-    has left one, the file can only be opened as immutable (no writer can be active then).
+    A read-only connection takes the usual locks, so it reads consistent snapshots while
+    another process writes and checkpoints. Only when the folder is read-only and no writer
+    has left a -shm file (which a WAL database needs to be read, and which could not be
+    created) is the file opened as immutable: then no writer can be active.
     """
     if not read_only:
         return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
-    if not os.path.exists(path + "-shm"):
+    if not _folder_writable(path) and not os.path.exists(path + "-shm"):
         uri += "&immutable=1"
     return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)

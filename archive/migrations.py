@@ -3,19 +3,20 @@
 The schema version is the number of applied migrations; it is recorded in sqlite-utils'
 ``_sqlite_migrations`` table and mirrored in ``PRAGMA user_version``. ``PRAGMA application_id``
 marks the file as a gov-archive.
+
+A migration never calls live archive code: its data steps are frozen in archive/migration_steps
+(an old archive runs them before later migrations' tables and columns exist).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from sqlite_utils import Database, Migrations
 
 from .errors import NotAnArchive, SchemaTooNew
-from .identity import recanonicalize
-from .search import reindex_current
-from .urls import canonical_url, private_url_key
+from .migration_steps import m004_search_extras, m005_canonical_urls, m006_redacted_sinks, m010_search_spacing
 
 MIGRATION_SET = "gov-archive"
 APPLICATION_ID = 0x47764172  # "GvAr"
@@ -240,43 +241,10 @@ CREATE INDEX document_columns_column ON document_columns(column_id);
 
 @migrations(name="003_watch_list")
 def watch_list(db: Database) -> None:
-    """The watch list and first-class columns; sites crawled with `--url` whose start URL is
-    known become watched columns, their documents and finished crawls linked to it."""
+    """The watch list and first-class columns. Sites crawled before stay unwatched: no release
+    recorded the column a `crawl --url` started from (`sites.base_url` is the home page)."""
     for statement in _statements(WATCH_LIST_SCHEMA):
         db.conn.execute(statement)
-    for site_id, name, url, created_at in _url_crawled_sites(db):
-        _watch_known_column(db, site_id, name, url, created_at)
-
-
-def _url_crawled_sites(db: Database) -> list[tuple[int, str, str, str]]:
-    """Sites named after their host (how `crawl --url` named them) whose `base_url` is a page
-    below the home page: the column they were crawled from."""
-    found = []
-    for site_id, name, base_url, created_at in db.conn.execute(
-            "SELECT id, name, base_url, created_at FROM sites WHERE base_url IS NOT NULL"):
-        try:
-            parts = urlsplit(base_url)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            continue
-        if host == name and parts.path not in ("", "/"):
-            found.append((site_id, name, canonical_url(base_url), created_at))
-    return found
-
-
-def _watch_known_column(db: Database, site_id: int, name: str, url: str, added_at: str) -> None:
-    c = db.conn
-    c.execute("INSERT INTO watch_list (site_id, added_at) VALUES (?, ?)", (site_id, added_at))
-    column_id = c.execute(
-        "INSERT INTO columns (site_id, url, watched, added_at) VALUES (?, ?, 1, ?)",
-        (site_id, url, added_at)).lastrowid
-    c.execute("INSERT INTO column_crawls (column_id, crawl_id, outcome) SELECT ?, id, 'ok' "
-              "FROM crawls WHERE site_id = ? AND outcome IN ('finished', 'partial')",
-              (column_id, site_id))
-    c.execute("INSERT INTO document_columns (document_id, column_id, first_seen, crawl_id) "
-              "SELECT d.id, ?, d.first_seen, (SELECT min(e.crawl_id) FROM events e "
-              "WHERE e.document_id = d.id AND e.kind = 'new') FROM documents d WHERE d.site_id = ?",
-              (column_id, site_id))
 
 
 ATTACHMENTS_SCHEMA = """
@@ -344,25 +312,46 @@ def attachment_files(db: Database) -> None:
     """Attachment files and their text; search over metadata and attachments (re-indexes)."""
     for statement in _statements(ATTACHMENTS_SCHEMA):
         db.conn.execute(statement)
-    reindex_current(db.conn)
+    m004_search_extras.index_current_versions(db.conn)
+
+
+MERGED_SCHEMA = """
+-- Documents merged into another: one page saved under two spellings of its URL. An id here is
+-- never given to a new document, and reads as its survivor.
+CREATE TABLE merged_documents (
+    old_id INTEGER PRIMARY KEY,
+    survivor_id INTEGER NOT NULL REFERENCES documents(id),
+    url TEXT NOT NULL,                          -- the URL it was saved under
+    merged_at TEXT NOT NULL
+);
+CREATE INDEX merged_documents_survivor ON merged_documents(survivor_id);
+-- Each version of a merged document: the version holding its content now, or, when no version
+-- of the survivor can (an edit only that spelling saw), the version itself, kept read-only.
+CREATE TABLE merged_versions (
+    document_id INTEGER NOT NULL REFERENCES merged_documents(old_id),
+    version INTEGER NOT NULL,
+    version_id INTEGER REFERENCES versions(id),
+    record TEXT,                                -- JSON: the whole version, when version_id is NULL
+    PRIMARY KEY (document_id, version),
+    CHECK ((version_id IS NULL) != (record IS NULL))
+) WITHOUT ROWID;
+"""
 
 
 @migrations(name="005_canonical_urls")
 def canonical_urls(db: Database) -> None:
     """Documents and columns under the canonical URL form that folds dot segments, escaped
-    unreserved characters and repeated slashes; those that turn out to be one page are merged."""
-    recanonicalize(db.conn)
+    unreserved characters and repeated slashes; documents that turn out to be one page are
+    merged without renumbering any version (archive/migration_steps/m005_canonical_urls.py)."""
+    for statement in _statements(MERGED_SCHEMA):
+        db.conn.execute(statement)
+    m005_canonical_urls.recanonicalize(db.conn, datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 @migrations(name="006_redacted_sinks")
 def redacted_sinks(db: Database) -> None:
     """Webhook sinks named without their secrets (``webhook:https://host/…#<digest>``)."""
-    sinks = [row[0] for row in db.conn.execute(
-        "SELECT DISTINCT sink FROM deliveries WHERE sink LIKE 'webhook:%'")]
-    for sink in sinks:
-        url = sink.removeprefix("webhook:")
-        db.conn.execute("UPDATE deliveries SET sink = ? WHERE sink = ?",
-                        ("webhook:" + private_url_key(url), sink))
+    m006_redacted_sinks.redact_sinks(db.conn)
 
 
 INGESTED_SCHEMA = """
@@ -388,6 +377,46 @@ def ingested(db: Database) -> None:
         db.conn.execute(statement)
 
 
+EXTRACTOR_SCHEMA = """
+-- The extractor version that read the version (NULL: saved before versions recorded it).
+ALTER TABLE versions ADD COLUMN extractor INTEGER;
+-- 1: a newer extractor's reading of the previous version's capture (no edit, no event).
+ALTER TABLE versions ADD COLUMN reextracted INTEGER NOT NULL DEFAULT 0 CHECK (reextracted IN (0, 1));
+"""
+
+
+@migrations(name="008_extractor_version")
+def extractor_version(db: Database) -> None:
+    """Which extractor read each version, and the versions that are only a re-reading."""
+    for statement in _statements(EXTRACTOR_SCHEMA):
+        db.conn.execute(statement)
+
+
+REVIEW_FIXES_SCHEMA = """
+-- 1: the reading of the file failed or stopped for a reason that may not recur (the time ran
+-- out, the reader crashed): the next crawl that meets the file reads it again.
+ALTER TABLE attachment_texts ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;
+-- Readings stored before the mark, by the only words those readers gave these failures.
+UPDATE attachment_texts SET transient = 1 WHERE error LIKE 'reading took longer than %'
+    OR error LIKE 'the reader crashed on this file%' OR error LIKE 'read for % s; the rest is %';
+"""
+
+
+@migrations(name="009_review_fixes")
+def review_fixes(db: Database) -> None:
+    """Attachment readings that failed for a reason that may not recur are marked, to be read
+    again (``attachment_texts.transient``)."""
+    for statement in _statements(REVIEW_FIXES_SCHEMA):
+        db.conn.execute(statement)
+
+
+@migrations(name="010_search_spacing")
+def search_spacing(db: Database) -> None:
+    """Search ignores the spaces between CJK and Latin letters or digits (``46.2 亿元``): the
+    index is filled again in that form (archive/migration_steps/m010_search_spacing.py)."""
+    m010_search_spacing.reindex_without_gaps(db.conn)
+
+
 DEAD_LINKS_SCHEMA = """
 -- Links a column listed that answered 404/410 and were never archived: a crawl retries
 -- each only after a back-off that grows with `tries` (crawler/spiders/base.py), instead of
@@ -403,7 +432,7 @@ CREATE TABLE dead_links (
 """
 
 
-@migrations(name="008_dead_links")
+@migrations(name="011_dead_links")
 def dead_links(db: Database) -> None:
     """Listed links that answered 404/410, remembered per column (see DEAD_LINKS_SCHEMA)."""
     for statement in _statements(DEAD_LINKS_SCHEMA):

@@ -7,6 +7,7 @@ Nothing here touches the database or click, so every function is testable on its
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import unicodedata
@@ -163,8 +164,30 @@ def _csv_cell(value: object) -> object:
 
 # --- records as text ------------------------------------------------------------------------
 
-#: A line of text and its tone: "heading", "removed", "added", "hunk" or None (plain).
+#: A line of text and its tone: "heading", "removed", "added", "changed", "hunk" or None (plain).
 Line = tuple[str, str | None]
+#: A piece of a changed line: its text and whether its characters were "removed", "added" or
+#: kept (None).
+Span = tuple[str, str | None]
+#: A line as spans (one, unless the line is "changed") and its tone.
+SpanLine = tuple[tuple[Span, ...], str | None]
+_Piece = tuple[str | tuple[Span, ...], str | None]  # a Line, or a SpanLine of a changed line
+
+
+def version_label(record: Mapping[str, Any]) -> str | None:
+    """A record's version number, saying so when it is a re-extraction (not an edit)."""
+    number = record.get("version")
+    if number is None or not record.get("reextracted"):
+        return None if number is None else str(number)
+    return f"{number} (re-extracted: version {number - 1}'s capture read by a newer extractor; not an edit)"
+
+
+def reextracted_note(versions: Sequence[int]) -> str:
+    """What a diff says of the re-extracted versions in its range."""
+    names = ", ".join(str(n) for n in versions)
+    what = "is a re-extraction" if len(versions) == 1 else "are re-extractions"
+    return (f"version {names} {what}: a newer extractor read the same capture again; what "
+            "it changed is not an edit by the publisher")
 
 
 def record_lines(record: Mapping[str, Any]) -> Iterator[str]:
@@ -185,7 +208,7 @@ def _record_lines(record: Mapping[str, Any]) -> Iterator[str]:
         ("First seen", record.get("first_seen")),
         ("Last seen", record.get("last_seen")),
         ("Fetched", record.get("fetched_at")),
-        ("Version", record.get("version")),
+        ("Version", version_label(record)),
     ]
     for label, value in fields:
         if value not in (None, ""):
@@ -253,12 +276,36 @@ def hit_place(hit: Mapping[str, Any]) -> str:
     return ""
 
 
+#: How a changed line marks its characters in plain text (``git diff --word-diff=plain``'s).
+INLINE_MARKS = {"removed": ("[-", "-]"), "added": ("{+", "+}")}
+#: A removed and an added line less alike than this are shown as they are, not as one line.
+PAIR_RATIO = 0.3
+
+
 def diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
-    """An ``Archive.diff`` result for reading: the changed fields, then the body's diff."""
-    return ((printable(text), tone) for text, tone in _diff_lines(result))
+    """An ``Archive.diff`` result for reading: the changed fields, then the body's diff (and
+    each changed file's). A removed line followed by an added one like it is one "changed"
+    line, ``~`` then the text with its removed and added characters marked ``[-…-]{+…+}``."""
+    for spans, tone in diff_spans(result):
+        yield "".join(_marked(text, kind) for text, kind in spans), tone
 
 
-def _diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
+def diff_spans(result: Mapping[str, Any]) -> Iterator[SpanLine]:
+    """`diff_lines` with a changed line's removed and added characters as spans of their own
+    (to colour them) instead of marked."""
+    for text, tone in _diff_lines(result):
+        pieces = ((text, None),) if isinstance(text, str) else text
+        yield tuple((printable(piece), kind) for piece, kind in pieces), tone
+
+
+def _marked(text: str, kind: str | None) -> str:
+    if kind is None:
+        return text
+    start, end = INLINE_MARKS[kind]
+    return f"{start}{text}{end}"
+
+
+def _diff_lines(result: Mapping[str, Any]) -> Iterator[_Piece]:
     yield f"{result['url']}", "heading"
     older = "(none)" if result["from"] is None else result["from"]
     yield f"version {older} -> {result['to']}", "heading"
@@ -268,6 +315,8 @@ def _diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
         yield "No differences.", None
         return
     yield f"changed: {', '.join(result.get('changed_fields') or fields)}", None
+    if result.get("reextracted"):
+        yield reextracted_note(result["reextracted"]), None
     for name, change in fields.items():
         if name == "body":
             continue
@@ -276,13 +325,13 @@ def _diff_lines(result: Mapping[str, Any]) -> Iterator[Line]:
     body_diff = result.get("body_diff") or ""
     if body_diff:
         yield "", None
-        yield from ((line, _body_diff_tone(line)) for line in body_diff.rstrip("\n").splitlines())
+        yield from _unified_lines(body_diff)
     for change in files:
         yield "", None
         yield from _file_change_lines(change)
 
 
-def _file_change_lines(change: Mapping[str, Any]) -> Iterator[Line]:
+def _file_change_lines(change: Mapping[str, Any]) -> Iterator[_Piece]:
     """An attachment whose file changed: what happened, then the diff of its text."""
     old, new = change.get("old_sha256"), change.get("new_sha256")
     if old and new:
@@ -294,7 +343,56 @@ def _file_change_lines(change: Mapping[str, Any]) -> Iterator[Line]:
     text_diff = change.get("text_diff") or ""
     if not text_diff:
         yield "  (same text)", None
-    yield from ((line, _body_diff_tone(line)) for line in text_diff.rstrip("\n").splitlines())
+    yield from _unified_lines(text_diff)
+
+
+def _unified_lines(diff: str) -> Iterator[_Piece]:
+    """A unified diff's lines with their tones; each run of removed lines followed by added
+    ones is paired in order, and a pair alike enough (`PAIR_RATIO`) becomes one changed line."""
+    removed: list[str] = []
+    added: list[str] = []
+    for line in [*diff.rstrip("\n").splitlines(), ""]:
+        tone = _body_diff_tone(line)
+        if tone == "removed" and not added:
+            removed.append(line[1:])
+        elif tone == "added":
+            added.append(line[1:])
+        else:
+            yield from _paired(removed, added)
+            removed, added = ([line[1:]], []) if tone == "removed" else ([], [])
+            if tone != "removed" and line:
+                yield line, tone
+    yield from _paired(removed, added)
+
+
+def _paired(removed: list[str], added: list[str]) -> Iterator[_Piece]:
+    for index in range(max(len(removed), len(added))):
+        old = removed[index] if index < len(removed) else None
+        new = added[index] if index < len(added) else None
+        if old is not None and new is not None and _alike(old, new):
+            yield (("~", None), *_char_spans(old, new)), "changed"
+            continue
+        if old is not None:
+            yield f"-{old}", "removed"
+        if new is not None:
+            yield f"+{new}", "added"
+
+
+def _alike(old: str, new: str) -> bool:
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() >= PAIR_RATIO
+
+
+def _char_spans(old: str, new: str) -> Iterator[Span]:
+    """`old` turned into `new`, character by character (Chinese has no spaces between words:
+    a word diff would mark the whole sentence)."""
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            yield old[i1:i2], None
+            continue
+        if i2 > i1:
+            yield old[i1:i2], "removed"
+        if j2 > j1:
+            yield new[j1:j2], "added"
 
 
 def _field_change_lines(old: object, new: object) -> Iterator[Line]:

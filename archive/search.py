@@ -6,7 +6,14 @@ metadata and the attachment names) and ``search_files`` (the text of the attachm
 The two extra texts are written into the version row when it is indexed and cleared when it is
 unindexed, so a delete repeats exactly what was indexed; each ends with a blank line, so every
 character of them starts a trigram. A query is split on whitespace into terms that must all
-occur, anywhere in those four (substring semantics, case-insensitive for ASCII).
+occur, anywhere in those four (substring semantics, case-insensitive for ASCII); a quoted
+phrase (``"…"``, ``“…”``, ``「…」``, ``『…』``) is one term, spaces included.
+
+Spaces between a CJK character and a Latin letter or digit (``2022 年``, ``46.2 亿元``: PDF
+text layers put them there) are not searched (`search_form`): the index holds the title and
+body in that form (computed when indexing; the stored text keeps its spaces), the two extra
+texts are stored in it, and query terms are put in it too. Snippets find a term in the stored
+text with those spaces allowed (`term_pattern`).
 
 - Terms of 3+ characters are FTS5 phrases.
 - A two-character term (法治) cannot be a trigram phrase, so it becomes the OR of every indexed
@@ -32,6 +39,7 @@ them, so results are always complete (queued hits of a long query rank after bm2
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -70,6 +78,7 @@ def rank(conn: sqlite3.Connection, query: str, *, site: str | None = None,
     if not found or limit <= 0:
         return []
     where, params = _filters(site, published_from, published_to, status)
+    use_search_form(conn)
     return _ranked(conn, found, where, params, limit)
 
 
@@ -86,15 +95,23 @@ _SCAN_FROM = "FROM documents d JOIN versions v ON v.id = d.current_version_id"
 
 
 _SCANNED_PLACES = ("d.title", "v.body", "v.search_meta", "v.search_files")
+_STORED_AS_IS = ("d.title", "v.body")  # the extra texts are stored in search_form
 
 
-def _contains_sql(terms: list[str]) -> str:
-    return " AND ".join(
-        "(" + " OR ".join(f"instr(lower({p}), ?) > 0" for p in _SCANNED_PLACES) + ")" for _ in terms)
+def _contains_sql(terms: list[str]) -> tuple[str, list[str]]:
+    """SQL that holds when every term occurs in a scanned place, and its arguments."""
+    parts = [[_contains_one(place, term) for place in _SCANNED_PLACES] for term in terms]
+    sql = " AND ".join("(" + " OR ".join(sql for sql, _ in places) + ")" for places in parts)
+    return sql, [arg for places in parts for _, args in places for arg in args]
 
 
-def _contains_args(terms: list[str]) -> list[str]:
-    return [t for t in terms for _ in _SCANNED_PLACES]
+def _contains_one(place: str, term: str) -> tuple[str, list[str]]:
+    """SQL: the place holds the term as search compares them (`occurs`, called only where
+    a part of the term without gaps is found as it is)."""
+    if place in _STORED_AS_IS and _has_gaps(term):
+        return (f"(instr(lower({place}), ?) > 0 AND search_occurs({place}, ?))",
+                [max(_GAP_PLACE.split(term), key=len), term])
+    return f"instr(lower({place}), ?) > 0", [term]
 
 
 def _scanned(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any]) -> bool:
@@ -102,17 +119,28 @@ def _scanned(conn: sqlite3.Connection, terms: list[str], where: str, params: lis
     short = [t for t in terms if len(t) == 1]
     if not short:
         return False
-    sql = (f"SELECT count(*), total(hit) FROM (SELECT {_contains_sql(short)} AS hit {_SCAN_FROM}"
+    contains, args = _contains_sql(short)
+    sql = (f"SELECT count(*), total(hit) FROM (SELECT {contains} AS hit {_SCAN_FROM}"
            f" WHERE 1 = 1{where} ORDER BY d.published DESC, d.id DESC LIMIT ?)")
-    probed, hits = conn.execute(sql, [*_contains_args(short), *params, PROBE]).fetchone()
+    probed, hits = conn.execute(sql, [*args, *params, PROBE]).fetchone()
     return bool(probed) and hits >= COMMON_SHARE * probed
 
 
+#: A query's terms: a quoted phrase ("…", “…”, 「…」, 『…』; unclosed: to the end) or a word.
+_TOKEN = re.compile(r'"(?P<ascii>[^"]*)"?|“(?P<curly>[^”“"]*)[”“"]?|「(?P<corner>[^」]*)」?'
+                    r'|『(?P<white>[^』]*)』?|(?P<word>[^\s"“”「」『』]+)')
+
+
 def query_terms(query: str) -> list[str]:
-    """The distinct lower-cased words of a query, in order: each must occur in a hit."""
+    """The distinct terms of a query, in order, each of which must occur in a hit: its words
+    (split on whitespace) and its quoted phrases (one term, inner spaces kept), lower-cased
+    and in `search_form`."""
     seen: dict[str, None] = {}
-    for term in query.lower().split():
-        seen.setdefault(term, None)
+    for found in _TOKEN.finditer(query):
+        words = next(group for group in found.groups() if group is not None)
+        term = search_form(" ".join(words.lower().split()))
+        if term:
+            seen.setdefault(term, None)
     return list(seen)
 
 
@@ -196,9 +224,10 @@ def _ranked_short(conn: sqlite3.Connection, terms: list[str], where: str, params
 
 def _ranked_scan(conn: sqlite3.Connection, terms: list[str], where: str, params: list[Any],
                  limit: int) -> list[tuple[int, float]]:
-    sql = (f"SELECT d.id, d.title, d.published {_SCAN_FROM} WHERE {_contains_sql(terms)}{where}"
+    contains, contained = _contains_sql(terms)
+    sql = (f"SELECT d.id, d.title, d.published {_SCAN_FROM} WHERE {contains}{where}"
            " ORDER BY d.published DESC, d.id DESC LIMIT ?")
-    args = [*_contains_args(terms), *params, RANK_WINDOW]
+    args = [*contained, *params, RANK_WINDOW]
     found = {row[0]: row for row in conn.execute(sql, args)}
     for row in _recent_first(conn, _pending(conn, terms), where, params):  # extras not yet stored
         found.setdefault(row[0], row)
@@ -209,7 +238,7 @@ def _title_then_newest(found: Any, terms: list[str], limit: int) -> list[tuple[i
     """Order (id, title, published) rows: most terms in the title, then newest, then newest id."""
     items = sorted(found, key=lambda r: r[0], reverse=True)
     items.sort(key=lambda r: r[2] or "", reverse=True)  # stable; no date sorts last
-    scored = [(-sum(t in title.lower() for t in terms), doc_id) for doc_id, title, _ in items]
+    scored = [(-sum(occurs(terms, title)), doc_id) for doc_id, title, _ in items]
     scored.sort(key=lambda s: s[0])
     return [(doc_id, float(score)) for score, doc_id in scored[:limit]]
 
@@ -264,8 +293,21 @@ def _body(conn: sqlite3.Connection, version_id: int) -> str:
 
 
 def _contains(title: str, body: str, terms: list[str]) -> bool:
-    text = f"{title}\n{body}".lower()
-    return all(t in text for t in terms)
+    return all(occurs(terms, f"{title}\n{body}"))
+
+
+def occurs(terms: Sequence[str], text: str) -> list[bool]:
+    """Whether each (search-form) term occurs in `text` as search compares them: lower-cased,
+    in `search_form` (found in the text as it is, or with spaces where search_form drops them:
+    the same, without rewriting the whole text)."""
+    lowered = text.lower()
+    return [t in lowered or (_has_gaps(t) and _spaced_re(t).search(lowered) is not None)
+            for t in terms]
+
+
+@functools.lru_cache(maxsize=256)
+def _spaced_re(term: str) -> re.Pattern[str]:
+    return re.compile(_spaced(term))
 
 
 def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
@@ -275,11 +317,6 @@ def _recent_first(conn: sqlite3.Connection, version_ids: set[int], where: str,
     sql = (f"SELECT d.id, d.title, d.published FROM documents d WHERE d.current_version_id IN "
            f"(SELECT value FROM json_each(?)){where} ORDER BY d.published DESC, d.id DESC")
     return conn.execute(sql, [json.dumps(sorted(version_ids)), *params]).fetchall()
-
-
-def hit_snippet(document: dict[str, Any], terms: list[str]) -> str:
-    """The snippet of a hit: around the first match in its body, else in its title."""
-    return snippet(document["body"], terms) or snippet(document["title"], terms)
 
 
 def hit_place(places: Iterable[tuple[str, str | None, str]],
@@ -292,8 +329,7 @@ def hit_place(places: Iterable[tuple[str, str | None, str]],
     best: tuple[str, str | None, str] = ("", None, "")
     most = 0
     for field, name, text in places:
-        lowered = text.lower()
-        found = sum(t in lowered for t in terms)
+        found = sum(occurs(terms, text))
         if found > most:
             best, most = (field, name, snippet(text, terms)), found
             if found == len(terms):
@@ -308,12 +344,13 @@ def meta_text(metadata: Mapping[str, Any], attachments: Sequence[Mapping[str, An
     """The searchable metadata of a version (META_KEYS) and its attachment names, one a line."""
     lines = [str(metadata[key]) for key in META_KEYS if metadata.get(key)]
     lines += [str(a.get("text") or a.get("url") or "") for a in attachments]
-    return _block(line for line in lines if line)
+    return _block(search_form(line) for line in lines if line)
 
 
 def files_text(texts: Iterable[str]) -> str:
-    """The text of a version's attachment files, in their order (in `index_form`)."""
-    return _block(index_form(text).strip() for text in texts if text and text.strip())
+    """The text of a version's attachment files, in their order (in `index_form`, then
+    `search_form`)."""
+    return _block(search_form(index_form(text)).strip() for text in texts if text and text.strip())
 
 
 _WRAPPED = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])\n+"
@@ -324,6 +361,43 @@ def index_form(text: str) -> str:
     """File text as searched: a line break between two CJK characters is a wrap of the page
     layout (PDF lines), not a break in the words, and is dropped."""
     return _WRAPPED.sub("", text)
+
+
+#: Characters of CJK text: ideographs (with extensions and compatibility forms), CJK
+#: punctuation and fullwidth forms (U+3000, the ideographic space, is a space).
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3001-\u303f\uff00-\uffef\U00020000-\U0003134f"
+_LATIN = "0-9A-Za-z"
+_SPACE = "[ \t\u00a0\u3000]"
+_GAP = re.compile(rf"(?<=[{_CJK}]){_SPACE}+(?=[{_LATIN}])|(?<=[{_LATIN}]){_SPACE}+(?=[{_CJK}])")
+#: The places in a (search-form) term where stored text may have a gap: between a CJK
+#: character and a Latin letter or digit.
+_GAP_PLACE = re.compile(rf"(?<=[{_CJK}])(?=[{_LATIN}])|(?<=[{_LATIN}])(?=[{_CJK}])")
+
+
+def search_form(text: str) -> str:
+    """Text as search compares it: without the spaces between a CJK character and a Latin
+    letter or a digit (``2022 年`` -> ``2022年``, ``GDP 增长`` -> ``GDP增长``), which PDF text
+    layers (LibreOffice, Word) put there. Line breaks stay, and spaces between CJK characters.
+    """
+    return _GAP.sub("", text)
+
+
+def _has_gaps(term: str) -> bool:
+    """True if `search_form` would drop spaces somewhere between the characters of `term`."""
+    return _GAP_PLACE.search(term) is not None
+
+
+def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern finding any of the (search-form) terms in stored text, longest first,
+    case-insensitive, spaces allowed wherever `search_form` drops them; None for no term."""
+    ordered = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile("|".join(_spaced(term) for term in ordered), re.IGNORECASE)
+
+
+def _spaced(term: str) -> str:
+    return f"{_SPACE}*".join(re.escape(part) for part in _GAP_PLACE.split(term))
 
 
 def _block(parts: Iterable[str]) -> str:
@@ -337,11 +411,14 @@ def apply_queue(conn: sqlite3.Connection) -> int:
     """Apply the queued index updates (inside the caller's transaction); returns how many.
 
     Unindexing repeats the values stored when the version was indexed (external content);
-    indexing computes the extra texts, stores them in the version row and indexes the four.
+    indexing computes the extra texts, stores them in the version row and indexes the four
+    (title and body in `search_form`, computed again to unindex them).
     """
+    use_search_form(conn)
     conn.execute(
         "INSERT INTO versions_fts (versions_fts, rowid, title, body, search_meta, search_files) "
-        "SELECT 'delete', v.id, v.title, v.body, v.search_meta, v.search_files FROM search_queue q "
+        "SELECT 'delete', v.id, search_form(v.title), search_form(v.body), v.search_meta, "
+        "v.search_files FROM search_queue q "
         "JOIN versions v ON v.id = q.version_id WHERE q.action IN ('unindex', 'reindex')"
     )
     conn.execute("UPDATE versions SET search_meta = NULL, search_files = NULL WHERE id IN "
@@ -349,10 +426,26 @@ def apply_queue(conn: sqlite3.Connection) -> int:
     _store_extras(conn)
     conn.execute(
         "INSERT INTO versions_fts (rowid, title, body, search_meta, search_files) "
-        "SELECT v.id, v.title, v.body, v.search_meta, v.search_files FROM search_queue q "
+        "SELECT v.id, search_form(v.title), search_form(v.body), v.search_meta, v.search_files "
+        "FROM search_queue q "
         "JOIN versions v ON v.id = q.version_id WHERE q.action IN ('index', 'reindex')"
     )
     return int(conn.execute("DELETE FROM search_queue").rowcount)
+
+
+def use_search_form(conn: sqlite3.Connection) -> None:
+    """Give `conn` the SQL functions ``search_form(text)`` (`search_form`; NULL stays NULL)
+    and ``search_occurs(text, term)`` (`occurs`)."""
+    conn.create_function("search_form", 1, _sql_search_form, deterministic=True)
+    conn.create_function("search_occurs", 2, _sql_occurs, deterministic=True)
+
+
+def _sql_search_form(text: str | None) -> str | None:
+    return None if text is None else search_form(str(text))
+
+
+def _sql_occurs(text: str | None, term: str) -> bool:
+    return text is not None and occurs([term], str(text))[0]
 
 
 def _store_extras(conn: sqlite3.Connection) -> None:
@@ -383,20 +476,11 @@ def _extra_texts(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, 
     return out
 
 
-def reindex_current(conn: sqlite3.Connection) -> int:
-    """Queue every current version for indexing and apply the queue (an emptied index)."""
-    conn.execute("DELETE FROM search_queue")
-    conn.execute("INSERT INTO search_queue (version_id, action) "
-                 "SELECT current_version_id, 'index' FROM documents")
-    return apply_queue(conn)
-
-
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:
     """A one-line excerpt around the first match, matches wrapped in ``[...]``; "" if none."""
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
-                         re.IGNORECASE)
-    first = pattern.search(text)
-    if first is None:
+    pattern = term_pattern(terms)
+    first = pattern.search(text) if pattern is not None else None
+    if pattern is None or first is None:
         return ""
     start = max(0, first.start() - width)
     end = min(len(text), first.end() + width)

@@ -89,6 +89,23 @@ def is_web_url(url: str) -> bool:
         return False
 
 
+_WEB_SCHEME = re.compile(r"(?i)\s*(https?)://")
+
+
+def url_variants(url: str) -> list[str]:
+    """Other spellings a person may mean by `url`: with the other scheme (https for http and
+    back), or, for an address without one (copied from an address bar), with http:// and
+    https://. Nothing for a URL of another scheme."""
+    found = _WEB_SCHEME.match(url)
+    if found is not None:
+        other = "https" if found.group(1).lower() == "http" else "http"
+        return [f"{other}://{url[found.end():]}"]
+    if "://" in url:
+        return []
+    address = url.strip().lstrip("/")
+    return [f"http://{address}", f"https://{address}"] if address else []
+
+
 def is_tracking_param(name: str) -> bool:
     """True for parameters dropped from canonical URLs (utm_*, spm, from, ...)."""
     lowered = name.lower()

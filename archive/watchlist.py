@@ -71,28 +71,37 @@ class WatchList:
         `every` (an interval such as "6h") replaces the recorded one when given. True if the
         site was not watched.
         """
-        site_id = self.ensure_site(site)
         with self._write() as c:
-            known = c.execute("SELECT 1 FROM watch_list WHERE site_id = ?", (site_id,)).fetchone()
-            c.execute(
-                "INSERT INTO watch_list (site_id, definition, every, added_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (site_id) DO UPDATE SET definition = excluded.definition, "
-                "every = coalesce(excluded.every, every)",
-                (site_id, definition, every, iso(now or utcnow())))
-        return known is None
+            site_id = self.ensure_site(site)
+            return self._watch(c, site_id, iso(now or utcnow()), every=every,
+                               definition=definition)
 
     def watch_column(self, site: str, url: str, *, name: str | None = None,
                      every: str | None = None, now: datetime | None = None) -> bool:
-        """Put the column `url` (titled `name`) of `site` on the watch list, and the site; True
-        if the column was not watched."""
+        """Put the column `url` (titled `name`) of `site` on the watch list, and the site (its
+        bundled definition, if it has one, stays); True if the column was not watched. One
+        transaction: the site is never watched without the column."""
         t = iso(now or utcnow())
-        self.watch_site(site, every=every, now=now)
-        site_id = self.ensure_site(site)
         with self._write() as c:
+            site_id = self.ensure_site(site)
+            self._watch(c, site_id, t, every=every, keep_definition=True)
             column_id = self._ensure_column(c, site_id, url, name, t)
             was = c.execute("SELECT watched FROM columns WHERE id = ?", (column_id,)).fetchone()[0]
             c.execute("UPDATE columns SET watched = 1 WHERE id = ?", (column_id,))
         return not was
+
+    def _watch(self, c: sqlite3.Connection, site_id: int, t: str, *, every: str | None,
+               definition: str | None = None, keep_definition: bool = False) -> bool:
+        """The site's watch-list row: `every` replaces the recorded one when given, and
+        `definition` the recorded one unless `keep_definition`; True if it was not watched."""
+        known = c.execute("SELECT 1 FROM watch_list WHERE site_id = ?", (site_id,)).fetchone()
+        kept = "coalesce(excluded.definition, definition)" if keep_definition else "excluded.definition"
+        c.execute(
+            "INSERT INTO watch_list (site_id, definition, every, added_at) VALUES (?, ?, ?, ?) "
+            f"ON CONFLICT (site_id) DO UPDATE SET definition = {kept}, "
+            "every = coalesce(excluded.every, every)",
+            (site_id, definition, every, t))
+        return known is None
 
     def unwatch_site(self, site: str) -> bool:
         """Take `site` and its columns off the watch list (its archive stays); True if it was on."""
@@ -164,6 +173,23 @@ class WatchList:
             row["watched"] = bool(row["watched"])
             row["last_crawl"] = next(iter(self.column_crawls(row["id"], limit=1)), None)
         return rows
+
+    def column_page_names(self, site: str, *, sample: int = 200) -> dict[str, str]:
+        """The name the pages of each column of `site` give it, by column URL: the 栏目
+        (``column_name`` metadata) most of its newest `sample` documents carry."""
+        found = {}
+        for column_id, url in self.conn.execute(
+                "SELECT col.id, col.url FROM columns col JOIN sites s ON s.id = col.site_id "
+                "WHERE s.name = ?", (site,)):
+            row = self.conn.execute(
+                "SELECT name FROM (SELECT json_extract(v.metadata, '$.column_name') AS name "
+                "FROM document_columns dc JOIN documents d ON d.id = dc.document_id "
+                "JOIN versions v ON v.id = d.current_version_id WHERE dc.column_id = ? "
+                "ORDER BY dc.document_id DESC LIMIT ?) WHERE name IS NOT NULL AND name != '' "
+                "GROUP BY name ORDER BY count(*) DESC, name LIMIT 1", (column_id, sample)).fetchone()
+            if row is not None:
+                found[url] = str(row[0])
+        return found
 
     def column_crawls(self, column_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
         """What the crawls of a column found, newest first (finished crawls only)."""

@@ -83,10 +83,10 @@ def recrawl(archive: Archive, records: list[dict], n: int) -> None:
         archive.finish_crawl(crawls[site], outcome, {"archive/changed": n // 100 // SITES},
                              now=later + timedelta(hours=3))
         if k in (3, 7):
-            archive.record_health(site, "blocked" if k == 3 else "extraction",
-                                  "anti-bot pages on most requests" if k == 3
-                                  else "titles missing on 80% of pages",
-                                  crawl_id=crawls[site], now=later + timedelta(hours=3))
+            issue = (("blocked", "anti-bot pages on most requests") if k == 3
+                     else ("extraction", "titles missing on 80% of pages"))
+            archive.record_site_outcome(site, {}, health=[(*issue, crawls[site])],
+                                        now=later + timedelta(hours=3))
     archive.set_site_state(site_of(3), failures=2, last_outcome="blocked")
 
 

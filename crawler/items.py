@@ -30,6 +30,9 @@ class Announcement:
     files: list[AttachmentFile] = field(default_factory=list)
     # A list item that linked straight to a file: `raw` is the file, its text becomes `body`.
     from_file: bool = False
+    # The extractor version that read it (crawler.extract.EXTRACTOR_VERSION; None: unknown, e.g.
+    # shipped by an older crawl worker).
+    extractor: int | None = None
 
 
 @dataclass

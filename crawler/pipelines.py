@@ -1,8 +1,10 @@
 """The archive pipeline: every item becomes one archive transaction.
 
 ``Announcement`` -> ``Archive.save`` with its raw capture and attachment files (new / changed /
-unchanged / restored), ``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when
-its files were re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
+unchanged / restored; with today's reading of the stored capture when an older extractor made
+the current version, so an extractor improvement is never an edit: `ItemWriter`),
+``Unchanged`` -> ``Archive.mark_checked`` (``recheck_attachments`` when its files were
+re-checked), ``Withdrawn`` -> ``Archive.mark_gone``.
 The pipeline owns its crawl row: opened in ``open_spider``, closed when the spider closes
 with the crawl's verdict (crawler/outcome.py), judged there once and written into the crawl
 stats for everyone else to read. A row whose process never got that far (killed, or stopped
@@ -24,9 +26,10 @@ captures and committing overlap with downloading and extracting instead of stall
 event loop, and the single thread keeps writes in order.
 
 A briefly busy archive (another process writing: a query, ``notify``, a parallel crawl of
-another site) is not fatal: a write that times out with ``ArchiveBusy`` is retried with
-back-off for up to ``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer
-than that, closes the spider (once, reason ``archive_error``).
+another site, the first process to open it after an upgrade migrating it) is not fatal: opening
+it and every write that times out with ``ArchiveBusy`` are retried with back-off for up to
+``ARCHIVE_BUSY_RETRY_SECONDS``. Only a write error, or a lock held longer than that, closes the
+spider (once, reason ``archive_error``).
 
 Spiders that are not gov-archive's (no site definition) are left alone: the pipeline is not
 enabled for them, nor in a crawl worker's crawl (``CLUSTER_REDIS_URL``), whose items go to the
@@ -50,12 +53,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
-from archive import Archive, ArchiveBusy, ArchiveError, Capture
+from archive import Archive, ArchiveBusy, ArchiveError, Capture, Reextraction
+from archive.hashing import TRACKED_FIELDS, record_hash
 from archive.urls import canonical_url
 from crawler import settings as defaults
+from crawler.extract import EXTRACTOR_VERSION, Extraction
 from crawler.items import Announcement, Unchanged, Withdrawn
 from crawler.outcome import SITE_ANSWERS, Verdict, assess, column_results, column_stat, count, mass_gone_detail
-from crawler.sites import SiteDef, site_of
+from crawler.reading import reread
+from crawler.sites import ArticleRules, SiteDef, site_of
 from crawler.state import CrawlState
 
 if TYPE_CHECKING:
@@ -94,6 +100,11 @@ def withdrawals_plausible_in(stats: Mapping[str, Any], held: int, *,
         site_answered=any(count(stats, key) for key in SITE_ANSWERS))
 
 
+def tracked_fields(item: Announcement | Extraction) -> dict[str, Any]:
+    """The fields of an announcement the archive versions (archive.hashing.TRACKED_FIELDS)."""
+    return {name: getattr(item, name) for name in TRACKED_FIELDS}
+
+
 def column_rows(stats: Mapping[str, Any], column_ids: Sequence[int]) -> list[dict[str, Any]]:
     """What a crawl found on each column (crawler/spiders/columns.py), for `Archive.finish_crawl`."""
     return [{"column_id": column_ids[r.index], "outcome": r.outcome, "detail": r.detail,
@@ -106,13 +117,23 @@ class ItemWriter:
 
     The one mapping from items to `Archive` calls, used by `ArchivePipeline` (one machine) and
     by the archive host applying what crawl workers shipped (crawler/service/cluster), so both
-    write exactly the same. `column_ids` are the archive ids of the crawl's columns, in order.
+    write exactly the same. `column_ids` are the archive ids of the crawl's columns, in order;
+    `article` the site's CSS rules for article pages (the spider applied them to the items).
+
+    An extractor improvement is no edit. When an announcement reads differently from the
+    current version and an older extractor made that version, the stored capture is read
+    again with today's extractor (`reread`) and handed to `Archive.save`, which records that
+    reading first as a ``reextracted`` version (no event, no alert) and compares the new one
+    with it: a page re-served with a new visit counter is then unchanged, and a real edit
+    names only the fields the publisher changed. Counted as ``archive/reextracted``.
     """
 
-    def __init__(self, archive: Archive, crawl_id: int | None, column_ids: Sequence[int]) -> None:
+    def __init__(self, archive: Archive, crawl_id: int | None, column_ids: Sequence[int], *,
+                 article: ArticleRules | None = None) -> None:
         self.archive = archive
         self.crawl_id = crawl_id
         self.column_ids = column_ids
+        self.article = article or ArticleRules()
 
     def write(self, item: Item) -> list[str]:
         """One archive transaction (or one more statement in the caller's); the stats keys to count."""
@@ -129,8 +150,11 @@ class ItemWriter:
         ids = self.column_ids
         column = item.column if item.column is not None and item.column < len(ids) else None
         result = self.archive.save(item.site, item, crawl_id=self.crawl_id, capture=capture,
-                                   files=item.files, column_id=None if column is None else ids[column])
+                                   files=item.files, column_id=None if column is None else ids[column],
+                                   extractor=item.extractor, reextraction=self.reextraction(item))
         keys = [f"archive/{result.outcome}"]
+        if result.reextracted is not None:
+            keys.append("archive/reextracted")
         if result.outcome == "new" and column is not None:
             keys.append(column_stat(column, "new"))
         if result.outcome == "restored" and result.changed_fields:
@@ -138,6 +162,29 @@ class ItemWriter:
         if result.outcome in ("changed", "unchanged"):
             keys.append("archive/rechecked")  # a known live article answered
         return keys
+
+    def reextraction(self, item: Announcement) -> Reextraction | None:
+        """Today's reading of the current version's capture, if an older extractor made that
+        version and `item` (read by today's) differs from it; None otherwise."""
+        if item.from_file or item.extractor != EXTRACTOR_VERSION:
+            return None  # a file's text is no page reading; another release's reading can't be compared
+        stored = self.archive.current_reading(item.site, item.url)
+        if stored is None or not stored.read_before(EXTRACTOR_VERSION):
+            return None
+        stored_hash = record_hash(stored.fields)
+        if record_hash(tracked_fields(item)) == stored_hash:
+            return None  # unchanged: nothing to explain
+        capture = self.archive.version_capture(stored.version_id)
+        if capture is None:
+            return None
+        try:
+            ex = reread(capture, self.article)
+        except Exception:  # a capture today's extractor chokes on: compared as before, never lost
+            logger.exception("Could not re-extract the archived capture of %s", item.url)
+            return None
+        if ex is None or record_hash(tracked_fields(ex)) == stored_hash:
+            return None  # not an article today, or read the same: the difference is the page's
+        return Reextraction(stored.version_id, tracked_fields(ex))
 
     def mark_checked(self, item: Unchanged) -> list[str]:
         if item.files:  # the page's attachment files were re-checked: a file may have changed
@@ -213,15 +260,18 @@ class ArchivePipeline(CrawlState):
 
     def open_spider(self) -> None:
         try:
-            self.run(self._open)
+            self.run(self._patiently, self._open)
         except ARCHIVE_FAILURES as exc:
             self._archive_failed(exc)
             raise CloseSpider("archive_error") from None
 
     def _open(self) -> None:
+        """Open the archive (migrating it if needed) and start the crawl row; every step may
+        be tried again after ArchiveBusy (the crawl row is the last)."""
         assert self.site_def is not None
-        Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
-        self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
+        if self.archive is None:
+            Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
+            self.archive = Archive(self.db_path, create=True, busy_timeout=self.busy_timeout)
         self.archive.ensure_site(self.site, base_url=self.site_def.home_url)
         self.column_ids = self.archive.ensure_columns(
             self.site, [(column.url, column.name) for column in self.site_def.columns])
@@ -328,7 +378,7 @@ class ArchivePipeline(CrawlState):
             return
         for item in held:
             try:
-                keys = self.run(self._write_patiently, item)
+                keys = self.run(self._patiently, self._write, item)
             except ARCHIVE_FAILURES as exc:
                 self._archive_failed(exc)  # the rest stay live and due: re-detected next crawl
                 return
@@ -338,13 +388,13 @@ class ArchivePipeline(CrawlState):
         return withdrawals_plausible_in(self.crawler.stats.get_stats(), held,
                                         max_share=self.gone_max_share, min_count=self.gone_min_count)
 
-    def _write_patiently(self, item: Item) -> list[str]:
-        """`_write` on the archive thread at close, waiting out a busy archive (bounded)."""
+    def _patiently(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn` on the archive thread at open and close, waiting out a busy archive (bounded)."""
         deadline = time.monotonic() + self.busy_retry_seconds
         pause = self.busy_backoff_first
         while True:
             try:
-                return self._write(item)
+                return fn(*args)
             except ArchiveBusy:
                 if time.monotonic() >= deadline:
                     raise
@@ -402,4 +452,6 @@ class ArchivePipeline(CrawlState):
     def _write(self, item: Item) -> list[str]:
         """One archive transaction; returns the stats keys to count."""
         assert self.archive is not None
-        return ItemWriter(self.archive, self.crawl_id, self.column_ids).write(item)
+        assert self.site_def is not None
+        return ItemWriter(self.archive, self.crawl_id, self.column_ids,
+                          article=self.site_def.article).write(item)

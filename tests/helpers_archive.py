@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive, Capture
+from archive.search import search_form
 
 T0 = datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC)
 
@@ -32,6 +33,24 @@ def record(n: int = 1, **overrides: Any) -> dict[str, Any]:
     return base
 
 
+def record_health(archive: Archive, site: str, kind: str, detail: str, *,
+                  crawl_id: int | None = None, now: datetime | None = None) -> int:
+    """Record one health event as the bookkeeping after a crawl does; returns its id."""
+    (event_id,) = archive.record_site_outcome(site, {}, health=[(kind, detail, crawl_id)], now=now)
+    return event_id
+
+
+def rewind_before_canonical_urls(path: str | Path) -> None:
+    """Make a current archive look like one written before migration 005 (and 006), so that
+    opening it runs them again: their table dropped, their names unrecorded."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
+                     "('005_canonical_urls', '006_redacted_sinks')")
+        conn.execute("DROP TABLE merged_versions")
+        conn.execute("DROP TABLE merged_documents")
+        conn.execute("PRAGMA user_version = 4")
+
+
 def check_consistency(path: str | Path) -> list[str]:
     """Problems found in an archive file (empty list = consistent)."""
     conn = sqlite3.connect(path)
@@ -50,6 +69,10 @@ def check_consistency(path: str | Path) -> list[str]:
         "current version is not the latest": """
             SELECT d.id FROM documents d
             WHERE d.version != (SELECT max(version) FROM versions WHERE document_id = d.id)""",
+        "re-extracted version with a capture of its own": """
+            SELECT v.id FROM versions v JOIN versions p
+              ON p.document_id = v.document_id AND p.version = v.version - 1
+            WHERE v.reextracted AND (p.capture_id IS NOT v.capture_id OR p.fetched_at != v.fetched_at)""",
         "event without version": """
             SELECT e.id FROM events e LEFT JOIN versions v
               ON v.document_id = e.document_id AND v.version = e.version
@@ -58,7 +81,7 @@ def check_consistency(path: str | Path) -> list[str]:
             SELECT d.id FROM documents d WHERE NOT EXISTS
               (SELECT 1 FROM events e WHERE e.document_id = d.id AND e.kind = 'new')""",
         "version without an event": """
-            SELECT v.id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM events e
+            SELECT v.id FROM versions v WHERE NOT v.reextracted AND NOT EXISTS (SELECT 1 FROM events e
               WHERE e.document_id = v.document_id AND e.version = v.version)""",
     }
     for problem, sql in queries.items():
@@ -72,7 +95,7 @@ def check_consistency(path: str | Path) -> list[str]:
 def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
     """The search index holds exactly the current versions, once queued updates are counted.
 
-    Each version is probed by a trigram of its title.
+    Each version is probed by a trigram of its title (as indexed: in `search_form`).
     """
     rows = conn.execute(
         "SELECT v.id, v.title, d.current_version_id = v.id, q.action FROM versions v "
@@ -83,7 +106,7 @@ def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
         if (queued == "index" and not is_current) or (queued == "unindex" and is_current):
             return [f"search queue wrong for version row {version_id}"]
         expected = (is_current and queued != "index") or queued == "unindex"
-        phrase = '"' + title[:3].replace('"', '""') + '"'
+        phrase = '"' + search_form(title)[:3].replace('"', '""') + '"'
         hit = conn.execute(
             "SELECT 1 FROM versions_fts WHERE versions_fts MATCH ? AND rowid = ?", (phrase, version_id)
         ).fetchone()

@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_reactor_settings
 
 from crawler.service.overrides import project_settings
-from crawler.sites import Column, Incremental, Politeness, SiteDef
+from crawler.sites import ArticleRules, Column, Incremental, Politeness, SiteDef
 from crawler.spiders.sites import spider_class
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,12 +292,15 @@ def build_endless_site(n_pages: int = 60, folder: str = "/endless") -> dict[str,
     return pages
 
 
-def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None) -> tuple[Any, Any]:
-    """A GovSpider for a fixed example site, wired to a Crawler but not crawling (callbacks by hand)."""
+def make_spider(tmp_path: Path, overrides: dict[str, Any] | None = None, *,
+                article: ArticleRules | None = None) -> tuple[Any, Any]:
+    """A GovSpider for a fixed example site (with these `article` rules), wired to a Crawler
+    but not crawling (callbacks by hand)."""
     site = SiteDef(name="city", columns=(Column("http://www.example.gov.cn/tzgg/index.html"),),
                    allowed_domains=("www.example.gov.cn",),
                    politeness=Politeness(download_delay=4.0, concurrency=2),
-                   incremental=Incremental(stop_after_known_pages=1), max_pages=50)
+                   incremental=Incremental(stop_after_known_pages=1), max_pages=50,
+                   article=article or ArticleRules())
     settings = project_settings({"ARCHIVE_DB_PATH": str(tmp_path / "a.db"),
                                  **get_reactor_settings(), **(overrides or {})})
     cls = spider_class(site)

@@ -68,8 +68,10 @@ class MemoryArchive:
         done = [c for c in self._crawls if c["site"] == site and c["finished_at"]]
         return dict(done[-1]) if done else None
 
-    def crawls(self, site: str | None = None, limit: int | None = None) -> list[dict]:
-        rows = [dict(c) for c in reversed(self._crawls) if site in (None, c["site"])]
+    def crawls(self, site: str | None = None, limit: int | None = None, *,
+               after_id: int | None = None) -> list[dict]:
+        rows = [dict(c) for c in reversed(self._crawls)
+                if site in (None, c["site"]) and c["id"] > (after_id or 0)]
         return rows[:limit] if limit else rows
 
     def add_event(self, site: str, kind: str = "new", **fields: Any) -> int:
@@ -106,10 +108,14 @@ class MemoryArchive:
     def set_site_state(self, site: str, **fields: Any) -> None:
         self._state.setdefault(site, {}).update(fields)
 
-    def record_site_outcome(self, site, state, *, health=(), now=None) -> list[int]:
-        ids = [self.record_health(site, kind, detail, crawl_id=crawl_id, now=now)
-               for kind, detail, crawl_id in health]
-        self.set_site_state(site, **state)
+    def record_site_outcome(self, site, state, *, crawl_id=None, health=(), columns=None,
+                            now=None) -> list[int] | None:
+        booked = self._state.get(site, {}).get("last_crawl_id")
+        if crawl_id is not None and booked is not None and booked >= crawl_id:
+            return None
+        ids = [self.record_health(site, kind, detail, crawl_id=crawl, now=now)
+               for kind, detail, crawl in health]
+        self.set_site_state(site, **state, **({"last_crawl_id": crawl_id} if crawl_id else {}))
         return ids
 
 
@@ -201,7 +207,12 @@ argv: SITE DB JOURNAL MODES_JSON NOW   (NOW: ISO time of the fake clock, or "-")
 Modes: ok, fail, blocked, crash (exit 3, crawl left unfinished), sleep:N (N seconds,
 SIGTERM ends it as "interrupted"), stubborn:N (ignores SIGTERM), new:N (N new documents).
 """
-import json, os, signal, sys, time
+import signal
+stop = []
+# First of all: a SIGTERM that comes while the imports below run (slow on a loaded machine)
+# must still end the crawl as "interrupted", as a real crawl's handler would.
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+import json, os, sys, time
 from datetime import datetime
 from archive import Archive
 from crawler.service.locks import site_lock
@@ -218,8 +229,6 @@ lock = site_lock(db, site)
 if not lock.acquire():
     note("busy")
     sys.exit(0)
-stop = []
-signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 if mode.startswith("stubborn"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 archive = Archive(db, create=True)

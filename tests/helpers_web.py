@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers_archive import record_health
 
 from archive import Archive, Capture
 from crawler.web import WebConfig, create_datasette
@@ -100,8 +101,8 @@ def build_archive(path: Path) -> dict[str, int]:
         third = archive.start_crawl(SITE, now=at(120))
         archive.save(SITE, RECORDS["restored"], crawl_id=third, now=at(121))
         archive.finish_crawl(third, "blocked", {"pages/antibot": 5}, now=at(125))
-        archive.record_health(SITE, "blocked", "anti-bot pages on 5 of 5 requests",
-                              crawl_id=third, now=at(125))
+        record_health(archive, SITE, "blocked", "anti-bot pages on 5 of 5 requests",
+                      crawl_id=third, now=at(125))
     return ids
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpers_archive import record_health
 from helpers_watch import MemoryArchive, receiver
 
 from archive import Archive
@@ -101,7 +102,7 @@ def test_delivery_state_lives_in_the_archive_file(tmp_path):
         crawl_id = archive.start_crawl("gov")
         archive.save("gov", {"url": "http://gov.example/a/1.html", "title": "通知", "published": "2026-11-01",
                              "body": "正文", "metadata": {}, "attachments": []}, crawl_id=crawl_id)
-        archive.record_health("gov", "empty", "3 crawls in a row found nothing", crawl_id=crawl_id)
+        record_health(archive, "gov", "empty", "3 crawls in a row found nothing", crawl_id=crawl_id)
     with receiver([500, 500, 500]) as hook:
         for expected in (0, 2, 0):  # three runs, each a new process in real life
             with Archive(db) as archive:

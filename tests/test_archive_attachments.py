@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 
 import pytest
 from helpers_archive import at, check_consistency, record
@@ -97,7 +98,7 @@ def test_not_modified_confirms_the_known_file(archive):
     first = save(archive, two_links(), [fetched(PDF_URL, PDF)])
     state = archive.attachment_state([PDF_URL, XLSX_URL])
     assert state == {PDF_URL: {"sha256": hashlib.sha256(PDF).hexdigest(), "etag": '"v1"',
-                               "last_modified": None}}
+                               "last_modified": None, "text_transient": False}}
     confirmed = AttachmentFile(PDF_URL, sha256=state[PDF_URL]["sha256"], status=304)
     result = save(archive, two_links(), [confirmed], minute=2)
     assert (result.outcome, result.version) == ("unchanged", 1)
@@ -182,3 +183,59 @@ def test_export_with_text(archive):
     assert "file_text" not in plain["files"][0]
     [full] = archive.export(with_text=True)
     assert [f["file_text"] for f in full["files"]] == ["附件的全文", None]
+
+
+def test_export_since_finds_restorations_and_files_completed_in_place(archive):
+    restored = save(archive, record(2), [], minute=1).document_id
+    archive.mark_gone("example", record(2)["url"], crawl_id=None, now=at(2))
+    completed = save(archive, two_links(), [failed(PDF_URL)], minute=3).document_id
+    save(archive, record(3), [], minute=4)
+    save(archive, record(2), [], minute=10)  # back: restored, no new version
+    save(archive, two_links(), [fetched(PDF_URL, PDF, "全文")], minute=11)  # first bytes
+    assert [d["id"] for d in archive.export(since=at(10))] == [restored, completed]
+    assert [d["id"] for d in archive.export(since=at(12))] == []
+
+
+def test_a_reading_that_may_not_recur_is_replaced_by_a_later_one(archive):
+    slow = fetched(PDF_URL, PDF, "", text_error="reading took longer than 60 s", text_transient=True)
+    first = save(archive, two_links(), [slow])
+    archive.index_pending()
+    assert archive.attachment_state([PDF_URL])[PDF_URL]["text_transient"]
+    assert not archive.search("政府采购需求清单")
+    # the same bytes, read in full: under another document's link, then the first one's again
+    other = save(archive, record(7, attachments=[{"url": "http://x/copy.pdf", "text": "副本"}]),
+                 [fetched("http://x/copy.pdf", PDF, "政府采购需求清单")], minute=2)
+    assert [h["id"] for h in archive.search("政府采购需求清单")] == [other.document_id, first.document_id]
+    archive.index_pending()  # the first document's current version was re-indexed with the text
+    assert [h["id"] for h in archive.search("政府采购需求清单")] == [other.document_id, first.document_id]
+    entry = archive.attachments(first.document_id)[0]
+    assert (entry["text_chars"], entry["error"]) == (len("政府采购需求清单"), None)
+    assert not archive.attachment_state([PDF_URL])[PDF_URL]["text_transient"]
+    assert [e["kind"] for e in archive.events()] == ["new", "new"]  # text is not a change
+    assert check_consistency(archive.path) == []
+
+
+def test_a_complete_or_refused_reading_stays(archive):
+    save(archive, two_links(), [fetched(PDF_URL, PDF, "第一次读出的全文")])
+    crashed = fetched(PDF_URL, PDF, "", text_error="the reader crashed on this file", text_transient=True)
+    save(archive, record(8, attachments=[{"url": PDF_URL, "text": "附件"}]), [crashed], minute=2)
+    assert [h["title"] for h in archive.search("第一次读出")] != []
+    refused = fetched(XLSX_URL, PDF2, "", text_error="encrypted PDF (a password is needed)")
+    result = save(archive, two_links(), [refused], minute=3)
+    save(archive, record(9, attachments=[{"url": XLSX_URL, "text": "附件"}]),
+         [fetched(XLSX_URL, PDF2, "不会有的文字")], minute=4)
+    assert archive.attachments(result.document_id)[1]["error"].startswith("encrypted PDF")
+
+
+def test_readings_stored_before_the_mark_are_marked_by_the_migration(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path, create=True) as a:  # as schema 8 stored them: no mark
+        save(a, two_links(), [fetched(PDF_URL, PDF, "", text_error="reading took longer than 60 s"),
+                              fetched(XLSX_URL, PDF2, "", text_error="encrypted PDF")])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '009_review_fixes'")
+        conn.execute("ALTER TABLE attachment_texts DROP COLUMN transient")
+        conn.execute("PRAGMA user_version = 8")
+    with Archive(path) as a:
+        state = a.attachment_state([PDF_URL, XLSX_URL])
+        assert (state[PDF_URL]["text_transient"], state[XLSX_URL]["text_transient"]) == (True, False)

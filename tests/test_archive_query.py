@@ -46,6 +46,28 @@ def test_document_not_found(archive):
         archive.document("http://nowhere.gov.cn/x.html")
 
 
+@pytest.mark.parametrize("ref", ["https://www.example.gov.cn/art/2026/11/1.html",
+                                 "HTTPS://www.example.gov.cn/art/2026/11/1.html",
+                                 "www.example.gov.cn/art/2026/11/1.html",
+                                 "//www.example.gov.cn/art/2026/11/1.html"])
+def test_a_url_with_the_other_scheme_or_none_finds_the_one_document(archive, ref):
+    assert archive.document(ref)["id"] == 1  # archived as http://
+    assert [v["version"] for v in archive.history(ref)] == [1, 2]
+
+
+def test_a_url_spelled_two_ways_in_the_archive_is_named_not_guessed(archive):
+    https = record(3)["url"].replace("http://", "https://")
+    archive.save("example", {**record(3), "url": https}, crawl_id=None, now=at(6))
+    archive.save("example", record(3), crawl_id=None, now=at(7))
+    assert archive.document(https)["url"] == https  # as given, when it is there
+    bare = https.removeprefix("https://")
+    with pytest.raises(DocumentNotFound, match=rf"^no document with URL {bare}; did you mean "
+                                               rf"{record(3)['url']} or {https}\?$"):
+        archive.document(bare)
+    with pytest.raises(DocumentNotFound, match=r"^no document with URL ftp://www\.example\.gov\.cn/x$"):
+        archive.document("ftp://www.example.gov.cn/x")
+
+
 def test_history_oldest_first_with_version_keys(archive):
     history = archive.history(1)
     assert [v["version"] for v in history] == [1, 2]

@@ -26,6 +26,7 @@ def saved_archive(tmp_path: Path) -> Path:
 def not_writable(monkeypatch: pytest.MonkeyPatch) -> None:
     # Root ignores file modes, so the permission check itself is replaced.
     monkeypatch.setattr(archive.db, "_writable", lambda path: False)
+    monkeypatch.setattr(archive.db, "_folder_writable", lambda path: False)
 
 
 @pytest.mark.usefixtures("not_writable")
@@ -48,3 +49,27 @@ def test_writes_fail_cleanly_and_change_nothing(saved_archive: Path) -> None:
 def test_writable_archive_is_not_read_only(saved_archive: Path) -> None:
     with Archive(saved_archive) as a:
         assert not a.read_only
+
+
+def test_a_reader_sees_consistent_data_while_another_process_writes(saved_archive: Path) -> None:
+    """`serve` reads with read_only=True while a crawl writes and checkpoints: no -shm file
+    at the start must not make the reader immutable (it would read pages rewritten under it)."""
+    with Archive(saved_archive) as writer:
+        crawl = writer.start_crawl("city")
+        for n in range(2, 400):
+            writer.save("city", record(n), crawl_id=crawl)
+        writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert not saved_archive.with_name("archive.db-shm").exists()
+    with Archive(saved_archive, read_only=True) as reader:
+        rows = reader.db.query("SELECT d.id, v.body FROM documents d "
+                               "JOIN versions v ON v.id = d.current_version_id ORDER BY d.id")
+        first = [next(rows) for _ in range(10)]
+        with Archive(saved_archive) as writer:  # rewrites most pages, then checkpoints them in
+            crawl = writer.start_crawl("city")
+            for n in range(1, 400):
+                writer.save("city", record(n, body=f"第{n}号修订正文。" * 40), crawl_id=crawl)
+            writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        rest = list(rows)  # the snapshot the read started in
+        assert len(first) + len(rest) == 399
+        assert all("修订" not in row["body"] for row in first + rest)
+        assert reader.document(399)["body"].startswith("第399号修订正文")  # a new read: new data

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers_archive import at, record
+from helpers_archive import at, record, record_health
 
 from archive import Archive
 
@@ -29,7 +29,7 @@ def test_mark_delivered_is_idempotent(archive):
 
 
 def test_health_event(archive):
-    event_id = archive.record_health("example", "blocked", "all requests returned 403", now=at(5))
+    event_id = record_health(archive, "example", "blocked", "all requests returned 403", now=at(5))
     (event,) = archive.events(kinds=["health"])
     assert (event["id"], event["health_kind"], event["detail"], event["url"]) == (
         event_id, "blocked", "all requests returned 403", None)

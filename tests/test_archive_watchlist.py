@@ -111,3 +111,22 @@ def test_column_states_for_the_scheduler(archive):
         "2026-11-01T08:01:00+00:00", "2026-11-01T08:01:00+00:00", None]
     assert (states[1]["failures"], states[1]["last_outcome"]) == (1, "dns")
     assert states[2]["id"] is None and states[2]["failures"] == 0
+
+
+def test_a_column_added_to_a_bundled_site_keeps_its_definition(archive):
+    assert archive.watch_site("nmpa", definition="nmpa", every="12h")
+    assert archive.watch_column("nmpa", "https://www.nmpa.gov.cn/xxgk/ggtg/index.html")
+    (site,) = archive.watched_sites()
+    assert (site["definition"], site["every"]) == ("nmpa", "12h")
+    assert [c["url"] for c in site["columns"]] == ["https://www.nmpa.gov.cn/xxgk/ggtg/index.html"]
+
+
+def test_a_site_is_never_watched_without_the_column_it_was_added_for(archive, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed between the site and the column")
+
+    monkeypatch.setattr(Archive, "_ensure_column", crash)
+    with pytest.raises(RuntimeError):
+        archive.watch_column("example", COL_A)
+    monkeypatch.undo()
+    assert archive.watched_sites() == []

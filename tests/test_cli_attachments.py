@@ -6,6 +6,8 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,50 @@ def test_attachment_errors(db, tmp_path, args, code, message):
     assert not (tmp_path / "x").exists()
 
 
+def test_attachment_of_a_document_without_attachments(db, tmp_path):
+    with Archive(db) as archive:
+        archive.save("example", {**page("正文。"), "url": PAGE + "?2", "attachments": []},
+                     crawl_id=None, now=at(4))
+    for args in (["2"], ["2", "1"]):
+        result = run(db, "attachment", *args, "-o", str(tmp_path / "x"))
+        assert result.exit_code == 1, result.output
+        assert "Error: document 2 has no attachments" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["1", "4"], 1, "Error: document 1 has 3 attachments; there is no attachment 4"),
+    (["1"], 2, "give N: the document has 3 attachments"),
+    (["1", "1"], 2, "give -o FILE to write the attachment to (- for standard output)"),
+])
+def test_attachment_says_what_is_wrong_before_asking_for_o(db, args, code, message):
+    result = run(db, "attachment", *args)
+    assert result.exit_code == code
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("output", ["", "  "])
+def test_attachment_to_an_empty_file_name(db, output):
+    result = run(db, "attachment", "1", "1", "-o", output)
+    assert result.exit_code == 2
+    assert "Invalid value for '-o' / '--output': the file name is empty" in result.stderr
+
+
+def test_written_files_get_the_usual_permissions(db, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "a.pdf"
+        assert run(db, "attachment", "1", "1", "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        assert run(db, "export", "--csv", "-o", str(tmp_path / "a.csv")).exit_code == 0
+        assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
+        out.chmod(0o640)  # a file written again keeps its mode
+        assert run(db, "attachment", "1", "1", "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
 def test_search_says_where_it_matched(db):
     result = run(db, "search", "依法行政")
     assert result.exit_code == 0, result.output
@@ -111,7 +157,7 @@ def test_diff_names_the_changed_attachment(db):
     assert result.exit_code == 0, result.output
     assert "changed: attachments" in result.output
     assert "attachment 附件2：名单.xlsx: file replaced" in result.output
-    assert "-1\t示例市财政局" in result.output and "+1\t示例市审计局" in result.output
+    assert "~1\t示例市[-财政-]{+审计+}局" in result.output
     data = json.loads(run(db, "diff", "1", "--json").stdout)
     assert [c["url"] for c in data["attachment_changes"]] == [XLSX_URL]
 

@@ -115,6 +115,19 @@ def test_feed_to_stdout_and_json_summary(populated, tmp_path: Path) -> None:
     assert json.loads(summary.stdout) == {"out": str(out), "entries": 6}
 
 
-def test_feed_requires_out(populated) -> None:
+def test_feed_writes_to_stdout_by_default(populated) -> None:
     db, _ = populated
-    assert run(db, "feed").exit_code == 2
+    result = run(db, "feed", "--site", "other-gov")
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(result.stdout.encode())
+    assert root.tag == f"{A}feed" and root.findall(f"{A}entry")
+    assert "Wrote 1 entry to standard output" in result.stderr
+    events = json.loads(run(db, "feed", "--site", "other-gov", "--json").stdout)
+    assert [e["kind"] for e in events] == ["new"]
+
+
+def test_feed_out_must_name_a_file(populated) -> None:
+    db, _ = populated
+    result = run(db, "feed", "--out", "")
+    assert result.exit_code == 2
+    assert "the file name is empty" in result.stderr

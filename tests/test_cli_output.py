@@ -74,6 +74,16 @@ def test_csv_export_to_a_file_has_the_bom(populated, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"id,")
 
 
+def test_export_format_names_are_the_output_options(populated, tmp_path: Path) -> None:
+    db, _ = populated
+    assert run(db, "export", "--format", "csv").stdout == run(db, "export", "--csv").stdout
+    assert run(db, "export", "--format", "jsonl").stdout == run(db, "export", "--nl").stdout
+    result = run(db, "export", "--format", "warc", "--csv", "-o", str(tmp_path / "x.warc.gz"))
+    assert result.exit_code == 2
+    assert "--format warc writes WARC: leave out --json, --nl, --csv and --with-text" in result.stderr
+    assert not (tmp_path / "x.warc.gz").exists()
+
+
 def test_archive_fields_match_the_records(populated) -> None:
     db, _ = populated
     with Archive(db) as archive:
@@ -142,7 +152,7 @@ def test_search_says_how_many_when_cut(populated) -> None:
 
 def test_search_table_cuts_title_and_snippet_to_the_terminal(populated, monkeypatch) -> None:
     db, _ = populated
-    monkeypatch.setattr("crawler.cli.options._terminal_width", lambda: 80)
+    monkeypatch.setattr("crawler.cli.output._terminal_width", lambda: 80)
     lines = run(db, "search", "法治").stdout.splitlines()
     assert lines[0].split()[-2:] == ["TITLE", "SNIPPET"]
     assert all(display_width(line) <= 80 for line in lines)

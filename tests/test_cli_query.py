@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_cli import URL_A, URL_C, build_archive, run
+from helpers_cli import URL_A, URL_B, URL_C, build_archive, run
 
 from archive.migrations import SCHEMA_VERSION
 
@@ -39,6 +39,22 @@ def test_search_single_character(populated) -> None:
     hits = json.loads(result.stdout)
     assert [h["title"] for h in hits] == ["2025年税收统计公告"]
     assert {"url", "title", "published", "body", "site", "first_seen", "status"} <= set(hits[0])
+
+
+def test_search_takes_several_words(populated) -> None:
+    db, _ = populated
+    result = run(db, "search", "税收", "公告", "--json")
+    assert result.exit_code == 0, result.output
+    assert [h["title"] for h in json.loads(result.stdout)] == ["2025年税收统计公告"]
+    assert json.loads(run(db, "search", "税收", "招标", "--json").stdout) == []  # every word
+
+
+@pytest.mark.parametrize("phrase", ['"法治宣传"', "“法治宣传”", "「法治宣传」", "『法治宣传』"])
+def test_search_quoted_phrase(populated, phrase: str) -> None:
+    db, _ = populated
+    result = run(db, "search", phrase)
+    assert result.exit_code == 0, result.output
+    assert "关于开展[法治宣传]工作的通知" in result.stdout
 
 
 def test_search_filters(populated) -> None:
@@ -140,6 +156,14 @@ def test_history_nl_and_csv(populated) -> None:
     assert [r["version"] for r in rows] == ["1", "2"]
 
 
+@pytest.mark.parametrize("ref", [URL_A.replace("https://", "http://"), URL_A.removeprefix("https://")])
+def test_show_finds_a_url_given_with_the_other_scheme_or_none(populated, ref: str) -> None:
+    db, _ = populated
+    result = run(db, "show", ref, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["url"] == URL_A
+
+
 def test_diff_shows_fields_and_body(populated) -> None:
     db, _ = populated
     result = run(db, "diff", URL_A)
@@ -150,15 +174,26 @@ def test_diff_shows_fields_and_body(populated) -> None:
     assert "title:" in out
     assert "  - 关于开展法治宣传的通知" in out
     assert "  + 关于开展法治宣传工作的通知" in out
-    assert "-请于11月底前完成。" in out
-    assert "+请于12月底前完成。" in out
+    assert "~请于1[-1-]{+2+}月底前完成。" in out.splitlines()  # the changed character marked
     assert "\x1b[" not in out  # no color when not a terminal
 
 
 def test_diff_colored_on_terminal(populated) -> None:
     db, _ = populated
     result = run(db, "diff", URL_A, color=True)
-    assert "\x1b[32m" in result.stdout
+    assert "\x1b[32m" in result.stdout  # the title's added line
+    changed = next(line for line in result.stdout.splitlines() if "月底前完成" in line)
+    assert changed.startswith("~请于1") and "[-" not in changed
+    assert "\x1b[9m1" in changed.replace("\x1b[31m", "")  # removed: struck through (and red)
+    assert "\x1b[4m2" in changed.replace("\x1b[32m", "").replace("\x1b[1m", "")  # added: underlined
+
+
+def test_diff_without_color_marks_the_characters(populated, monkeypatch) -> None:
+    db, _ = populated
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = run(db, "diff", URL_A, color=True)
+    assert "\x1b[" not in result.stdout
+    assert "~请于1[-1-]{+2+}月底前完成。" in result.stdout.splitlines()
 
 
 def test_diff_json(populated) -> None:
@@ -171,12 +206,17 @@ def test_diff_json(populated) -> None:
     assert "+请于12月底前完成。" in data["body_diff"]
 
 
-def test_diff_of_a_first_version(populated) -> None:
+def test_diff_of_a_document_with_one_version(populated) -> None:
     db, info = populated
     result = run(db, "diff", str(info["ids"]["B"]))
     assert result.exit_code == 0, result.output
-    assert "version (none) -> 1" in result.stdout
-    assert "+税收收入稳步增长。" in result.stdout
+    assert result.stdout == f"Only one version of {URL_B}: nothing to compare.\n"
+    data = json.loads(run(db, "diff", str(info["ids"]["B"]), "--json").stdout)
+    assert (data["from"], data["to"]) == (None, 1)
+    assert "+税收收入稳步增长。" in data["body_diff"]  # --json keeps its fields
+    first = run(db, "diff", URL_A, "--to", "1")
+    assert first.exit_code == 0
+    assert first.stdout == f"Version 1 is the first version of {URL_A}: nothing to compare it with.\n"
 
 
 def test_diff_unknown_version_is_error(populated) -> None:

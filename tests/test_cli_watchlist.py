@@ -147,3 +147,31 @@ def test_a_file_that_is_not_an_archive_is_an_error_not_an_empty_watch_list(tmp_p
     assert result.output.strip().endswith("is not a gov-archive database (file is not a database)")
     assert "Nothing is watched" not in result.output and "not watched" not in result.output
     assert bad.read_text() == "not a database\n"
+
+
+def test_sites_shows_the_default_interval_and_the_name_the_pages_give_a_column(db):
+    url = "http://127.0.0.1:9/col/col1/index.html"
+    assert run(db, "add", url, "--no-check").exit_code == 0
+    listing = run(db, "sites").output
+    assert "127.0.0.1  (generic)  every 6h (default)  last: never crawled" in listing
+    assert f"\n    {url}  never crawled" in listing  # no title: nothing, not "-"
+    with Archive(db) as archive:
+        (column_id,) = archive.ensure_columns("127.0.0.1", [(url, None)])
+        for n, name in enumerate(["公示公告", "公示公告", "通知公告"]):
+            page = {"url": f"http://127.0.0.1:9/art/{n}.html", "title": f"公告{n}", "published": None,
+                    "body": "正文。", "metadata": {"column_name": name}, "attachments": []}
+            archive.save("127.0.0.1", page, crawl_id=None, column_id=column_id)
+    assert f"\n    公示公告  {url}  never crawled" in run(db, "sites").output
+    (row,) = json.loads(run(db, "sites", "--json").output)
+    assert (row["every"], row["columns"][0]["name"]) == (None, "公示公告")
+    assert run(db, "add", url, "--every", "1h", "--title", "公告栏", "--no-check").exit_code == 0
+    listing = run(db, "sites").output
+    assert "every 1h  last:" in listing and f"\n    公告栏  {url}" in listing
+
+
+def test_adding_a_watched_column_again_says_what_it_set(db):
+    url = "http://127.0.0.1:9/col/col1/index.html"
+    assert run(db, "add", url, "--no-check").exit_code == 0
+    again = run(db, "add", url, "--every", "1m", "--title", "公示公告", "--no-check").output
+    assert again.startswith(f"Already watched: {url} (site 127.0.0.1); now with title 公示公告, every 1m. ")
+    assert run(db, "add", url, "--no-check").output.startswith(f"Already watched: {url} (site 127.0.0.1). ")

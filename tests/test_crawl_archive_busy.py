@@ -27,16 +27,22 @@ def _documents(db: Path) -> int:
         return 0
 
 
+def _crawl(db: Path, column: str, *settings: str) -> subprocess.Popen[str]:
+    """`gov-archive crawl --url COLUMN -s SETTING ...` started in the background."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GOV_ARCHIVE_SITES", None)
+    options = [arg for setting in settings for arg in ("-s", setting)]
+    return subprocess.Popen(crawl_cmd(db, "--url", column, *options, "--json"), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=db.parent)
+
+
 def test_write_lock_held_by_another_process_is_waited_out(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with serve(build_trs_site(8, 4)) as srv:
         srv.delay = 0.1  # one request at a time: items keep arriving while the lock is held
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("GOV_ARCHIVE_SITES", None)
-        proc = subprocess.Popen(
-            crawl_cmd(db, "--url", srv.url("/tzgg/index.html"), "-s", "ARCHIVE_BUSY_TIMEOUT=0.1",
-                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "--json"),
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        proc = _crawl(db, srv.url("/tzgg/index.html"), "ARCHIVE_BUSY_TIMEOUT=0.1",
+                      "CONCURRENT_REQUESTS_PER_DOMAIN=1")
         deadline = time.monotonic() + 30
         while _documents(db) < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -115,3 +121,23 @@ def test_busy_is_retried_then_gives_up_once(tmp_path: Path) -> None:
     assert pipeline.archive.calls >= 2  # retried with back-off before giving up
     assert engine.closes == ["archive_error"]
     assert pipeline.crawler.stats.get_value("archive/busy_retries") >= 1
+
+
+def test_a_crawl_that_starts_while_another_process_holds_the_archive_waits(tmp_path: Path) -> None:
+    """After an upgrade the first process to open the archive migrates it under the write lock;
+    a crawl starting meanwhile (one of `watch`'s) waits for it instead of failing at once."""
+    db = tmp_path / "a.db"
+    Archive(db, create=True).close()
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    with serve(build_trs_site(3, 3)) as srv:
+        proc = _crawl(db, srv.url("/tzgg/index.html"), "ARCHIVE_BUSY_TIMEOUT=0.2")
+        time.sleep(3)  # well past one busy timeout: the crawl is opening the archive meanwhile
+        blocker.execute("COMMIT")
+        blocker.close()
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    with Archive(db) as a:
+        crawl = a.crawls(limit=1)[0]
+    assert (crawl["outcome"], crawl["stats"]["archive/new"]) == ("finished", 3)
+    assert crawl["stats"]["archive/busy_retries"] >= 1

@@ -180,3 +180,27 @@ def test_unchanged_files_are_not_downloaded_again(crawled):
     # is not read again: same bytes)
     assert (stats["attachments/fetched"], stats["attachments/same_bytes"]) == (4, 3)
     assert stats["archive/changed"] == 1
+
+
+def test_a_file_whose_reading_timed_out_is_read_again(tmp_path):
+    db = tmp_path / "a.db"
+    page = article_html("关于印发实施方案的通知", "2024-01-05", article_text(1)) \
+        .replace("</div></div>", links_html({PDF_URL: FILES[PDF_URL]}) + "</div></div>", 1)
+    data = FILES[PDF_URL][1]
+    pages = {"/tzgg/index.html": html_page(list_html([(GOOD, "关于印发实施方案的通知", "2024-01-05")])),
+             GOOD: html_page(page), PDF_URL: file_route(data, "pdf-v1")}
+    with serve(pages) as srv:
+        slow = run_crawl(db, "--url", srv.url("/tzgg/index.html"), "-s", "ATTACHMENT_TEXT_TIMEOUT=0.001")
+        assert slow.returncode == 0, slow.stderr[-3000:]
+        entry = document(db, srv.url(GOOD))["files"][0]
+        assert entry["sha256"] and entry["error"].startswith("reading took longer than")
+        srv.log.clear()
+        again = run_crawl(db, "--url", srv.url("/tzgg/index.html"), "--full")
+        assert again.returncode == 0, again.stderr[-3000:]
+        [request] = [headers for method, path, headers in srv.log if path == PDF_URL]
+    assert "if-none-match" not in request  # the bytes are needed, not a 304
+    entry = document(db, srv.url(GOOD))["files"][0]
+    assert entry["error"] is None and entry["text_chars"] > 0
+    with Archive(db) as a:
+        assert [h["matched_in"] for h in a.search("依法行政")] == ["attachment"]
+        assert [e["kind"] for e in a.events()] == ["new"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -39,4 +40,13 @@ def test_demo_runs_offline_and_records_new_changed_gone(tmp_path):
     assert by_kind["gone"] == {plan.withdrawn.path}
     assert plan.new_sentence.split("，")[0] in proc.stdout  # the diff shows the edit
     assert f"attachment {plan.sheet.label}: file replaced" in proc.stdout  # and the edited sheet
-    assert f"+2\t督导检查\t示例市市场监督管理局\t{plan.new_cell}" in proc.stdout
+    (cell,) = [line for line in proc.stdout.splitlines() if line.startswith("~2\t督导检查")]
+    assert unmarked(cell, keep="+") == f"~2\t督导检查\t示例市市场监督管理局\t{plan.new_cell}"
+    assert unmarked(cell, keep="-") == f"~2\t督导检查\t示例市市场监督管理局\t{plan.old_cell}"
+
+
+def unmarked(line: str, keep: str) -> str:
+    """A changed diff line as it was (keep "-") or is (keep "+"): `[-removed-]{+added+}` undone."""
+    drop = r"\{\+.*?\+\}" if keep == "-" else r"\[-.*?-\]"
+    kept = r"\[-(.*?)-\]" if keep == "-" else r"\{\+(.*?)\+\}"
+    return re.sub(kept, r"\1", re.sub(drop, "", line))

@@ -52,6 +52,12 @@ def test_missing_file_is_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_folder_is_named_a_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(extract_command, [str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path} is a folder: give a saved page (a file) or a URL\n"
+
+
 def test_unreachable_url_is_one_line_error() -> None:
     result = CliRunner().invoke(extract_command, ["http://127.0.0.1:9/x.html", "--timeout", "2"])
     assert result.exit_code == 1

@@ -1,23 +1,21 @@
 """One article, one document: dot segments, escaped unreserved characters and repeated
 slashes fold into one canonical URL; archives made before keep working (migration
-005_canonical_urls merges the documents that turn out to be one); one URL validator."""
+005_canonical_urls merges the columns and documents that turn out to be one: the documents of a
+release archive in test_archive_migrate_spellings.py); one URL validator."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers_archive import at, check_consistency, record
+from helpers_archive import at, check_consistency, record, rewind_before_canonical_urls
 from helpers_crawl import run_crawl, summary
 from helpers_hostile import HostileServer, article, column
 
 from archive import Archive
-from archive.migrations import SCHEMA_VERSION
 from archive.urls import BadURL, canonical_url, check_url
-from crawler.service.alerts import sink_name
 
 BEFORE = Path(__file__).parent / "fixtures" / "archive" / "before-hostile.sqlite"
 PAGE = "http://www.city.gov.cn/a/b.html"
@@ -86,67 +84,6 @@ def test_a_crawl_archives_one_document_per_page_however_it_is_spelled(tmp_path: 
             assert len(archive.events(kinds=["new"])) == 1
 
 
-@pytest.fixture
-def before(tmp_path: Path) -> Path:
-    """An archive written by main a8d783b (tests/fixtures/archive/make_before_hostile.py)."""
-    path = tmp_path / "before.db"
-    shutil.copy(BEFORE, path)
-    return path
-
-
-def test_an_archive_from_before_is_migrated(before: Path) -> None:
-    with sqlite3.connect(before) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-    with Archive(before) as archive:
-        assert archive.schema_version == SCHEMA_VERSION
-        docs = {d["url"]: d for d in archive.export()}
-        assert sorted(docs) == [PAGE, "http://www.city.gov.cn/c/~one.html",
-                                "http://www.city.gov.cn/d/plain.html"]
-        merged = archive.document(PAGE)
-        assert merged["id"] == 1 and merged["version"] == 4
-        assert merged["title"] == "通知（再修订）"
-        assert merged["status"] == "gone"  # the last news of the page was its withdrawal
-        assert merged["first_seen"] == "2026-01-01T00:00:00+00:00"
-        history = archive.history(PAGE)
-        assert [v["body"] for v in history] == ["第一版正文\n", "第一版正文\n", "第二版正文\n",
-                                                "第三版正文\n"]
-        assert [v["changed_fields"] for v in history][1:] == [[], ["title", "body"],
-                                                              ["title", "body"]]
-        events = [(e["kind"], e["document_id"], e["version"]) for e in archive.events()]
-        assert events == [("new", 1, 1), ("new", 1, 2), ("changed", 1, 3), ("new", 1, 4),
-                          ("new", 4, 1), ("new", 5, 1), ("gone", 1, 2), ("health", None, None)]
-        assert [h["id"] for h in archive.search("再修订")] == [1]
-        assert archive.search("第二版") == [] and archive.search("第一版") == []
-        assert archive.document("http://www.city.gov.cn/a/x/../b.html")["id"] == 1
-    assert check_consistency(before) == []
-
-
-def test_delivery_state_survives_the_sink_rename(before: Path) -> None:
-    url = "https://hooks.example/services/T0/B0/secret-token?key=abc"
-    with Archive(before) as archive:
-        pending = archive.pending_deliveries(sink_name(url))
-        assert [e["kind"] for e in pending] == ["new", "new", "gone", "health"]
-    with sqlite3.connect(before) as conn:
-        sinks = [row[0] for row in conn.execute("SELECT DISTINCT sink FROM deliveries")]
-    assert sinks == [sink_name(url)] and "secret-token" not in sinks[0] and "abc" not in sinks[0]
-
-
-def test_saving_again_after_the_migration_updates_the_merged_document(before: Path) -> None:
-    with Archive(before) as archive:
-        crawl = archive.start_crawl("city")
-        result = archive.save("city", {**record(1), "url": "http://www.city.gov.cn/a/./b.html",
-                                       "title": "通知（恢复）"}, crawl_id=crawl)
-        assert (result.outcome, result.document_id, result.version) == ("restored", 1, 5)
-
-
-def _rewound_to_schema_3(path: Path) -> None:
-    """Make a current archive look like one written before 004/005 (they change no tables)."""
-    with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN "
-                     "('005_canonical_urls', '006_redacted_sinks')")
-        conn.execute("PRAGMA user_version = 3")
-
-
 def test_columns_that_turn_out_to_be_one_are_merged(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with Archive(db, create=True) as a:
@@ -170,7 +107,7 @@ def test_columns_that_turn_out_to_be_one_are_merged(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE columns SET url = 'http://www.city.gov.cn//tzgg/index.html' "
                      "WHERE id = ?", (two,))
-    _rewound_to_schema_3(db)
+    rewind_before_canonical_urls(db)
     with Archive(db) as a:
         columns = {c["url"]: c for c in a.columns("city")}
         assert sorted(columns) == ["http://www.city.gov.cn/tzgg/index.html",
@@ -200,7 +137,7 @@ def test_a_merged_document_keeps_the_columns_that_listed_it(tmp_path: Path) -> N
     with sqlite3.connect(db) as conn:  # saved apart by the old canonical form
         conn.execute("UPDATE documents SET url = ? WHERE id = ?",
                      (record(1)["url"].replace("/art/", "/art/x/../"), dupe))
-    _rewound_to_schema_3(db)
+    rewind_before_canonical_urls(db)
     with Archive(db) as a:
         assert [d["id"] for d in a.export()] == [keep]
         assert [c["documents"] for c in a.columns("city")] == [1]

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers_archive import record_health
 from helpers_hostile import Hang, HostileServer
 from helpers_watch import MemoryArchive, receiver
 
@@ -96,7 +97,7 @@ def test_tokens_never_reach_the_archive(tmp_path):
     db = tmp_path / "gov.db"
     with Archive(db, create=True) as archive:
         crawl = archive.start_crawl("gov")
-        archive.record_health("gov", "empty", "nothing", crawl_id=crawl)
+        record_health(archive, "gov", "empty", "nothing", crawl_id=crawl)
     with receiver() as hook, Archive(db) as archive:
         assert deliver(archive, db, Sink(hook.url + "?key=hunter2"), sleep=no_sleep).delivered == 1
     with sqlite3.connect(db) as conn:
@@ -117,7 +118,7 @@ def test_a_bad_webhook_is_refused_before_the_crawl(tmp_path):
 def test_the_webhook_timeout_is_configurable(tmp_path):
     db = tmp_path / "a.db"
     with Archive(db, create=True) as archive:
-        archive.record_health("gov", "empty", "nothing", crawl_id=archive.start_crawl("gov"))
+        record_health(archive, "gov", "empty", "nothing", crawl_id=archive.start_crawl("gov"))
     with receiver() as hook:
         hook.delay = 1.5
         result = CliRunner().invoke(cli, ["notify", "--db", str(db), "--webhook", hook.url,

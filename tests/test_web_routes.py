@@ -105,8 +105,8 @@ def test_a_removed_site_leaves_the_health_box(tmp_path: Path) -> None:
         archive.watch_column("city", "http://127.0.0.1:9/tzgg/index.html")
         crawl = archive.start_crawl("city", now=at(0))
         archive.finish_crawl(crawl, "blocked", {"pages/antibot": 5}, now=at(1))
-        archive.record_health("city", "blocked", "anti-bot pages on 5 of 5 requests",
-                              crawl_id=crawl, now=at(1))
+        archive.record_site_outcome("city", {"last_crawl_id": crawl}, now=at(1), health=[
+            ("blocked", "anti-bot pages on 5 of 5 requests", crawl)])
     assert "anti-bot pages on 5 of 5" in Client(db).get("/").text
     with Archive(db) as archive:
         archive.unwatch_site("city")
@@ -139,6 +139,13 @@ def test_search_two_characters(client: Client, ids: dict[str, int]) -> None:
 def test_search_every_word_must_match(client: Client, ids: dict[str, int]) -> None:
     html = client.get("/search?q=" + quote("营商环境 通告")).text
     assert re.findall(r'href="/documents/(\d+)"', html.split('<ol class="hits"')[1]) == [str(ids["other"])]
+
+
+@pytest.mark.parametrize("query", ['"法治政府"', "“法治政府”", "「法治政府」", "『法治政府』"])
+def test_search_quoted_phrase(client: Client, ids: dict[str, int], query: str) -> None:
+    html = client.get("/search?q=" + quote(query)).text
+    assert re.findall(r'href="/documents/(\d+)"', html.split('<ol class="hits"')[1]) == [str(ids["law"])]
+    assert "<mark>法治政府</mark>建设" in html
 
 
 def test_search_filters_site_dates_and_status(client: Client, ids: dict[str, int]) -> None:

@@ -42,12 +42,14 @@ def fetchable(url: str, site_domains: Iterable[str], file_hosts: Iterable[str]) 
 
 
 def file_request(url: str, known: Mapping[str, Any] | None, maxsize: int) -> scrapy.Request:
-    """A GET of the file, conditional on the validators of its last fetch (`known`)."""
+    """A GET of the file, conditional on the validators of its last fetch (`known`), unless its
+    text is to be read again (``text_transient``): then the bytes are needed."""
     headers = {}
-    if known and known.get("etag"):
-        headers["If-None-Match"] = known["etag"]
-    if known and known.get("last_modified"):
-        headers["If-Modified-Since"] = known["last_modified"]
+    validators = known if known and not known.get("text_transient") else {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
     meta = {"download_maxsize": maxsize, "allow_offsite": True, "attachment": True}
     return scrapy.Request(url, headers=headers, meta=meta, dont_filter=True)
 

@@ -9,7 +9,9 @@ retries and redirects as pages), conditional on the validators of the URL's last
 raises, and the item always goes on to the archive.
 
 A page re-checked without change (``Unchanged``: 304 or the same bytes) still has its files
-re-checked: a file can be replaced behind an unchanged link. A list item that was a file
+re-checked: a file can be replaced behind an unchanged link. Known bytes are not read again,
+unless their archived reading failed for a reason that may not recur (time ran out, the reader
+crashed: ``text_transient``); such a file is fetched whole and read again. A list item that was a file
 (``Announcement.from_file``) brings its bytes along: they are read, not fetched again, and
 their text becomes the body.
 """
@@ -93,7 +95,8 @@ class AttachmentPipeline:
         item.body = text.text
         item.files = [AttachmentFile(item.url, body=item.raw, status=item.status,
                                      headers=dict(item.headers), content_type=text.content_type,
-                                     text=text.text, text_error=text.error, fetched_at=iso(utcnow()))]
+                                     text=text.text, text_error=text.error,
+                                     text_transient=text.transient, fetched_at=iso(utcnow()))]
         self._count_read(text)
 
     async def _fetch_all(self, urls: Sequence[str]) -> list[AttachmentFile]:
@@ -138,7 +141,8 @@ class AttachmentPipeline:
 
     async def _with_text(self, got: AttachmentFile, known: Mapping[str, Any] | None) -> AttachmentFile:
         body = got.body or b""
-        if known and known.get("sha256") == hashlib.sha256(body).hexdigest():
+        if (known and known.get("sha256") == hashlib.sha256(body).hexdigest()
+                and not known.get("text_transient")):
             self._inc("attachments/same_bytes")  # its text is archived already
             text = FileText(*_kind_only(body, got.url))
         else:
@@ -150,7 +154,7 @@ class AttachmentPipeline:
         self._inc("attachments/fetched")
         self._inc("attachments/bytes", len(body))
         return dataclasses.replace(got, content_type=text.content_type, text=text.text,
-                                   text_error=text.error)
+                                   text_error=text.error, text_transient=text.transient)
 
     async def _read(self, data: bytes, url: str) -> FileText:
         return await asyncio.wrap_future(self._thread.submit(self.reader.read, data, url))

@@ -64,7 +64,7 @@ class TextReader:
             crashed = True
         logger.warning("Attachment text not read (%s): %s", error, url)
         self._stop(kill=True)
-        return FileText(kind, content_type, "", error), crashed
+        return FileText(kind, content_type, "", error, transient=True), crashed
 
     def _connection(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():
@@ -111,4 +111,4 @@ def _serve(conn: Connection, memory: int) -> None:
             return
         data, url, kind, limits = job
         result = read(data, url=url, kind=kind, limits=limits)
-        conn.send((result.kind, result.content_type, result.text, result.error))
+        conn.send((result.kind, result.content_type, result.text, result.error, result.transient))

@@ -167,6 +167,8 @@ def _site_line(site: SiteResult) -> str:
             f"{count(s, 'archive/new')} new, {count(s, 'archive/changed')} changed, "
             f"{count(s, 'archive/unchanged') + count(s, 'archive/not_modified')} unchanged, "
             f"{count(s, 'archive/gone')} gone, {count(s, 'archive/restored')} restored")
+    if count(s, "archive/reextracted"):
+        line += f", {count(s, 'archive/reextracted')} re-extracted (read anew, not edited)"
     empty = count(s, "pages/empty") + count(s, "pages/js_shell")
     skipped = count(s, "pages/antibot") + count(s, "pages/soft404") + count(s, "pages/binary") + empty
     if skipped:

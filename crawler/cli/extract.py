@@ -30,6 +30,8 @@ def _read(source: str, url: str | None, timeout: float) -> tuple[bytes, dict[str
     if source.startswith(("http://", "https://")):
         return _fetch(source, timeout)
     path = Path(source)
+    if path.is_dir():
+        raise click.ClickException(f"{source} is a folder: give a saved page (a file) or a URL")
     if not path.is_file():
         raise click.ClickException(f"no such file: {source}")
     try:

@@ -1,6 +1,6 @@
-"""What the commands share: the group's state, common options and their callbacks, output.
+"""What the commands share: the group's state, common options and their callbacks.
 
-Every option used by more than one command is defined here, once.
+Every option used by more than one command is defined here, once (output: crawler/cli/output.py).
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ import difflib
 import functools
 import math
 import os
-import shutil
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +18,12 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from archive import Archive, render, timeutil
+from archive import Archive, timeutil
 from archive.urls import BadURL, check_url
 from crawler.service import alerts
 from crawler.sites import SiteDefError, UnknownSite
 
 F = TypeVar("F", bound=Callable[..., Any])
-Row = Mapping[str, Any]
-Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
 
 DEFAULT_DB = "archive.db"
 DB_ENVVAR = "GOV_ARCHIVE_DB"
@@ -191,6 +187,14 @@ def parse_day_option(ctx: click.Context, param: click.Parameter, value: str | No
         raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD", ctx, param) from None
 
 
+
+
+def check_output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: an output file (``-o``) must have a name."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("the file name is empty: give a file to write (- for standard "
+                                 "output)", ctx, param)
+    return value
 
 
 def open_archive(ctx: click.Context) -> Archive:
@@ -369,50 +373,3 @@ def exit_code_option(fn: F) -> F:
     return click.option(
         "--exit-code", is_flag=True, help="Exit with 1 if anything was found (for cron)"
     )(fn)
-
-
-def output_mode(json_: bool, nl: bool, csv_: bool, default: str = "table") -> str:
-    chosen = [name for name, on in (("json", json_), ("nl", nl), ("csv", csv_)) if on]
-    if len(chosen) > 1:
-        raise click.UsageError("Use just one of --json, --nl or --csv")
-    return chosen[0] if chosen else default
-
-
-def emit(lines: Iterable[str]) -> None:
-    for line in lines:
-        click.echo(line)
-
-
-def emit_rows(
-    rows: Sequence[Row],
-    mode: str,
-    table: Callable[[Sequence[Row]], Table],
-    empty: str,
-    *,
-    fields: Sequence[str] = (),
-    bom: bool = True,
-    flexible: Sequence[int] = (-1,),
-) -> None:
-    """Print records as a table (humans), a JSON array, newline-delimited JSON or CSV.
-
-    ``fields`` heads a CSV with no rows; ``flexible`` names the table columns cut to fit a
-    terminal (the last by default).
-    """
-    if mode in ("json", "nl"):
-        emit(render.json_lines(rows, nl=mode == "nl"))
-    elif mode == "csv":
-        click.echo("".join(render.csv_lines(rows, fields=fields, bom=bom)), nl=False)
-    elif not rows:
-        click.echo(empty, err=True)
-    else:
-        headers, cells = table(rows)
-        emit(render.format_table(headers, cells, width=_terminal_width(), flexible=flexible))
-
-
-def _terminal_width() -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-
-
-def exit_found(ctx: click.Context, enabled: bool, rows: Sequence[Row]) -> None:
-    if enabled and rows:
-        ctx.exit(1)

@@ -6,6 +6,8 @@ never creates a database), calls the library and renders the result.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,49 +16,53 @@ import click
 
 from archive import feed as atom
 from archive import render
-from archive.search import RANK_WINDOW
+from archive.search import RANK_WINDOW, query_terms
 from crawler.cli import files
 from crawler.cli.options import (
-    Row,
-    Table,
-    emit,
-    emit_rows,
+    check_output_path,
     exit_code_option,
-    exit_found,
     json_option,
     open_archive,
-    output_mode,
     output_options,
     parse_day_option,
     redis_option,
     since_option,
     site_option,
 )
+from crawler.cli.output import Row, Table, emit, emit_rows, exit_found, output_mode
 
 CHANGE_KINDS = ("changed", "gone", "restored")
 QUERY_COMMANDS = ("search", "show", "history", "diff", "new", "changes", "export", "stats", "feed")
 EVENT_KINDS = ("new", *CHANGE_KINDS)
-#: How `diff` colors each kind of line on a terminal (click strips colors elsewhere).
+#: How `diff` colors each kind of line on a terminal, and the removed and added characters
+#: of a changed line (elsewhere, and with $NO_COLOR, they are marked [-…-]{+…+} instead).
 DIFF_STYLES: dict[str, dict[str, Any]] = {
     "heading": {"bold": True},
     "hunk": {"fg": "cyan"},
     "added": {"fg": "green"},
     "removed": {"fg": "red"},
+    "changed": {"fg": "yellow"},
+}
+CHANGED_STYLES: dict[str, dict[str, Any]] = {
+    "added": {"fg": "green", "bold": True, "underline": True},
+    "removed": {"fg": "red", "strikethrough": True},
 }
 
 
 # --- commands -----------------------------------------------------------------------------------
 
 
-def _query_words(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """Click callback: QUERY must have a word to look for."""
-    if not value.split():
-        raise click.BadParameter("it is empty: give at least one word to look for", ctx, param)
-    return value
+def _query_words(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str:
+    """Click callback: the QUERY words as one query, which must have a term to look for."""
+    query = " ".join(value)
+    if not query_terms(query):
+        raise click.BadParameter("it is empty: give at least one word to look for", ctx, param,
+                                 param_hint="'QUERY'")
+    return query
 
 
 @click.command()
-@click.argument("query", callback=_query_words)
+@click.argument("query", nargs=-1, required=True, callback=_query_words)
 @site_option
 @click.option(
     "--from", "published_from", metavar="YYYY-MM-DD", callback=parse_day_option,
@@ -90,13 +96,18 @@ def search(
     Also searched: 文号, 发文机关, 索引号, attachment names and the text of attachment files; a
     hit found there says where (`in 附件1：名单.xlsx`, JSON `matched_in` and `matched_name`).
 
+    Every word must match; a quoted phrase ("…", “…”, 「…」, 『…』: quote it for the shell too)
+    is one term, spaces included. Spaces next to Chinese characters are ignored: 46.2亿元 finds
+    a PDF's "46.2 亿元".
+
     Prints the best --limit hits, with the match in context ([...]); when there are more,
     says how many on standard error.
 
     \b
     Examples:
         gov-archive search 法治
-        gov-archive search "招标 公告" --site example-gov --from 2026-01-01
+        gov-archive search 招标 公告 --site example-gov --from 2026-01-01
+        gov-archive search '"法治政府建设"'
         gov-archive search 税 --status gone --json
     """
     mode = output_mode(json_, nl, csv_)
@@ -183,12 +194,19 @@ def _history_table(rows: Sequence[Row]) -> Table:
             r["version"],
             render.short_time(r.get("fetched_at")),
             render.short_published(r.get("published")),
-            "(first)" if r["version"] == 1 else ",".join(r.get("changed_fields") or []) or "-",
+            _changed_cell(r),
             r["title"],
         )
         for r in rows
     )
     return ("VERSION", "FETCHED (UTC)", "PUBLISHED", "CHANGED", "TITLE"), cells
+
+
+def _changed_cell(version: Row) -> str:
+    if version["version"] == 1:
+        return "(first)"
+    changed = ",".join(version.get("changed_fields") or []) or "-"
+    return f"re-extracted: {changed}" if version.get("reextracted") else changed
 
 
 @click.command()
@@ -202,7 +220,9 @@ def diff(
 ) -> None:
     """Compare two versions: changed fields, then a diff of the body
 
-    By default compares the previous version with the current one. Colored on a terminal.
+    By default compares the previous version with the current one. A line edited in place is
+    one line, ~ then its text with the removed and added characters colored on a terminal,
+    else marked [-removed-]{+added+} (also with $NO_COLOR set).
 
     \b
     Examples:
@@ -214,8 +234,28 @@ def diff(
     if json_:
         click.echo(render.to_json(result))
         return
-    emit(click.style(text, **DIFF_STYLES[tone]) if tone else text
-         for text, tone in render.diff_lines(result))
+    if result["from"] is None:  # version 1, against nothing: there is no change to show
+        click.echo(f"Only one version of {result['url']}: nothing to compare." if to_version is None
+                   else f"Version 1 is the first version of {result['url']}: nothing to compare it with.")
+        return
+    if not _colored(ctx):
+        emit(text for text, _ in render.diff_lines(result))
+        return
+    emit(_styled(spans, tone) for spans, tone in render.diff_spans(result))
+
+
+def _colored(ctx: click.Context) -> bool:
+    """True if standard output takes colors: a terminal (or --color in tests), no $NO_COLOR."""
+    return not os.environ.get("NO_COLOR") and not click.utils.should_strip_ansi(sys.stdout, ctx.color)
+
+
+def _styled(spans: Sequence[render.Span], tone: str | None) -> str:
+    """A diff line in its tone's color; a changed line's characters in theirs."""
+    if tone != "changed":
+        text = "".join(text for text, _ in spans)
+        return click.style(text, **DIFF_STYLES[tone]) if tone else text
+    return "".join(click.style(text, **CHANGED_STYLES[kind]) if kind else text
+                   for text, kind in spans)
 
 
 @click.command()
@@ -328,13 +368,14 @@ def _changes_table(rows: Sequence[Row]) -> Table:
 @click.command()
 @click.option(
     "--format", "format_", type=click.Choice(["jsonl", "csv", "warc"]),
-    help="jsonl (default), csv, or warc (the archived pages and files, needs -o FILE.warc.gz)",
+    help="jsonl (default; the same as --nl), csv (the same as --csv), or warc (the archived "
+         "pages and files, needs -o FILE.warc.gz)",
 )
 @since_option("Only documents changed since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @site_option
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-    help="Write to this file instead of standard output",
+    callback=check_output_path, help="Write to this file instead of standard output",
 )
 @click.option("--with-text", is_flag=True,
               help="Add each attachment's extracted text (files[].file_text) to JSON")
@@ -354,6 +395,9 @@ def export(
 ) -> None:
     """Export current announcements as JSON lines or CSV, or captures as WARC
 
+    --format jsonl and --format csv are other names of --nl and --csv (the options of every
+    list command); --json writes one JSON array instead.
+
     \b
     Examples:
         gov-archive export > announcements.jsonl
@@ -362,6 +406,9 @@ def export(
         gov-archive export --format warc --site example-gov -o example.warc.gz
     """
     if format_ == "warc":
+        if json_ or nl or csv_ or with_text:
+            raise click.UsageError("--format warc writes WARC: leave out --json, --nl, --csv "
+                                   "and --with-text")
         files.export_warc(ctx, output, site=site, since=since)
         return
     mode = output_mode(json_, nl or format_ == "jsonl", csv_ or format_ == "csv", default="nl")
@@ -429,8 +476,9 @@ def stats(ctx: click.Context, json_: bool, redis_url: str | None) -> None:
 @since_option("Only events since 30m, 12h, 2d, 1w, YYYY-MM-DD or an ISO time")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Newest N events")
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Atom file to write (- for standard output)")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              callback=check_output_path,
+              help="Atom file to write (default: - for standard output)")
 @click.option("--json", "json_", is_flag=True,
               help='Print {"out", "entries"} as JSON; with --out -, write the entries themselves '
                    "as a JSON array of events instead of Atom")
@@ -444,17 +492,18 @@ def feed(
     out: str,
     json_: bool,
 ) -> None:
-    """Write an Atom 1.0 feed of archive events, newest first
+    """Write an Atom 1.0 feed of archive events, newest first (to standard output by default)
 
     Each entry links to the page and carries its published date, our first-seen time
-    (ga:first_seen) and the event kind; its id is a permanent tag: URI. With --json and
-    --out -, standard output gets the same entries as JSON (event records with their body).
+    (ga:first_seen) and the event kind; its id is a permanent tag: URI. With --json and no
+    --out (or --out -), standard output gets the same entries as JSON (event records with
+    their body).
 
     \b
     Examples:
         gov-archive feed --kind new --out new.atom
-        gov-archive feed --site example-gov --since 1w --out example.atom
-        gov-archive feed --kind new --since 1d --out - --json | jq -r '.[].url'
+        gov-archive feed --site example-gov --since 1w > example.atom
+        gov-archive feed --kind new --since 1d --json | jq -r '.[].url'
     """
     chosen = list(kinds or EVENT_KINDS)
     events = open_archive(ctx).events(
@@ -469,4 +518,5 @@ def feed(
     if json_:
         click.echo(render.to_json({"out": out, "entries": count}))
     else:
-        click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {out}", err=True)
+        where = "standard output" if out == "-" else out
+        click.echo(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {where}", err=True)

@@ -13,6 +13,7 @@ from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import db_option, redis_option, site_errors, sites_dir_option
 from crawler.service.health import format_health
+from crawler.service.schedule import DEFAULT_EVERY
 from crawler.service.watchlist import (
     WatchListError,
     add_column,
@@ -91,8 +92,10 @@ def add_command(ctx: click.Context, target: str, site_name: str | None, title: s
         if change.probe.note:
             click.echo(f"  note: {change.probe.note}", err=True)
     state = "Watching" if change.changed else "Already watched:"
-    click.echo(f"{state} {change.url} (site {change.site}). `gov-archive crawl --due` (cron) "
-               "or `gov-archive watch` crawls it.")
+    updated = ", ".join(f"{what} {value}" for what, value in (("title", title), ("every", every)) if value)
+    click.echo(f"{state} {change.url} (site {change.site})"
+               + ("" if change.changed or not updated else f"; now with {updated}")
+               + ". `gov-archive crawl --due` (cron) or `gov-archive watch` crawls it.")
 
 
 def _show_site(change: Any, every: str | None) -> None:
@@ -206,12 +209,18 @@ def _listing_lines(rows: list[dict[str, Any]]) -> list[str]:
         crawl = row["last_crawl"]
         when = (f"{crawl['finished_at'] or crawl['started_at']} ({crawl['outcome']})"
                 if crawl else "never crawled")
-        head = f"{row['name']}  {row['title']}  every {row['every'] or '-'}  last: {when}"
+        head = f"{row['name']}  {row['title']}  every {_every_shown(row['every'])}  last: {when}"
         if row["watched"]:
             head += f"  next: {'now' if row['due'] else row['next_due']}  health: {row['health']}"
         lines.append(head)
-        lines += [f"    {c['name'] or '-'}  {c['url']}  {_column_note(c)}" for c in row["columns"]]
+        lines += ["    " + "  ".join(part for part in (c["name"], c["url"], _column_note(c)) if part)
+                  for c in row["columns"]]
     return lines
+
+
+def _every_shown(every: str | None) -> str:
+    """The interval a site is crawled at: its own, or the default's, said so."""
+    return every or f"{DEFAULT_EVERY} (default)"
 
 
 def _column_note(column: dict[str, Any]) -> str:
@@ -232,6 +241,6 @@ def _catalogue(db_path: str, json_: bool) -> None:
         return
     for row in rows:
         mark = "  (watched)" if row["watched"] else ""
-        click.echo(f"{row['name']}  {row['title']}  every {row['every'] or '-'}{mark}")
+        click.echo(f"{row['name']}  {row['title']}  every {_every_shown(row['every'])}{mark}")
         for column in row["columns"]:
             click.echo(f"    {column['name'] or '-'}  {column['url']}")

@@ -7,7 +7,7 @@ Shared:
                text rendering, control characters
 - `dates`      Chinese date parsing (年月日, 〇 numerals, full-width) and URL dates
 - `urls`       the site's registrable domain (tldextract, bundled suffix list), on-site checks
-- `model`      `Extraction`, PAGE_CLASSES
+- `model`      `Extraction`, PAGE_CLASSES, EXTRACTOR_VERSION (bumped when extraction output changes)
 Then, by concern:
 - `article/`   `extract()`: title, date, body, metadata, attachments of an announcement
 - `listing/`   `parse_list()`: announcement links and pagination of a column page
@@ -18,6 +18,6 @@ Then, by concern:
 from __future__ import annotations
 
 from .article.core import extract
-from .model import PAGE_CLASSES, Extraction
+from .model import EXTRACTOR_VERSION, PAGE_CLASSES, Extraction
 
-__all__ = ["PAGE_CLASSES", "Extraction", "extract"]
+__all__ = ["EXTRACTOR_VERSION", "PAGE_CLASSES", "Extraction", "extract"]

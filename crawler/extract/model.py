@@ -7,6 +7,15 @@ from typing import Any
 
 PAGE_CLASSES = ("article", "antibot", "soft404", "empty", "list", "js_shell", "binary")
 
+#: The version of what extraction makes of a page (title, date, body, metadata, attachment
+#: links; the text of files too). Bump it in the commit that changes extraction output: each
+#: archived version records the extractor that read it, and a re-crawled page whose reading
+#: differs is first compared with today's reading of the stored capture, so an extractor
+#: improvement never passes for an edit (crawler/pipelines.py, `ItemWriter`).
+#: 1: releases up to 04f063f (never recorded: versions saved before archive migration
+#: 008_extractor_version have none). 2: this release (pub_date_meta, the date scorer, titles).
+EXTRACTOR_VERSION = 2
+
 
 @dataclass
 class Extraction:

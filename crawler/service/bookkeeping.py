@@ -2,15 +2,16 @@
 
 `report_crawls` is the one "report" step behind `crawl` (after its crawls), `watch` (after
 each child crawl) and `notify` (crawls that ran elsewhere: Scrapyd, `scrapy crawl`). It is
-idempotent: each finished crawl is booked once, and an event a receiver acknowledged (2xx) is
-never sent to it again.
+idempotent: each finished crawl is booked once, in order, even when two of them run at the
+same time (the archive compares and sets the site's ``last_crawl_id``), and an event a receiver
+acknowledged (2xx) is never sent to it again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,28 +43,55 @@ def after_crawl(
     max_backoff: timedelta = DEFAULT_MAX_BACKOFF,
     health_config: health.HealthConfig | None = None,
 ) -> CrawlResult | None:
-    """Book-keep the site's latest finished crawl once: back-off state and health rules, of
-    the site and of each column the crawl walked.
+    """Book-keep each finished crawl of the site not booked yet, oldest first: back-off state
+    and health rules, of the site and of each column the crawl walked.
 
     A crawl whose columns all failed on their own account (404, DNS ...) is their failure:
-    each column backs off and raises its health alert, the site's state is left alone.
-    Idempotent: returns None if that crawl was already processed (or there is none).
+    each column backs off and raises its health alert, the site's state is left alone. A site
+    never booked before has only its latest crawl booked (the earlier ones are history).
+    Returns the latest booked crawl's result with the health issues of all; None when there
+    was none to book, or another process books them (it goes on in order, this one stops).
     """
-    last = archive.last_finished_crawl(site.name)
-    if not last:
-        return None
-    state = archive.site_state(site.name) or {}
-    if state.get("last_crawl_id") == last["id"]:
+    pending = _unbooked(archive, site.name)
+    if not pending:
         return None
     now = now or utcnow()
     config = health_config or health.HealthConfig.from_env()
-    issues = health.evaluate(archive.crawls(site=site.name, limit=config.window), config)
-    columns, column_issues = book_columns(archive.crawl_columns(last["id"]), site, last["id"],
+    recent = archive.crawls(site=site.name, limit=len(pending) + config.window)  # newest first
+    booked: list[CrawlResult] = []
+    for crawl in pending:
+        at = next(i for i, c in enumerate(recent) if c["id"] == crawl["id"])
+        result = _book(archive, site, crawl, recent[at:at + config.window], config,
+                       now=now, max_backoff=max_backoff)
+        if result is None:
+            break
+        booked.append(result)
+    if not booked:
+        return None
+    return replace(booked[-1], health=tuple(i for result in booked for i in result.health))
+
+
+def _unbooked(archive: Any, site: str) -> list[dict[str, Any]]:
+    """The site's finished crawls later than its last booked one, oldest first."""
+    last_booked = (archive.site_state(site) or {}).get("last_crawl_id")
+    if last_booked is None:
+        latest = archive.last_finished_crawl(site)
+        return [latest] if latest else []
+    return [c for c in reversed(archive.crawls(site=site, after_id=last_booked))
+            if c.get("finished_at")]
+
+
+def _book(archive: Any, site: SiteSchedule, crawl: dict[str, Any], window: list[dict[str, Any]],
+          config: health.HealthConfig, *, now: datetime,
+          max_backoff: timedelta) -> CrawlResult | None:
+    """Book one crawl, judged with the crawls before it (`window`, newest first)."""
+    issues = health.evaluate(window, config)
+    columns, column_issues = book_columns(archive.crawl_columns(crawl["id"]), site, crawl["id"],
                                           now=now, max_backoff=max_backoff)
     return record_outcome(
-        archive, site, str(last.get("outcome") or "unknown"),
-        crawl_id=last["id"], now=now, max_backoff=max_backoff, health=issues + column_issues,
-        columns=columns, charge_site=not columns_explain_failure(last.get("stats") or {}),
+        archive, site, str(crawl.get("outcome") or "unknown"),
+        crawl_id=crawl["id"], now=now, max_backoff=max_backoff, health=issues + column_issues,
+        columns=columns, charge_site=not columns_explain_failure(crawl.get("stats") or {}),
     )
 
 

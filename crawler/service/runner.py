@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_KEYS = (
     "archive/new", "archive/changed", "archive/unchanged", "archive/not_modified", "archive/gone",
-    "archive/restored", "archive/gone_held", "archive/rechecked", "archive/errors", "pages/list",
+    "archive/restored", "archive/gone_held", "archive/rechecked", "archive/reextracted", "archive/errors",
+    "pages/list",
     "pages/article", "pages/antibot", "pages/soft404", "pages/empty", "pages/js_shell", "pages/binary",
     "pages/notfound", "pages/error",
     "pages/failed", "downloader/request_count", "crawl/revisits", "list/stopped_known",

@@ -256,24 +256,25 @@ def record_outcome(
     health: Sequence[Issue] = (),
     columns: Mapping[int, Mapping[str, Any]] | None = None,
     charge_site: bool = True,
-) -> CrawlResult:
+) -> CrawlResult | None:
     """Update the site's failure count and back-off after an attempt that ended in `outcome`.
 
     `health` issues are recorded as health events in the same transaction as the state (and
     `columns`, new column states by id, see `next_column_state`), so a crash in between cannot
     raise them twice. `charge_site` False: the failure was its columns' (each backs off alone),
-    the site's own failure count and back-off stay.
+    the site's own failure count and back-off stay. None when crawl `crawl_id` was booked
+    already (by another process: the archive compares and sets ``last_crawl_id``).
     """
     now = now or utcnow()
     fields = next_state(archive.site_state(site.name) or {}, site, outcome, now=now,
                         max_backoff=max_backoff, kind=None if charge_site else "neutral")
-    if crawl_id is not None:
-        fields["last_crawl_id"] = crawl_id
     extra = {"columns": columns} if columns else {}
-    archive.record_site_outcome(
-        site.name, fields, health=[(i.kind, i.detail, i.crawl_id) for i in health], now=now,
-        **extra,
+    booked = archive.record_site_outcome(
+        site.name, fields, crawl_id=crawl_id,
+        health=[(i.kind, i.detail, i.crawl_id) for i in health], now=now, **extra,
     )
+    if booked is None:
+        return None
     if classify(outcome) == "failure" and charge_site:
         log.warning(
             "site %s: %s (%d in a row); backing off until %s",

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import Archive
+from archive import Archive, ArchiveEmpty
 from archive.timeutil import format_interval, parse_interval, utcnow
 from archive.urls import canonical_url
 from crawler.service.health import health_rows
@@ -64,14 +64,20 @@ def definitions(sites_dir: str | os.PathLike[str] | None = None) -> tuple[dict[s
 
 @contextmanager
 def _existing(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
-    """The archive at `db_path`, or None when there is none yet (never created: nothing to
-    read, nothing to take off the watch list). A file that is not an archive raises
-    `archive.NotAnArchive` (a wrong ``--db`` is an error, not an empty watch list)."""
+    """The archive at `db_path`, or None when there is none yet (never created, or another
+    process is creating it: nothing to read, nothing to take off the watch list). A file that
+    is not an archive raises `archive.NotAnArchive` (a wrong ``--db`` is an error, not an
+    empty watch list)."""
     path = Path(db_path)
     if not path.exists() or path.stat().st_size == 0:
         yield None
         return
-    with Archive(db_path) as archive:
+    try:
+        archive = Archive(db_path)
+    except ArchiveEmpty:
+        yield None
+        return
+    with archive:
         yield archive
 
 
@@ -247,6 +253,7 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
         health = health_rows(archive, schedules, now=now)
         newest = {s.name: next(iter(archive.crawls(site=s.name, limit=1)), None) for s in schedules}
         watched_urls = {c["url"] for c in archive.columns() if c["watched"]}
+        page_names = {s.name: archive.column_page_names(s.name) for s in schedules}
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names
@@ -258,12 +265,13 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
             if not is_watched:
                 column.update(health="not watched", next_due=None, due=False, backoff_until=None)
         rows.append(_listing(defined.get(schedule.name), row, newest[schedule.name], is_watched,
-                             name=schedule.name))
+                             name=schedule.name, page_names=page_names[schedule.name]))
     return rows
 
 
 def _listing(site: SiteDef | None, row: dict[str, Any], newest: dict[str, Any] | None,
-             watched: bool, *, name: str | None = None) -> dict[str, Any]:
+             watched: bool, *, name: str | None = None,
+             page_names: dict[str, str] | None = None) -> dict[str, Any]:
     generic = site is None or site.generic
     row.update({
         "name": name or (site.name if site else row["site"]),
@@ -276,8 +284,9 @@ def _listing(site: SiteDef | None, row: dict[str, Any], newest: dict[str, Any] |
         if newest else None,
     })
     names = {canonical_url(c.url): c.name for c in site.columns} if site else {}
-    for column in row["columns"]:
-        column["name"] = column.get("name") or names.get(column["url"]) or None
+    for column in row["columns"]:  # its title, else its definition's name, else its pages' 栏目
+        column["name"] = (column.get("name") or names.get(column["url"])
+                          or (page_names or {}).get(column["url"]) or None)
     return row
 
 

@@ -51,10 +51,9 @@ from archive.urls import canonical_url as canonical
 from archive.urls import is_web_url
 from crawler.extensions.jobdir import RECOVERY_STAT, RESUMED_STAT
 from crawler.extensions.stopping import CrawlStopping
-from crawler.extract import Extraction, extract
+from crawler.extract import EXTRACTOR_VERSION, Extraction, extract
 from crawler.extract.classify import looks_like_antibot, sniff
-from crawler.extract.dates import parse_date
-from crawler.extract.listing import ListItem, clean_text, host_allowed, parse_list
+from crawler.extract.listing import ListItem, host_allowed, parse_list
 from crawler.extract.listing.links import DOCUMENT_FILE_RE
 from crawler.http import response_headers, user_agent
 from crawler.items import Announcement, Unchanged, Withdrawn
@@ -70,6 +69,7 @@ from crawler.outcome import (
     column_stat,
     is_article_column,
 )
+from crawler.reading import apply_rules
 from crawler.sites import SiteDef
 from crawler.spiders.columns import ColumnTracker, failure_cause
 from crawler.state import CrawlState
@@ -507,6 +507,7 @@ class GovSpider(scrapy.Spider):
             site=self.site.name, url=url, title=title, published=published, body="",
             attachments=[{"url": url, "text": title}], raw=response.body, status=response.status,
             final_url=response.url, headers=response_headers(response), from_file=True,
+            extractor=EXTRACTOR_VERSION,
         )
 
     def _requested_url(self, response: Response) -> str:
@@ -574,39 +575,18 @@ class GovSpider(scrapy.Spider):
         if not ex.is_archivable:
             logger.info("Not archived (%s): %s", ex.page_class, response.url)
             return ex.page_class
+        ex = apply_rules(ex, response, self.site.article)
         item = Announcement(
             site=self.site.name, url=url, title=ex.title, published=ex.published, body=ex.body,
             metadata=dict(ex.metadata), attachments=[dict(a) for a in ex.attachments],
             raw=response.body, status=response.status, final_url=response.url, headers=headers,
             declared_encoding=ex.declared_encoding, used_encoding=ex.encoding,
-            column=self._column_of(response.meta),
+            column=self._column_of(response.meta), extractor=EXTRACTOR_VERSION,
         )
-        self._apply_article_rules(item, response)
         for name in ("title", "published", "body"):
             if not getattr(item, name):
                 stats.inc_value(f"extract/missing_{'date' if name == 'published' else name}")
         return item
-
-    def _apply_article_rules(self, item: Announcement, response: Response) -> None:
-        rules = self.site.article
-        if not (rules.title or rules.published or rules.body):
-            return
-
-        def text(css: str, sep: str = " ") -> str:
-            parts = response.css(css).xpath("string(.)").getall()
-            return sep.join(clean_text(p) for p in parts if clean_text(p))
-
-        if rules.title and (title := text(rules.title)):
-            item.title = title
-        # parse_date: the labelled (发布日期：…) or else the first full date in the text, checked
-        # against the calendar, with its time (+08:00) and in Chinese numerals too
-        if rules.published and (date := parse_date(text(rules.published))):
-            item.published = date
-        if rules.body:
-            nodes = response.css(rules.body)
-            if nodes:
-                lines = [clean_text(t) for t in nodes.xpath(".//text()").getall()]
-                item.body = "\n".join(line for line in lines if line)
 
     # ------------------------------------------------------------ errors
 

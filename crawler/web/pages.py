@@ -206,10 +206,11 @@ def document_page(archive: Archive, config: WebConfig, doc_id: int,
 
 def version_row(version: Mapping[str, Any]) -> dict[str, Any]:
     number = version["version"]
+    changed = "first seen" if number == 1 else text.field_labels(version.get("changed_fields")) or "—"
+    if version.get("reextracted"):
+        changed = f"Re-extracted, not an edit: {changed}"
     return {"version": number, "fetched_at": version["fetched_at"], "title": version["title"],
-            "changed": "first seen" if number == 1
-            else text.field_labels(version.get("changed_fields")) or "—",
-            "capture_sha": version.get("capture_sha")}
+            "changed": changed, "capture_sha": version.get("capture_sha")}
 
 
 # --- a diff: /documents/{id}/diff -----------------------------------------------------------
@@ -235,6 +236,7 @@ def diff_page(archive: Archive, config: WebConfig, doc_id: int, from_version: in
         "fields": field_changes(result["fields"]),
         "body_rows": rows,
         "body_changed": "body" in result["changed_fields"],
+        "reextracted": result["reextracted"],
     }
 
 

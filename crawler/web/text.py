@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from archive import render, timeutil
+from archive import render, search, timeutil
 
 SNIPPET_WIDTH = 60  # characters of context on each side of the first match
 
@@ -53,15 +53,13 @@ METADATA_LABELS = {
 
 
 def query_terms(query: str) -> list[str]:
-    """The words of a search, as archive.search splits them (lower-cased, each once)."""
-    return list(dict.fromkeys(query.lower().split()))
+    """The terms of a search, as the archive searches them (archive.search.query_terms: words
+    and quoted phrases, lower-cased, each once)."""
+    return search.query_terms(query)
 
 
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    ordered = sorted({t for t in terms if t}, key=len, reverse=True)
-    if not ordered:
-        return None
-    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+    return search.term_pattern(terms)  # spaces next to CJK allowed, as search ignores them
 
 
 def highlight(text: str | None, terms: Iterable[str]) -> Markup:

@@ -46,6 +46,7 @@ class Sink:
     parts: list[str] = field(default_factory=list)
     chars: int = 0
     stopped: str | None = None  # why reading stopped early
+    out_of_time: bool = False  # stopped by the clock: another reading may get further
     _deadline: float = 0.0
 
     def __post_init__(self) -> None:
@@ -55,6 +56,7 @@ class Sink:
         """Keep `text` (cut at the character limit); raise Enough when full or out of time."""
         if time.monotonic() > self._deadline:
             self.stopped = f"read for {self.limits.seconds:g} s; the rest is not in the text"
+            self.out_of_time = True
             raise Enough
         room = self.limits.max_chars - self.chars
         if len(text) >= room:

@@ -69,12 +69,17 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 @dataclass(frozen=True)
 class FileText:
-    """What reading a file gave: its kind, the text (maybe partial) and why it is not all."""
+    """What reading a file gave: its kind, the text (maybe partial) and why it is not all.
+
+    `transient`: the text is missing or partial for a reason that may not recur (the time ran
+    out, the reader crashed): the same bytes are worth reading again.
+    """
 
     kind: str
     content_type: str
     text: str
     error: str | None = None
+    transient: bool = False
 
 
 def read(data: bytes, *, url: str = "", kind: str | None = None,
@@ -88,7 +93,8 @@ def read(data: bytes, *, url: str = "", kind: str | None = None,
         return FileText(sniffed.kind, sniffed.content_type, "", NOT_READ.get(sniffed.kind))
     sink = Sink(limits or Limits())
     error = _run(reader, data, sink, sniffed.kind)
-    return FileText(sniffed.kind, sniffed.content_type, clean(sink.text()), error)
+    return FileText(sniffed.kind, sniffed.content_type, clean(sink.text()), error,
+                    transient=sink.out_of_time)
 
 
 def _run(reader: Reader, data: bytes, sink: Sink, kind: str) -> str | None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from archive import Archive
@@ -33,17 +33,24 @@ from crawler.items import Withdrawn
 from crawler.outcome import Verdict, assess, mass_gone_detail
 from crawler.pipelines import ItemWriter, column_rows, withdrawals_plausible_in
 from crawler.settings import GONE_MAX_SHARE, GONE_MIN_COUNT
+from crawler.sites import ArticleRules
 
 log = logging.getLogger("gov-archive.cluster")
 
 
 @dataclass(frozen=True)
 class CrawlContext:
-    """What the host knows of a crawl it offered: the site and the archive ids of its columns."""
+    """What the host knows of a crawl it offered: the site, the archive ids of its columns and
+    its article rules (for re-reading a stored capture as the worker read the page)."""
 
     crawl_id: int
     site: str
     column_ids: tuple[int, ...] = ()
+    article: ArticleRules = field(default_factory=ArticleRules)
+
+    def writer(self, archive: Archive) -> ItemWriter:
+        """The `ItemWriter` of this crawl's items."""
+        return ItemWriter(archive, self.crawl_id, self.column_ids, article=self.article)
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class Ingester:
         item = message.item
         assert item is not None
         item.site = context.site  # the host's word, not the message's
-        writer = ItemWriter(self.archive, context.crawl_id, context.column_ids)
+        writer = context.writer(self.archive)
         with self.archive.exactly_once(message.key, crawl_id=context.crawl_id, url=item.url) as entry:
             if entry.seen:
                 return "duplicate"
@@ -125,7 +132,7 @@ class Ingester:
             return False
         plausible = withdrawals_plausible_in(stats, len(held), max_share=self.gone_max_share,
                                              min_count=self.gone_min_count)
-        writer = ItemWriter(self.archive, context.crawl_id, context.column_ids)
+        writer = context.writer(self.archive)
         for row in held:
             with self.archive.exactly_once(row["key"], crawl_id=context.crawl_id,
                                            url=row["url"]) as entry:

@@ -58,7 +58,7 @@ class CrawlRecord:
 
     @property
     def context(self) -> CrawlContext:
-        return CrawlContext(self.crawl_id, self.site.name, self.column_ids)
+        return CrawlContext(self.crawl_id, self.site.name, self.column_ids, self.site.article)
 
 
 def offer(client: redis.Redis, keys: Keys, archive: Archive, site: SiteDef,
@@ -79,7 +79,7 @@ def offer(client: redis.Redis, keys: Keys, archive: Archive, site: SiteDef,
             "known": len(known)})
         pipe.xadd(keys.offers, {"crawl": str(crawl_id), "site": site.name})
         pipe.execute()
-    return CrawlContext(crawl_id, site.name, tuple(column_ids))
+    return CrawlContext(crawl_id, site.name, tuple(column_ids), site.article)
 
 
 def close(client: redis.Redis, keys: Keys, crawl_id: int) -> None:
