@@ -1280,6 +1280,10 @@ class Archive(WatchList, IngestLog, Readings):
             WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
             GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
 
+    def attachment_text(self, sha: str) -> str | None:
+        """The text read from the attachment file with this sha256 (None: never read)."""
+        return files_mod.text_of(self.conn, sha)
+
     # --- end of reads for the web interface ---------------------------------------------------
 
     def site_state(self, site: str) -> dict[str, Any]:

@@ -254,16 +254,20 @@ def attachment_lines(files: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     why there is no file), its URL below."""
     for f in files:
         if f.get("sha256"):
-            kind = FILE_TYPES.get(f.get("content_type") or "", f.get("content_type") or "file")
-            facts = [kind, human_size(f.get("size") or 0)]
-            facts.append(f"{f['text_chars']:,} characters" if f.get("text_chars") else "no text")
-            facts.append(f"sha256 {f['sha256'][:16]}…")
+            facts = [*file_facts(f), f"sha256 {f['sha256'][:16]}…"]
             if f.get("error"):
                 facts.append(f["error"])
         else:
             facts = [f"not archived: {f['error']}" if f.get("error") else "not fetched"]
         yield f"  {f.get('position')}. {f.get('name')}  ({', '.join(facts)})"
         yield f"     {f.get('url')}"
+
+
+def file_facts(f: Mapping[str, Any]) -> list[str]:
+    """What an archived file is: its type, its size, how much text was read from it."""
+    kind = FILE_TYPES.get(f.get("content_type") or "", f.get("content_type") or "file")
+    chars = f"{f['text_chars']:,} characters" if f.get("text_chars") else "no text"
+    return [kind, human_size(f.get("size") or 0), chars]
 
 
 def hit_place(hit: Mapping[str, Any]) -> str:

@@ -10,7 +10,18 @@ from pathlib import Path
 
 import pytest
 from helpers_browser import artifacts, browser, chromium, live_server, screenshot  # noqa: F401
-from helpers_web import NEW_SENTENCE, RECORDS, SITE_TITLE, build_archive, web_config
+from helpers_web import (
+    FAKE_PDF_NAME,
+    FILES_RECORD,
+    NEW_SENTENCE,
+    RECORDS,
+    SHEET_NAME,
+    SHEET_V2,
+    SITE_TITLE,
+    build_archive,
+    web_config,
+)
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
@@ -19,6 +30,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from crawler.web import create_datasette
 
 YELLOW_MARK = "rgba(255, 241, 168, 1)"
+FILES_TITLE = FILES_RECORD["title"]
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +100,45 @@ def test_home_search_document_and_diff(browser: WebDriver, site: tuple[str, dict
     screenshot(browser, artifacts, "5-diff-side-by-side")
 
 
+def test_attachment_files_download_and_diff(browser: WebDriver, site: tuple[str, dict[str, int]],  # noqa: F811
+                                           artifacts: Path) -> None:  # noqa: F811
+    base, ids = site
+    browser.set_window_size(1280, 1000)
+    browser.get(f"{base}/documents/{ids['files']}")
+    items = texts(browser, "section.attachments li")
+    assert items[0].startswith(f"{SHEET_NAME} XLSX, {len(SHEET_V2)} bytes")
+    assert "HTML" in items[1] and "not archived: HTTP 404" in items[2]
+    copy = browser.find_element(By.XPATH, "//dt[text()='Archived copy']/following-sibling::dd")
+    assert "unchanged since version 1" in copy.text
+    screenshot(browser, artifacts, "7-document-attachments")
+
+    page = browser.current_url
+    fake = browser.find_element(By.LINK_TEXT, FAKE_PDF_NAME)  # HTML with a script, named .pdf
+    assert fake.get_attribute("href").endswith(f"/documents/{ids['files']}/attachments/2")
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "deny"})  # no file left
+    browser.get(fake.get_attribute("href"))  # a download: the page stays, the script never runs
+    assert browser.current_url == page
+    assert browser.execute_script("return document.title").startswith(FILES_TITLE)
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+
+    browser.get(f"{base}/documents/{ids['files']}/diff")
+    heading = browser.find_element(By.CSS_SELECTOR, "section.file-changes h3")
+    assert heading.text == SHEET_NAME
+    removed = browser.find_element(By.CSS_SELECTOR, "section.file-changes .inline p.change.old del")
+    added = browser.find_element(By.CSS_SELECTOR, "section.file-changes .inline p.change.new ins")
+    assert (removed.text, added.text) == ("15", "22")
+    assert removed.value_of_css_property("text-decoration-line") == "line-through"
+    screenshot(browser, artifacts, "8-diff-attachment-file")
+
+
 def test_pages_fit_a_phone(browser: WebDriver, site: tuple[str, dict[str, int]],  # noqa: F811
                            artifacts: Path) -> None:  # noqa: F811
     base, ids = site
     browser.set_window_size(390, 844)
     for name, path in (("home", "/"), ("document", f"/documents/{ids['edited']}"),
+                       ("attachments", f"/documents/{ids['files']}"),
+                       ("file-diff-side", f"/documents/{ids['files']}/diff?view=side"),
                        ("diff-side", f"/documents/{ids['edited']}/diff?view=side")):
         browser.get(base + path)
         overflow = browser.execute_script(

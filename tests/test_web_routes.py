@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from helpers_web import (
     NEW_SENTENCE,
     OLD_SENTENCE,
     OTHER,
+    OTHER_PROBLEM,
     RECORDS,
     SITE,
     SITE_TITLE,
@@ -20,11 +22,13 @@ from helpers_web import (
     at,
     build_archive,
     file_digest,
+    text_of,
 )
 
 from archive import Archive
 from crawler.cli import cli
 from crawler.web import pages, views
+from crawler.web.text import local_time
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -44,9 +48,10 @@ def client(archive_path: Path, ids: dict[str, int]) -> Client:
     return Client(archive_path)
 
 
-def text_of(html: str) -> str:
-    """The page's text with tags removed and whitespace collapsed (for 'is on the page')."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def sites_health(db: Path, site: str) -> dict[str, object]:
+    """The row `gov-archive sites --health --json` gives `site`."""
+    rows = json.loads(CliRunner().invoke(cli, ["--db", str(db), "sites", "--health", "--json"]).stdout)
+    return next(row for row in rows if row["site"] == site)
 
 
 def test_pages_are_html_with_security_headers(client: Client) -> None:
@@ -93,7 +98,7 @@ def test_home_shows_site_counts_and_open_health_problems(client: Client) -> None
     html = client.get("/").text
     sites = html.split('<table class="sites">')[1].split("</table>")[0]
     assert f"/sites/{SITE}" in sites and f"/sites/{OTHER}" in sites
-    assert re.search(r">5</td><td class=\"num\">1</td>", sites)  # example-gov: 5 live, 1 gone
+    assert re.search(r">6</td><td class=\"num\">1</td>", sites)  # example-gov: 6 live, 1 gone
     problems = html.split('<ul class="problems">')[1].split("</ul>")[0]
     assert "anti-bot pages on 5 of 5 requests" in problems
 
@@ -108,15 +113,29 @@ def test_a_removed_site_leaves_the_health_box(tmp_path: Path) -> None:
         archive.record_site_outcome("city", {"last_crawl_id": crawl}, now=at(1), health=[
             ("blocked", "anti-bot pages on 5 of 5 requests", crawl)])
     assert "anti-bot pages on 5 of 5" in Client(db).get("/").text
+    assert "Status: warning" in text_of(Client(db).get("/sites/city").text)
+    assert sites_health(db, "city")["health"] == "warning"
     with Archive(db) as archive:
         archive.unwatch_site("city")
     assert "anti-bot pages on 5 of 5" not in Client(db).get("/").text
+    page = text_of(Client(db).get("/sites/city").text)  # as `sites --health` says
+    assert sites_health(db, "city")["health"] == "not watched"
+    assert "Status: not watched" in page and "Not watched: no crawl is scheduled" in page
+    assert "anti-bot pages on 5 of 5" in page  # its history stays
 
 
 def test_home_rejects_an_unknown_kind_with_a_page(client: Client) -> None:
     response = client.get("/?kind=deleted")
     assert response.status_code == 400
     assert "kind must be one of" in response.text and "Traceback" not in response.text
+
+
+def test_home_names_an_unknown_site_on_the_page(client: Client) -> None:
+    response = client.get("/?site=nosuch")
+    assert response.status_code == 404  # as /feed.atom?site=nosuch
+    text = text_of(response.text)
+    assert "no site named 'nosuch' in this archive" in text and "Nothing recorded" not in text
+    assert '<form class="filters"' in response.text  # to choose a site that exists
 
 
 # --- /search -----------------------------------------------------------------------------------
@@ -191,6 +210,28 @@ def test_search_rejects_a_bad_date_with_a_page(client: Client) -> None:
     response = client.get("/search?q=x&from=2026-13-01")
     assert response.status_code == 400
     assert "from must be a date" in response.text
+    assert '<form class="search"' in response.text
+
+
+def test_search_rejects_from_after_to_on_the_form(client: Client) -> None:
+    response = client.get("/search?q=" + quote("法治") + "&from=2024-01-01&to=2023-01-01")
+    assert response.status_code == 400  # the CLI's usage error, not silently no results
+    assert "from 2024-01-01 is after to 2023-01-01" in text_of(response.text)
+    assert '<form class="search"' in response.text and 'value="法治"' in response.text
+    assert '<ol class="hits"' not in response.text and "No announcement contains" not in response.text
+
+
+def test_search_names_an_unknown_site_on_the_form(client: Client) -> None:
+    response = client.get("/search?q=" + quote("法治") + "&site=nosuch")
+    assert response.status_code == 404
+    assert "no site named 'nosuch' in this archive" in text_of(response.text)
+    assert '<form class="search"' in response.text
+
+
+def test_search_tips_name_everything_searched(client: Client) -> None:
+    tips = text_of(client.get("/search").text.split('<div class="tips">')[1].split("</div>")[0])
+    for place in ("title", "text", "文号", "发文机关", "索引号", "attachment", "file"):
+        assert place in tips
 
 
 # --- /documents/{id} -----------------------------------------------------------------------------
@@ -255,6 +296,35 @@ def test_missing_document_is_a_404_page(client: Client, url: str) -> None:
     assert "Traceback" not in response.text
 
 
+@pytest.mark.parametrize("url", ["/site/x", "/document/1/version/99", "/nowhere", "/a/b/c/d",
+                                 "/documents/1/nothing"])
+def test_an_unknown_address_is_our_404_page(client: Client, url: str) -> None:
+    response = client.get(url)  # Datasette's own handler fails here when rich is installed
+    assert response.status_code == 404
+    assert "<h1>Not found</h1>" in response.text and 'class="brand"' in response.text
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "Traceback" not in response.text
+
+
+def test_datasette_errors_keep_their_status_and_json(client: Client) -> None:
+    missing = client.get("/archive/nosuchtable.json")
+    assert missing.status_code == 404 and missing.json()["ok"] is False
+    assert client.get("/archive/nosuchtable").status_code == 404
+
+
+def test_an_unexpected_error_is_our_500_page(client: Client, monkeypatch: pytest.MonkeyPatch,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk said no")
+
+    monkeypatch.setattr(pages, "home_page", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.text
+    assert "the disk said no" not in response.text and "Traceback" not in response.text
+    assert "the disk said no" in caplog.text  # the traceback goes to the server's log
+
+
 # --- /documents/{id}/diff --------------------------------------------------------------------------
 
 
@@ -296,6 +366,36 @@ def test_site_page_with_a_definition(client: Client, ids: dict[str, int]) -> Non
     assert "anti-bot pages on 5 of 5 requests" in text
     assert "blocked" in text and "1 changed, 2 gone" in text  # crawls with their counts
     assert f'href="/documents/{ids["hostile"]}"' in html  # newest documents
+
+
+def test_site_page_schedule_agrees_with_the_sites_command(client: Client, archive_path: Path) -> None:
+    listed = CliRunner().invoke(cli, ["--db", str(archive_path), "sites", "--json"])
+    row = next(r for r in json.loads(listed.stdout) if r["name"] == SITE)
+    assert row["every"] == "1h" and row["next_due"] == "2026-11-02T04:05:00+00:00"
+    health = text_of(client.get(f"/sites/{SITE}").text.split("<h2>Health</h2>")[1].split("<h2>")[0])
+    assert "every 1h" in health
+    assert f"{local_time(row['next_due'])}" in health  # 12:05 Beijing time, not 17:05 (every 6h)
+    assert ("Next crawl: due now" if row["due"] else "Next crawl due") in health
+
+
+def test_site_page_shows_each_columns_health(client: Client) -> None:
+    html = client.get(f"/sites/{SITE}").text
+    columns = text_of(html.split('<ul class="site-columns">')[1].split("</ul>")[0])
+    assert "通知公告 · ok" in columns
+    assert "政策文件 · failing (HTTP 404), next try after 2026-11-02 12:05" in columns
+
+
+def test_a_site_no_longer_watched_keeps_its_page_but_leaves_the_health_box(client: Client,
+                                                                           archive_path: Path) -> None:
+    problems = client.get("/").text.split('<ul class="problems">')[1].split("</ul>")[0]
+    assert SITE in problems and OTHER not in problems and OTHER_PROBLEM not in problems
+    page = text_of(client.get(f"/sites/{OTHER}").text)
+    # Its record stays (the event, the failed crawls); its health is the word `sites --health`
+    # gives a site not watched (NU19), not "failing (failed)".
+    assert sites_health(archive_path, OTHER)["health"] == "not watched"
+    assert OTHER_PROBLEM in page and "Status: not watched · 2 failed crawls in a row" in page
+    assert "failing" not in page and "next try" not in page
+    assert "Not watched: no crawl is scheduled" in page
 
 
 def test_site_page_without_a_definition_names_the_columns_seen(client: Client) -> None:
@@ -351,6 +451,7 @@ def test_no_route_writes_to_the_archive(tmp_path: Path) -> None:
     client = Client(path)
     for url in ("/", "/?kind=gone", "/search?q=%E7%A8%8E", f"/documents/{ids['edited']}",
                 f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom",
+                f"/documents/{ids['files']}/attachments/1", f"/documents/{ids['files']}/diff",
                 "/archive", "/archive/documents", "/archive/documents.json", "/archive/events.csv"):
         assert client.get(url).status_code == 200, url
     assert file_digest(path) == before
@@ -366,9 +467,10 @@ def test_every_request_opens_the_archive_read_only(client: Client, ids: dict[str
 
     monkeypatch.setattr(views, "Archive", spy)
     for url in ("/", "/search?q=%E7%A8%8E", f"/documents/{ids['edited']}",
-                f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom"):
+                f"/documents/{ids['edited']}/diff", f"/sites/{SITE}", "/feed.atom",
+                f"/documents/{ids['files']}/attachments/1"):
         client.get(url)
-    assert len(opened) >= 6 and all(archive.read_only for archive in opened)
+    assert len(opened) >= 7 and all(archive.read_only for archive in opened)
 
 
 def test_datasette_tables_json_and_csv_stay_available(client: Client) -> None:
@@ -381,7 +483,7 @@ def test_arbitrary_sql_is_off_unless_allowed(archive_path: Path, client: Client)
     assert client.get("/archive.json?sql=select+1").status_code == 403
     allowed = Client(archive_path, allow_sql=True)
     assert allowed.get("/archive.json?sql=select+count(*)+as+n+from+documents&_shape=array").json() \
-        == [{"n": len(RECORDS) + 1}]
+        == [{"n": len(RECORDS) + 2}]  # and files, other
 
 
 def test_pages_read_while_a_crawl_holds_the_write_lock(tmp_path: Path) -> None:

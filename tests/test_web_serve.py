@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -122,6 +123,9 @@ def test_the_real_server_answers_and_stops_on_sigterm(archive_path: Path) -> Non
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        assert raw_status(url, "/search?q=" + quote("法治")) == 200
+        # uvicorn (h11) refuses raw UTF-8 in the request line, as HTTP/1.1 says (README)
+        assert raw_status(url, "/search?q=法治") == 400
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -129,6 +133,15 @@ def test_the_real_server_answers_and_stops_on_sigterm(archive_path: Path) -> Non
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+def raw_status(base: str, target: str) -> int:
+    """The status of a GET of `target` sent as UTF-8 bytes, exactly as written."""
+    host, port = base.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        status_line = conn.makefile("rb").readline()
+    return int(status_line.split()[1])
 
 
 def test_is_public() -> None:

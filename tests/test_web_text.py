@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.web import text, textdiff
-from crawler.web.pages import BadRequest, SearchForm, attachment_changes, metadata_changes
+from crawler.web.pages import SearchForm, attachment_changes, metadata_changes
 
 
 def test_highlight_marks_every_term_and_escapes_the_rest() -> None:
@@ -113,7 +113,10 @@ def test_search_form_reads_and_writes_its_arguments() -> None:
 
 
 @pytest.mark.parametrize("args", [{"from": "31/01/2026"}, {"to": "2026-02-30"}, {"status": "dead"},
-                                  {"page": "0"}, {"page": "two"}, {"page": "²"}])
-def test_search_form_rejects_nonsense(args: dict[str, str]) -> None:
-    with pytest.raises(BadRequest):
-        SearchForm.from_args({"q": "x", **args})
+                                  {"page": "0"}, {"page": "two"}, {"page": "²"},
+                                  {"from": "2024-01-01", "to": "2023-12-31"}])
+def test_search_form_names_nonsense_and_keeps_what_was_typed(args: dict[str, str]) -> None:
+    form = SearchForm.from_args({"q": "x", **args})
+    assert form.error and form.q == "x"
+    assert (form.published_from, form.published_to, form.status) == \
+        (args.get("from", ""), args.get("to", ""), args.get("status", ""))

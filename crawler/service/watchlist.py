@@ -84,11 +84,16 @@ def _existing(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
 def watched_sites(db_path: str | os.PathLike[str],
                   sites_dir: str | os.PathLike[str] | None = None) -> list[SiteDef]:
     """Every watched site as a definition, by name: own definitions, then the watch list."""
+    with _existing(db_path) as archive:
+        return watched_in(archive, sites_dir)
+
+
+def watched_in(archive: Archive | None,
+               sites_dir: str | os.PathLike[str] | None = None) -> list[SiteDef]:
+    """`watched_sites` of an open archive (None: there is none yet)."""
     own, catalogue = definitions(sites_dir)
     watched = dict(own)
-    with _existing(db_path) as archive:
-        entries = archive.watched_sites() if archive is not None else []
-    for entry in entries:
+    for entry in archive.watched_sites() if archive is not None else []:
         if entry["site"] not in watched:  # an own definition of that name wins
             site = _entry_site(entry, catalogue)
             if site is not None:
@@ -238,22 +243,31 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
     with their own health) plus the listing's fields: ``name, title, every, source, generic,
     watched, last_crawl_row`` (the newest crawl, running or not). Never creates the archive.
     """
-    now = now or utcnow()
-    watched = watched_sites(db_path, sites_dir)
-    defined = {**load_sites(sites_dir), **{site.name: site for site in watched}}
     with _existing(db_path) as archive:
-        if archive is None:
-            return [_listing(site, _unknown_health(site), None, True) for site in watched]
-        names = {site.name for site in watched}
-        others = [s["name"] for s in archive.sites()  # crawled before, watched no more
-                  if s["name"] not in names and archive.crawls(site=s["name"], limit=1)]
-        schedules = [schedule_for(site) for site in watched] + [
-            SiteSchedule(name, columns=tuple(c["url"] for c in archive.columns(name)))
-            for name in others]
-        health = health_rows(archive, schedules, now=now)
-        newest = {s.name: next(iter(archive.crawls(site=s.name, limit=1)), None) for s in schedules}
-        watched_urls = {c["url"] for c in archive.columns() if c["watched"]}
-        page_names = {s.name: archive.column_page_names(s.name) for s in schedules}
+        return listing(archive, sites_dir, now=now)
+
+
+def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = None,
+            *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """`site_listing` of an open archive (None: there is none yet); `serve` reads it read-only.
+
+    A site not watched (removed, or crawled once) has health "not watched", as its columns,
+    and nothing due: the web's site page and Health box say what `sites --health` says."""
+    now = now or utcnow()
+    watched = watched_in(archive, sites_dir)
+    defined = {**load_sites(sites_dir), **{site.name: site for site in watched}}
+    if archive is None:
+        return [_listing(site, _unknown_health(site), None, True) for site in watched]
+    names = {site.name for site in watched}
+    others = [s["name"] for s in archive.sites()  # crawled before, watched no more
+              if s["name"] not in names and archive.crawls(site=s["name"], limit=1)]
+    schedules = [schedule_for(site) for site in watched] + [
+        SiteSchedule(name, columns=tuple(c["url"] for c in archive.columns(name)))
+        for name in others]
+    health = health_rows(archive, schedules, now=now)
+    newest = {s.name: next(iter(archive.crawls(site=s.name, limit=1)), None) for s in schedules}
+    watched_urls = {c["url"] for c in archive.columns() if c["watched"]}
+    page_names = {s.name: archive.column_page_names(s.name) for s in schedules}
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names

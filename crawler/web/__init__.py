@@ -3,8 +3,8 @@
 A presentation layer, peer of ``crawler.cli``: it reads through ``archive.Archive`` (a fresh
 read-only connection per request) and ``crawler.service`` (health), and nothing imports it
 but the CLI. Routes: ``/``, ``/search``, ``/documents/{id}``, ``/documents/{id}/diff``,
-``/sites/{name}``, ``/feed.atom``, ``/captures/{sha256}``; Datasette's own pages under
-``/archive``.
+``/documents/{id}/attachments/{n}``, ``/sites/{name}``, ``/feed.atom``, ``/captures/{sha256}``;
+Datasette's own pages under ``/archive``.
 """
 
 from __future__ import annotations

@@ -16,11 +16,10 @@ from datasette.database import Database
 from datasette.plugins import pm
 
 from crawler.web import plugin
-from crawler.web.config import PLUGIN_NAME, WebConfig
+from crawler.web.config import DATABASE_NAME, PLUGIN_NAME, WebConfig
 from crawler.web.views import STATIC, STATIC_ROUTE
 
 HERE = Path(__file__).parent
-DATABASE_NAME = "archive"  # Datasette's pages for the file live under /archive
 
 
 def create_datasette(config: WebConfig, *, allow_sql: bool = False) -> Datasette:

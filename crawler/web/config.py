@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from crawler.service.schedule import SiteSchedule, schedule_for
-from crawler.sites import BUNDLED_DIR
-
 PLUGIN_NAME = "gov-archive"
+DATABASE_NAME = "archive"  # Datasette's pages for the file live under /archive
 
 
 @dataclass(frozen=True)
@@ -26,27 +22,12 @@ class SiteInfo:
     title: str = ""
     home: str = ""
     columns: tuple[tuple[str, str], ...] = ()  # (name, list page URL)
-    every_seconds: float | None = None
-    own: bool = False  # the user's own definition (watched while its file is there), not bundled
 
     @classmethod
     def from_definition(cls, definition: Any) -> SiteInfo:
         """From a ``crawler.sites.SiteDef``."""
-        schedule = schedule_for(definition)
-        return cls(
-            name=definition.name,
-            title=definition.title,
-            home=definition.home_url,
-            columns=tuple((c.name, c.url) for c in definition.columns),
-            every_seconds=schedule.every.total_seconds(),
-            own=bool(definition.source) and Path(definition.source).parent != BUNDLED_DIR,
-        )
-
-    def schedule(self) -> SiteSchedule:
-        """The schedule the health rules need (the default interval if none is known)."""
-        if self.every_seconds is None:
-            return SiteSchedule(self.name)
-        return SiteSchedule(self.name, every=timedelta(seconds=self.every_seconds))
+        return cls(name=definition.name, title=definition.title, home=definition.home_url,
+                   columns=tuple((c.name, c.url) for c in definition.columns))
 
 
 @dataclass(frozen=True)
@@ -62,15 +43,13 @@ class WebConfig:
 
     def to_json(self) -> dict[str, Any]:
         return {"db": self.db, "sites": {name: {"title": s.title, "home": s.home,
-                                                "columns": [list(c) for c in s.columns],
-                                                "every_seconds": s.every_seconds, "own": s.own}
+                                                "columns": [list(c) for c in s.columns]}
                                          for name, s in self.sites.items()}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WebConfig:
         sites = {name: SiteInfo(name, s.get("title") or "", s.get("home") or "",
-                                tuple((c[0], c[1]) for c in s.get("columns") or ()),
-                                s.get("every_seconds"), bool(s.get("own")))
+                                tuple((c[0], c[1]) for c in s.get("columns") or ()))
                  for name, s in (data.get("sites") or {}).items()}
         return cls(str(data["db"]), sites)
 

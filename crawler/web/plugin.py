@@ -6,6 +6,7 @@ the same environment is left alone); its routes exist only on a Datasette config
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from datasette import hookimpl
@@ -20,6 +21,16 @@ def register_routes(datasette: Any) -> list[tuple[str, views.View]]:
     if datasette.plugin_config(PLUGIN_NAME) is None:
         return []
     return views.ROUTES
+
+
+@hookimpl(wrapper=True)
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Generator[None, Any, Any]:
+    """Our 404/500 pages instead of Datasette's default handler's (which prints every error
+    with rich, when installed, and fails outside an ``except`` block: a 500 for a 404)."""
+    responses = yield
+    if datasette.plugin_config(PLUGIN_NAME) is None:
+        return responses
+    return [views.exception_page(datasette, request, exception)]
 
 
 @hookimpl
