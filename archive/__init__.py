@@ -8,6 +8,7 @@ from .db import Archive, Capture, SaveResult
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
+    ArchiveEmpty,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
@@ -24,6 +25,7 @@ __all__ = [
     "Archive",
     "ArchiveBusy",
     "ArchiveCorrupt",
+    "ArchiveEmpty",
     "ArchiveError",
     "ArchiveMissing",
     "ArchiveWriteError",

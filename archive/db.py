@@ -24,6 +24,7 @@ from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompres
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
+    ArchiveEmpty,
     ArchiveError,
     ArchiveMissing,
     ArchiveWriteError,
@@ -188,7 +189,7 @@ class Archive(WatchList, IngestLog, Readings):
         except sqlite3.OperationalError as e:
             raise self._translate(e) from None
         if not initialized and not create:
-            raise NotAnArchive(f"{self.path} is empty, not a gov-archive archive")
+            raise ArchiveEmpty(f"{self.path} is empty, not a gov-archive archive")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
         # One transaction per saved item: checkpoint (and fsync) every ~40 MB of WAL, not 4 MB.
@@ -328,15 +329,16 @@ class Archive(WatchList, IngestLog, Readings):
         """Record the end of a crawl with its outcome and stats (JSON-encoded).
 
         `columns`: what the crawl found on each column (``{"column_id", "outcome", "detail",
-        "list_pages", "items", "new"}``), written in the same transaction.
+        "list_pages", "items", "new", "dead"}``, ``dead``: the listed links that answered
+        404/410, see `dead_links`), written in the same transaction.
         """
+        t = iso(now or utcnow())
         with self._write() as c:
             c.execute(
                 "UPDATE crawls SET finished_at = ?, outcome = ?, stats = ? WHERE id = ?",
-                (iso(now or utcnow()), outcome, json.dumps(dict(stats), ensure_ascii=False,
-                                                           default=str), crawl_id),
+                (t, outcome, json.dumps(dict(stats), ensure_ascii=False, default=str), crawl_id),
             )
-            self._record_column_crawls(c, crawl_id, columns)
+            self._record_column_crawls(c, crawl_id, columns, t)
         if self._queue_size():
             self._try_index()
 

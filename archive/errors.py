@@ -15,6 +15,10 @@ class NotAnArchive(ArchiveError):
     """The file exists but is not a gov-archive database."""
 
 
+class ArchiveEmpty(NotAnArchive):
+    """The file is an empty SQLite database: an archive another process is creating, maybe."""
+
+
 class SchemaTooNew(ArchiveError):
     """The archive was written by a newer gov-archive than this one."""
 

@@ -417,6 +417,28 @@ def search_spacing(db: Database) -> None:
     m010_search_spacing.reindex_without_gaps(db.conn)
 
 
+DEAD_LINKS_SCHEMA = """
+-- Links a column listed that answered 404/410 and were never archived: a crawl retries
+-- each only after a back-off that grows with `tries` (crawler/spiders/base.py), instead of
+-- fetching every dead link on every crawl. A link that becomes a document is ignored.
+CREATE TABLE dead_links (
+    column_id INTEGER NOT NULL REFERENCES columns(id),
+    url TEXT NOT NULL,                          -- canonical URL
+    first_seen TEXT NOT NULL,                   -- the first crawl that found it dead
+    last_tried TEXT NOT NULL,                   -- the latest crawl that found it dead
+    tries INTEGER NOT NULL,                     -- crawls that found it dead
+    PRIMARY KEY (column_id, url)
+) WITHOUT ROWID;
+"""
+
+
+@migrations(name="011_dead_links")
+def dead_links(db: Database) -> None:
+    """Listed links that answered 404/410, remembered per column (see DEAD_LINKS_SCHEMA)."""
+    for statement in _statements(DEAD_LINKS_SCHEMA):
+        db.conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script on complete statements (sqlite3.complete_statement handles quotes)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

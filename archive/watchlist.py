@@ -32,7 +32,10 @@ COLUMN_WALKED = ("ok", "article")
 COLUMN_SELECT = """
     SELECT col.id, s.name AS site, col.url, col.name, col.watched, col.added_at, col.failures,
            col.backoff_until, col.last_outcome, col.last_detail, col.last_crawl_id,
-           (SELECT count(*) FROM document_columns dc WHERE dc.column_id = col.id) AS documents
+           (SELECT count(*) FROM document_columns dc WHERE dc.column_id = col.id) AS documents,
+           (SELECT count(*) FROM dead_links dl WHERE dl.column_id = col.id AND NOT EXISTS (
+                SELECT 1 FROM documents d WHERE d.site_id = col.site_id AND d.url = dl.url)
+           ) AS dead_links
     FROM columns col JOIN sites s ON s.id = col.site_id
 """
 #: Whether the column that first listed the event's document had been walked by a finished
@@ -234,10 +237,28 @@ class WatchList:
 
     # -- writes inside the Archive's own transactions ------------------------------------------
 
+    def dead_links(self, site: str) -> dict[str, dict[str, Any]]:
+        """The links `site`'s columns listed that answered 404/410 and are not documents, by
+        canonical URL: ``{"first_seen", "last_tried", "tries"}`` (the most tried row of a URL
+        several columns list)."""
+        rows = self._rows(
+            "SELECT dl.url, dl.first_seen, max(dl.last_tried) AS last_tried, max(dl.tries) AS tries "
+            "FROM dead_links dl JOIN columns col ON col.id = dl.column_id "
+            "JOIN sites s ON s.id = col.site_id WHERE s.name = ? AND NOT EXISTS ("
+            "SELECT 1 FROM documents d WHERE d.site_id = col.site_id AND d.url = dl.url) "
+            "GROUP BY dl.url", [site])
+        return {row.pop("url"): row for row in rows}
+
     def _record_column_crawls(self, c: sqlite3.Connection, crawl_id: int,
-                              rows: Iterable[Mapping[str, Any]]) -> None:
-        """``column_crawls`` rows of a crawl (``{"column_id", "outcome", ...}``)."""
+                              rows: Iterable[Mapping[str, Any]], t: str) -> None:
+        """``column_crawls`` rows of a crawl (``{"column_id", "outcome", ...}``), and the links
+        each column listed that answered 404/410 (``"dead"``: canonical URLs) at `t`."""
         for row in rows:
+            for url in row.get("dead") or ():
+                c.execute("INSERT INTO dead_links (column_id, url, first_seen, last_tried, tries) "
+                          "VALUES (?, ?, ?, ?, 1) ON CONFLICT (column_id, url) DO UPDATE SET "
+                          "last_tried = excluded.last_tried, tries = tries + 1",
+                          (row["column_id"], url, t, t))
             values = [row.get(name) for name in COLUMN_CRAWL_FIELDS]
             c.execute("INSERT OR REPLACE INTO column_crawls (column_id, crawl_id, outcome, detail, "
                       "list_pages, items, new) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -10,7 +10,10 @@ Serves a generated TRS-style site (the demo generator: two columns, one GBK-enco
    pages, the attachment files they link, also those written by document.write) and does
    nothing else;
 2. `gov-archive crawl --url ...` first crawl into an empty archive (fetch, extract, archive);
-3. the same command again on the unchanged site (default incremental mode).
+3. the same command again on the unchanged site (default incremental mode);
+4. (last round only) the same command "a day later" (every `last_checked` moved back 25 h):
+   the known articles are due a re-check (the site's interval, at least a day; at most
+   `revisit_max`, 200, per crawl), each a conditional request answered 304.
 
 Targets: first crawl <= 3x baseline; unchanged re-crawl <= 0.25x first crawl.
 Each side runs in its own process (the Twisted reactor cannot restart), so process start-up is
@@ -139,6 +142,8 @@ def main() -> None:
                 "first": timed("gov-archive first crawl", crawl, server),
                 "again": timed("gov-archive unchanged re-crawl", crawl, server),
             })
+        _age_checks(db, hours=25)
+        timed("unchanged re-crawl, a day later", crawl, server)
         _print_archive_summary(db)
     _print_ratios(rounds)
 
@@ -154,6 +159,16 @@ def _print_ratios(rounds: list[dict[str, tuple[float, float]]]) -> None:
               f"{verdict[wall <= target]}); {cpu:5.2f}x CPU")
 
 
+def _age_checks(db: Path, *, hours: float) -> None:
+    """Move every document's last check `hours` back, as if that much time had passed."""
+    import sqlite3  # noqa: PLC0415 — parent process only (see main)
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415 — parent process only
+
+    then = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE documents SET last_checked = ?", (then,))
+
+
 def _print_archive_summary(db: Path) -> None:
     from archive import Archive  # noqa: PLC0415 — parent process only (see main)
 
@@ -162,7 +177,7 @@ def _print_archive_summary(db: Path) -> None:
     for crawl in reversed(crawls):
         stats = crawl.get("stats") or {}
         keys = ("archive/new", "archive/changed", "archive/unchanged", "archive/not_modified",
-                "downloader/request_count")
+                "crawl/revisits", "downloader/request_count")
         print(f"  crawl {crawl['id']}: " + ", ".join(f"{k}={stats.get(k, 0)}" for k in keys))
 
 

@@ -85,6 +85,42 @@ class StopGate:
             raise set_aside(self.crawler, request)
 
 
+class AlreadyRequested(IgnoreRequest):
+    """A spider request for a page this crawl has already requested."""
+
+
+class OncePerCrawl:
+    """Each page is requested once per crawl, however many paths queue it.
+
+    The spider de-duplicates what it yields itself, but a resumed crawl also gets the
+    requests its JOBDIR queue kept (crawler/extensions/jobdir.py): the list page or article
+    the interrupted crawl had set aside, which the spider may find and request again. The
+    second one ends here (``crawl/already_requested``). Spider requests only (a callback:
+    robots.txt and attachment files have their own rules), by Scrapy's request fingerprint
+    (method, URL, body: each Hanweb POST page is its own); a retry or a redirect of a request
+    passes (two withdrawn articles may both redirect home).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.seen: set[bytes] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        meta = request.meta
+        if request.callback is None or meta.get("retry_times") or meta.get("redirect_times"):
+            return
+        assert self.crawler.request_fingerprinter is not None
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        if fingerprint in self.seen:
+            self.crawler.stats.inc_value("crawl/already_requested")
+            raise AlreadyRequested(f"requested already in this crawl: {request.url}")
+        self.seen.add(fingerprint)
+
+
 class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
     """Scrapy's decompression, which stops inflating at ``DOWNLOAD_MAXSIZE`` (a 1 MB gzip
     bomb never becomes 1 GB in memory), with the refused answers counted

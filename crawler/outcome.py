@@ -26,6 +26,13 @@ SITE_ANSWERS = ("pages/list", "pages/article", "pages/file", "archive/not_modifi
 USEFUL_ANSWERS = (*SITE_ANSWERS, "pages/soft404", "pages/empty")
 INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled", "interrupted"})
 OUTCOME_KEY, HEALTHY_KEY, PROBLEMS_KEY = "crawl/outcome", "crawl/healthy", "crawl/problems"
+#: The failed requests of a crawl, named: ``{"<what>\t<cause>": {"count": n, "urls": [first
+#: few]}}``, what being "list page N", "article", "listed link" (an unknown link a list page
+#: shows that answered 404/410) or "attachment" (`add_failure`, `failure_lines`).
+FAILURES_KEY = "crawl/failures"
+FIRST_URLS = 3  # URLs kept per kind of failure
+LISTED_LINK = "listed link"
+DEAD_LINKS_KEY, DEAD_SKIPPED_KEY = "list/dead_links", "list/dead_skipped"
 #: Column outcomes: answered as a list, or an article page archived as one document.
 COLUMN_OK = frozenset({"ok", "article"})
 #: Column outcomes that are not the column's fault: the crawl stopped first, or the site blocks us.
@@ -80,6 +87,7 @@ class ColumnResult:
     list_pages: int = 0
     items: int = 0
     new: int = 0
+    dead: tuple[str, ...] = ()  # the listed links that answered 404/410 (canonical URLs)
 
     @property
     def failed(self) -> bool:
@@ -114,7 +122,8 @@ def column_results(stats: Mapping[str, Any]) -> list[ColumnResult]:
             fields.setdefault(int(match.group(1)), {})[match.group(2)] = value
     return [ColumnResult(index, str(found.get("url") or ""), str(found.get("outcome") or "interrupted"),
                          str(found.get("detail") or ""),
-                         *(count(found, name) for name in ("list_pages", "items", "new")))
+                         *(count(found, name) for name in ("list_pages", "items", "new")),
+                         dead=tuple(found.get("dead") or ()))
             for index, found in sorted(fields.items()) if found.get("url")]
 
 
@@ -142,6 +151,43 @@ def failed_requests(stats: Mapping[str, Any]) -> int:
     return count(stats, "pages/failed") + count(stats, "pages/error")
 
 
+def error_count(stats: Mapping[str, Any]) -> int:
+    """The errors a crawl shows (progress line and summary alike): failed requests, and the
+    unknown links of list pages that answered 404/410."""
+    return failed_requests(stats) + count(stats, DEAD_LINKS_KEY)
+
+
+def add_failure(failures: Mapping[str, Any] | None, what: str, cause: str,
+                url: str) -> dict[str, Any]:
+    """`failures` (the ``crawl/failures`` stat) with one more failed request: `what` was asked
+    for ("list page 2", "article" ...), `cause` why it failed ("HTTP 404", "connection
+    refused" ...)."""
+    out = dict(failures or {})
+    entry = dict(out.get(f"{what}\t{cause}") or {"count": 0, "urls": []})
+    entry["count"] += 1
+    if len(entry["urls"]) < FIRST_URLS:
+        entry["urls"] = [*entry["urls"], url]
+    out[f"{what}\t{cause}"] = entry
+    return out
+
+
+def failure_lines(stats: Mapping[str, Any]) -> list[str]:
+    """The named failures: ``list page 2 http://…/index_1.html: HTTP 404``, ``17 listed links:
+    HTTP 404 (first: http://…)``."""
+    lines = []
+    for key, entry in (stats.get(FAILURES_KEY) or {}).items():
+        what, _, cause = key.partition("\t")
+        n, urls = int(entry.get("count") or 0), list(entry.get("urls") or ["?"])
+        lines.append(f"{what} {urls[0]}: {cause}" if n == 1 else f"{n} {what}s: {cause} (first: {urls[0]})")
+    return lines
+
+
+def _named_requests(stats: Mapping[str, Any]) -> int:
+    """Failed requests (`failed_requests`) that `failure_lines` names."""
+    return sum(int(entry.get("count") or 0) for key, entry in (stats.get(FAILURES_KEY) or {}).items()
+               if key.startswith(("article\t", "list page ")))
+
+
 def assess(stats: Mapping[str, Any]) -> Verdict:
     """Outcome and health of a crawl from its stats.
 
@@ -164,7 +210,10 @@ def assess(stats: Mapping[str, Any]) -> Verdict:
 
 
 def _failure(stats: Mapping[str, Any]) -> Verdict | None:
-    """A crawl that failed outright: archive not writable, blocked, or nothing answered."""
+    """A crawl that failed outright: archive not writable, blocked, or nothing answered.
+
+    A crawl we stopped (Ctrl-C, SIGTERM) before anything useful answered did not fail: it
+    was not given the time (its failed requests, if any, are named by `_warnings`)."""
     reason = str(stats.get("finish_reason") or "")
     antibot = count(stats, "pages/antibot")
     if count(stats, "archive/errors") or reason == "archive_error":
@@ -173,7 +222,7 @@ def _failure(stats: Mapping[str, Any]) -> Verdict | None:
     if antibot and (antibot >= _useful(stats) or reason == "antibot"):
         return Verdict("blocked", False,
                        [f"blocked by anti-bot protection ({antibot} challenge pages)"])
-    if _useful(stats) == 0:
+    if _useful(stats) == 0 and reason not in INTERRUPTED_REASONS:
         columns = [note for r in column_results(stats) if r.failed and (note := r.note)]
         if columns:
             return Verdict("failed", False, columns)
@@ -197,10 +246,14 @@ def _warnings(stats: Mapping[str, Any]) -> list[str]:
     if empty_lists := count(stats, "list/no_items") - not_lists:
         problems.append(f"{empty_lists} list pages without announcement links "
                         "(list loaded by script? give [list] selectors in a site definition)")
+    problems += failure_lines(stats)
     # A failing column's first page is one failed request, already named above.
     named = sum(r.failed and r.outcome not in ("not_list", "robots") for r in columns)
-    if failed := failed_requests(stats) - named:
+    if (failed := failed_requests(stats) - named - _named_requests(stats)) > 0:
         problems.append(f"{failed} failed requests")
+    if skipped := count(stats, DEAD_SKIPPED_KEY):
+        problems.append(f"{skipped} listed links not fetched: they answered 404/410 on earlier "
+                        "crawls (tried again after a while)")
     return problems
 
 

@@ -108,7 +108,7 @@ def tracked_fields(item: Announcement | Extraction) -> dict[str, Any]:
 def column_rows(stats: Mapping[str, Any], column_ids: Sequence[int]) -> list[dict[str, Any]]:
     """What a crawl found on each column (crawler/spiders/columns.py), for `Archive.finish_crawl`."""
     return [{"column_id": column_ids[r.index], "outcome": r.outcome, "detail": r.detail,
-             "list_pages": r.list_pages, "items": r.items, "new": r.new}
+             "list_pages": r.list_pages, "items": r.items, "new": r.new, "dead": list(r.dead)}
             for r in column_results(stats) if r.index < len(column_ids)]
 
 
@@ -340,6 +340,9 @@ class ArchivePipeline(CrawlState):
         docs = self.archive.known_documents(self.site) if self.archive else []
         self._gone_urls = {canonical_url(d["url"]) for d in docs if d.get("status") == "gone"}
         return docs
+
+    async def dead_links(self) -> dict[str, dict[str, Any]]:
+        return await self.call(self.archive.dead_links, self.site) if self.archive is not None else {}
 
     async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The validators of the attachment URLs' last fetches (crawler/attachments)."""

@@ -66,6 +66,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.StopGate": 560,  # after robots.txt (100) and a retry's back-off
+    "crawler.middlewares.OncePerCrawl": 565,  # a resumed JOBDIR queue and the spider's own
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.BoundedHttpCompressionMiddleware": 590,
 }

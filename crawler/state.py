@@ -43,6 +43,12 @@ class CrawlState:
         """The site's known documents, each with at least `KNOWN_FIELDS`."""
         raise NotImplementedError
 
+    async def dead_links(self) -> dict[str, dict[str, Any]]:
+        """The links the site's columns listed that answered 404/410 and were never archived,
+        by canonical URL: ``{"first_seen", "last_tried", "tries"}`` (`Archive.dead_links`).
+        None on a crawl worker: it fetches them all."""
+        return {}
+
     async def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{url: {"sha256", "etag", "last_modified"}}`` of the attachment URLs archived
         before (crawler/attachments re-checks them conditionally)."""

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,22 @@ def serve(pages: dict[str, Page] | None = None) -> Iterator[FixtureServer]:
 
 def crawl_cmd(db: Path, *args: str, fast: bool = True) -> list[str]:
     return [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *(FAST if fast else []), *args]
+
+
+def start_crawl(db: Path, *args: str, fast: bool = True) -> subprocess.Popen[str]:
+    """`gov-archive crawl --db DB ARGS` started in its own session (`os.killpg` reaches its
+    children: Ctrl-C as a terminal sends it); stdout and stderr piped."""
+    env = {k: v for k, v in os.environ.items() if k != "GOV_ARCHIVE_SITES"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen(crawl_cmd(db, *args, fast=fast), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=db.parent, start_new_session=True)
+
+
+def wait_for(condition: Any, timeout: float = 30) -> None:
+    """Poll `condition()` until it is true or `timeout` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def run_crawl(db: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None,

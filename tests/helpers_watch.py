@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -17,8 +18,10 @@ from helpers_http import LocalServer
 
 from archive import Archive
 from archive.timeutil import parse_interval
-from crawler.service.schedule import SiteSchedule
+from crawler.service.health import health_rows
+from crawler.service.schedule import SiteSchedule, schedule_for
 from crawler.service.watch import WatchConfig
+from crawler.sites import load_sites, pick_sites
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -319,3 +322,53 @@ def fake_watch_config(folder, sites, *, clock=None, every: str = "1h", **options
         open_archive=lambda: Archive(fake.db, create=True),
         clock=clock or (lambda: datetime.now(UTC)), **options,
     )
+
+
+# --- test-only readers of site definitions and health ----------------------------------
+
+
+def load_schedules(
+    sites_dir: str | Path | Iterable[str] | None = None, names: Iterable[str] = ()
+) -> list[SiteSchedule]:
+    """Schedules of the site definitions (bundled + ``GOV_ARCHIVE_SITES`` + `sites_dir`).
+
+    `names` restricts the result (``crawler.sites.UnknownSite`` naming the unknown ones).
+    Raises ``crawler.sites.SiteDefError`` for a malformed definition.
+    """
+    definitions = load_sites(sites_dir)
+    return [schedule_for(d) for d in pick_sites(definitions, list(names) or sorted(definitions))]
+
+
+def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None,
+                archive_sites: bool = False) -> list[dict[str, Any]]:
+    """`health_rows` for site definitions (``SiteDef``), reading the archive at `db_path`.
+
+    `archive_sites`: also a row (``"generic": True``) for each site the archive knows with no
+    definition (``crawl --url`` crawls). A missing archive gives "never crawled" rows; the
+    file is never created here.
+    """
+    schedules = [schedule_for(d) for d in site_defs]
+    if not os.path.exists(db_path):
+        return [_never_crawled(s) for s in schedules]
+    with Archive(db_path) as archive:
+        defined = {s.name for s in schedules}
+        extra = [SiteSchedule(name) for name in undefined_sites(archive, defined)] \
+            if archive_sites else []
+        rows = health_rows(archive, schedules + extra, now=now)
+    for row in rows:
+        row["generic"] = row["site"] not in defined
+    return rows
+
+
+def undefined_sites(archive: Any, defined: Iterable[str]) -> list[str]:
+    """Names of the archive's sites that have no definition (generic ``--url`` crawls)."""
+    known = set(defined)
+    return sorted(s["name"] for s in archive.sites() if s["name"] not in known)
+
+
+def _never_crawled(site: SiteSchedule) -> dict[str, Any]:
+    return {
+        "site": site.name, "last_crawl": None, "last_outcome": None, "announcements": None,
+        "failures": 0, "backoff_until": None, "next_due": None, "due": True,
+        "health": "never crawled", "last_health_event": None, "generic": False,
+    }

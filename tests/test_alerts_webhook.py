@@ -6,7 +6,8 @@ from helpers_archive import record_health
 from helpers_watch import MemoryArchive, receiver
 
 from archive import Archive
-from crawler.service.alerts import Sink, deliver, deliver_all, redact, sink_name, sinks_for
+from archive.urls import redact_url
+from crawler.service.alerts import Sink, deliver, deliver_all, sink_name, sinks_for
 from crawler.service.schedule import SiteSchedule
 
 
@@ -91,8 +92,8 @@ def test_a_failing_sink_does_not_stop_the_others(tmp_path):
 
 
 def test_redact_hides_tokens():
-    assert redact("https://hooks.example/services/T0/B0/xyz?token=1") == "https://hooks.example/…"
-    assert redact("http://user:pw@host:8080/") == "http://host:8080"
+    assert redact_url("https://hooks.example/services/T0/B0/xyz?token=1") == "https://hooks.example/…"
+    assert redact_url("http://user:pw@host:8080/") == "http://host:8080"
 
 
 def test_delivery_state_lives_in_the_archive_file(tmp_path):

@@ -105,6 +105,28 @@ def test_own_definitions_are_watched(db, tmp_path):
     assert removed.exit_code == 1 and "move that file out" in removed.output
 
 
+def test_a_removed_site_is_not_listed_as_failing(db):
+    """NU19: after `remove`, `sites --health` says "not watched", with no next try."""
+    url = "http://127.0.0.1:9/tzgg/index.html"
+    assert run(db, "add", url, "--no-check").exit_code == 0
+    with Archive(db) as archive:
+        crawl = archive.start_crawl("127.0.0.1")
+        archive.finish_crawl(crawl, "failed", {"pages/failed": 2})
+    with Archive(db) as archive:
+        (column,) = archive.columns("127.0.0.1")
+        archive.record_site_outcome("127.0.0.1", {"failures": 2, "backoff_until": "2099-01-01T00:00:00+00:00",
+                                                  "last_outcome": "failed", "last_crawl_id": crawl},
+                                    columns={column["id"]: {"failures": 2, "last_outcome": "refused",
+                                                            "backoff_until": "2099-01-01T00:00:00+00:00"}})
+    assert "failing (failed)" in run(db, "sites", "--health").output
+    assert run(db, "remove", "127.0.0.1").exit_code == 0
+    health = run(db, "sites", "--health")
+    assert health.exit_code == 0 and "not watched" in health.output
+    assert "failing" not in health.output and "next try" not in health.output
+    (row,) = json.loads(run(db, "sites", "--health", "--json").output)
+    assert row["health"] == "not watched" and row["backoff_until"] is None
+
+
 def test_nothing_watched(db):
     listing = run(db, "sites")
     assert listing.exit_code == 0 and "Nothing is watched yet" in listing.output
@@ -113,6 +135,18 @@ def test_nothing_watched(db):
         assert result.exit_code == 0 and "Nothing is watched yet" in result.output
     assert run(db, "remove", "http://127.0.0.1:9/x/").exit_code == 1
     assert not db.exists()
+
+
+@pytest.mark.parametrize("args", [["sites"], ["sites", "--catalogue"], ["crawl", "--due"],
+                                  ["remove", "nmpa"], ["remove", "http://127.0.0.1:9/a/"]])
+def test_a_file_that_is_not_an_archive_is_an_error_not_an_empty_watch_list(tmp_path, args):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database\n")
+    result = run(bad, *args)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().endswith("is not a gov-archive database (file is not a database)")
+    assert "Nothing is watched" not in result.output and "not watched" not in result.output
+    assert bad.read_text() == "not a database\n"
 
 
 def test_sites_shows_the_default_interval_and_the_name_the_pages_give_a_column(db):

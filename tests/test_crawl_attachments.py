@@ -133,7 +133,11 @@ def test_bad_files_are_recorded_and_the_document_kept(crawled):
     assert files["其实是网页.pdf"]["content_type"] == "text/html"
     assert files["不存在.pdf"]["status"] == 404
     [site] = crawled["first"]["sites"]
-    assert site["healthy"] and site["problems"] == []  # failed files do not fail the crawl
+    assert site["healthy"]  # failed files do not fail the crawl; each is named (NU11)
+    named = sorted(p.split(": ", 1)[1] for p in site["problems"])
+    assert all(p.startswith("attachment http://") for p in site["problems"])
+    assert [n.split(" (")[0].split(":")[0] for n in named] == [
+        "HTTP 404", "an HTML page, not a file", "empty file", "truncated download"], named
     assert (site["stats"]["attachments/fetched"], site["stats"]["attachments/failed"]) == (8, 4)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from helpers_crawl import ROOT, build_trs_site, crawl_cmd, serve
+from helpers_crawl import build_trs_site, serve, start_crawl, wait_for
+
+from archive import Archive
 
 
 def _crawl_rows(db: Path) -> list[tuple]:
@@ -23,14 +24,8 @@ def test_ctrl_c_exits_130_and_closes_the_crawl(tmp_path: Path, presses: int) -> 
     db = tmp_path / "a.db"
     with serve(build_trs_site(24, 4)) as srv:
         srv.delay = 0.3
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("GOV_ARCHIVE_SITES", None)
-        proc = subprocess.Popen(crawl_cmd(db, "--url", srv.url("/tzgg/index.html")), env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                cwd=tmp_path, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while srv.hits("/tzgg/202401/") < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        proc = start_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        wait_for(lambda: srv.hits("/tzgg/202401/") >= 2)
         for _ in range(presses):
             os.killpg(proc.pid, signal.SIGINT)
             time.sleep(0.1)
@@ -39,3 +34,25 @@ def test_ctrl_c_exits_130_and_closes_the_crawl(tmp_path: Path, presses: int) -> 
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted" in err and "()" not in err and "Traceback" not in err
     assert _crawl_rows(db) and all(o == "interrupted" and f for o, f in _crawl_rows(db))
+
+
+def test_ctrl_c_before_any_page_answered_is_interrupted_not_failed(tmp_path: Path) -> None:
+    """NU3: a stop while the first list page still waits for its turn (the download delay)
+    is "interrupted": not "failed ... no page could be fetched", no back-off."""
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(6, 3)) as srv:
+        slow = ["-s", "DOWNLOAD_DELAY=30", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
+                "-s", "AUTOTHROTTLE_ENABLED=0"]
+        proc = start_crawl(db, "--url", srv.url("/tzgg/index.html"), *slow, fast=False)
+        wait_for(lambda: any(p == "/robots.txt" for _m, p, _h in srv.log))
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert srv.hits("/tzgg/") == 0  # the list page was set aside, never fetched
+    err = out + err
+    assert proc.returncode == 130, err[-2000:]
+    assert "no page could be fetched" not in err and "backing off" not in err, err[-2000:]
+    assert [o for o, _f in _crawl_rows(db)] == ["interrupted"]
+    with Archive(db) as archive:
+        state = archive.site_state("127.0.0.1") or {}
+    assert not state.get("failures") and not state.get("backoff_until")

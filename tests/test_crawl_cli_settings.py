@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.cli.options import settings_option
 from crawler.service.overrides import BadSetting, check_setting
 
 
@@ -17,6 +19,9 @@ from crawler.service.overrides import BadSetting, check_setting
     ("LOG_LEVEL=BOGUS", "-s LOG_LEVEL: 'BOGUS' is not a log level"),
     ("GONE_MAX_SHARE=most", "-s GONE_MAX_SHARE: 'most' is not a number"),
     ("GONE_MIN_COUNT=2.5", "-s GONE_MIN_COUNT: '2.5' is not a whole number"),
+    ("DOWNLOAD_DELAI=0", "-s DOWNLOAD_DELAI: unknown setting; did you mean DOWNLOAD_DELAY?"),
+    ("NOSUCHSETTING=1", ("-s NOSUCHSETTING: unknown setting (a setting of your own components "
+                         "passes with --allow-unknown-settings)")),
 ])
 def test_bad_setting_is_a_usage_error_before_crawling(tmp_path, pair, message):
     db = tmp_path / "a.db"
@@ -37,6 +42,18 @@ def test_bad_setting_is_a_usage_error_before_crawling(tmp_path, pair, message):
 ])
 def test_good_settings_pass(name, value, expected):
     assert check_setting(name, value) == expected
+
+
+def test_unknown_names_pass_when_allowed(tmp_path):
+    """NU17: the documented escape for a setting of the user's own pipeline."""
+    @click.command()
+    @settings_option
+    def show(settings):
+        click.echo(sorted(settings))
+
+    assert CliRunner().invoke(show, ["-s", "MYPIPE_URL=x"]).exit_code == 2
+    allowed = CliRunner().invoke(show, ["-s", "MYPIPE_URL=x", "--allow-unknown-settings"])
+    assert allowed.exit_code == 0 and "MYPIPE_URL" in allowed.output
 
 
 def test_whole_number_settings_reject_fractions():

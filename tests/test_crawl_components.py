@@ -22,12 +22,14 @@ from scrapy.utils.test import get_reactor_settings
 
 from archive import Archive
 from crawler.extensions.jobdir import JobDirLifecycle
+from crawler.http import user_agent, with_contact
 from crawler.items import Unchanged, Withdrawn
 from crawler.middlewares import BackoffRetryMiddleware, retry_after_seconds
 from crawler.outcome import Verdict, assess
 from crawler.pipelines import ArchivePipeline
 from crawler.service.overrides import project_settings
-from crawler.spiders.base import with_contact
+from crawler.sites import Column, Incremental, SiteDef
+from crawler.sites.definitions import site_from_data, site_to_data
 
 
 def test_site_politeness_applies_below_command_line(tmp_path: Path) -> None:
@@ -65,6 +67,9 @@ def test_revisit_interval_zero_rechecks_everything(tmp_path: Path) -> None:
 def test_with_contact() -> None:
     assert with_contact("bot/1 (+https://x)", "a@b") == "bot/1 (+https://x; contact: a@b)"
     assert with_contact("bot/1", "a@b") == "bot/1 (contact: a@b)"
+    assert user_agent({"USER_AGENT": "bot/1 (+u)", "CONTACT": " a@b "}) == "bot/1 (+u; contact: a@b)"
+    assert user_agent({"USER_AGENT": "bot/1 (contact: x@y)", "CONTACT": "a@b"}) == "bot/1 (contact: x@y)"
+    assert user_agent({"USER_AGENT": "bot/1", "CONTACT": ""}) == "bot/1"
 
 
 def list_response(url: str, hrefs: list[str], pager: str = "") -> HtmlResponse:
@@ -203,6 +208,8 @@ def test_backoff_waits_before_the_retry(tmp_path: Path) -> None:
         ({"finish_reason": "archive_error", "pages/list": 1}, "failed", False),
         ({"finish_reason": "closespider_pagecount", "pages/list": 4}, "partial", True),
         ({"finish_reason": "shutdown", "pages/list": 4}, "interrupted", True),
+        ({"finish_reason": "shutdown", "downloader/request_count": 1}, "interrupted", True),
+        ({"finish_reason": "shutdown", "pages/failed": 2}, "interrupted", True),
         ({"finish_reason": "finished", "archive/not_modified": 3}, "finished", True),
     ],
 )
@@ -278,3 +285,15 @@ def test_a_users_own_spider_runs_with_our_settings(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "has no attribute 'site'" not in proc.stderr
     assert '"title": "hi"' in out.read_text(encoding="utf-8")
     assert not (tmp_path / "a.db").exists() and not (tmp_path / "a.db.state").exists()
+
+
+def test_known_articles_are_rechecked_at_the_sites_interval_but_at_most_daily() -> None:
+    """NU9: quiet edits and withdrawals are found within the site's interval (at least a day)."""
+    column = (Column("http://www.example.gov.cn/tzgg/index.html"),)
+    assert SiteDef("a", column).revisit == timedelta(days=1)  # default interval 6h: a day
+    assert SiteDef("a", column, every=timedelta(days=2)).revisit == timedelta(days=2)
+    assert SiteDef("a", column, every=timedelta(minutes=10)).revisit == timedelta(days=1)
+    own = SiteDef("a", column, incremental=Incremental(revisit=timedelta(hours=1)))
+    assert own.revisit == timedelta(hours=1)  # a definition's [incremental] revisit wins
+    assert site_from_data(site_to_data(own)) == own
+    assert site_from_data(site_to_data(SiteDef("a", column))).incremental.revisit is None

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,28 @@ def test_first_crawl_unchanged_edit_withdraw_restore(tmp_path: Path) -> None:
         assert t["archive/restored"] == 1 and t["archive/gone"] == 0
         assert statuses(db)[srv.url(article_path(4))] == "live"
         assert versions(db)[srv.url(article_path(4))] == 1  # same content: no new version
+
+
+def test_a_quiet_edit_and_a_withdrawal_are_found_by_the_next_days_crawl(tmp_path: Path) -> None:
+    """NU9: an ordinary crawl (no --full, no -s) re-checks the known articles last checked a
+    day ago (the site's interval, at least a day), with conditional requests."""
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(6, 3)) as srv:
+        column = srv.url("/tzgg/index.html")
+        assert run_crawl(db, "--url", column).returncode == 0
+        srv.pages[article_path(2)] = html_page(article_html(
+            "关于第2项工作的通知", "2024-01-03", article_text(2, "截止日期延长至3月31日。")))
+        del srv.pages[article_path(5)]
+        same_day = run_crawl(db, "--url", column)
+        assert totals(same_day)["crawl/revisits"] == 0  # checked less than a day ago
+        with Archive(db) as a:  # a day later
+            a.db.execute("UPDATE documents SET last_checked = ?",
+                         [(datetime.now(UTC) - timedelta(days=1, minutes=1)).isoformat()])
+            a.db.conn.commit()
+        next_day = run_crawl(db, "--url", column)
+        assert next_day.returncode == 0, next_day.stderr[-2000:]
+        t = totals(next_day)
+        assert (t["crawl/revisits"], t["archive/changed"], t["archive/gone"]) == (6, 1, 1)
 
 
 def test_pagination_forms_and_gbk(tmp_path: Path) -> None:
@@ -221,7 +244,11 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path: Path, sig: 
         counts = versions(db)
         assert len(counts) == 24 and set(counts.values()) == {1}
         assert totals(again)["archive/new"] == 24 - saved_before
-        assert summary(again)["sites"][0]["stats"].get("crawl/recovery") is True
+        stats = summary(again)["sites"][0]["stats"]
+        if sig == signal.SIGINT:  # its queue goes on: no walk of every list page (NU20)
+            assert stats.get("crawl/resumed") is True and not stats.get("crawl/recovery")
+        else:  # killed: the queue cannot be trusted, every list page is walked again
+            assert stats.get("crawl/recovery") is True and not stats.get("crawl/resumed")
 
 
 def test_site_definition_crawl_and_scrapy_crawl(tmp_path: Path) -> None:

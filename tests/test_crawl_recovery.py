@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, summary
+from helpers_crawl import ROOT, build_trs_site, run_crawl, serve, start_crawl, summary, wait_for
 
 from archive import Archive
 from crawler.service.crawls import claim_sites
@@ -113,3 +113,30 @@ def test_two_ctrl_c_under_scrapy_crawl_leave_a_row_the_next_crawl_closes(tmp_pat
         row = a.crawl(stopped["id"])
     assert row["outcome"] == "interrupted" and row["finished_at"]
     assert row["stats"]["finish_reason"] == "killed"
+
+
+def test_a_resumed_crawl_fetches_each_page_once(tmp_path: Path) -> None:
+    """NU20: after Ctrl-C the next crawl continues the JOBDIR queue (no walk of every list
+    page) and never fetches a page twice, although the list pages name what the queue holds."""
+    db = tmp_path / "a.db"
+    with serve(build_trs_site(24, 4)) as srv:
+        srv.delay = 0.1
+        proc = start_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        wait_for(lambda: srv.hits("/tzgg/202401/") >= 6)
+        os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err[-2000:]
+        first = [p for _m, p, _h in srv.log]
+        srv.delay = 0
+        srv.log.clear()
+        resumed = run_crawl(db, "--url", srv.url("/tzgg/index.html"))
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        second = [p for _m, p, _h in srv.log]
+    stats = summary(resumed)["sites"][0]["stats"]
+    assert stats.get("crawl/resumed") is True and not stats.get("crawl/recovery")
+    articles = [p for p in first + second if p.startswith("/tzgg/202401/")]
+    assert len(articles) == len(set(articles)) == 24  # each article once, none missed
+    later_lists = [p for p in second if p.startswith("/tzgg/index_")]
+    assert len(later_lists) == len(set(later_lists))
+    with Archive(db) as a:
+        assert len(a.known_documents(SITE)) == 24

@@ -12,6 +12,7 @@ from helpers_extract import corpus_page
 from helpers_http import RouteServer, serve_routes
 
 from crawler.cli.extract import extract_command
+from crawler.http import user_agent
 
 PUBLIC_KEYS = {"title", "published", "body", "metadata", "attachments", "encoding", "date_source", "page_class"}
 
@@ -102,3 +103,12 @@ def test_an_http_error_is_reported_with_its_status(server: RouteServer, status: 
         assert result.exit_code == 1
         assert result.stderr == f"Error: HTTP {status} {phrase}: {server.url('/gone.html')}\n"
         assert result.stdout == ""
+
+
+def test_a_url_is_fetched_as_add_fetches_it(server: RouteServer) -> None:
+    """One fetch helper (crawler/service/probe.py) and one User-Agent (crawler/http.py)."""
+    server.pages["/a.html"] = (200, {"Content-Type": "text/html"},
+                               "<html><body><h1>关于开展检查的通知</h1><p>正文。</p></body></html>".encode())
+    assert CliRunner().invoke(extract_command, [server.url("/a.html")]).exit_code == 0
+    (_method, _path, headers), *_ = [entry for entry in server.log if entry[1] == "/a.html"]
+    assert {k.lower(): v for k, v in headers.items()}["user-agent"] == user_agent()

@@ -21,10 +21,11 @@ def archive(request, tmp_path):
             yield real
 
 
-def crawl(archive, clock, held=0, outcome="finished"):
+def crawl(archive, clock, held=0, outcome="finished", **extra):
     stats = {**crawl_stats(articles=5), "archive/rechecked": 40 if held else 5}
     if held:
         stats["archive/gone_held"] = held
+    stats.update(extra)
     cid = archive.start_crawl("gov", now=clock())
     archive.finish_crawl(cid, outcome, stats, now=clock.advance(minutes=5))
     clock.advance(hours=6)
@@ -44,6 +45,22 @@ def test_held_withdrawals_raise_mass_gone_once_per_episode(archive):
     assert [i.kind for i in crawl(archive, clock, held=12)] == ["mass_gone"]  # a new episode
     health = archive.events(kinds=["health"], site="gov")
     assert [e["crawl_id"] for e in health] == [2, 5]
+
+
+def test_one_off_crawls_of_the_host_do_not_raise_it_again(archive):
+    """NU7: one-off ``crawl --url`` crawls of other columns of the host after a mass_gone
+    crawl raise no new mass_gone event, nor does the next crawl still holding them back."""
+    clock = Clock()
+    crawl(archive, clock)
+    assert [i.kind for i in crawl(archive, clock, held=7)] == ["mass_gone"]
+    failing = {"column/0/url": "http://127.0.0.1:1/x.html", "column/0/outcome": "refused",
+               "archive/new": 0, "pages/article": 0, "pages/list": 0}
+    assert crawl(archive, clock, **failing) == []  # a column that does not answer
+    quiet = {"column/0/url": "http://127.0.0.1/js/index.html", "column/0/outcome": "ok",
+             "archive/rechecked": 0}
+    assert crawl(archive, clock, **quiet) == []  # another column: it re-checked nothing
+    assert crawl(archive, clock, held=7) == []  # the same episode
+    assert [e["crawl_id"] for e in archive.events(kinds=["health"], site="gov")] == [2]
 
 
 def test_interrupted_crawls_are_not_judged():

@@ -95,8 +95,13 @@ def test_interrupted_and_running_crawls_are_ignored():
     done = {"id": 1, "finished_at": "x", "outcome": "finished", "stats": crawl_stats(0)}
     stopped = {"id": 2, "finished_at": "x", "outcome": "interrupted", "stats": {}}
     running = {"id": 3, "finished_at": None, "outcome": None, "stats": {}}
-    assert kinds(evaluate([running, stopped, done], HealthConfig(empty_runs=1))) == ["empty"]
+    # The booked crawl (the newest finished) was stopped: nothing to raise; `done`'s issue was
+    # raised when `done` was booked.
+    assert evaluate([running, stopped, done], HealthConfig(empty_runs=1)) == []
     assert evaluate([running, stopped], HealthConfig(empty_runs=1)) == []
+    # A stopped crawl neither counts in nor breaks a streak.
+    again = {**done, "id": 4}
+    assert kinds(evaluate([running, again, stopped, done], HealthConfig(empty_runs=2))) == ["empty"]
 
 
 def test_antibot_answers_raise_blocked_when_they_start(archive):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers_watch import Clock, MemoryArchive, crawl_stats
+from helpers_watch import Clock, MemoryArchive, crawl_stats, load_schedules
 
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.service.bookkeeping import after_crawl
@@ -13,7 +13,6 @@ from crawler.service.schedule import (
     SiteSchedule,
     backoff_delay,
     due_sites,
-    load_schedules,
     next_due,
     record_outcome,
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from helpers_watch import Clock, crawl_stats, receiver
+from helpers_watch import Clock, crawl_stats, receiver, site_health
 
 from archive import Archive
 from crawler.service.bookkeeping import post_crawl
-from crawler.service.health import format_health, site_health
+from crawler.service.health import format_health
 from crawler.service.schedule import select_due
 
 

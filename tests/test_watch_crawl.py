@@ -18,12 +18,13 @@ from crawler.service.locks import is_locked
 
 DRIVER = r'''
 import logging, sys
-from crawler.service.schedule import load_schedules
+from crawler.service.schedule import schedule_for
 from crawler.service.watch import WatchConfig, Watcher, crawl_argv_for, open_archive_for
+from crawler.sites import load_sites, pick_sites
 db, sites, delay = sys.argv[1:4]
 logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
 config = WatchConfig(
-    db_path=db, sites=lambda: load_schedules(sites, ["demo"]),
+    db_path=db, sites=lambda: [schedule_for(d) for d in pick_sites(load_sites(sites), ["demo"])],
     crawl_argv=crawl_argv_for(db, sites_dir=sites, extra=["-s", f"DOWNLOAD_DELAY={delay}",
                                                           "-s", "AUTOTHROTTLE_ENABLED=False"]),
     open_archive=open_archive_for(db), stop_timeout=20, poll=0.05)

@@ -128,6 +128,12 @@ def test_due_crawls_exactly_the_watched_columns(tmp_path, resolver_log):
         again = run_crawl(db, "--due", env=env)
         assert again.returncode == 0 and "No site is due" in again.stderr
         assert paths(city) == set() and lookups.read_text() == ""
+        with site_lock(db, "city"):  # NU27: a crawl of city is running
+            running = run_crawl(db, "--due", env=env)
+        assert running.returncode == 0 and "running: city: skipped" in running.stderr
+        assert "; next: " in running.stderr and " at 20" in running.stderr
+        report = summary(running)
+        assert report["running"] == ["city"] and report["next_due"]["site"] in {"city", "town"}
     with Archive(db) as archive:
         assert {c["url"].rsplit("/", 2)[1]: c["documents"] for c in archive.columns("city")} == {
             "tzgg": 6, "gsgg": 3}
@@ -211,6 +217,27 @@ def test_a_mistyped_column_fails_alone(tmp_path):
         with Archive(db) as archive:
             assert [c["failures"] for c in archive.columns("city")] == [0, 2, 2]
             assert len(archive.events(kinds=["health"])) == 2  # raised once, when it started
+
+
+RUISHU_SHELL = ('<html><head><meta content="abc" r="m"><script r="m">$_ts=window["$_ts"];$_ts.nsd=1;'
+                '$_ts.cd="qEkrr";</script><script src="/abc.js" r="m"></script></head><body></body></html>')
+
+
+def test_an_antibot_shell_is_refused_and_a_blocked_column_shows_in_health(tmp_path):
+    """NU16: `add` refuses an anti-bot shell with the reason and the --no-check hint; added
+    anyway, its blocked column shows in the site's health."""
+    db = tmp_path / "gov.db"
+    with serve({**build_trs_site(3, 3), "/antibot/index.html": html_page(RUISHU_SHELL)}) as city:
+        add(db, city.url("/tzgg/index.html"), "--name", "city")
+        shell = city.url("/antibot/index.html")
+        refused = cli_run(db, "add", shell, "--name", "city")
+        assert refused.exit_code == 1 and "anti-bot challenge" in refused.output
+        assert "--no-check adds it anyway" in refused.output
+        add(db, shell, "--name", "city", "--no-check")
+        assert run_crawl(db, "--due").returncode == 0
+    listing = {r["name"]: r for r in json.loads(cli_run(db, "sites", "--json").output)}["city"]
+    assert [c["health"] for c in listing["columns"]] == ["ok", "blocked"]
+    assert listing["health"] == "1 of 2 columns blocked"
 
 
 def test_remove_stops_watching_and_keeps_the_archive(tmp_path):

@@ -19,6 +19,7 @@ from helpers_web import (
     SITE,
     SITE_TITLE,
     Client,
+    at,
     build_archive,
     file_digest,
     text_of,
@@ -45,6 +46,12 @@ def ids(archive_path: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def client(archive_path: Path, ids: dict[str, int]) -> Client:
     return Client(archive_path)
+
+
+def sites_health(db: Path, site: str) -> dict[str, object]:
+    """The row `gov-archive sites --health --json` gives `site`."""
+    rows = json.loads(CliRunner().invoke(cli, ["--db", str(db), "sites", "--health", "--json"]).stdout)
+    return next(row for row in rows if row["site"] == site)
 
 
 def test_pages_are_html_with_security_headers(client: Client) -> None:
@@ -94,6 +101,27 @@ def test_home_shows_site_counts_and_open_health_problems(client: Client) -> None
     assert re.search(r">6</td><td class=\"num\">1</td>", sites)  # example-gov: 6 live, 1 gone
     problems = html.split('<ul class="problems">')[1].split("</ul>")[0]
     assert "anti-bot pages on 5 of 5 requests" in problems
+
+
+def test_a_removed_site_leaves_the_health_box(tmp_path: Path) -> None:
+    """NU19: a site taken off the watch list keeps its archive, not a health problem."""
+    db = tmp_path / "gov.db"
+    with Archive(db, create=True) as archive:
+        archive.watch_column("city", "http://127.0.0.1:9/tzgg/index.html")
+        crawl = archive.start_crawl("city", now=at(0))
+        archive.finish_crawl(crawl, "blocked", {"pages/antibot": 5}, now=at(1))
+        archive.record_site_outcome("city", {"last_crawl_id": crawl}, now=at(1), health=[
+            ("blocked", "anti-bot pages on 5 of 5 requests", crawl)])
+    assert "anti-bot pages on 5 of 5" in Client(db).get("/").text
+    assert "Status: warning" in text_of(Client(db).get("/sites/city").text)
+    assert sites_health(db, "city")["health"] == "warning"
+    with Archive(db) as archive:
+        archive.unwatch_site("city")
+    assert "anti-bot pages on 5 of 5" not in Client(db).get("/").text
+    page = text_of(Client(db).get("/sites/city").text)  # as `sites --health` says
+    assert sites_health(db, "city")["health"] == "not watched"
+    assert "Status: not watched" in page and "Not watched: no crawl is scheduled" in page
+    assert "anti-bot pages on 5 of 5" in page  # its history stays
 
 
 def test_home_rejects_an_unknown_kind_with_a_page(client: Client) -> None:
@@ -357,11 +385,16 @@ def test_site_page_shows_each_columns_health(client: Client) -> None:
     assert "政策文件 · failing (HTTP 404), next try after 2026-11-02 12:05" in columns
 
 
-def test_a_site_no_longer_watched_keeps_its_page_but_leaves_the_health_box(client: Client) -> None:
+def test_a_site_no_longer_watched_keeps_its_page_but_leaves_the_health_box(client: Client,
+                                                                           archive_path: Path) -> None:
     problems = client.get("/").text.split('<ul class="problems">')[1].split("</ul>")[0]
     assert SITE in problems and OTHER not in problems and OTHER_PROBLEM not in problems
     page = text_of(client.get(f"/sites/{OTHER}").text)
-    assert OTHER_PROBLEM in page and "failing (failed)" in page
+    # Its record stays (the event, the failed crawls); its health is the word `sites --health`
+    # gives a site not watched (NU19), not "failing (failed)".
+    assert sites_health(archive_path, OTHER)["health"] == "not watched"
+    assert OTHER_PROBLEM in page and "Status: not watched · 2 failed crawls in a row" in page
+    assert "failing" not in page and "next try" not in page
     assert "Not watched: no crawl is scheduled" in page
 
 

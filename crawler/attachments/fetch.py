@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import (
@@ -22,7 +21,9 @@ from scrapy.http import Response
 
 from archive import AttachmentFile
 from archive.timeutil import iso, utcnow
+from archive.urls import is_web_url
 from crawler.extract.urls import host_allowed
+from crawler.http import response_headers
 
 _FAILURES: tuple[tuple[type[BaseException], str], ...] = (
     (IgnoreRequest, "not fetched: {detail}"),
@@ -35,7 +36,7 @@ _FAILURES: tuple[tuple[type[BaseException], str], ...] = (
 
 def fetchable(url: str, site_domains: Iterable[str], file_hosts: Iterable[str]) -> bool:
     """An http(s) URL on the site's hosts or one of the file hosts (or their subdomains)."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    if not is_web_url(url):
         return False
     return host_allowed(url, site_domains) or host_allowed(url, file_hosts)
 
@@ -51,12 +52,6 @@ def file_request(url: str, known: Mapping[str, Any] | None, maxsize: int) -> scr
         headers["If-Modified-Since"] = validators["last_modified"]
     meta = {"download_maxsize": maxsize, "allow_offsite": True, "attachment": True}
     return scrapy.Request(url, headers=headers, meta=meta, dont_filter=True)
-
-
-def response_headers(response: Response) -> dict[str, str]:
-    """Response headers as a plain dict with lower-cased names."""
-    return {name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
-            for name, values in response.headers.items()}
 
 
 def not_fetched(url: str, why: str) -> AttachmentFile:

@@ -36,6 +36,7 @@ from crawler.attachments.fetch import answered, failed, fetchable, file_request,
 from crawler.attachments.reader import TextReader
 from crawler.extract.files import FileText, sniff
 from crawler.items import Announcement, Unchanged
+from crawler.outcome import FAILURES_KEY, add_failure
 from crawler.sites import SiteDef, site_of
 from crawler.state import CrawlState
 
@@ -127,14 +128,15 @@ class AttachmentPipeline:
         try:
             response = await engine.download_async(file_request(url, known, self.maxsize))
         except Exception as exc:  # noqa: BLE001 — any download failure is recorded, the crawl goes on
-            self._inc("attachments/failed")
             got = failed(url, exc, self.maxsize)
             logger.info("Attachment not fetched (%s): %s", got.error, url)
-            return got
+            return self._failed(got)
         got = answered(url, response, known)
         if got.body is None:
-            self._inc("attachments/not_modified" if got.sha256 else "attachments/failed")
-            return got
+            if got.sha256:
+                self._inc("attachments/not_modified")
+                return got
+            return self._failed(got)
         return await self._with_text(got, known)
 
     async def _with_text(self, got: AttachmentFile, known: Mapping[str, Any] | None) -> AttachmentFile:
@@ -147,8 +149,8 @@ class AttachmentPipeline:
             text = await self._read(body, got.url)
             self._count_read(text)
         if text.kind in NO_BYTES_KINDS:
-            self._inc("attachments/failed")
-            return dataclasses.replace(got, body=None, content_type=text.content_type, error=text.error)
+            return self._failed(dataclasses.replace(got, body=None, content_type=text.content_type,
+                                                    error=text.error))
         self._inc("attachments/fetched")
         self._inc("attachments/bytes", len(body))
         return dataclasses.replace(got, content_type=text.content_type, text=text.text,
@@ -161,6 +163,15 @@ class AttachmentPipeline:
         self._inc(f"attachments/kind/{text.kind}")
         if text.error:
             self._inc("attachments/no_text")
+
+    def _failed(self, got: AttachmentFile) -> AttachmentFile:
+        """Count a file that could not be fetched, and name it in the crawl's problems."""
+        self._inc("attachments/failed")
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), "attachment",
+                                                  got.error or "not fetched", got.url))
+        return got
 
     def _inc(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archive.timeutil import iso
 from crawler.cli.options import (
     db_option,
     settings_option,
@@ -17,7 +18,7 @@ from crawler.cli.options import (
     webhook_option,
 )
 from crawler.cli.watchlist import NOTHING_WATCHED
-from crawler.outcome import count
+from crawler.outcome import count, error_count
 from crawler.service.watchlist import choose_sites
 from crawler.sites import SiteDef, SiteDefError, generic_sites
 
@@ -120,10 +121,13 @@ def _with_jobdir(settings: dict[str, Any], jobdir: str | None,
 def _render(report: CrawlReport, json_: bool) -> None:
     """The summary (stdout with --json, else stderr notes and stdout lines), then the notes."""
     if report.not_due:
-        click.echo("No site is due.", err=True)
+        click.echo(_not_due_line(report), err=True)
         if json_:
+            next_due = ({"site": report.next_due[0], "at": iso(report.next_due[1])}
+                        if report.next_due else None)
             click.echo(json.dumps({"db": report.db, "healthy": True, "exit_code": 0,
-                                   "sites": []}))
+                                   "sites": [], "running": report.running,
+                                   "next_due": next_due}))
     for name in report.busy:
         click.echo(f"{name}: skipped, another crawl of this site is running", err=True)
     if report.summary is None:
@@ -134,6 +138,17 @@ def _render(report: CrawlReport, json_: bool) -> None:
                    f"{report.bookkeeping_error}", err=True)
     for line in report.bookkeeping.lines() if report.bookkeeping else ():
         click.echo(line, err=True)
+
+
+def _not_due_line(report: CrawlReport) -> str:
+    """``No site is due (running: nmpa); next: cmse at 2026-12-07T08:00:00+00:00.``"""
+    line = "No site is due"
+    if report.running:
+        line += f" (running: {', '.join(report.running)}: skipped)"
+    if report.next_due:
+        site, when = report.next_due
+        line += f"; next: {site} at {iso(when)}"
+    return line + "."
 
 
 def _render_summary(summary: CrawlSummary, json_: bool) -> None:
@@ -160,7 +175,7 @@ def _site_line(site: SiteResult) -> str:
         line += (f", {skipped} not archived (anti-bot {count(s, 'pages/antibot')}, soft 404 "
                  f"{count(s, 'pages/soft404')}, files or garbage {count(s, 'pages/binary')}, "
                  f"empty {empty})")
-    errors = count(s, "pages/failed") + count(s, "pages/error")
+    errors = error_count(s)
     if errors:
         line += f", {errors} errors"
     return line

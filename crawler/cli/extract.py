@@ -8,23 +8,20 @@ from pathlib import Path
 
 import click
 
-from archive.urls import BadURL
 from crawler.cli.options import FiniteRange
 from crawler.extract import Extraction, extract
-from crawler.service.httpclient import FetchError, fetch
-from crawler.settings import DOWNLOAD_MAXSIZE
+from crawler.service.probe import FetchError, fetch
 
-USER_AGENT = "gov-archive/0.1 (+extract command)"
 HTTP_ERROR = 400  # this status and above: the page is not there (unless a challenge page)
 
 
 def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
-    """The page at `url` within `timeout` seconds in all (httpclient: http(s) only, capped at
-    DOWNLOAD_MAXSIZE). Error pages are kept: challenges come with 412/521."""
+    """The page at `url` within `timeout` seconds in all, as `add` fetches a column (http(s)
+    only, capped at DOWNLOAD_MAXSIZE, the crawls' User-Agent). Error pages are kept:
+    challenges come with 412/521."""
     try:
-        answer = fetch(url, timeout=timeout, max_bytes=DOWNLOAD_MAXSIZE,
-                       headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
-    except (BadURL, FetchError) as err:
+        answer = fetch(url, timeout=timeout)
+    except FetchError as err:
         raise click.ClickException(f"cannot fetch {url}: {err}") from None
     return answer.body, answer.headers, answer.status, answer.url
 

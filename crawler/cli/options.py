@@ -135,9 +135,18 @@ def parse_settings_option(
     if not settings:
         return {}
     try:
-        return check_settings(settings)
+        return check_settings(settings, allow_unknown=bool(ctx.meta.get(ALLOW_UNKNOWN_SETTINGS)))
     except BadSetting as exc:
         raise click.UsageError(str(exc)) from None
+
+
+ALLOW_UNKNOWN_SETTINGS = "gov_archive.allow_unknown_settings"  # ctx.meta key
+
+
+def _allow_unknown_settings(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Eager: `-s` is parsed knowing whether unknown names may pass."""
+    ctx.meta[ALLOW_UNKNOWN_SETTINGS] = value
+    return value
 
 
 def check_redis_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -296,11 +305,16 @@ def sites_dir_option(fn: F) -> F:
 
 
 def settings_option(fn: F) -> F:
-    """`-s NAME=VALUE` (`settings`: a dict of checked values)."""
-    return click.option(
+    """`-s NAME=VALUE` (`settings`: a dict of checked values) and `--allow-unknown-settings`."""
+    fn = click.option(
         "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
         callback=parse_settings_option,
         help="Override a Scrapy setting of the crawls, e.g. -s DOWNLOAD_DELAY=2; repeatable",
+    )(fn)
+    return click.option(
+        "--allow-unknown-settings", is_flag=True, is_eager=True, expose_value=False,
+        callback=_allow_unknown_settings,
+        help="Let -s pass names neither Scrapy nor gov-archive knows (your own components' settings)",
     )(fn)
 
 

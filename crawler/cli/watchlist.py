@@ -65,8 +65,8 @@ def add_command(ctx: click.Context, target: str, site_name: str | None, title: s
     """Watch a column page (URL) or a bundled site (SITE)
 
     A column page is fetched once first: its page class, announcement links and pagination
-    are shown, and a page that cannot be watched (no answer, an HTTP error, no announcement
-    links) is refused. Columns are grouped into sites, the host by default (--name chooses).
+    are shown, and a page that cannot be watched (no answer, an HTTP error, an anti-bot
+    challenge, no announcement links) is refused. Columns are grouped into sites, the host by default (--name chooses).
     `crawl --due` (cron) and `watch` crawl what is watched.
 
     \b
@@ -227,6 +227,8 @@ def _column_note(column: dict[str, Any]) -> str:
     note = column["health"]
     if column["last_crawl"]:
         note += f", documents: {column['documents']}"
+    if column.get("dead_links"):
+        note += f", {column['dead_links']} listed links answer 404/410"
     if column["failures"]:
         note += f", next try after {column['backoff_until']}"
     return note

@@ -4,7 +4,9 @@ Each crawl gets a JOBDIR, by default ``<db>.state/jobs/<site>``, so a crawl stop
 Ctrl-C or SIGTERM resumes where it stopped. The folder carries ``RUNNING`` while a crawl
 runs and ``FINISHED`` after a finished one. At the start of the next crawl:
 
-- neither marker: resume (an interrupted crawl left its queue);
+- neither marker: resume (an interrupted crawl left its queue: stat ``crawl/resumed`` when
+  the queue holds requests; the spider then continues it instead of walking every list
+  page again);
 - ``FINISHED``: nothing to resume, start afresh;
 - ``RUNNING`` alone: the crawl was killed (queue files may be torn): start afresh and
   recover (stat ``crawl/recovery``; the spider then walks every list page again).
@@ -12,6 +14,7 @@ runs and ``FINISHED`` after a finished one. At the start of the next crawl:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RECOVERY_STAT = "crawl/recovery"
+RESUMED_STAT = "crawl/resumed"
 
 
 def default_jobdir(settings: BaseSettings, site: str) -> Path | None:
@@ -47,10 +51,11 @@ def default_jobdir(settings: BaseSettings, site: str) -> Path | None:
 class JobDirLifecycle:
     """Chooses and prepares the crawl's JOBDIR; marks it RUNNING, then FINISHED."""
 
-    def __init__(self, crawler: Crawler, path: Path, *, killed: bool) -> None:
+    def __init__(self, crawler: Crawler, path: Path, *, killed: bool, resumed: bool = False) -> None:
         self.crawler = crawler
         self.path = path
         self.killed = killed
+        self.resumed = resumed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,6 +68,7 @@ class JobDirLifecycle:
         if path is None:
             raise NotConfigured
         try:
+            resumed = has_queue(path)
             killed = prepare(path)
         except OSError as exc:
             if given:
@@ -71,7 +77,7 @@ class JobDirLifecycle:
             raise NotConfigured from None
         if not given:
             settings.set("JOBDIR", str(path), priority="spider")
-        o = cls(crawler, path, killed=killed)
+        o = cls(crawler, path, killed=killed, resumed=resumed and not killed)
         crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
@@ -79,11 +85,23 @@ class JobDirLifecycle:
     def spider_opened(self, spider: Any) -> None:
         if self.killed:
             self.crawler.stats.set_value(RECOVERY_STAT, True)
+        if self.resumed:
+            self.crawler.stats.set_value(RESUMED_STAT, True)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if reason == "finished":
             (self.path / "FINISHED").write_text("finished\n")
         (self.path / "RUNNING").unlink(missing_ok=True)
+
+
+def has_queue(path: Path) -> bool:
+    """The JOBDIR at `path` holds the queue of a crawl that stopped cleanly with requests left
+    (Scrapy's scheduler writes ``requests.queue/active.json`` when a job stops)."""
+    active = path / "requests.queue" / "active.json"
+    try:
+        return bool(json.loads(active.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return False
 
 
 def prepare(path: Path) -> bool:

@@ -1,7 +1,9 @@
 """One status line per site on stderr while crawling (``PROGRESS_ENABLED``).
 
 ``gov-archive crawl`` turns it on when stderr is a terminal:
-``nmpa: pages 120  new 14  changed 2  gone 0  errors 1``.
+``nmpa: pages 120  new 14  changed 2  gone 0  errors 1``. It is rewritten as answers and items
+come in, and every `REFRESH_SECONDS` besides (a failed request is counted after its answer
+signal), with the summary's error count (crawler/outcome.py `error_count`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
 
 from crawler.extensions.stopping import CRAWL_STOPPING
-from crawler.outcome import count, failed_requests
+from crawler.outcome import count, error_count
 from crawler.sites import site_of
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ class ProgressLine:
         self.stream = stream
         self.last = 0.0
         self.frozen = False  # stopping: the runner says what is left
+        self.ticker = create_looping_call(self.update)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -42,6 +46,7 @@ class ProgressLine:
         o = cls(crawler, sys.stderr)
         crawler.signals.connect(o.update, signal=signals.response_received)
         crawler.signals.connect(o.update, signal=signals.item_scraped)
+        crawler.signals.connect(o.start, signal=signals.spider_opened)
         crawler.signals.connect(o.clear, signal=signals.spider_closed)
         crawler.signals.connect(o.freeze, signal=CRAWL_STOPPING)
         return o
@@ -51,6 +56,9 @@ class ProgressLine:
         spider = self.crawler.spider
         site = site_of(spider)
         return site.name if site is not None else getattr(spider, "name", "?")
+
+    def start(self, **kwargs: Any) -> None:
+        self.ticker.start(REFRESH_SECONDS, now=False)
 
     def update(self, **kwargs: Any) -> None:
         if self.frozen:
@@ -63,6 +71,8 @@ class ProgressLine:
         self.stream.flush()
 
     def clear(self, **kwargs: Any) -> None:
+        if self.ticker.running:
+            self.ticker.stop()
         self.stream.write(CLEAR_LINE)
         self.stream.flush()
 
@@ -73,7 +83,7 @@ class ProgressLine:
 
 
 def status_line(name: str, stats: dict[str, Any]) -> str:
-    errors = failed_requests(stats) + count(stats, "pages/antibot")
+    errors = error_count(stats)
     return (f"{name}: pages {count(stats, 'response_received_count')}  "
             f"new {count(stats, 'archive/new')}  changed {count(stats, 'archive/changed')}  "
             f"gone {count(stats, 'archive/gone')}  errors {errors}")

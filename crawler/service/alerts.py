@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError
-from archive.urls import check_url, private_url_key, redact_url
+from archive.urls import private_url_key, redact_url
 from crawler.service import locks
 from crawler.service.httpclient import FetchError, fetch
 from crawler.service.schedule import SiteSchedule
@@ -64,16 +64,6 @@ ANSWER_CAP = 1024 * 1024  # bytes of a receiver's answer read (and ignored)
 def sink_name(url: str) -> str:
     """The archive's delivery-state key for a webhook URL (no secrets: see private_url_key)."""
     return "webhook:" + private_url_key(url)
-
-
-def redact(url: str) -> str:
-    """``scheme://host/…``: webhook URLs often carry secret tokens in the path or query."""
-    return redact_url(url)
-
-
-def check_webhook(url: str) -> str:
-    """`url` if it can be a webhook (an http(s) URL with a host); BadURL (a ValueError) if not."""
-    return check_url(url)
 
 
 def batch_id(sink: str, event_ids: Sequence[int]) -> str:
@@ -172,7 +162,7 @@ def _post_with_retries(
             return None
         except NotDelivered as exc:
             error = str(exc)
-            log.info("webhook %s: attempt %d failed: %s", redact(url), attempt + 1, error)
+            log.info("webhook %s: attempt %d failed: %s", redact_url(url), attempt + 1, error)
             if exc.maybe_taken:
                 break
     return error
@@ -247,7 +237,7 @@ def _send_pending(
             return
         ids = [event["id"] for event in batch]
         batch_key = batch_id(sink.name, ids)
-        payload = {"source": "gov-archive", "sink": redact(sink.url), "batch": batch_key,
+        payload = {"source": "gov-archive", "sink": redact_url(sink.url), "batch": batch_key,
                    "events": batch}
         headers = {"X-Gov-Archive-Batch": batch_key, "Idempotency-Key": batch_key}
         result.error = _post_with_retries(sink.url, payload, headers=headers, **post_options)
@@ -273,7 +263,7 @@ def _digest(text: str) -> str:
 
 
 def _log_result(result: Delivery) -> None:
-    where = redact(result.sink.url)
+    where = redact_url(result.sink.url)
     if result.error:
         log.warning(
             "webhook %s: %s; %d event(s) delivered, %d kept for the next run",

@@ -18,6 +18,7 @@ from typing import Any
 
 from archive import Archive, ArchiveError
 from archive.timeutil import utcnow
+from archive.urls import redact_url
 from crawler.outcome import columns_explain_failure
 from crawler.service import alerts, health
 from crawler.service.schedule import (
@@ -142,7 +143,7 @@ class PostCrawl:
 
 
 def _delivery_line(delivery: alerts.Delivery) -> str:
-    where = alerts.redact(delivery.sink.url)
+    where = redact_url(delivery.sink.url)
     if delivery.error:
         return (f"webhook {where}: {delivery.error}; {delivery.pending} event(s) kept for "
                 "the next run")
@@ -188,7 +189,7 @@ def _deliver(archive: Any, db_path: str | Path, sinks: list[alerts.Sink], report
             report.deliveries += alerts.deliver_all(archive, db_path, [sink], **options)
         except Exception as error:  # noqa: BLE001 — nothing raises (see report_crawls)
             log_failure(error, "webhook delivery failed")
-            report.errors.append(f"webhook {alerts.redact(sink.url)}: delivery failed: {error}")
+            report.errors.append(f"webhook {redact_url(sink.url)}: delivery failed: {error}")
 
 
 def post_crawl(

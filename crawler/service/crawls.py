@@ -2,7 +2,8 @@
 
 `run_and_report` takes site definitions (already chosen and validated) and:
 
-1. with `due`, keeps the sites whose interval has passed (none: nothing to do);
+1. with `due`, keeps the sites whose interval has passed (none: nothing to do, and the
+   report says which sites another process is crawling and which site is due next);
 2. checks that the archive (and a JOBDIR given in the settings) can be written;
 3. takes each site's crawl lock: a site another process is crawling is skipped, and rows a
    dead crawl of a held site left open are closed as "interrupted";
@@ -27,6 +28,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from archive import Archive, ArchiveError
 from crawler.service import locks
 from crawler.service.bookkeeping import PostCrawl, post_crawl
 from crawler.service.runner import CrawlSummary, run_crawls
-from crawler.service.schedule import select_due
+from crawler.service.schedule import next_due_site, select_due
 from crawler.sites import SiteDef
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class CrawlReport:
 
     db: str
     not_due: bool = False  # `due` and no site was due
+    running: list[str] = field(default_factory=list)  # not due: sites another process crawls now
+    next_due: tuple[str, datetime] | None = None  # not due: the site due next, and when
     busy: list[str] = field(default_factory=list)  # skipped: another process crawls them
     summary: CrawlSummary | None = None
     bookkeeping: PostCrawl | None = None
@@ -88,8 +92,11 @@ def run_and_report(
     """
     report = CrawlReport(str(db_path))
     if due:
-        sites = select_due(db_path, sites)
-        report.not_due = not sites
+        watched, sites = sites, select_due(db_path, sites)
+        if not sites:
+            report.not_due = True
+            report.running = [site.name for site in watched if locks.is_locked(db_path, site.name)]
+            report.next_due = next_due_site(db_path, watched)
     if not sites:
         return report
     check_writable(db_path, (settings or {}).get("JOBDIR"))

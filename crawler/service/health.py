@@ -1,7 +1,10 @@
 """Health rules evaluated after each crawl, from the stats the crawl stored in the archive.
 
 Four rules, each raising a `health` event once, when the condition starts (not on
-every crawl while it lasts):
+every crawl while it lasts). They judge the crawl being booked against the site's previous
+comparable crawl (one that could show the condition); a crawl that says nothing about the
+site (interrupted, or its columns all failed: a one-off ``crawl --url`` of a bad page of the
+host) raises nothing, so an older crawl's condition is never raised again:
 
 - ``empty``: N crawls in a row (default 3, or ``$GOV_ARCHIVE_EMPTY_RUNS``) found nothing:
   no announcement answered and the list pages showed no items. A quiet incremental crawl
@@ -25,12 +28,11 @@ Also here: the rows of ``gov-archive sites --health``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from archive import Archive
 from archive.timeutil import utcnow
 from crawler.outcome import columns_explain_failure, count, mass_gone_detail
 from crawler.service.schedule import (
@@ -39,7 +41,6 @@ from crawler.service.schedule import (
     classify_column,
     column_schedule,
     next_due,
-    schedule_for,
 )
 
 EMPTY_RUNS_ENV = "GOV_ARCHIVE_EMPTY_RUNS"
@@ -189,7 +190,8 @@ def _extraction_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> 
 def _blocked_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> HealthIssue | None:
     if not is_blocked(crawls[0], ratio=config.antibot_ratio):
         return None
-    if len(crawls) > 1 and is_blocked(crawls[1], ratio=config.antibot_ratio):
+    previous = _previous(crawls, lambda stats: answers(stats) + count(stats, "pages/antibot") > 0)
+    if previous is not None and is_blocked(previous, ratio=config.antibot_ratio):
         return None  # already reported when it started
     stats = crawls[0].get("stats") or {}
     detail = (
@@ -203,18 +205,31 @@ def _mass_gone_issue(crawls: list[Mapping[str, Any]], config: HealthConfig) -> H
     stats = crawls[0].get("stats") or {}
     if not count(stats, "archive/gone_held"):
         return None
-    if len(crawls) > 1 and count(crawls[1].get("stats") or {}, "archive/gone_held"):
+    previous = _previous(crawls, lambda stats: count(stats, "archive/rechecked") > 0)
+    if previous is not None and count(previous.get("stats") or {}, "archive/gone_held"):
         return None  # already reported when it started
     return HealthIssue("mass_gone", mass_gone_detail(stats), crawls[0].get("id"))
+
+
+def _previous(crawls: list[Mapping[str, Any]],
+              shows: Callable[[Mapping[str, Any]], bool]) -> Mapping[str, Any] | None:
+    """The newest crawl before ``crawls[0]`` whose stats could show the condition (`shows`):
+    a crawl that re-checked no known article says nothing about withdrawals, say (a one-off
+    ``crawl --url`` of another column of the host)."""
+    return next((c for c in crawls[1:] if shows(c.get("stats") or {})), None)
 
 
 def evaluate(
     crawls: Iterable[Mapping[str, Any]], config: HealthConfig | None = None
 ) -> list[HealthIssue]:
-    """Issues that start with the newest of `crawls` (newest first, as Archive.crawls)."""
+    """Issues that start with the newest finished crawl of `crawls` (newest first, as
+    Archive.crawls), the one being booked. None when that crawl says nothing about the site
+    (we stopped it, or its columns all failed on their own account): the older crawls' issues
+    were raised when they were booked, and must not be raised again."""
     config = config or HealthConfig()
-    judged = _judged(crawls)
-    if not judged:
+    finished = [c for c in crawls if c.get("finished_at")]
+    judged = _judged(finished)
+    if not judged or judged[0] is not finished[0]:
         return []
     rules = (_blocked_issue, _empty_issue, _extraction_issue, _mass_gone_issue)
     return [issue for rule in rules if (issue := rule(judged, config))]
@@ -278,6 +293,7 @@ def column_rows(archive: Any, site: SiteSchedule, *, now: datetime) -> list[dict
             "detail": last.get("detail") or None,
             "items": last.get("items"),
             "documents": int(column.get("documents") or 0),
+            "dead_links": int(column.get("dead_links") or 0),  # listed, answered 404/410
             "failures": due.failures,
             "backoff_until": due.backoff_until,
             "next_due": due.due_at.isoformat() if due.due_at else None,
@@ -304,6 +320,8 @@ def _status(last: Mapping[str, Any] | None, state: Mapping[str, Any], latest: Ma
         return f"failing ({state.get('last_outcome')})"
     if failing := sum(bool(c["failures"]) for c in columns):
         return f"{failing} of {len(columns)} columns failing"
+    if blocked := sum(c["health"] == "blocked" for c in columns):
+        return f"{blocked} of {len(columns)} columns blocked"
     if last is None:
         return "ok"
     if latest and last.get("id") is not None and latest.get("crawl_id") == last.get("id"):
@@ -326,10 +344,10 @@ def format_health(rows: list[dict[str, Any]]) -> str:
     out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     for row in rows:
         event = row["last_health_event"]
-        if event:
+        if event and row["health"] != "not watched":
             out.append(f"  {row['site']}: {event.get('time')} {_event_text(event)}")
         for column in row.get("columns") or ():
-            if column["failures"]:
+            if column["failures"] and column["backoff_until"]:  # not when no longer watched
                 out.append(f"  {row['site']}: column {column['url']} {column['health']}, "
                            f"next try after {column['backoff_until']}")
     return "\n".join(out)
@@ -342,38 +360,3 @@ def _event_text(event: Mapping[str, Any]) -> str:
             kind = event.get("health_kind") or event.get("subkind") or ""
             return f"{kind}: {event[key]}" if kind else str(event[key])
     return str(event.get("kind"))
-
-
-def site_health(db_path: Any, site_defs: Iterable[Any], *, now: datetime | None = None,
-                archive_sites: bool = False) -> list[dict[str, Any]]:
-    """`health_rows` for site definitions (``SiteDef``), reading the archive at `db_path`.
-
-    `archive_sites`: also a row (``"generic": True``) for each site the archive knows with no
-    definition (``crawl --url`` crawls). A missing archive gives "never crawled" rows; the
-    file is never created here.
-    """
-    schedules = [schedule_for(d) for d in site_defs]
-    if not os.path.exists(db_path):
-        return [_never_crawled(s) for s in schedules]
-    with Archive(db_path) as archive:
-        defined = {s.name for s in schedules}
-        extra = [SiteSchedule(name) for name in undefined_sites(archive, defined)] \
-            if archive_sites else []
-        rows = health_rows(archive, schedules + extra, now=now)
-    for row in rows:
-        row["generic"] = row["site"] not in defined
-    return rows
-
-
-def undefined_sites(archive: Any, defined: Iterable[str]) -> list[str]:
-    """Names of the archive's sites that have no definition (generic ``--url`` crawls)."""
-    known = set(defined)
-    return sorted(s["name"] for s in archive.sites() if s["name"] not in known)
-
-
-def _never_crawled(site: SiteSchedule) -> dict[str, Any]:
-    return {
-        "site": site.name, "last_crawl": None, "last_outcome": None, "announcements": None,
-        "failures": 0, "backoff_until": None, "next_due": None, "due": True,
-        "health": "never crawled", "last_health_event": None, "generic": False,
-    }

@@ -5,6 +5,7 @@ The defaults are crawler/settings.py (gov-archive's own settings included) over 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import logging
@@ -96,9 +97,26 @@ def check_setting(name: str, value: Any) -> Any:
     return value
 
 
-def check_settings(overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """`check_setting` for each override (raises BadSetting on the first bad one)."""
+def check_settings(overrides: Mapping[str, Any], *, allow_unknown: bool = False) -> dict[str, Any]:
+    """`check_setting` for each override (raises BadSetting on the first bad one); each name
+    must be a known setting (`check_name`) unless `allow_unknown`."""
+    if not allow_unknown:
+        for name in overrides:
+            check_name(name)
     return {name: check_setting(name, value) for name, value in overrides.items()}
+
+
+def check_name(name: str) -> None:
+    """Raise BadSetting unless `name` is a setting of Scrapy or gov-archive (crawler/settings.py
+    names every setting our components and site definitions read), with the closest names:
+    a typo (DOWNLOAD_DELAI) would otherwise silently keep the default."""
+    known = _defaults()
+    if name in known:
+        return
+    close = difflib.get_close_matches(name.upper(), [str(n) for n in known], n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise BadSetting(f"-s {name}: unknown setting{hint} (a setting of your own components "
+                     "passes with --allow-unknown-settings)")
 
 
 def _checked(name: str, value: str, parse: Any, kind: str) -> str:

@@ -3,14 +3,14 @@
 `probe_column` answers with the page class (crawler/extract classify), the number of
 announcement links and the pagination form (crawler/extract/listing `parse_list`), and a
 `problem` when the page cannot be watched as a column: no answer (DNS, refused, timed out),
-an HTTP error, or a page without announcement links. An article page is accepted with a
-note (each crawl archives it as one document), an anti-bot challenge too (crawls may be
-blocked). One plain HTTP GET (crawler/service/httpclient.py: a total deadline), no Scrapy.
+an HTTP error, an anti-bot challenge (every crawl would be blocked), or a page without
+announcement links. An article page is accepted with a note (each crawl archives it as one
+document). One plain HTTP GET (crawler/service/httpclient.py: a total deadline), no Scrapy;
+`fetch` is also how `extract URL` gets its page.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,10 +20,13 @@ from crawler import settings
 from crawler.extract import extract
 from crawler.extract.classify import looks_like_antibot
 from crawler.extract.listing import parse_list, site_domain
+from crawler.http import user_agent
 from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
 from crawler.service import httpclient
 
 DEFAULT_TIMEOUT = 20.0
+ANTIBOT_PROBLEM = ("answered with an anti-bot challenge instead of the list: crawls would be "
+                   "blocked (open it in a browser: a list there needs a site that lets us in)")
 
 
 class FetchError(Exception):
@@ -63,13 +66,6 @@ class Probe:
         return f"{what}, {self.links} announcement links, pagination: {self.pagination}"
 
 
-def user_agent() -> str:
-    """The crawls' User-Agent, with ``$GOV_ARCHIVE_CONTACT`` as they add it."""
-    contact = os.environ.get("GOV_ARCHIVE_CONTACT", "").strip()
-    agent = settings.USER_AGENT
-    return f"{agent[:-1]}; contact: {contact})" if contact and agent.endswith(")") else agent
-
-
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
     """GET `url` within `timeout` seconds in all (crawler/service/httpclient.py: http(s) only,
     at most DOWNLOAD_MAXSIZE bytes); an HTTP error status is an answer."""
@@ -91,7 +87,7 @@ def _no_answer(err: httpclient.FetchError, url: str) -> FetchError:
     if isinstance(err.reason, ConnectionRefusedError):
         return FetchError("refused", "connection refused")
     if err.timed_out:
-        return FetchError("timeout", "no answer (timed out)")
+        return FetchError("timeout", str(err))  # no complete answer within Ns
     return FetchError("error", str(err))
 
 
@@ -102,8 +98,7 @@ def probe_column(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Probe:
     except FetchError as err:
         return Probe(url, problem=str(err))
     if looks_like_antibot(page.body, page.status):
-        return Probe(url, page.status, "antibot",
-                     note="answered with an anti-bot challenge: crawls may be blocked")
+        return Probe(url, page.status, "antibot", problem=ANTIBOT_PROBLEM)
     if page.status != 200:
         return Probe(url, page.status, problem=f"HTTP {page.status}")
     listing = parse_list(page.body, page.url, headers=page.headers,

@@ -28,11 +28,11 @@ from archive import Archive, NotAnArchive
 from archive.timeutil import iso, parse_interval, parse_iso, utcnow
 from archive.urls import canonical_url
 from crawler.outcome import COLUMN_NEUTRAL, COLUMN_OK
-from crawler.sites import SiteDef, load_sites, pick_sites
+from crawler.sites import SiteDef
+from crawler.sites.definitions import DEFAULT_EVERY
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EVERY = "6h"
 DEFAULT_MAX_BACKOFF = timedelta(days=1)
 # "partial": the crawl stopped early on purpose (page caps) but got what it could.
 SUCCESS_OUTCOMES = frozenset({"finished", "partial"})
@@ -82,18 +82,6 @@ def schedule_for(definition: Any) -> SiteSchedule:
         alert_kinds=tuple(kinds) if kinds else None,
         columns=tuple(canonical_url(c.url) for c in getattr(definition, "columns", ()) or ()),
     )
-
-
-def load_schedules(
-    sites_dir: str | Path | Iterable[str] | None = None, names: Iterable[str] = ()
-) -> list[SiteSchedule]:
-    """Schedules of the site definitions (bundled + ``GOV_ARCHIVE_SITES`` + `sites_dir`).
-
-    `names` restricts the result (``crawler.sites.UnknownSite`` naming the unknown ones).
-    Raises ``crawler.sites.SiteDefError`` for a malformed definition.
-    """
-    definitions = load_sites(sites_dir)
-    return [schedule_for(d) for d in pick_sites(definitions, list(names) or sorted(definitions))]
 
 
 # --- due computation -------------------------------------------------------------------
@@ -185,6 +173,24 @@ def select_due(
     with archive:
         due = due_sites(archive, [schedule_for(d) for d in defs], now=now)
         return [_with_columns(by_name[s.name], due_columns(archive, s, now=now)) for s in due]
+
+
+def next_due_site(db_path: str | Path, site_defs: Iterable[SiteDef]) -> tuple[str, datetime] | None:
+    """The site among `site_defs` due next and when (``None``: none, or no archive yet)."""
+    path = Path(db_path)
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        archive = Archive(db_path)
+    except NotAnArchive:
+        return None
+    with archive:
+        dues = [(when, d.name) for d in site_defs
+                if (when := next_due(archive, schedule_for(d))) is not None]
+    if not dues:
+        return None
+    when, name = min(dues)
+    return name, when
 
 
 def _with_columns(definition: SiteDef, urls: list[str]) -> SiteDef:

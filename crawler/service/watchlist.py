@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import Archive, NotAnArchive
+from archive import Archive, ArchiveEmpty
 from archive.timeutil import format_interval, parse_interval, utcnow
 from archive.urls import canonical_url
 from crawler.service.health import health_rows
@@ -63,15 +63,18 @@ def definitions(sites_dir: str | os.PathLike[str] | None = None) -> tuple[dict[s
 
 
 @contextmanager
-def _reading(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
-    """The archive at `db_path` for reading, or None when there is none yet (never created)."""
+def _existing(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
+    """The archive at `db_path`, or None when there is none yet (never created, or another
+    process is creating it: nothing to read, nothing to take off the watch list). A file that
+    is not an archive raises `archive.NotAnArchive` (a wrong ``--db`` is an error, not an
+    empty watch list)."""
     path = Path(db_path)
     if not path.exists() or path.stat().st_size == 0:
         yield None
         return
     try:
         archive = Archive(db_path)
-    except NotAnArchive:
+    except ArchiveEmpty:
         yield None
         return
     with archive:
@@ -81,7 +84,7 @@ def _reading(db_path: str | os.PathLike[str]) -> Iterator[Archive | None]:
 def watched_sites(db_path: str | os.PathLike[str],
                   sites_dir: str | os.PathLike[str] | None = None) -> list[SiteDef]:
     """Every watched site as a definition, by name: own definitions, then the watch list."""
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         return watched_in(archive, sites_dir)
 
 
@@ -170,7 +173,7 @@ def add_column(db_path: str | os.PathLike[str], url: str, *, site: str | None = 
         where = (own.get(name) or catalogue[name]).source
         raise WatchListError(f"{name} is a site definition ({where}): add the column to a copy "
                              "of it in your --sites folder, or choose another --name")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         others = archive.find_columns(url) if archive is not None else []
     elsewhere = sorted({c["site"] for c in others} - {name})
     if elsewhere and not any(c["site"] == name for c in others):
@@ -206,7 +209,7 @@ def remove(db_path: str | os.PathLike[str], target: str,
     if target in own:
         raise WatchListError(f"{target} is defined in {own[target].source}: move that file out "
                              "of your --sites folder to stop watching it")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         removed = archive.unwatch_site(target) if archive is not None else False
     if not removed:
         raise WatchListError(f"{target} is not watched (gov-archive sites lists what is)")
@@ -221,7 +224,7 @@ def _remove_column(db_path: str | os.PathLike[str], url: str,
             raise WatchListError(f"{url} is a column of the site definition {site.name}: "
                                  f"remove {site.name}, or edit a copy of {site.source} in your "
                                  "--sites folder")
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         watched = [c for c in (archive.find_columns(url) if archive else []) if c["watched"]]
         if not watched or archive is None:
             raise WatchListError(f"{url} is not a watched column (gov-archive sites lists them)")
@@ -240,13 +243,16 @@ def site_listing(db_path: str | os.PathLike[str], sites_dir: str | os.PathLike[s
     with their own health) plus the listing's fields: ``name, title, every, source, generic,
     watched, last_crawl_row`` (the newest crawl, running or not). Never creates the archive.
     """
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         return listing(archive, sites_dir, now=now)
 
 
 def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = None,
             *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """`site_listing` of an open archive (None: there is none yet); `serve` reads it read-only."""
+    """`site_listing` of an open archive (None: there is none yet); `serve` reads it read-only.
+
+    A site not watched (removed, or crawled once) has health "not watched", as its columns,
+    and nothing due: the web's site page and Health box say what `sites --health` says."""
     now = now or utcnow()
     watched = watched_in(archive, sites_dir)
     defined = {**load_sites(sites_dir), **{site.name: site for site in watched}}
@@ -265,11 +271,13 @@ def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = 
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names
-        if not is_watched:
-            row.update(next_due=None, due=False)
+        if not is_watched:  # removed, or crawled once: its state is history, not health
+            row.update(health="not watched", next_due=None, due=False, backoff_until=None)
         for column in row["columns"]:
             column["watched"] = is_watched and (column["url"] in watched_urls
                                                 or not defined[schedule.name].generic)
+            if not is_watched:
+                column.update(health="not watched", next_due=None, due=False, backoff_until=None)
         rows.append(_listing(defined.get(schedule.name), row, newest[schedule.name], is_watched,
                              name=schedule.name, page_names=page_names[schedule.name]))
     return rows
@@ -304,7 +312,7 @@ def _unknown_health(site: SiteDef) -> dict[str, Any]:
         "health": "never crawled", "last_health_event": None,
         "columns": [{"url": canonical_url(c.url), "name": c.name or None, "watched": True,
                      "health": "never crawled", "last_crawl": None, "last_outcome": None,
-                     "detail": None, "items": None, "documents": 0, "failures": 0,
+                     "detail": None, "items": None, "documents": 0, "dead_links": 0, "failures": 0,
                      "backoff_until": None, "next_due": None, "due": True}
                     for c in site.columns],
     }
@@ -313,7 +321,7 @@ def _unknown_health(site: SiteDef) -> dict[str, Any]:
 def catalogue_listing(db_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The bundled definitions: ``name, title, every, columns, source, watched``."""
     _, catalogue = definitions()
-    with _reading(db_path) as archive:
+    with _existing(db_path) as archive:
         added = {e["site"] for e in archive.watched_sites()} if archive is not None else set()
     return [{"name": site.name, "title": site.title,
              "every": format_interval(site.every) if site.every else None,

@@ -75,12 +75,21 @@ class Politeness:
     obey_robots: bool | None = None
 
 
+#: A site's crawl interval when neither `add --every` nor its definition gives one.
+DEFAULT_EVERY = "6h"
+#: Known articles are re-checked (edits, withdrawals) when last checked at least the site's
+#: interval ago, and at least this long ago: politeness for sites crawled every few minutes.
+REVISIT_FLOOR = timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Incremental:
     """How re-crawls save work."""
 
     stop_after_known_pages: int = 1  # stop paging after N pages whose items are all known; 0 = never
-    revisit: timedelta = timedelta(days=7)  # re-check a known article when last checked this long ago
+    # Re-check a known article when last checked this long ago; None: the site's interval,
+    # at least REVISIT_FLOOR (SiteDef.revisit).
+    revisit: timedelta | None = None
     revisit_max: int = 200  # at most this many scheduled revisits per crawl; 0 = no limit
 
 
@@ -107,6 +116,13 @@ class SiteDef:
     @property
     def start_urls(self) -> list[str]:
         return [c.url for c in self.columns]
+
+    @property
+    def revisit(self) -> timedelta:
+        """How long after its last check a known article is re-checked: ``[incremental]
+        revisit``, else the site's interval (`every`, default 6h) but at least a day."""
+        every = self.every or timeutil.parse_interval(DEFAULT_EVERY)
+        return self.incremental.revisit or max(every, REVISIT_FLOOR)
 
     @property
     def home_url(self) -> str:
@@ -475,7 +491,8 @@ def site_to_data(site: SiteDef) -> dict[str, Any]:
     archive host ships a definition to crawl workers, which have no definition files."""
     data = dataclasses.asdict(site)
     data["every"] = site.every.total_seconds() if site.every else None
-    data["incremental"]["revisit"] = site.incremental.revisit.total_seconds()
+    revisit = site.incremental.revisit
+    data["incremental"]["revisit"] = revisit.total_seconds() if revisit is not None else None
     data["alerts"] = dict(site.alerts)
     return data
 
@@ -484,7 +501,8 @@ def site_from_data(data: Mapping[str, Any]) -> SiteDef:
     """The definition `site_to_data` wrote (a KeyError or TypeError if it is not one)."""
     every = data.get("every")
     incremental = dict(data["incremental"])
-    incremental["revisit"] = timedelta(seconds=incremental["revisit"])
+    if incremental.get("revisit") is not None:
+        incremental["revisit"] = timedelta(seconds=incremental["revisit"])
     return SiteDef(
         name=data["name"],
         columns=tuple(Column(**column) for column in data["columns"]),

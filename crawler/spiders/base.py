@@ -8,9 +8,11 @@ A crawl of a site (see crawler/sites/):
    (crawler/extract/listing.py). The first list page of each column decides the column's
    outcome (crawler/spiders/columns.py): an article page given as a column is archived as one
    document, a page without announcement links or an error names the column and the cause.
-   Unknown articles are fetched; paging stops after ``stop_after_known_pages`` pages whose
-   items are all known, unless the crawl is ``--full`` or the previous crawl was cut short
-   (killed or interrupted). Whatever the mode, paging also stops when list pages keep
+   Unknown articles are fetched (not a link that answered 404/410 on earlier crawls and
+   was never archived, until its back-off has passed: ``DEAD_LINK_RETRY``); paging stops
+   after ``stop_after_known_pages`` pages whose items are all known, unless the crawl is
+   ``--full`` or the previous crawl was cut short (killed, or interrupted with no JOBDIR
+   queue to resume). Whatever the mode, paging also stops when list pages keep
    repeating items this run has already seen, and after ``GOV_ARCHIVE_MAX_LIST_PAGES`` pages
    of a column (default 1000) when the site sets no cap. A crawl after a killed one
    recovers too (``crawl/recovery``, see crawler/extensions/jobdir.py).
@@ -47,18 +49,29 @@ from archive.attachments import file_name
 from archive.timeutil import parse_interval, parse_iso
 from archive.urls import canonical_url as canonical
 from archive.urls import is_web_url
-from crawler.extensions.jobdir import RECOVERY_STAT
+from crawler.extensions.jobdir import RECOVERY_STAT, RESUMED_STAT
 from crawler.extensions.stopping import CrawlStopping
 from crawler.extract import EXTRACTOR_VERSION, Extraction, extract
 from crawler.extract.classify import looks_like_antibot, sniff
 from crawler.extract.listing import ListItem, host_allowed, parse_list
 from crawler.extract.listing.links import DOCUMENT_FILE_RE
+from crawler.http import response_headers, user_agent
 from crawler.items import Announcement, Unchanged, Withdrawn
-from crawler.middlewares import REFUSED_SCHEME_STAT
-from crawler.outcome import ARTICLE_NOTE, NOT_LIST_NOTE, is_article_column
+from crawler.middlewares import REFUSED_SCHEME_STAT, AlreadyRequested
+from crawler.outcome import (
+    ARTICLE_NOTE,
+    DEAD_LINKS_KEY,
+    DEAD_SKIPPED_KEY,
+    FAILURES_KEY,
+    LISTED_LINK,
+    NOT_LIST_NOTE,
+    add_failure,
+    column_stat,
+    is_article_column,
+)
 from crawler.reading import apply_rules
 from crawler.sites import SiteDef
-from crawler.spiders.columns import ColumnTracker
+from crawler.spiders.columns import ColumnTracker, failure_cause
 from crawler.state import CrawlState
 
 if TYPE_CHECKING:
@@ -74,11 +87,6 @@ logger = logging.getLogger(__name__)
 DOCUMENT_KINDS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "ole2", "ofd",
                             "odf", "rtf", "zip", "rar", "7z"})
 REVISIT_PRIORITY = -3  # after the first list page's new articles, before the second list page
-
-
-def list_priority(page: int) -> int:
-    """List page N before the articles it found, those before list page N+1: newest first."""
-    return -2 * page
 HANDLED_STATUSES = [304, 400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521, 522, 524]
 HOME_PATH_RE = re.compile(r"^/?(?:(?:index|default|home|main)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 ANTIBOT_CLOSE_AFTER = 5  # consecutive challenge answers before the crawl gives up on the site
@@ -87,22 +95,15 @@ ANTIBOT_STATUSES = (412, 521)  # Ruishu / Jiasule challenge answers, whatever th
 # pages some pagers serve past the end) before paging stops. Two, not one: a Hanweb column
 # page embeds the records its first dataproxy.jsp answer repeats.
 REPEAT_PAGES_STOP = 2
+# A listed link that answered 404/410 (never archived) is tried again this long after the
+# crawl that found it dead, doubling with each such crawl up to the cap: a link listed before
+# its page is published is found within a day, a dead one costs a request a week.
+DEAD_LINK_RETRY, DEAD_LINK_RETRY_MAX = timedelta(days=1), timedelta(days=7)
 
 
-def response_headers(response: Response) -> dict[str, str]:
-    """Response headers as a plain dict with lower-cased names."""
-    out: dict[str, str] = {}
-    for name, values in response.headers.items():
-        key = name.decode("latin-1").lower()
-        out[key] = ", ".join(v.decode("latin-1") for v in values)
-    return out
-
-
-def with_contact(user_agent: str, contact: str) -> str:
-    """'bot/1 (+url)' + 'ops@x' -> 'bot/1 (+url; contact: ops@x)'."""
-    if user_agent.endswith(")"):
-        return f"{user_agent[:-1]}; contact: {contact})"
-    return f"{user_agent} (contact: {contact})"
+def list_priority(page: int) -> int:
+    """List page N before the articles it found, those before list page N+1: newest first."""
+    return -2 * page
 
 
 def cut_short(previous: dict[str, Any] | None) -> bool:
@@ -115,6 +116,16 @@ def cut_short(previous: dict[str, Any] | None) -> bool:
     if not previous:
         return False
     return not previous.get("finished_at") or previous.get("outcome") == "interrupted"
+
+
+def retry_after(link: dict[str, Any]) -> datetime:
+    """When a dead listed link (`Archive.dead_links`) is tried again: `DEAD_LINK_RETRY` after
+    the crawl that last found it dead, doubling with each such crawl, at most
+    `DEAD_LINK_RETRY_MAX`."""
+    tried = parse_iso(link.get("last_tried")) or datetime.min.replace(tzinfo=UTC)
+    tries = max(int(link.get("tries") or 1), 1)
+    wait = min(DEAD_LINK_RETRY * 2 ** min(tries - 1, 16), DEAD_LINK_RETRY_MAX)
+    return tried + wait
 
 
 def _live(doc: dict[str, Any] | None) -> bool:
@@ -140,6 +151,7 @@ class GovSpider(scrapy.Spider):
             self.site = site_def
         self.allowed_domains = list(self.site.allowed_domains)
         self._known: dict[str, dict[str, Any]] = {}
+        self._dead: dict[str, datetime] = {}  # listed links that answered 404/410: retry after
         self._requested: set[str] = set()
         self._list_seen: set[str] = set()
         self._listed: dict[int | None, set[str]] = {}  # column -> canonical item URLs listed this run
@@ -166,9 +178,8 @@ class GovSpider(scrapy.Spider):
             "ROBOTSTXT_OBEY": p.obey_robots,
             "CLOSESPIDER_PAGECOUNT": self.site.max_pages or None,
         }
-        contact = s.get("CONTACT")
-        if contact and "contact" not in s.get("USER_AGENT").lower():
-            values["USER_AGENT"] = with_contact(s.get("USER_AGENT"), contact)
+        if (agent := user_agent(s)) != s.get("USER_AGENT"):
+            values["USER_AGENT"] = agent
         for name, value in values.items():
             if value is not None:
                 s.set(name, value, priority="spider")
@@ -192,14 +203,16 @@ class GovSpider(scrapy.Spider):
             return
         for doc in await state.known_documents():
             self._known[canonical(doc["url"])] = doc
+        self._dead = {url: retry_after(link) for url, link in (await state.dead_links()).items()}
         self._requested.update(state.handled_urls)  # shipped by an earlier attempt of this crawl
-        if cut_short(state.previous_crawl):
+        resumed = bool(self.crawler.stats.get_value(RESUMED_STAT))  # its JOBDIR queue goes on
+        if cut_short(state.previous_crawl) and not resumed:
             self.recover = True  # the last crawl was killed or interrupted: walk everything
             self.crawler.stats.set_value(RECOVERY_STAT, True)
 
     def _revisit_interval(self) -> timedelta:
         value = self.crawler.settings.get("REVISIT_INTERVAL")
-        return parse_interval(value, allow_zero=True) if value else self.site.incremental.revisit
+        return parse_interval(value, allow_zero=True) if value else self.site.revisit
 
     def _setting_or_site(self, name: str, site_value: int) -> int:
         """A -s override of a site's limit (negative: not overridden)."""
@@ -300,6 +313,9 @@ class GovSpider(scrapy.Spider):
             stats.inc_value(f"errors/http_{response.status}")
             if first:
                 self.columns.answered(column, f"http_{response.status}", f"HTTP {response.status}")
+            else:
+                self._failed(f"list page {response.meta.get('list_page')}", f"HTTP {response.status}",
+                             response.url)
             return
         self._antibot_streak = 0
         page = parse_list(response.body, response.url, headers=response_headers(response),
@@ -331,6 +347,8 @@ class GovSpider(scrapy.Spider):
             doc = self._known.get(key)
             if doc is not None and doc.get("status") != "gone":
                 continue  # known: revisited on its own schedule
+            if doc is None and self._still_dead(key):
+                continue
             fresh += doc is None  # a gone page listed again is re-checked, but is not news
             request = self._article_request(item.url, doc=doc, item=item,
                                             page=response.meta.get("list_page", 1), column=column)
@@ -340,6 +358,14 @@ class GovSpider(scrapy.Spider):
                                                page.next_form, repeated=not unseen)
         if next_request is not None:
             yield next_request
+
+    def _still_dead(self, key: str) -> bool:
+        """A listed link that answered 404/410 on earlier crawls, not yet due a retry."""
+        until = self._dead.get(key)
+        if until is None or until <= datetime.now(UTC) or self.full:
+            return False
+        self.crawler.stats.inc_value(DEAD_SKIPPED_KEY)
+        return True
 
     def _next_list_request(self, response: Response, next_url: str | None, all_known: bool,
                            form: dict[str, str] | None = None, *,
@@ -432,10 +458,13 @@ class GovSpider(scrapy.Spider):
             return Unchanged(self.site.name, url, "not_modified", attachments=_links(doc))
         if status in (404, 410):
             stats.inc_value("pages/notfound")
-            return None if doc is None else Withdrawn(self.site.name, url, status,
-                                                      f"http_{status}")
+            if doc is None:  # a link a list page shows, never archived: remembered (DEAD_LINK_RETRY)
+                self._dead_link(response.meta, url, status)
+                return None
+            return Withdrawn(self.site.name, url, status, f"http_{status}")
         stats.inc_value("pages/error")
         stats.inc_value(f"errors/http_{status}")
+        self._failed("article", f"HTTP {status}", url)
         return None
 
     def _page_item(self, response: Response, url: str,
@@ -564,15 +593,33 @@ class GovSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """Timeouts, DNS and connection errors: counted, never a withdrawal."""
         stats = self.crawler.stats
-        if failure.check(CrawlStopping):  # set aside for the next crawl (extensions/stopping.py)
+        if failure.check(CrawlStopping, AlreadyRequested):  # set aside, or fetched already
             return
         request = getattr(failure, "request", None)
-        if request is not None and request.meta.get("list_page") == 1:
+        page = request.meta.get("list_page") if request is not None else None
+        if page == 1:
             self.columns.failed(self._column_of(request.meta), failure, request.url)
         if failure.check(IgnoreRequest):  # robots.txt said no, or an offsite redirect
             stats.inc_value("pages/ignored")
             return
         stats.inc_value("pages/failed")
         stats.inc_value(f"errors/{failure.type.__name__}")
-        logger.info("Request failed (%s): %s", failure.type.__name__,
-                       request.url if request is not None else "?")
+        url = request.url if request is not None else "?"
+        logger.info("Request failed (%s): %s", failure.type.__name__, url)
+        if page != 1:  # a failing column's first page is named by its column
+            self._failed(f"list page {page}" if page else "article", failure_cause(failure, url)[1], url)
+
+    def _failed(self, what: str, cause: str, url: str) -> None:
+        """Name a failed request in the crawl's problems (crawler/outcome.py `failure_lines`)."""
+        stats = self.crawler.stats
+        stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), what, cause, url))
+
+    def _dead_link(self, meta: dict[str, Any], url: str, status: int) -> None:
+        """A link a list page shows answered 404/410: named, counted, and kept for its column
+        (``column/<i>/dead``: the archive remembers it, and later crawls retry it less often)."""
+        self.crawler.stats.inc_value(DEAD_LINKS_KEY)
+        self._failed(LISTED_LINK, f"HTTP {status}", url)
+        column = self._column_of(meta)
+        if column is not None:
+            key, dead = column_stat(column, "dead"), self.crawler.stats.get_value(column_stat(column, "dead"))
+            self.crawler.stats.set_value(key, [*(dead or []), canonical(url)])
