@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers_crawl import ROOT, build_trs_site, crawl_cmd, make_spider, serve
 from scrapy.exceptions import DropItem
 
@@ -17,6 +19,7 @@ from archive import Archive
 from archive.errors import ArchiveBusy, ArchiveWriteError
 from crawler.items import Unchanged
 from crawler.pipelines import ArchivePipeline
+from crawler.service import crawls
 
 
 def _documents(db: Path) -> int:
@@ -141,3 +144,20 @@ def test_a_crawl_that_starts_while_another_process_holds_the_archive_waits(tmp_p
         crawl = a.crawls(limit=1)[0]
     assert (crawl["outcome"], crawl["stats"]["archive/new"]) == ("finished", 3)
     assert crawl["stats"]["archive/busy_retries"] >= 1
+
+
+def test_an_archive_another_process_is_creating_is_writable(tmp_path: Path, monkeypatch: Any) -> None:
+    """Two `crawl --due` started together: while one creates (or upgrades) the archive under
+    the write lock, the other's check finds it busy, which is not "not writable"."""
+    db = tmp_path / "a.db"
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("CREATE TABLE being_created (x)")  # the other process, mid-migration
+    monkeypatch.setattr(crawls, "Archive", functools.partial(Archive, busy_timeout=0.2))
+    try:
+        with pytest.raises(ArchiveBusy):  # the lock is really held: opening is busy
+            crawls.Archive(db, create=True)
+        crawls.check_writable(db)  # and yet writable: no CrawlError
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from archive import Archive, ArchiveError
+from archive import Archive, ArchiveBusy, ArchiveError
 from crawler.service import locks
 from crawler.service.bookkeeping import PostCrawl, post_crawl
 from crawler.service.runner import CrawlSummary, run_crawls
@@ -158,6 +158,10 @@ def check_writable(db_path: str | os.PathLike[str], jobdir: str | None = None) -
     try:
         with Archive(db_path, create=True):
             pass
+    except ArchiveBusy:
+        # Another process is writing (creating or upgrading it, or crawling): the archive is
+        # writable, and the crawl waits its turn when it saves, like any other writer.
+        return
     except ARCHIVE_FAILURES as exc:
         detail = str(exc) if isinstance(exc, ArchiveError) else f"{db_path}: {exc}"  # ours name the path
         raise CrawlError(f"archive not writable: {detail}") from None
