@@ -7,7 +7,6 @@ import difflib
 import json
 import os
 import sqlite3
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +20,12 @@ from . import migrations
 from . import search as search_mod
 from .attachments import AttachmentFile
 from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompress, sha256
+from .connect import open_connection
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
     ArchiveEmpty,
     ArchiveError,
-    ArchiveMissing,
     ArchiveWriteError,
     AttachmentNotFound,
     CaptureNotFound,
@@ -53,7 +52,6 @@ SITE_STATE_COLUMNS = (
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 #: The largest integer SQLite stores: a larger id, version or limit matches nothing.
 MAX_SQL_INT = 2**63 - 1
-SQLITE_HEADER = b"SQLite format 3\x00"
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
@@ -161,16 +159,8 @@ class Archive(WatchList, IngestLog, Readings):
                  busy_timeout: float = 10.0, read_only: bool = False) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
-        if not create and not os.path.exists(self.path):
-            raise ArchiveMissing(f"archive {self.path} does not exist")
-        _check_file(self.path, create=create)
-        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
-            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
-        self.read_only = not create and (read_only or not _writable(self.path))
-        try:
-            self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
-        except sqlite3.Error as e:
-            raise ArchiveWriteError(_open_problem(self.path, e)) from None
+        self.conn, self.read_only = open_connection(self.path, create=create, read_only=read_only,
+                                                    busy_timeout=busy_timeout)
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._depth = 0  # nesting of `_write` transactions
@@ -1508,71 +1498,3 @@ def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
     lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                  fromfile=from_label, tofile=to_label)
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def _check_file(path: str, *, create: bool) -> None:
-    """NotAnArchive for a folder or a device (``--db /dev/null``: SQLite would create
-    /dev/null-journal beside it); ArchiveWriteError when `create` on a read-only mount."""
-    if os.path.isdir(path):
-        raise NotAnArchive(f"{path} is a directory, not an archive file")
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise NotAnArchive(f"{path} is not a regular file, not an archive file")
-    if create and _on_read_only_mount(path):
-        raise ArchiveWriteError(f"cannot write {path}: it is on a read-only file system")
-
-
-def _on_read_only_mount(path: str) -> bool:
-    try:
-        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
-    except OSError:  # no such folder: SQLite says so
-        return False
-
-
-def _sqlite_or_empty(path: str) -> bool:
-    """Whether ``path`` is missing, empty or starts with SQLite's header."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return True  # unreadable: let SQLite say why
-    return not head or head == SQLITE_HEADER
-
-
-def _open_problem(path: str, error: sqlite3.Error) -> str:
-    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
-    folder = os.path.dirname(path) or "."
-    if not os.path.exists(folder):
-        return f"cannot create {path}: folder {folder} does not exist"
-    if not os.path.isdir(folder):
-        return f"cannot create {path}: {folder} is not a folder"
-    return f"cannot open archive {path}: {error}"
-
-
-def _writable(path: str) -> bool:
-    """Can this process write ``path`` and create its -wal/-shm files beside it?"""
-    if not os.path.exists(path):
-        return _folder_writable(path)
-    return os.access(path, os.W_OK) and _folder_writable(path)
-
-
-def _folder_writable(path: str) -> bool:
-    """Can this process create files (-wal, -shm) beside ``path``?"""
-    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
-
-
-def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
-    """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
-
-    A read-only connection takes the usual locks, so it reads consistent snapshots while
-    another process writes and checkpoints. Only when the folder is read-only and no writer
-    has left a -shm file (which a WAL database needs to be read, and which could not be
-    created) is the file opened as immutable: then no writer can be active.
-    """
-    if not read_only:
-        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
-    if not _folder_writable(path) and not os.path.exists(path + "-shm"):
-        uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
