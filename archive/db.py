@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 import sqlite3
@@ -21,6 +20,7 @@ from . import search as search_mod
 from .attachments import AttachmentFile
 from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompress, sha256
 from .connect import open_connection
+from .diffs import version_diff
 from .errors import (
     ArchiveBusy,
     ArchiveCorrupt,
@@ -33,7 +33,7 @@ from .errors import (
     NotAnArchive,
     VersionNotFound,
 )
-from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
+from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog
 from .readings import Readings, Reextraction
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
@@ -877,7 +877,7 @@ class Archive(WatchList, IngestLog, Readings):
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
         new = self.version(to_ref, to_n)
         old = self.version(from_ref, from_n) if from_n is not None else None
-        result = _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        result = version_diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
         result["reextracted"] = self._reextracted_between(doc["id"], old["version"] if old else 0,
                                                           new["version"])
         return result
@@ -1446,55 +1446,3 @@ def _write_problem(error: sqlite3.Error) -> str:
     if name.startswith("SQLITE_READONLY"):
         return "archive is read-only for this process"
     return "archive cannot be written: " + (" ".join(str(error).split()) or type(error).__name__)
-
-
-def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any],
-          text_of: Callable[[str], str]) -> dict[str, Any]:
-    """Changed fields (whitespace-insensitive, as a version's changed_fields), a body diff and
-    the attachment files that changed, each with a diff of its text."""
-    before = old or {"body": ""}  # against nothing: an empty body is no change
-    changed = changed_fields(before, new)
-    files = _file_changes(old["files"] if old else [], new["files"], text_of)
-    if files and "attachments" not in changed:
-        changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
-    fields = {name: {"old": before.get(name), "new": new[name]}
-              for name in changed if name != "body" and field_key(before.get(name)) != field_key(new[name])}
-    body_diff = "" if "body" not in changed else _unified(
-        before.get("body") or "", new["body"], f"version {old['version']}" if old else "(none)",
-        f"version {new['version']}")
-    return {
-        "url": url,
-        "from": old["version"] if old else None,
-        "to": new["version"],
-        "fields": fields,
-        "changed_fields": changed,
-        "body_diff": body_diff,
-        "attachment_changes": files,
-    }
-
-
-def _file_changes(old: list[dict[str, Any]], new: list[dict[str, Any]],
-                  text_of: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The attachments whose file differs (by URL): names, hashes, sizes and a text diff."""
-    before = {a["url"]: a for a in old if a.get("sha256")}
-    after = {a["url"]: a for a in new if a.get("sha256")}
-    out = []
-    for url in files_mod.changed_urls([(u, a["sha256"]) for u, a in before.items()],
-                                      [(u, a["sha256"]) for u, a in after.items()]):
-        was, now = before.get(url, {}), after.get(url, {})
-        old_text = text_of(was["sha256"]) if was else ""
-        new_text = text_of(now["sha256"]) if now else ""
-        out.append({
-            "url": url, "name": (now or was)["name"],
-            "old_sha256": was.get("sha256"), "new_sha256": now.get("sha256"),
-            "old_size": was.get("size"), "new_size": now.get("size"),
-            "text_diff": _unified(old_text, new_text, f"{(was or now)['name']} (before)",
-                                  f"{(now or was)['name']} (after)"),
-        })
-    return out
-
-
-def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 fromfile=from_label, tofile=to_label)
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
