@@ -35,6 +35,7 @@ from .errors import (
 )
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog
+from .queries import MAX_SQL_INT, limit_value, where_clause
 from .readings import Readings, Reextraction
 from .timeutil import as_iso, iso, parse_stored_time, utcnow
 from .urls import canonical_url, url_variants
@@ -50,8 +51,6 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
-#: The largest integer SQLite stores: a larger id, version or limit matches nothing.
-MAX_SQL_INT = 2**63 - 1
 #: A page whose own date is this much older than our first sighting of it is "back-dated".
 BACKDATED_AFTER = timedelta(days=30)
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
@@ -357,8 +356,8 @@ class Archive(WatchList, IngestLog, Readings):
         if after_id is not None:
             conditions.append("c.id > ?")
             params.append(min(int(after_id), MAX_SQL_INT))
-        sql = CRAWL_SELECT + _where(conditions) + " ORDER BY c.id DESC LIMIT ?"
-        return list(self._rows(sql, [*params, _limit(limit)]))
+        sql = CRAWL_SELECT + where_clause(conditions) + " ORDER BY c.id DESC LIMIT ?"
+        return list(self._rows(sql, [*params, limit_value(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -919,8 +918,8 @@ class Archive(WatchList, IngestLog, Readings):
     def _events(self, columns: str, conditions: list[str], params: list[Any], *,
                 newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
         order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{_where([REPORTED, *conditions])}{order} LIMIT ?"
-        return self._rows(sql, [*params, _limit(limit)])
+        sql = f"SELECT {columns} {EVENT_FROM}{where_clause([REPORTED, *conditions])}{order} LIMIT ?"
+        return self._rows(sql, [*params, limit_value(limit)])
 
     def search(self, query: str, *, site: str | None = None,
                published_from: date | str | None = None, published_to: date | str | None = None,
@@ -1012,7 +1011,7 @@ class Archive(WatchList, IngestLog, Readings):
             conditions.append("s.name = ?")
             params.append(site)
         batch: list[dict[str, Any]] = []
-        for row in self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params):
+        for row in self._rows(DOCUMENT_SELECT + where_clause(conditions) + " ORDER BY d.id", params):
             batch.append(row)
             if len(batch) >= EXPORT_BATCH:
                 yield from self._with_files(batch, with_text=with_text)
@@ -1139,7 +1138,7 @@ class Archive(WatchList, IngestLog, Readings):
         if since is not None:
             conditions.append("f.fetched_at >= ?")
             params.append(as_iso(since))
-        where = _where(conditions)
+        where = where_clause(conditions)
         sql = (
             "SELECT kind, url, status, headers, fetched_at, sha256, size, document_url FROM ("
             " SELECT 'page' AS kind, f.url, f.status, f.headers, f.fetched_at, f.sha256, b.size,"
@@ -1151,7 +1150,7 @@ class Archive(WatchList, IngestLog, Readings):
             " SELECT 'attachment', f.url, f.status, f.headers, f.fetched_at, f.sha256, f.size,"
             "  min(d.url), s.name, min(f.id) FROM version_attachments f"
             "  JOIN versions v ON v.id = f.version_id JOIN documents d ON d.id = v.document_id"
-            f"  JOIN sites s ON s.id = d.site_id{_where([*conditions, 'f.sha256 IS NOT NULL'])}"
+            f"  JOIN sites s ON s.id = d.site_id{where_clause([*conditions, 'f.sha256 IS NOT NULL'])}"
             "  GROUP BY f.url, f.sha256, f.fetched_at"
             ") ORDER BY fetched_at, kind DESC, rank"
         )
@@ -1396,15 +1395,6 @@ def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterabl
         where.append("e.id > ?")
         params.append(min(int(after_id), MAX_SQL_INT))
     return where, params
-
-
-def _where(conditions: Sequence[str]) -> str:
-    return (" WHERE " + " AND ".join(conditions)) if conditions else ""
-
-
-def _limit(limit: int | None) -> int:
-    """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
-    return -1 if limit is None else min(int(limit), MAX_SQL_INT)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
