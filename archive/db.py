@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -33,13 +33,15 @@ from .errors import (
     NotAnArchive,
     VersionNotFound,
 )
+from .events import EVENT_COLUMNS, EVENT_FROM, Events, event_filters
+from .events import is_backdated as is_backdated  # archive.db.is_backdated, as before
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog
 from .queries import MAX_SQL_INT, limit_value, where_clause
 from .readings import Readings, Reextraction
-from .timeutil import as_iso, iso, parse_stored_time, utcnow
+from .timeutil import as_iso, iso, utcnow
 from .urls import canonical_url, url_variants
-from .watchlist import COLUMN_KNOWN, WatchList
+from .watchlist import WatchList
 
 SITE_STATE_COLUMNS = (
     "failures",
@@ -51,8 +53,6 @@ SITE_STATE_COLUMNS = (
     "next_due_at",
 )
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
-#: A page whose own date is this much older than our first sighting of it is "back-dated".
-BACKDATED_AFTER = timedelta(days=30)
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
 
 # The public record shapes (README "JSON output"): what a document, version, event, crawl is.
@@ -77,28 +77,10 @@ VERSION_SELECT = """
     JOIN sites s ON s.id = d.site_id
     LEFT JOIN captures c ON c.id = v.capture_id
 """
-EVENT_COLUMNS = """
-    e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, s.name AS site,
-    v.title, v.published, d.first_seen, d.status, e.health_kind, e.detail
-"""
-EVENT_FROM = """
-    FROM events e
-    JOIN sites s ON s.id = e.site_id
-    LEFT JOIN documents d ON d.id = e.document_id
-    LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
-"""
 #: A new document's id: above every id a document ever had (merged-away ids stay taken).
 NEXT_DOCUMENT_ID = """
     SELECT max(coalesce((SELECT max(id) FROM documents), 0),
                coalesce((SELECT max(old_id) FROM merged_documents), 0)) + 1
-"""
-#: Events that are not repeats: migration 005 kept, marked ``detail = 'merged'``, the events of
-#: a merged-away document that only repeat what the surviving document reported.
-REPORTED = "(e.kind = 'health' OR e.detail IS NOT 'merged')"
-#: Whether the event's site had a finished crawl, other than the event's own, before it.
-SITE_KNOWN = """
-    EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
-            AND c.finished_at <= e.time) AS site_known
 """
 #: Each record shape's query, and the keys added to its rows after reading.
 RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -135,7 +117,7 @@ class _Current:
     extractor: int | None  # the current version's
 
 
-class Archive(WatchList, IngestLog, Readings):
+class Archive(Events, WatchList, IngestLog, Readings):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -691,16 +673,6 @@ class Archive(WatchList, IngestLog, Readings):
         c.execute("UPDATE documents SET status = 'live', gone_at = NULL WHERE id = ?", (doc_id,))
         self._event(c, "restored", t, site_id, crawl_id, doc_id, version)
 
-    def _event(self, c: sqlite3.Connection, kind: str, t: str, site_id: int, crawl_id: int | None,
-               doc_id: int | None, version: int | None, health_kind: str | None = None,
-               detail: str | None = None) -> int:
-        cur = c.execute(
-            "INSERT INTO events (kind, time, site_id, crawl_id, document_id, version, health_kind, "
-            "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, t, site_id, crawl_id, doc_id, version, health_kind, detail),
-        )
-        return int(cur.lastrowid or 0)
-
     def mark_checked(self, site: str, url: str, *, crawl_id: int | None,
                      now: datetime | None = None) -> bool:
         """A cheap re-check (e.g. HTTP 304): bump last_seen/last_checked. False if unknown."""
@@ -886,40 +858,6 @@ class Archive(WatchList, IngestLog, Readings):
         return [row[0] for row in self.conn.execute(
             "SELECT version FROM versions WHERE document_id = ? AND reextracted = 1 "
             "AND version > ? AND version <= ? ORDER BY version", (doc_id, min(a, b), max(a, b)))]
-
-    def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-               site: str | None = None, after_id: int | None = None, limit: int | None = None,
-               newest_first: bool = False, with_body: bool = False) -> list[dict[str, Any]]:
-        """Events in the order they happened (ascending id), or the newest first.
-
-        ``limit`` applies in that order: with ``newest_first`` it reads only the newest N.
-        ``with_body`` adds the ``body`` of each event's version (feeds summarize it).
-        """
-        conditions, params = _event_filters(since=since, kinds=kinds, site=site, after_id=after_id)
-        columns = EVENT_COLUMNS + (", v.body" if with_body else "")
-        return list(self._events(columns, conditions, params, newest_first=newest_first,
-                                 limit=limit))
-
-    def new_documents(self, *, since: datetime | date | str | None = None,
-                      site: str | None = None) -> list[dict[str, Any]]:
-        """"new" events (documents by first sighting), oldest first, each flagged ``backdated``.
-
-        Back-dated: the page's own date is more than ``BACKDATED_AFTER`` before we first saw
-        it in a column that had been crawled before: the first complete crawl of a column is
-        its baseline, so the older items of a newly added column are not back-dated. A
-        document no column listed (saved directly) is judged by its site: one that had a
-        finished crawl (other than this one) before (``is_backdated``).
-        """
-        conditions, params = _event_filters(since=since, kinds=["new"], site=site)
-        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN + ", " + COLUMN_KNOWN,
-                             conditions, params)
-        return [_flag_backdated(event) for event in found]
-
-    def _events(self, columns: str, conditions: list[str], params: list[Any], *,
-                newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{where_clause([REPORTED, *conditions])}{order} LIMIT ?"
-        return self._rows(sql, [*params, limit_value(limit)])
 
     def search(self, query: str, *, site: str | None = None,
                published_from: date | str | None = None, published_to: date | str | None = None,
@@ -1195,7 +1133,7 @@ class Archive(WatchList, IngestLog, Readings):
                            since: datetime | date | str | None = None,
                            limit: int | None = None) -> list[dict[str, Any]]:
         """Events not yet delivered to ``sink``, oldest first (``since``: event time bound)."""
-        conditions, params = _event_filters(since=since, site=site, kinds=kinds)
+        conditions, params = event_filters(since=since, site=site, kinds=kinds)
         conditions.append(
             "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)")
         return list(self._events(EVENT_COLUMNS, conditions, [*params, sink], limit=limit))
@@ -1224,7 +1162,7 @@ class Archive(WatchList, IngestLog, Readings):
         chosen = [kinds] if isinstance(kinds, str) else kinds
         found: list[dict[str, Any]] = []
         for kind in [None] if chosen is None else list(chosen):
-            conditions, params = _event_filters(kinds=None if kind is None else [kind], site=site)
+            conditions, params = event_filters(kinds=None if kind is None else [kind], site=site)
             if before_id is not None:
                 conditions.append("e.id < ?")
                 params.append(int(before_id))
@@ -1375,28 +1313,6 @@ def _validators(capture: Capture | None) -> tuple[str | None, str | None]:
     return headers.get("etag"), headers.get("last-modified")
 
 
-def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-                   site: str | None = None,
-                   after_id: int | None = None) -> tuple[list[str], list[Any]]:
-    """SQL conditions on ``EVENT_FROM`` and their parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        where.append("e.time >= ?")
-        params.append(as_iso(since))
-    if kinds is not None:
-        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-        where.append(f"e.kind IN ({', '.join('?' * len(kinds))})")
-        params += kinds
-    if site is not None:
-        where.append("s.name = ?")
-        params.append(site)
-    if after_id is not None:
-        where.append("e.id > ?")
-        params.append(min(int(after_id), MAX_SQL_INT))
-    return where, params
-
-
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     """Parse the JSON-encoded columns of a row in place, the 0/1 flags as booleans."""
     for key in JSON_COLUMNS.intersection(row):
@@ -1405,28 +1321,6 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in BOOLEAN_COLUMNS.intersection(row):
         row[key] = bool(row[key])
     return row
-
-
-def is_backdated(published: str | None, first_seen: str | None, *, site_known: bool) -> bool:
-    """True when a page claims a date long before we first saw it, on a site crawled before.
-
-    `site_known` says whether the site had a finished crawl before this sighting: on a first
-    crawl every old page is "new to us" and nothing is back-dated.
-    """
-    pub, seen = parse_stored_time(published), parse_stored_time(first_seen)
-    if not site_known or pub is None or seen is None:
-        return False
-    return seen - pub > BACKDATED_AFTER
-
-
-def _flag_backdated(event: dict[str, Any]) -> dict[str, Any]:
-    """A new-document event read with ``SITE_KNOWN`` and ``COLUMN_KNOWN``, flagged ``backdated``
-    instead: by its column when one listed it, else by its site."""
-    column_known = event.pop("column_known")
-    site_known = bool(event.pop("site_known") if column_known is None else column_known)
-    seen = event.get("first_seen") or event["time"]
-    event["backdated"] = is_backdated(event.get("published"), seen, site_known=site_known)
-    return event
 
 
 def _write_problem(error: sqlite3.Error) -> str:
