@@ -329,6 +329,27 @@ class Archive(Events, WatchList, IngestLog, Readings, WebReads):
         """Crawls that have not recorded an end (running, or their process died), oldest first."""
         return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
 
+    def finish_open_crawls(self, site: str, outcome: str, stats: Mapping[str, Any], *,
+                           now: datetime | None = None) -> list[int]:
+        """Finish the site's crawls that never recorded an end, with `outcome`; returns their ids.
+
+        For a caller that knows no crawl of ``site`` is running (it holds the site's crawl
+        lock): such rows are a dead process's. ``stats`` are merged into each row's own.
+        """
+        site_id = self._find_site(site)
+        if site_id is None:
+            return []
+        patch = json.dumps(dict(stats), ensure_ascii=False, default=str)
+        with self._write() as c:
+            ids = [int(row[0]) for row in c.execute(
+                "SELECT id FROM crawls WHERE site_id = ? AND finished_at IS NULL ORDER BY id",
+                (site_id,))]
+            c.execute("UPDATE crawls SET finished_at = ?, outcome = ?, "
+                      "stats = json_patch(coalesce(stats, '{}'), ?) "
+                      "WHERE site_id = ? AND finished_at IS NULL",
+                      (iso(now or utcnow()), outcome, patch, site_id))
+        return ids
+
     def crawls(self, site: str | None = None, limit: int | None = None, *,
                after_id: int | None = None) -> list[dict[str, Any]]:
         """Crawls (of `site`, later than crawl `after_id`), newest first."""
@@ -1208,28 +1229,6 @@ class Archive(Events, WatchList, IngestLog, Readings, WebReads):
             c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
                       (json.dumps(extra, ensure_ascii=False, default=str), site_id))
 
-    # -- crawls left open ---------------------------------------------------------------------
-
-    def finish_open_crawls(self, site: str, outcome: str, stats: Mapping[str, Any], *,
-                           now: datetime | None = None) -> list[int]:
-        """Finish the site's crawls that never recorded an end, with `outcome`; returns their ids.
-
-        For a caller that knows no crawl of ``site`` is running (it holds the site's crawl
-        lock): such rows are a dead process's. ``stats`` are merged into each row's own.
-        """
-        site_id = self._find_site(site)
-        if site_id is None:
-            return []
-        patch = json.dumps(dict(stats), ensure_ascii=False, default=str)
-        with self._write() as c:
-            ids = [int(row[0]) for row in c.execute(
-                "SELECT id FROM crawls WHERE site_id = ? AND finished_at IS NULL ORDER BY id",
-                (site_id,))]
-            c.execute("UPDATE crawls SET finished_at = ?, outcome = ?, "
-                      "stats = json_patch(coalesce(stats, '{}'), ?) "
-                      "WHERE site_id = ? AND finished_at IS NULL",
-                      (iso(now or utcnow()), outcome, patch, site_id))
-        return ids
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
