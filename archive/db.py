@@ -1,4 +1,10 @@
-"""The Archive: the only code that knows table names and SQL."""
+"""The Archive: a versioned archive of announcements in one SQLite file, and its core.
+
+`Archive` here owns the connection and its transactions, sites and crawls, saving (versions,
+captures, attachment files, the search queue) and the reads of documents, versions, search,
+export and stats. Its other parts are mixins, one concern per module (listed in its
+docstring). Together they are the only code that knows table names and SQL.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ from .errors import (
     VersionNotFound,
 )
 from .events import EVENT_COLUMNS, EVENT_FROM, Events
-from .events import is_backdated as is_backdated  # archive.db.is_backdated, as before
+from .events import is_backdated as is_backdated  # importable from here too, as before the split
 from .fetches import Fetches
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog
@@ -46,7 +52,8 @@ from .webreads import WebReads
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
 
-# The public record shapes (README "JSON output"): what a document, version, event, crawl is.
+# The public record shapes (README "JSON output"): what a document, version, event, crawl is
+# (an event's columns: archive/events.py).
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
 BOOLEAN_COLUMNS = frozenset({"reextracted"})
 # `_vid` (the version row) is read to add the files to `attachments`, then dropped.
@@ -108,7 +115,7 @@ class _Current:
     extractor: int | None  # the current version's
 
 
-class Archive(Events, WatchList, IngestLog, Readings, WebReads, Bookkeeping, Fetches):
+class Archive(WatchList, IngestLog, Readings, Events, Fetches, Bookkeeping, WebReads):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -122,9 +129,18 @@ class Archive(Events, WatchList, IngestLog, Readings, WebReads, Bookkeeping, Fet
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
     :param read_only: open for reading only even if the file is writable (never migrates)
 
-    The watch list and columns: archive/watchlist.py (`WatchList`); the idempotency log of
-    items shipped by crawl workers: archive/ingest.py (`IngestLog`); which extractor read a
-    version and the re-readings of newer ones: archive/readings.py (`Readings`).
+    Its other parts, one module each:
+
+    - archive/watchlist.py (`WatchList`): the watch list and columns;
+    - archive/ingest.py (`IngestLog`): the idempotency log of items shipped by crawl workers;
+    - archive/readings.py (`Readings`): which extractor read a version, and the re-readings of
+      newer ones;
+    - archive/events.py (`Events`): the event log (new, changed, gone, restored, health);
+    - archive/fetches.py (`Fetches`): page captures and attachment files as received;
+    - archive/bookkeeping.py (`Bookkeeping`): scheduler state and webhook deliveries;
+    - archive/webreads.py (`WebReads`): the reads of the web interface.
+
+    Opening the file: archive/connect.py; the diff between two versions: archive/diffs.py.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
