@@ -1,17 +1,21 @@
-"""The Archive: the only code that knows table names and SQL."""
+"""The Archive: a versioned archive of announcements in one SQLite file, and its core.
+
+`Archive` here owns the connection and its transactions, sites and crawls, saving (versions,
+captures, attachment files, the search queue) and the reads of documents, versions, search,
+export and stats. Its other parts are mixins, one concern per module (listed in its
+docstring). Together they are the only code that knows table names and SQL.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 import sqlite3
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -20,45 +24,36 @@ from . import attachments as files_mod
 from . import migrations
 from . import search as search_mod
 from .attachments import AttachmentFile
-from .captures import DEFAULT_CODEC, Capture, compress, compress_best, decompress, sha256
+from .bookkeeping import Bookkeeping
+from .captures import DEFAULT_CODEC, Capture, compress, compress_best, sha256
+from .connect import open_connection
+from .diffs import version_diff
 from .errors import (
     ArchiveBusy,
-    ArchiveCorrupt,
     ArchiveEmpty,
     ArchiveError,
-    ArchiveMissing,
     ArchiveWriteError,
-    AttachmentNotFound,
-    CaptureNotFound,
     DocumentNotFound,
     NotAnArchive,
     VersionNotFound,
 )
-from .hashing import TRACKED_FIELDS, changed_fields, field_key, normalize_record, record_hash, to_json
+from .events import EVENT_COLUMNS, EVENT_FROM, Events
+from .events import is_backdated as is_backdated  # importable from here too, as before the split
+from .fetches import Fetches
+from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog
+from .queries import MAX_SQL_INT, limit_value, where_clause
 from .readings import Readings, Reextraction
-from .timeutil import as_iso, iso, parse_stored_time, utcnow
+from .timeutil import as_iso, iso, utcnow
 from .urls import canonical_url, url_variants
-from .watchlist import COLUMN_KNOWN, WatchList
+from .watchlist import WatchList
+from .webreads import WebReads
 
-SITE_STATE_COLUMNS = (
-    "failures",
-    "backoff_until",
-    "last_outcome",
-    "last_crawl_id",
-    "last_attempt_at",
-    "last_success_at",
-    "next_due_at",
-)
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
-#: The largest integer SQLite stores: a larger id, version or limit matches nothing.
-MAX_SQL_INT = 2**63 - 1
-SQLITE_HEADER = b"SQLite format 3\x00"
-#: A page whose own date is this much older than our first sighting of it is "back-dated".
-BACKDATED_AFTER = timedelta(days=30)
 EXPORT_BATCH = 500  # documents read at a time by export (their files in one query)
 
-# The public record shapes (README "JSON output"): what a document, version, event, crawl is.
+# The public record shapes (README "JSON output"): what a document, version, event, crawl is
+# (an event's columns: archive/events.py).
 JSON_COLUMNS = frozenset({"metadata", "attachments", "changed_fields", "stats", "headers", "data"})
 BOOLEAN_COLUMNS = frozenset({"reextracted"})
 # `_vid` (the version row) is read to add the files to `attachments`, then dropped.
@@ -80,28 +75,10 @@ VERSION_SELECT = """
     JOIN sites s ON s.id = d.site_id
     LEFT JOIN captures c ON c.id = v.capture_id
 """
-EVENT_COLUMNS = """
-    e.id, e.kind, e.time, e.crawl_id, e.document_id, e.version, d.url, s.name AS site,
-    v.title, v.published, d.first_seen, d.status, e.health_kind, e.detail
-"""
-EVENT_FROM = """
-    FROM events e
-    JOIN sites s ON s.id = e.site_id
-    LEFT JOIN documents d ON d.id = e.document_id
-    LEFT JOIN versions v ON v.document_id = e.document_id AND v.version = e.version
-"""
 #: A new document's id: above every id a document ever had (merged-away ids stay taken).
 NEXT_DOCUMENT_ID = """
     SELECT max(coalesce((SELECT max(id) FROM documents), 0),
                coalesce((SELECT max(old_id) FROM merged_documents), 0)) + 1
-"""
-#: Events that are not repeats: migration 005 kept, marked ``detail = 'merged'``, the events of
-#: a merged-away document that only repeat what the surviving document reported.
-REPORTED = "(e.kind = 'health' OR e.detail IS NOT 'merged')"
-#: Whether the event's site had a finished crawl, other than the event's own, before it.
-SITE_KNOWN = """
-    EXISTS (SELECT 1 FROM crawls c WHERE c.site_id = e.site_id AND c.id IS NOT e.crawl_id
-            AND c.finished_at <= e.time) AS site_known
 """
 #: Each record shape's query, and the keys added to its rows after reading.
 RECORD_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -138,7 +115,7 @@ class _Current:
     extractor: int | None  # the current version's
 
 
-class Archive(WatchList, IngestLog, Readings):
+class Archive(WatchList, IngestLog, Readings, Events, Fetches, Bookkeeping, WebReads):
     """A versioned archive of announcements in one SQLite file.
 
     ::
@@ -152,25 +129,26 @@ class Archive(WatchList, IngestLog, Readings):
     :param busy_timeout: seconds a write waits for another writer before ``ArchiveBusy``
     :param read_only: open for reading only even if the file is writable (never migrates)
 
-    The watch list and columns: archive/watchlist.py (`WatchList`); the idempotency log of
-    items shipped by crawl workers: archive/ingest.py (`IngestLog`); which extractor read a
-    version and the re-readings of newer ones: archive/readings.py (`Readings`).
+    Its other parts, one module each:
+
+    - archive/watchlist.py (`WatchList`): the watch list and columns;
+    - archive/ingest.py (`IngestLog`): the idempotency log of items shipped by crawl workers;
+    - archive/readings.py (`Readings`): which extractor read a version, and the re-readings of
+      newer ones;
+    - archive/events.py (`Events`): the event log (new, changed, gone, restored, health);
+    - archive/fetches.py (`Fetches`): page captures and attachment files as received;
+    - archive/bookkeeping.py (`Bookkeeping`): scheduler state and webhook deliveries;
+    - archive/webreads.py (`WebReads`): the reads of the web interface.
+
+    Opening the file: archive/connect.py; the diff between two versions: archive/diffs.py.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
                  busy_timeout: float = 10.0, read_only: bool = False) -> None:
         self.path = str(path)
         self.busy_timeout = busy_timeout
-        if not create and not os.path.exists(self.path):
-            raise ArchiveMissing(f"archive {self.path} does not exist")
-        _check_file(self.path, create=create)
-        if not _sqlite_or_empty(self.path):  # SQLite would take a file of a few bytes as empty
-            raise NotAnArchive(f"{self.path} is not a gov-archive database (file is not a database)")
-        self.read_only = not create and (read_only or not _writable(self.path))
-        try:
-            self.conn = _connect(self.path, busy_timeout, read_only=self.read_only)
-        except sqlite3.Error as e:
-            raise ArchiveWriteError(_open_problem(self.path, e)) from None
+        self.conn, self.read_only = open_connection(self.path, create=create, read_only=read_only,
+                                                    busy_timeout=busy_timeout)
         self._site_ids: dict[str, int] = {}
         self._queued = 0  # search-index updates this connection queued since the last batch
         self._depth = 0  # nesting of `_write` transactions
@@ -357,6 +335,27 @@ class Archive(WatchList, IngestLog, Readings):
         """Crawls that have not recorded an end (running, or their process died), oldest first."""
         return list(self._rows(CRAWL_SELECT + " WHERE c.finished_at IS NULL ORDER BY c.id"))
 
+    def finish_open_crawls(self, site: str, outcome: str, stats: Mapping[str, Any], *,
+                           now: datetime | None = None) -> list[int]:
+        """Finish the site's crawls that never recorded an end, with `outcome`; returns their ids.
+
+        For a caller that knows no crawl of ``site`` is running (it holds the site's crawl
+        lock): such rows are a dead process's. ``stats`` are merged into each row's own.
+        """
+        site_id = self._find_site(site)
+        if site_id is None:
+            return []
+        patch = json.dumps(dict(stats), ensure_ascii=False, default=str)
+        with self._write() as c:
+            ids = [int(row[0]) for row in c.execute(
+                "SELECT id FROM crawls WHERE site_id = ? AND finished_at IS NULL ORDER BY id",
+                (site_id,))]
+            c.execute("UPDATE crawls SET finished_at = ?, outcome = ?, "
+                      "stats = json_patch(coalesce(stats, '{}'), ?) "
+                      "WHERE site_id = ? AND finished_at IS NULL",
+                      (iso(now or utcnow()), outcome, patch, site_id))
+        return ids
+
     def crawls(self, site: str | None = None, limit: int | None = None, *,
                after_id: int | None = None) -> list[dict[str, Any]]:
         """Crawls (of `site`, later than crawl `after_id`), newest first."""
@@ -367,8 +366,8 @@ class Archive(WatchList, IngestLog, Readings):
         if after_id is not None:
             conditions.append("c.id > ?")
             params.append(min(int(after_id), MAX_SQL_INT))
-        sql = CRAWL_SELECT + _where(conditions) + " ORDER BY c.id DESC LIMIT ?"
-        return list(self._rows(sql, [*params, _limit(limit)]))
+        sql = CRAWL_SELECT + where_clause(conditions) + " ORDER BY c.id DESC LIMIT ?"
+        return list(self._rows(sql, [*params, limit_value(limit)]))
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -702,16 +701,6 @@ class Archive(WatchList, IngestLog, Readings):
         c.execute("UPDATE documents SET status = 'live', gone_at = NULL WHERE id = ?", (doc_id,))
         self._event(c, "restored", t, site_id, crawl_id, doc_id, version)
 
-    def _event(self, c: sqlite3.Connection, kind: str, t: str, site_id: int, crawl_id: int | None,
-               doc_id: int | None, version: int | None, health_kind: str | None = None,
-               detail: str | None = None) -> int:
-        cur = c.execute(
-            "INSERT INTO events (kind, time, site_id, crawl_id, document_id, version, health_kind, "
-            "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, t, site_id, crawl_id, doc_id, version, health_kind, detail),
-        )
-        return int(cur.lastrowid or 0)
-
     def mark_checked(self, site: str, url: str, *, crawl_id: int | None,
                      now: datetime | None = None) -> bool:
         """A cheap re-check (e.g. HTTP 304): bump last_seen/last_checked. False if unknown."""
@@ -887,7 +876,7 @@ class Archive(WatchList, IngestLog, Readings):
         from_n = int(from_version) if from_version is not None else (to_n - 1 or None)
         new = self.version(to_ref, to_n)
         old = self.version(from_ref, from_n) if from_n is not None else None
-        result = _diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
+        result = version_diff(doc["url"], old, new, lambda sha: files_mod.text_of(self.conn, sha) or "")
         result["reextracted"] = self._reextracted_between(doc["id"], old["version"] if old else 0,
                                                           new["version"])
         return result
@@ -897,40 +886,6 @@ class Archive(WatchList, IngestLog, Readings):
         return [row[0] for row in self.conn.execute(
             "SELECT version FROM versions WHERE document_id = ? AND reextracted = 1 "
             "AND version > ? AND version <= ? ORDER BY version", (doc_id, min(a, b), max(a, b)))]
-
-    def events(self, *, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-               site: str | None = None, after_id: int | None = None, limit: int | None = None,
-               newest_first: bool = False, with_body: bool = False) -> list[dict[str, Any]]:
-        """Events in the order they happened (ascending id), or the newest first.
-
-        ``limit`` applies in that order: with ``newest_first`` it reads only the newest N.
-        ``with_body`` adds the ``body`` of each event's version (feeds summarize it).
-        """
-        conditions, params = _event_filters(since=since, kinds=kinds, site=site, after_id=after_id)
-        columns = EVENT_COLUMNS + (", v.body" if with_body else "")
-        return list(self._events(columns, conditions, params, newest_first=newest_first,
-                                 limit=limit))
-
-    def new_documents(self, *, since: datetime | date | str | None = None,
-                      site: str | None = None) -> list[dict[str, Any]]:
-        """"new" events (documents by first sighting), oldest first, each flagged ``backdated``.
-
-        Back-dated: the page's own date is more than ``BACKDATED_AFTER`` before we first saw
-        it in a column that had been crawled before: the first complete crawl of a column is
-        its baseline, so the older items of a newly added column are not back-dated. A
-        document no column listed (saved directly) is judged by its site: one that had a
-        finished crawl (other than this one) before (``is_backdated``).
-        """
-        conditions, params = _event_filters(since=since, kinds=["new"], site=site)
-        found = self._events(EVENT_COLUMNS + ", " + SITE_KNOWN + ", " + COLUMN_KNOWN,
-                             conditions, params)
-        return [_flag_backdated(event) for event in found]
-
-    def _events(self, columns: str, conditions: list[str], params: list[Any], *,
-                newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        order = " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
-        sql = f"SELECT {columns} {EVENT_FROM}{_where([REPORTED, *conditions])}{order} LIMIT ?"
-        return self._rows(sql, [*params, _limit(limit)])
 
     def search(self, query: str, *, site: str | None = None,
                published_from: date | str | None = None, published_to: date | str | None = None,
@@ -1022,7 +977,7 @@ class Archive(WatchList, IngestLog, Readings):
             conditions.append("s.name = ?")
             params.append(site)
         batch: list[dict[str, Any]] = []
-        for row in self._rows(DOCUMENT_SELECT + _where(conditions) + " ORDER BY d.id", params):
+        for row in self._rows(DOCUMENT_SELECT + where_clause(conditions) + " ORDER BY d.id", params):
             batch.append(row)
             if len(batch) >= EXPORT_BATCH:
                 yield from self._with_files(batch, with_text=with_text)
@@ -1071,102 +1026,6 @@ class Archive(WatchList, IngestLog, Readings):
         cursor = self.conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
         return [column[0] for column in cursor.description if not column[0].startswith("_")] + list(extra)
 
-    def capture(self, sha: str) -> dict[str, Any]:
-        """Metadata of the latest fetch with these bytes: status, url, headers, encodings."""
-        found = self._first(
-            "SELECT c.sha256 AS sha, c.status, c.url, c.headers, c.declared_encoding, "
-            "c.used_encoding, c.fetched_at, b.size FROM captures c "
-            "JOIN capture_blobs b ON b.sha256 = c.sha256 WHERE c.sha256 = ? ORDER BY c.id DESC LIMIT 1",
-            [sha],
-        )
-        if found is None:
-            raise CaptureNotFound(f"no capture with sha256 {sha}")
-        return found
-
-    def capture_bytes(self, sha: str) -> bytes:
-        """The raw bytes of a capture, exactly as received."""
-        blob = next(self.db["capture_blobs"].rows_where("sha256 = ?", [sha], select="codec, data"),
-                    None)
-        if blob is None:
-            raise CaptureNotFound(f"no capture with sha256 {sha}")
-        return decompress(blob["data"], blob["codec"])
-
-    # -- attachment files ----------------------------------------------------------------------
-
-    def attachments(self, ref: int | str, version: int | None = None) -> list[dict[str, Any]]:
-        """The attachment files of a document's current (or given) version, as `show` lists
-        them (archive.attachments.merged: ``position`` 1 = first)."""
-        record = self.version(ref, version) if version else self.document(ref)
-        return list(record["files"])
-
-    def attachment_bytes(self, ref: int | str, n: int,
-                         version: int | None = None) -> tuple[dict[str, Any], bytes]:
-        """The N-th attachment (1-based) and its archived bytes, checked against its sha256.
-
-        AttachmentNotFound when there is no such attachment or no bytes were archived for it;
-        ArchiveCorrupt when the stored bytes do not match.
-        """
-        found = self.attachments(ref, version)
-        if not 1 <= n <= len(found):
-            count = f"{len(found)} attachment{'s' if len(found) != 1 else ''}" if found else "no attachments"
-            raise AttachmentNotFound(f"document {ref} has {count}; there is no attachment {n}")
-        entry = found[n - 1]
-        if not entry["sha256"]:
-            why = f": {entry['error']}" if entry["error"] else " (never fetched)"
-            raise AttachmentNotFound(f"attachment {n} ({entry['name']}) has no archived bytes{why}")
-        try:
-            data = self.capture_bytes(entry["sha256"])
-        except CaptureNotFound:
-            raise ArchiveCorrupt(f"the bytes of attachment {n} ({entry['sha256']}) are missing") from None
-        if sha256(data) != entry["sha256"]:
-            raise ArchiveCorrupt(f"the stored bytes of attachment {n} do not match its sha256 "
-                                 f"{entry['sha256']}")
-        return entry, data
-
-    def attachment_state(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """For conditional re-checks: ``{url: {"sha256", "etag", "last_modified"}}`` of the
-        attachment URLs archived before."""
-        return files_mod.state(self.conn, urls)
-
-    def site_attachment_state(self, site: str) -> dict[str, dict[str, Any]]:
-        """`attachment_state` of the attachment URLs of the site's current versions (what a
-        crawl worker re-checks; it has no archive to ask)."""
-        urls = [row[0] for row in self.conn.execute(
-            "SELECT DISTINCT a.url FROM version_attachments a "
-            "JOIN documents d ON d.current_version_id = a.version_id "
-            "JOIN sites s ON s.id = d.site_id WHERE s.name = ?", (site,))]
-        return self.attachment_state(urls)
-
-    def fetches(self, *, site: str | None = None,
-                since: datetime | date | str | None = None) -> Iterator[dict[str, Any]]:
-        """Every stored fetch, pages and attachment files, oldest first (for WARC export):
-        ``kind`` ("page" | "attachment"), ``url``, ``status``, ``headers``, ``fetched_at``,
-        ``sha256``, ``size``, ``document_url``. A file kept by several versions is one fetch."""
-        conditions, params = [], []
-        if site is not None:
-            conditions.append("s.name = ?")
-            params.append(site)
-        if since is not None:
-            conditions.append("f.fetched_at >= ?")
-            params.append(as_iso(since))
-        where = _where(conditions)
-        sql = (
-            "SELECT kind, url, status, headers, fetched_at, sha256, size, document_url FROM ("
-            " SELECT 'page' AS kind, f.url, f.status, f.headers, f.fetched_at, f.sha256, b.size,"
-            "  d.url AS document_url, s.name, f.id AS rank FROM captures f"
-            "  JOIN capture_blobs b ON b.sha256 = f.sha256"
-            "  JOIN versions v ON v.capture_id = f.id JOIN documents d ON d.id = v.document_id"
-            f"  JOIN sites s ON s.id = d.site_id{where}"
-            " UNION"
-            " SELECT 'attachment', f.url, f.status, f.headers, f.fetched_at, f.sha256, f.size,"
-            "  min(d.url), s.name, min(f.id) FROM version_attachments f"
-            "  JOIN versions v ON v.id = f.version_id JOIN documents d ON d.id = v.document_id"
-            f"  JOIN sites s ON s.id = d.site_id{_where([*conditions, 'f.sha256 IS NOT NULL'])}"
-            "  GROUP BY f.url, f.sha256, f.fetched_at"
-            ") ORDER BY fetched_at, kind DESC, rank"
-        )
-        yield from self._rows(sql, [*params, *params])
-
     # -- reading helpers -----------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
@@ -1176,200 +1035,6 @@ class Archive(WatchList, IngestLog, Readings):
     def _first(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         return next(self._rows(sql, params), None)
 
-    # -- the write probe -----------------------------------------------------------------------
-
-    def write_problem(self) -> str | None:
-        """Why this archive cannot be written right now (busy, read-only ...), or None.
-
-        For callers that must not act unless they can record it afterwards (webhook delivery).
-        A real write (``user_version`` set to itself) in an IMMEDIATE transaction, rolled back:
-        BEGIN IMMEDIATE alone succeeds on a read-only file. None inside a transaction.
-        """
-        if self.conn.in_transaction:
-            return None
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-                self.conn.execute(f"PRAGMA user_version = {version}")
-            finally:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            return _write_problem(exc)
-        return None
-
-    # -- scheduler support -------------------------------------------------------------------
-
-    def pending_deliveries(self, sink: str, *, site: str | None = None,
-                           kinds: Iterable[str] | None = None,
-                           since: datetime | date | str | None = None,
-                           limit: int | None = None) -> list[dict[str, Any]]:
-        """Events not yet delivered to ``sink``, oldest first (``since``: event time bound)."""
-        conditions, params = _event_filters(since=since, site=site, kinds=kinds)
-        conditions.append(
-            "NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.sink = ? AND x.event_id = e.id)")
-        return list(self._events(EVENT_COLUMNS, conditions, [*params, sink], limit=limit))
-
-    def mark_delivered(self, sink: str, event_ids: Iterable[int], *, now: datetime | None = None) -> None:
-        """Record that ``event_ids`` were delivered to ``sink`` (idempotent)."""
-        t = iso(now or utcnow())
-        delivered = [{"sink": sink, "event_id": int(i), "delivered_at": t} for i in event_ids]
-        with self._write():
-            self.db.table("deliveries").insert_all(delivered, ignore=True)
-
-    # --- reads for the web interface (crawler/web) -------------------------------------------
-    # Newest-first, paged and per-site reads for `gov-archive serve`. They only read.
-
-    # ids of a site's newest documents, from the documents_site index alone (no row is read)
-    _NEWEST_OF_SITE = ("SELECT id FROM documents WHERE site_id = (SELECT id FROM sites WHERE "
-                       "name = ?) ORDER BY id DESC LIMIT ?")
-
-    def recent_events(self, *, kinds: Iterable[str] | None = None, site: str | None = None,
-                      before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """Events newest first (descending id), each with its version's ``changed_fields``.
-
-        Page with ``before_id`` = the smallest id of the previous page. Several kinds are read
-        one kind at a time (each walks the kind's index newest first) and merged.
-        """
-        chosen = [kinds] if isinstance(kinds, str) else kinds
-        found: list[dict[str, Any]] = []
-        for kind in [None] if chosen is None else list(chosen):
-            conditions, params = _event_filters(kinds=None if kind is None else [kind], site=site)
-            if before_id is not None:
-                conditions.append("e.id < ?")
-                params.append(int(before_id))
-            found += self._events(EVENT_COLUMNS + ", v.changed_fields", conditions, params,
-                                  newest_first=True, limit=limit)
-        found.sort(key=lambda event: event["id"], reverse=True)
-        return found[:limit]
-
-    def document_events(self, ref: int | str) -> list[dict[str, Any]]:
-        """Every event of one document (new, changed, gone, restored), oldest first."""
-        doc_id = self._document_id(ref)
-        return list(self._events(EVENT_COLUMNS, ["e.document_id = ?"], [doc_id]))
-
-    def site_summaries(self) -> list[dict[str, Any]]:
-        """Per site, by name: documents, gone, last crawl start and the newest page's site name.
-
-        ``site_title`` is the ``site_name`` metadata of the site's newest document (or None).
-        """
-        return list(self._rows("""
-            SELECT s.name, s.base_url, s.created_at,
-              (SELECT count(*) FROM documents d WHERE d.site_id = s.id) AS documents,
-              (SELECT count(*) FROM documents d WHERE d.site_id = s.id AND d.status = 'gone')
-                AS gone,
-              (SELECT max(c.started_at) FROM crawls c WHERE c.site_id = s.id) AS last_crawl_at,
-              (SELECT json_extract(v.metadata, '$.site_name') FROM versions v
-                 WHERE v.id = (SELECT current_version_id FROM documents WHERE id =
-                   (SELECT max(d.id) FROM documents d WHERE d.site_id = s.id))) AS site_title
-            FROM sites s ORDER BY s.name"""))
-
-    def site_documents(self, site: str, *, limit: int = 30) -> list[dict[str, Any]]:
-        """A site's documents, the most recently discovered first (no bodies)."""
-        return list(self._rows(f"""
-            SELECT d.id, d.url, d.title, d.published, d.status, d.version, d.first_seen,
-                   d.gone_at FROM documents d WHERE d.id IN ({self._NEWEST_OF_SITE})
-            ORDER BY d.id DESC""", (site, int(limit))))
-
-    def site_columns(self, site: str, *, sample: int = 500) -> list[dict[str, Any]]:
-        """Column names (``column_name`` metadata) of a site's newest ``sample`` documents."""
-        return list(self._rows(f"""
-            SELECT json_extract(v.metadata, '$.column_name') AS name, count(*) AS documents
-            FROM documents d JOIN versions v ON v.id = d.current_version_id
-            WHERE d.id IN ({self._NEWEST_OF_SITE}) AND name IS NOT NULL
-            GROUP BY name ORDER BY documents DESC, name""", (site, int(sample))))
-
-    def attachment_text(self, sha: str) -> str | None:
-        """The text read from the attachment file with this sha256 (None: never read)."""
-        return files_mod.text_of(self.conn, sha)
-
-    # --- end of reads for the web interface ---------------------------------------------------
-
-    def site_state(self, site: str) -> dict[str, Any]:
-        """Scheduler state of a site (defaults if never set): failures, backoff_until, ..."""
-        site_id = self._find_site(site)
-        row = next(self.db["site_state"].rows_where("site_id = ?", [site_id]), None)  # none if None
-        state: dict[str, Any] = dict.fromkeys(SITE_STATE_COLUMNS)
-        state["failures"] = 0
-        if row:
-            extra = json.loads(row.pop("data") or "{}")
-            row.pop("site_id")
-            state.update(row)
-            state.update(extra)
-        state["site"] = site
-        return state
-
-    def set_site_state(self, site: str, **fields: Any) -> None:
-        """Update scheduler state; unknown keys are kept in a JSON column and returned too."""
-        site_id = self.ensure_site(site)
-        with self._write() as c:
-            self._update_site_state(c, site_id, fields)
-
-    def record_site_outcome(self, site: str, state: Mapping[str, Any], *,
-                            crawl_id: int | None = None,
-                            health: Iterable[tuple[str, str, int | None]] = (),
-                            columns: Mapping[int, Mapping[str, Any]] | None = None,
-                            now: datetime | None = None) -> list[int] | None:
-        """Record health events and update the site's scheduler state in one transaction.
-
-        The bookkeeping after a crawl: a crash leaves both or neither, so the health alerts of
-        a crawl are never raised twice. ``health`` items are ``(kind, detail, crawl_id)``;
-        ``state`` is as for :meth:`set_site_state`; ``columns`` maps column ids to their new
-        state (failures, backoff_until, last_outcome, last_detail, last_crawl_id). Returns the
-        ids of the health events.
-
-        `crawl_id`: the crawl booked, recorded as ``last_crawl_id``. Compare-and-set: when that
-        crawl (or a later one) is booked already, by another process, nothing is written and
-        the result is None.
-        """
-        site_id = self.ensure_site(site)
-        t = iso(now or utcnow())
-        with self._write() as c:
-            if crawl_id is not None:
-                booked = c.execute("SELECT last_crawl_id FROM site_state WHERE site_id = ?",
-                                   (site_id,)).fetchone()
-                if booked is not None and booked[0] is not None and booked[0] >= crawl_id:
-                    return None
-                state = {**state, "last_crawl_id": crawl_id}
-            ids = [self._event(c, "health", t, site_id, crawl, None, None,
-                               health_kind=kind, detail=detail)
-                   for kind, detail, crawl in health]
-            self._update_site_state(c, site_id, state)
-            self._update_column_states(c, columns or {})
-        return ids
-
-    def _update_site_state(self, c: sqlite3.Connection, site_id: int,
-                           fields: Mapping[str, Any]) -> None:
-        known = {k: v for k, v in fields.items() if k in SITE_STATE_COLUMNS}
-        extra = {k: v for k, v in fields.items() if k not in SITE_STATE_COLUMNS and k != "site"}
-        self.db.table("site_state").upsert({"site_id": site_id, **known}, pk="site_id")
-        if extra:
-            c.execute("UPDATE site_state SET data = json_patch(data, ?) WHERE site_id = ?",
-                      (json.dumps(extra, ensure_ascii=False, default=str), site_id))
-
-    # -- crawls left open ---------------------------------------------------------------------
-
-    def finish_open_crawls(self, site: str, outcome: str, stats: Mapping[str, Any], *,
-                           now: datetime | None = None) -> list[int]:
-        """Finish the site's crawls that never recorded an end, with `outcome`; returns their ids.
-
-        For a caller that knows no crawl of ``site`` is running (it holds the site's crawl
-        lock): such rows are a dead process's. ``stats`` are merged into each row's own.
-        """
-        site_id = self._find_site(site)
-        if site_id is None:
-            return []
-        patch = json.dumps(dict(stats), ensure_ascii=False, default=str)
-        with self._write() as c:
-            ids = [int(row[0]) for row in c.execute(
-                "SELECT id FROM crawls WHERE site_id = ? AND finished_at IS NULL ORDER BY id",
-                (site_id,))]
-            c.execute("UPDATE crawls SET finished_at = ?, outcome = ?, "
-                      "stats = json_patch(coalesce(stats, '{}'), ?) "
-                      "WHERE site_id = ? AND finished_at IS NULL",
-                      (iso(now or utcnow()), outcome, patch, site_id))
-        return ids
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
@@ -1386,37 +1051,6 @@ def _validators(capture: Capture | None) -> tuple[str | None, str | None]:
     return headers.get("etag"), headers.get("last-modified")
 
 
-def _event_filters(*, since: datetime | date | str | None = None, kinds: Iterable[str] | None = None,
-                   site: str | None = None,
-                   after_id: int | None = None) -> tuple[list[str], list[Any]]:
-    """SQL conditions on ``EVENT_FROM`` and their parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        where.append("e.time >= ?")
-        params.append(as_iso(since))
-    if kinds is not None:
-        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-        where.append(f"e.kind IN ({', '.join('?' * len(kinds))})")
-        params += kinds
-    if site is not None:
-        where.append("s.name = ?")
-        params.append(site)
-    if after_id is not None:
-        where.append("e.id > ?")
-        params.append(min(int(after_id), MAX_SQL_INT))
-    return where, params
-
-
-def _where(conditions: Sequence[str]) -> str:
-    return (" WHERE " + " AND ".join(conditions)) if conditions else ""
-
-
-def _limit(limit: int | None) -> int:
-    """The value for ``LIMIT ?``: -1 is no limit in SQLite."""
-    return -1 if limit is None else min(int(limit), MAX_SQL_INT)
-
-
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     """Parse the JSON-encoded columns of a row in place, the 0/1 flags as booleans."""
     for key in JSON_COLUMNS.intersection(row):
@@ -1425,154 +1059,3 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in BOOLEAN_COLUMNS.intersection(row):
         row[key] = bool(row[key])
     return row
-
-
-def is_backdated(published: str | None, first_seen: str | None, *, site_known: bool) -> bool:
-    """True when a page claims a date long before we first saw it, on a site crawled before.
-
-    `site_known` says whether the site had a finished crawl before this sighting: on a first
-    crawl every old page is "new to us" and nothing is back-dated.
-    """
-    pub, seen = parse_stored_time(published), parse_stored_time(first_seen)
-    if not site_known or pub is None or seen is None:
-        return False
-    return seen - pub > BACKDATED_AFTER
-
-
-def _flag_backdated(event: dict[str, Any]) -> dict[str, Any]:
-    """A new-document event read with ``SITE_KNOWN`` and ``COLUMN_KNOWN``, flagged ``backdated``
-    instead: by its column when one listed it, else by its site."""
-    column_known = event.pop("column_known")
-    site_known = bool(event.pop("site_known") if column_known is None else column_known)
-    seen = event.get("first_seen") or event["time"]
-    event["backdated"] = is_backdated(event.get("published"), seen, site_known=site_known)
-    return event
-
-
-def _write_problem(error: sqlite3.Error) -> str:
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_BUSY") or "locked" in str(error):
-        return "archive is busy (another process is writing)"
-    if name.startswith("SQLITE_READONLY"):
-        return "archive is read-only for this process"
-    return "archive cannot be written: " + (" ".join(str(error).split()) or type(error).__name__)
-
-
-def _diff(url: str, old: dict[str, Any] | None, new: dict[str, Any],
-          text_of: Callable[[str], str]) -> dict[str, Any]:
-    """Changed fields (whitespace-insensitive, as a version's changed_fields), a body diff and
-    the attachment files that changed, each with a diff of its text."""
-    before = old or {"body": ""}  # against nothing: an empty body is no change
-    changed = changed_fields(before, new)
-    files = _file_changes(old["files"] if old else [], new["files"], text_of)
-    if files and "attachments" not in changed:
-        changed = [n for n in TRACKED_FIELDS if n in changed or n == "attachments"]
-    fields = {name: {"old": before.get(name), "new": new[name]}
-              for name in changed if name != "body" and field_key(before.get(name)) != field_key(new[name])}
-    body_diff = "" if "body" not in changed else _unified(
-        before.get("body") or "", new["body"], f"version {old['version']}" if old else "(none)",
-        f"version {new['version']}")
-    return {
-        "url": url,
-        "from": old["version"] if old else None,
-        "to": new["version"],
-        "fields": fields,
-        "changed_fields": changed,
-        "body_diff": body_diff,
-        "attachment_changes": files,
-    }
-
-
-def _file_changes(old: list[dict[str, Any]], new: list[dict[str, Any]],
-                  text_of: Callable[[str], str]) -> list[dict[str, Any]]:
-    """The attachments whose file differs (by URL): names, hashes, sizes and a text diff."""
-    before = {a["url"]: a for a in old if a.get("sha256")}
-    after = {a["url"]: a for a in new if a.get("sha256")}
-    out = []
-    for url in files_mod.changed_urls([(u, a["sha256"]) for u, a in before.items()],
-                                      [(u, a["sha256"]) for u, a in after.items()]):
-        was, now = before.get(url, {}), after.get(url, {})
-        old_text = text_of(was["sha256"]) if was else ""
-        new_text = text_of(now["sha256"]) if now else ""
-        out.append({
-            "url": url, "name": (now or was)["name"],
-            "old_sha256": was.get("sha256"), "new_sha256": now.get("sha256"),
-            "old_size": was.get("size"), "new_size": now.get("size"),
-            "text_diff": _unified(old_text, new_text, f"{(was or now)['name']} (before)",
-                                  f"{(now or was)['name']} (after)"),
-        })
-    return out
-
-
-def _unified(old: str, new: str, from_label: str, to_label: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 fromfile=from_label, tofile=to_label)
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def _check_file(path: str, *, create: bool) -> None:
-    """NotAnArchive for a folder or a device (``--db /dev/null``: SQLite would create
-    /dev/null-journal beside it); ArchiveWriteError when `create` on a read-only mount."""
-    if os.path.isdir(path):
-        raise NotAnArchive(f"{path} is a directory, not an archive file")
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise NotAnArchive(f"{path} is not a regular file, not an archive file")
-    if create and _on_read_only_mount(path):
-        raise ArchiveWriteError(f"cannot write {path}: it is on a read-only file system")
-
-
-def _on_read_only_mount(path: str) -> bool:
-    try:
-        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
-    except OSError:  # no such folder: SQLite says so
-        return False
-
-
-def _sqlite_or_empty(path: str) -> bool:
-    """Whether ``path`` is missing, empty or starts with SQLite's header."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return True  # unreadable: let SQLite say why
-    return not head or head == SQLITE_HEADER
-
-
-def _open_problem(path: str, error: sqlite3.Error) -> str:
-    """Why ``path`` could not be opened, naming a missing folder rather than SQLite's words."""
-    folder = os.path.dirname(path) or "."
-    if not os.path.exists(folder):
-        return f"cannot create {path}: folder {folder} does not exist"
-    if not os.path.isdir(folder):
-        return f"cannot create {path}: {folder} is not a folder"
-    return f"cannot open archive {path}: {error}"
-
-
-def _writable(path: str) -> bool:
-    """Can this process write ``path`` and create its -wal/-shm files beside it?"""
-    if not os.path.exists(path):
-        return _folder_writable(path)
-    return os.access(path, os.W_OK) and _folder_writable(path)
-
-
-def _folder_writable(path: str) -> bool:
-    """Can this process create files (-wal, -shm) beside ``path``?"""
-    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
-
-
-def _connect(path: str, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
-    """Open ``path``; read-only when this user cannot write it (e.g. a service's archive).
-
-    A read-only connection takes the usual locks, so it reads consistent snapshots while
-    another process writes and checkpoints. Only when the folder is read-only and no writer
-    has left a -shm file (which a WAL database needs to be read, and which could not be
-    created) is the file opened as immutable: then no writer can be active.
-    """
-    if not read_only:
-        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
-    if not _folder_writable(path) and not os.path.exists(path + "-shm"):
-        uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)

@@ -7,7 +7,7 @@ import pytest
 from helpers_archive import at, record
 
 from archive import Archive
-from archive import db as archive_db
+from archive import connect as archive_connect
 from archive.db import is_backdated
 from archive.errors import DocumentNotFound, VersionNotFound
 from archive.migrations import SCHEMA_VERSION
@@ -276,7 +276,7 @@ def test_write_problem_busy_while_another_writer_holds_the_lock(tmp_path):
 def test_write_problem_read_only(tmp_path, monkeypatch):
     path = tmp_path / "a.db"
     Archive(path, create=True).close()
-    monkeypatch.setattr(archive_db, "_writable", lambda path: False)  # root ignores file modes
+    monkeypatch.setattr(archive_connect, "_writable", lambda path: False)  # root ignores file modes
     with Archive(path) as a:
         assert a.read_only
         assert a.write_problem() == "archive is read-only for this process"

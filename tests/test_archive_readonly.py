@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers_archive import record
 
-import archive.db
+import archive.connect
 from archive import Archive
 from archive.errors import ArchiveWriteError
 
@@ -25,8 +25,8 @@ def saved_archive(tmp_path: Path) -> Path:
 @pytest.fixture
 def not_writable(monkeypatch: pytest.MonkeyPatch) -> None:
     # Root ignores file modes, so the permission check itself is replaced.
-    monkeypatch.setattr(archive.db, "_writable", lambda path: False)
-    monkeypatch.setattr(archive.db, "_folder_writable", lambda path: False)
+    monkeypatch.setattr(archive.connect, "_writable", lambda path: False)
+    monkeypatch.setattr(archive.connect, "_folder_writable", lambda path: False)
 
 
 @pytest.mark.usefixtures("not_writable")

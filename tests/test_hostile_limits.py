@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import archive.db
+import archive.connect
 from archive import Archive
 from archive.errors import ArchiveWriteError, NotAnArchive
 from archive.timeutil import IntervalError, parse_interval
@@ -167,7 +167,7 @@ def test_exports_to_a_pipe_write_into_it(small_archive, tmp_path):
 
 
 def test_a_read_only_mount_is_reported_as_such(small_archive, monkeypatch):
-    monkeypatch.setattr(archive.db, "_on_read_only_mount", lambda path: True)
+    monkeypatch.setattr(archive.connect, "_on_read_only_mount", lambda path: True)
     with pytest.raises(ArchiveWriteError, match="read-only file system"):
         Archive(small_archive, create=True)
     result = _invoke("crawl", "--db", str(small_archive), "--url", "http://127.0.0.1:9/")

@@ -68,11 +68,6 @@ class Sniffed:
     def content_type(self) -> str:
         return CONTENT_TYPES[self.kind]
 
-    @property
-    def is_page(self) -> bool:
-        """An HTML page, not a file (an error page, a viewer, a soft 404)."""
-        return self.kind == "html"
-
 
 def sniff(data: bytes, url: str = "") -> Sniffed:
     """The kind of `data`; `url`'s extension only breaks ties (wps/doc, et/xls)."""
