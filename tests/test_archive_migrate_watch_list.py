@@ -17,7 +17,7 @@ from archive import Archive
 from archive.migrations import SCHEMA_VERSION
 from crawler.cli import cli
 from crawler.service.schedule import select_due
-from crawler.service.watchlist import watched_sites
+from crawler.service.watchlist import unwatched_bundled_sites, watched_sites
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archive"
 OLD = {"v1.sqlite": 1, "v2.sqlite": 2}  # fixture: its schema version
@@ -75,3 +75,15 @@ def test_adding_the_column_again_watches_the_site_it_crawled(db):
     assert select_due(db, [site]) == [site]  # its new column was never crawled: due
     with Archive(db) as archive:  # the site's announcements are the ones crawled before
         assert len(archive.known_documents("www.example.gov.cn")) == 4
+
+
+def test_crawl_due_on_an_upgraded_archive_names_the_bundled_sites_to_add_again(db):
+    # Before the watch list, `crawl --due` from cron crawled every definition; now it crawls
+    # what is watched, so it says which bundled sites this archive crawled and how to watch them.
+    result = CliRunner().invoke(cli, ["--db", str(db), "crawl", "--due"])
+    assert result.exit_code == 0, result.output
+    assert "not watched (nmpa): `gov-archive add nmpa` watches them again" in result.stderr
+    assert "`gov-archive add nmpa`" in CliRunner().invoke(cli, ["--db", str(db), "sites"]).stderr
+    with Archive(db) as archive:
+        assert archive.watch_site("nmpa", definition="nmpa")
+    assert unwatched_bundled_sites(db) == []

@@ -500,3 +500,18 @@ def test_pages_read_while_a_crawl_holds_the_write_lock(tmp_path: Path) -> None:
         writer.save(SITE, {"url": "http://www.example.gov.cn/new.html", "title": "新发布的通知",
                            "body": "正文。"}, crawl_id=None)
         assert "新发布的通知" in client.get("/").text  # committed: seen by the next request
+
+
+def test_sites_sharing_their_pages_name_are_told_apart(tmp_path: Path) -> None:
+    db = tmp_path / "twins.db"
+    with Archive(db, create=True) as archive:
+        for host in ("www.a.gov.cn", "www.b.gov.cn"):
+            crawl = archive.start_crawl(host, now=at(0))
+            archive.save(host, {"url": f"http://{host}/tzgg/1.html", "title": f"{host}的通知",
+                                "published": "2026-10-20", "body": "正文。", "attachments": [],
+                                "metadata": {"site_name": "示例市人民政府"}}, crawl_id=crawl, now=at(1))
+            archive.finish_crawl(crawl, "finished", {"archive/new": 1}, now=at(2))
+    home = text_of(Client(db).get("/").text)
+    assert "示例市人民政府 (www.a.gov.cn)" in home and "示例市人民政府 (www.b.gov.cn)" in home
+    page = text_of(Client(db).get("/sites/www.a.gov.cn").text)
+    assert "示例市人民政府 (www.a.gov.cn)" in page and "(www.a.gov.cn) (www.a.gov.cn)" not in page

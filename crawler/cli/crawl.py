@@ -17,7 +17,7 @@ from crawler.cli.options import (
     sites_dir_option,
     webhook_option,
 )
-from crawler.cli.watchlist import NOTHING_WATCHED
+from crawler.cli.watchlist import nothing_watched
 from crawler.outcome import count, error_count
 from crawler.service.watchlist import choose_sites
 from crawler.sites import SiteDef, SiteDefError, generic_sites
@@ -82,7 +82,7 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     everything = all_sites or (due and not (site_names or urls))
     chosen = _choose(db_path, site_names, urls, everything, sites_dir)
     if not chosen:
-        click.echo(NOTHING_WATCHED, err=True)
+        click.echo(nothing_watched(db_path), err=True)
         return
     try:
         report = run_and_report(db_path, chosen, settings=_with_jobdir(settings, jobdir, chosen),

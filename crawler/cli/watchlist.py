@@ -21,11 +21,25 @@ from crawler.service.watchlist import (
     catalogue_listing,
     remove,
     site_listing,
+    unwatched_bundled_sites,
 )
 from crawler.sites import NAME_RE, url_problem
 
 NOTHING_WATCHED = ("Nothing is watched yet: `gov-archive add URL` watches a column page, "
                    "`gov-archive add SITE` a bundled site (`gov-archive sites --catalogue`).")
+
+
+def nothing_watched(db_path: str) -> str:
+    """What to say when nothing is watched: how to watch, and the bundled sites the archive
+    crawled before that are not watched (an archive from before the watch list)."""
+    names = unwatched_bundled_sites(db_path)
+    if not names:
+        return NOTHING_WATCHED
+    adds = "; ".join(f"gov-archive add {name}" for name in names)
+    return (f"{NOTHING_WATCHED} This archive crawled bundled sites that are not watched "
+            f"({', '.join(names)}): `{adds}` watches them again.")
+
+
 HEALTH_KEYS = ("site", "last_crawl", "last_outcome", "announcements", "failures", "backoff_until",
                "next_due", "due", "health", "last_health_event", "generic", "watched", "columns")
 LISTING_KEYS = ("name", "title", "every", "columns", "source", "generic", "watched", "last_crawl",
@@ -175,7 +189,7 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
     if json_:
         click.echo(json.dumps(listing, ensure_ascii=False, indent=2, default=str))
     elif not any(row["watched"] for row in listing):
-        click.echo(NOTHING_WATCHED, err=True)
+        click.echo(nothing_watched(db_path), err=True)
     for line in [] if json_ else _listing_lines(listing):
         click.echo(line)
 

@@ -318,6 +318,20 @@ def _unknown_health(site: SiteDef) -> dict[str, Any]:
     }
 
 
+def unwatched_bundled_sites(db_path: str | os.PathLike[str]) -> list[str]:
+    """Bundled sites this archive has crawled that are not watched: crawled before the watch
+    list existed (an upgraded archive's `crawl --due` crawled every definition) or removed
+    since; `add NAME` watches one again."""
+    _, catalogue = definitions()
+    with _existing(db_path) as archive:
+        if archive is None:
+            return []
+        watched = {entry["site"] for entry in archive.watched_sites()}
+        return sorted(site["name"] for site in archive.sites()
+                      if site["name"] in catalogue and site["name"] not in watched
+                      and archive.crawls(site=site["name"], limit=1))
+
+
 def catalogue_listing(db_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The bundled definitions: ``name, title, every, columns, source, watched``."""
     _, catalogue = definitions()

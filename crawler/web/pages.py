@@ -7,6 +7,7 @@ page's function here (``home_page``, ``search_results``, ``document_page`` ...) 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -84,10 +85,14 @@ def unknown_site(name: str) -> str:
 
 
 def site_rows(archive: Archive, config: WebConfig) -> list[dict[str, Any]]:
-    """Every archived site with its display title and counts."""
-    return [{**s, "title": config.site_title(s["name"], s["site_title"]),
+    """Every archived site with its display title and counts. Sites of one CMS often share a
+    name (示例市人民政府): a title two sites share is followed by each one's name."""
+    rows = [{**s, "title": config.site_title(s["name"], s["site_title"]),
              "live": s["documents"] - s["gone"]}
             for s in archive.site_summaries()]
+    shared = Counter(row["title"] for row in rows)
+    return [{**row, "title": f"{row['title']} ({row['name']})"} if shared[row["title"]] > 1
+            and row["title"] != row["name"] else row for row in rows]
 
 
 def event_row(event: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
@@ -402,7 +407,7 @@ def site_page(archive: Archive, config: WebConfig, name: str) -> dict[str, Any]:
     columns = (row or {}).get("columns") or [{"name": n, "url": u} for n, u in info.columns]
     return {
         "name": name,
-        "title": summary["title"] if summary else config.site_title(name),
+        "title": config.site_title(name, (summary or {}).get("site_title")),  # the page adds its name
         "summary": summary,
         "home": info.home or (summary or {}).get("base_url"),
         "columns": columns,
