@@ -7,7 +7,10 @@ import hashlib
 import io
 import json
 import os
+import pty
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,3 +207,35 @@ def test_warc_export_filters_and_needs_a_file(db, tmp_path):
                "-o", str(out)).exit_code == 0
     with out.open("rb") as fh:
         assert [r.rec_type for r in ArchiveIterator(fh)] == ["warcinfo"]
+
+
+def _export_warc(db: Path, stdout: int) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "crawler", "--db", str(db), "export", "--format", "warc"],
+                          stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE, timeout=60,
+                          check=False)
+
+
+def _unread(fd: int) -> bytes:
+    """What waits to be read on a pty's controlling side (nothing: b"")."""
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # BlockingIOError, or EIO once the other side is closed
+        return b""
+
+
+def test_warc_export_refuses_a_terminal_but_writes_to_a_pipe(db):
+    controller, terminal = pty.openpty()  # a real terminal: CliRunner's stdout never is one
+    try:
+        on_terminal = _export_warc(db, terminal)
+        written = _unread(controller)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert on_terminal.returncode == 2 and written == b""
+    assert on_terminal.stderr.decode().strip().splitlines()[-1] == (
+        "Error: --format warc writes gzip bytes, not text: give -o FILE.warc.gz (or pipe it)")
+    piped = _export_warc(db, subprocess.PIPE)
+    assert piped.returncode == 0, piped.stderr
+    with gzip.open(io.BytesIO(piped.stdout)) as fh:
+        assert fh.read(8) == b"WARC/1.1"

@@ -3,6 +3,7 @@ a worker giving a crawl up, back-pressure, and the command line's checks."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -245,6 +246,29 @@ def test_one_archive_host_per_redis(redis_server: RedisServer, tmp_path: Path) -
                           timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert "Error: another archive host holds this cluster (elsewhere:1)" in done.stderr
+    client.close()
+
+
+def test_a_new_worker_is_seen_at_once(redis_server: RedisServer) -> None:  # noqa: F811 — the fixture
+    # A lease of 10 minutes: a first beat a third of a lease after the start would come after
+    # 200 s, long after this test gives up.
+    worker = Worker(WorkerConfig(redis_server.url, name="w1", settings={"CLUSTER_LEASE_SECONDS": "600"}))
+    client = redis_server.client()
+    seen: list[bool] = []
+
+    def look_then_stop() -> None:
+        deadline = time.monotonic() + 5
+        while not client.hexists(KEYS.workers, "w1") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append(bool(client.hexists(KEYS.workers, "w1") and client.exists(KEYS.alive("w1"))))
+        worker.request_stop(signal.SIGTERM)
+
+    looker = threading.Thread(target=look_then_stop)
+    looker.start()
+    assert worker.run() == 0  # in this (the main) thread: it installs signal handlers
+    looker.join()
+    assert seen == [True]
+    assert not client.hexists(KEYS.workers, "w1")  # and it leaves when it stops
     client.close()
 
 

@@ -41,6 +41,14 @@ def _invoke(*args: str):
     ("ITEM_PIPELINES=garbage", "-s ITEM_PIPELINES: 'garbage' is not a JSON object"),
     ("ITEM_PIPELINES={\"no.such.Pipeline\": 1}", "-s ITEM_PIPELINES: cannot load 'no.such.Pipeline'"),
     ("RETRY_HTTP_CODES=500,soon", "-s RETRY_HTTP_CODES: 'soon' is not a comma-separated list"),
+    ("ATTACHMENT_TEXT_TIMEOUT=0", "-s ATTACHMENT_TEXT_TIMEOUT: 0 is out of range"),
+    ("ATTACHMENT_TEXT_MEMORY_MB=0", "-s ATTACHMENT_TEXT_MEMORY_MB: 0 is out of range (128 to "),
+    ("ATTACHMENT_TEXT_MEMORY_MB=64", "-s ATTACHMENT_TEXT_MEMORY_MB: 64 is out of range (128 to "),
+    ("ATTACHMENT_TEXT_MAX_CHARS=0", "-s ATTACHMENT_TEXT_MAX_CHARS: 0 is out of range (1 to "),
+    ("CLUSTER_LEASE_SECONDS=0", "-s CLUSTER_LEASE_SECONDS: 0 is out of range (1 to "),
+    ("CLUSTER_MAX_ATTEMPTS=0", "-s CLUSTER_MAX_ATTEMPTS: 0 is out of range (1 to "),
+    ("CLUSTER_INGEST_MAX=0", "-s CLUSTER_INGEST_MAX: 0 is out of range (1 to "),
+    ("GONE_MAX_SHARE=2", "-s GONE_MAX_SHARE: 2 is out of range (0 to 1)"),
 ])
 def test_settings_that_would_hang_or_crash_a_crawl_are_usage_errors(tmp_path, pair, message):
     db = tmp_path / "a.db"
@@ -51,7 +59,9 @@ def test_settings_that_would_hang_or_crash_a_crawl_are_usage_errors(tmp_path, pa
 
 
 @pytest.mark.parametrize("pair", ["DOWNLOAD_DELAY=0", "REVISIT_MAX=-1", "REVISIT_INTERVAL=",
-                                  "REVISIT_INTERVAL=1d",
+                                  "REVISIT_INTERVAL=1d", "GONE_MAX_SHARE=1", "GONE_MAX_SHARE=0",
+                                  "ATTACHMENT_TEXT_TIMEOUT=0.001", "ATTACHMENT_TEXT_MEMORY_MB=128",
+                                  "CLUSTER_LEASE_SECONDS=1", "CLUSTER_MAX_ATTEMPTS=1",
                                   'ITEM_PIPELINES={"crawler.pipelines.ArchivePipeline": 800}'])
 def test_sane_values_still_pass(pair):
     from crawler.service.overrides import check_settings  # noqa: PLC0415 — loads Scrapy

@@ -56,6 +56,42 @@ def test_a_list_page_naming_local_files_reads_none_of_them(tmp_path: Path) -> No
     assert _archived_urls(db) == [server.url("/a/1.html")]
 
 
+@pytest.mark.parametrize("scheme", ["file", "ftp"])
+def test_a_pager_naming_another_scheme_is_refused_and_counted(tmp_path: Path, scheme: str) -> None:
+    # The pager a list page's script names (Hanweb's dataproxy.jsp): the next page's URL goes
+    # to the spider as written. A <a>下一页</a> link of another scheme never gets that far: the
+    # list extractor keeps only http(s) links (the next test).
+    pages = {"/secret/1.html": article(9), "/a/1.html": article(1)}
+    with HostileServer(pages) as server:
+        proxy = _local_dataproxy(tmp_path, server.base_url)
+        server.pages["/list/dataproxy.jsp"] = (200, {"Content-Type": "text/xml"}, proxy.read_bytes())
+        where = f"127.0.0.1{proxy}" if scheme == "file" else server.base_url.split("://", 1)[1] + "/list/dataproxy.jsp"
+        script = (f"<script>$('#9').jpage({{dataproxy: '{scheme}://{where}?page=1"
+                  "&appid=1&webid=1&columnid=88', perPage: 1});</script>")
+        server.pages["/list/index.html"] = column(["/a/1.html"], script)
+        db = tmp_path / "a.db"
+        proc = run_crawl(db, "--url", server.url("/list/index.html"))
+        assert server.hits("/secret/") == 0 and server.hits("/list/dataproxy.jsp") == 0
+    stats = summary(proc)["sites"][0]["stats"]
+    assert stats.get(REFUSED_SCHEME_STAT) == 1, proc.stderr[-2000:]
+    assert f"Not following a non-http(s) URL: {scheme}://" in proc.stderr
+    assert _archived_urls(db) == [server.url("/a/1.html")]
+
+
+@pytest.mark.parametrize("href", ["file:///etc/passwd", "ftp://127.0.0.1/list/index_1.html"])
+def test_a_next_page_link_of_another_scheme_is_no_next_page(tmp_path: Path, href: str) -> None:
+    pages = {"/a/1.html": article(1), "/list/index_1.html": column(["/a/2.html"]),
+             "/a/2.html": article(2)}
+    with HostileServer(pages) as server:
+        pager = f'<div class="page"><a href="{href}">下一页</a></div>'
+        server.pages["/list/index.html"] = column(["/a/1.html"], pager)
+        db = tmp_path / "a.db"
+        proc = run_crawl(db, "--url", server.url("/list/index.html"), "--full")
+        assert server.hits("/list/index_1.html") == 0 and server.hits("/a/2.html") == 0
+    assert summary(proc)["sites"][0]["stats"]["archive/new"] == 1
+    assert _archived_urls(db) == [server.url("/a/1.html")]
+
+
 def test_a_redirect_to_a_local_file_is_not_followed(tmp_path: Path) -> None:
     pages = {"/list/index.html": column(["/a/1.html", "/a/2.html"]), "/a/1.html": article(1),
              "/a/2.html": (302, {"Location": "file:///etc/passwd"}, b"")}

@@ -68,7 +68,8 @@ def export_warc(ctx: click.Context, output: str, *, site: str | None,
                 since: datetime | None) -> None:
     """`export --format warc`: gzipped WARC/1.1 of the archived pages and files."""
     if output == "-" and sys.stdout.isatty():
-        raise click.UsageError("--format warc writes binary: give -o FILE.warc.gz")
+        raise click.UsageError("--format warc writes gzip bytes, not text: give -o FILE.warc.gz "
+                               "(or pipe it)")
     archive = open_archive(ctx)
     name = "" if output == "-" else Path(output).name
     counted: list[int] = []

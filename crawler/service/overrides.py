@@ -42,6 +42,14 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "RETRY_BACKOFF_MAX": (0, 86_400),
     "REVISIT_MAX": (-1, MAX_INT),  # -1: the site's value
     "STOP_AFTER_KNOWN_PAGES": (-1, MAX_INT),
+    "GONE_MAX_SHARE": (0, 1),
+    "ATTACHMENT_TEXT_TIMEOUT": (0.001, 86_400),
+    # Less and every file is "reader crashed": at 64 MB PDFium cannot read a one-line PDF.
+    "ATTACHMENT_TEXT_MEMORY_MB": (128, 1_048_576),
+    "ATTACHMENT_TEXT_MAX_CHARS": (1, MAX_INT),
+    "CLUSTER_LEASE_SECONDS": (1, 86_400),
+    "CLUSTER_MAX_ATTEMPTS": (1, MAX_INT),
+    "CLUSTER_INGEST_MAX": (1, MAX_INT),
 }
 #: String settings with a grammar of their own: a check that raises ValueError.
 PARSED: dict[str, Callable[[str], object]] = {

@@ -310,16 +310,19 @@ class Worker(StopOnSignal):
     # -- the heartbeat -------------------------------------------------------------------
 
     def _heartbeat(self) -> None:
-        """Renew leases, keep offers ours and say we are alive, every third of a lease."""
+        """Renew leases, keep offers ours and say we are alive: at once (a new worker is seen
+        right away, not a third of a lease later), then every third of a lease."""
         client = connect(self.config.redis_url)
         scripts = Scripts.on(client)
         every = self.lease_ms / 3000
         try:
-            while not self._beating.wait(every):
+            while True:
                 try:
                     self._beat(client, scripts)
                 except UNAVAILABLE as exc:
                     log.warning("heartbeat: Redis unavailable (%s)", exc)
+                if self._beating.wait(every):
+                    break
         finally:
             client.close()
 
