@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from crawler.cli.demo import demo
 from crawler.demo.model import cn_date
-from crawler.demo.scenario import apply_changes, crawl_args, plan_changes
+from crawler.demo.scenario import add_args, apply_changes, crawl_args, plan_changes
 from crawler.demo.server import DemoServer
 from crawler.demo.site import deadline_sentence, demo_site, generate_site, new_notice
 from crawler.extract.files import read
@@ -175,10 +175,14 @@ def test_planned_changes_are_one_new_one_edited_one_withdrawn():
     assert site.columns["tzgg"].page_items(0)[0] is plan.new
 
 
-def test_crawl_args_turn_politeness_delays_off(tmp_path):
-    args = crawl_args(["http://h/a/", "http://h/b/"], tmp_path / "x.db", full=True)
-    assert args[:5] == ["crawl", "--url", "http://h/a/", "--url", "http://h/b/"]
-    assert "--full" in args and "DOWNLOAD_DELAY=0" in args and "AUTOTHROTTLE_ENABLED=False" in args
+def test_the_demo_watches_its_columns_and_crawls_what_is_due(tmp_path):
+    db = tmp_path / "x.db"
+    assert add_args("http://h/a/", "通知公告", db) == ["--db", str(db), "add", "http://h/a/",
+                                                    "--name", "demo", "--title", "通知公告"]
+    first, again = crawl_args(db), crawl_args(db, full=True)
+    assert first[:2] == ["crawl", "--due"] and again[:3] == ["crawl", "demo", "--full"]
+    for args in (first, again):
+        assert "DOWNLOAD_DELAY=0" in args and "AUTOTHROTTLE_ENABLED=False" in args
 
 
 def test_demo_command_refuses_an_existing_archive(tmp_path):

@@ -1,4 +1,5 @@
-"""The demo scenario: serve the demo site, crawl it, change it, re-crawl, and show the reports.
+"""The demo scenario: serve the demo site, watch its columns, crawl them, change the site,
+re-crawl, and show the reports.
 
 Every crawl and query runs as `python -m crawler ...` in a subprocess (one Scrapy crawl per
 process), exactly the commands a user would type; the narration prints them as `gov-archive ...`.
@@ -24,6 +25,7 @@ from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite, deadline_sentence, demo_site, new_notice
 
 CRAWL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False")
+SITE_NAME = "demo"  # the name the demo's columns are watched under
 STEP_TIMEOUT = 300  # seconds; a hung step becomes a clear error instead of a stuck demo
 
 
@@ -70,14 +72,16 @@ def apply_changes(site: DemoSite, plan: PlannedChanges, *, now: datetime | None 
     site.withdraw(plan.withdrawn.path, now=now)
 
 
-def crawl_args(urls: list[str], db: Path, *, full: bool = False) -> list[str]:
-    """Arguments after `gov-archive` for one crawl of the demo columns, politeness delays off."""
-    args = ["crawl"]
-    for url in urls:
-        args += ["--url", url]
+def add_args(url: str, title: str, db: Path) -> list[str]:
+    """Arguments after `gov-archive` that watch one demo column (`add`)."""
+    return ["--db", str(db), "add", url, "--name", SITE_NAME, "--title", title]
+
+
+def crawl_args(db: Path, *, full: bool = False) -> list[str]:
+    """Arguments after `gov-archive` for one crawl of the watched demo site, politeness delays
+    off: what is due (as cron runs it), or with `full` the site by name, every page again."""
+    args = ["crawl", SITE_NAME, "--full"] if full else ["crawl", "--due"]
     args += ["--db", str(db)]
-    if full:
-        args.append("--full")
     for setting in CRAWL_SETTINGS:
         args += ["-s", setting]
     return args
@@ -103,10 +107,13 @@ class Scenario:
             raise DemoFailed(f"cannot serve the demo site on 127.0.0.1 port {self.port}: "
                              f"{err.strerror or err}") from err
         with server:
-            urls = [server.url(p) for p in self.site.column_paths()]
             self._intro(server)
-            self._heading("First crawl: collect each column's whole back catalogue")
-            self._crawl(urls, full=False)
+            self._heading("Watch the site's two columns (`add`)")
+            for column in self.site.columns.values():
+                self._query(add_args(server.url(column.page_path(0)), column.name, self.db), db=False)
+            self._heading("First crawl of what is watched (`crawl --due`, as cron runs it): "
+                          "each column's whole back catalogue")
+            self._crawl(full=False)
             first = self._count_events("new")
             if first == 0:
                 raise DemoFailed("the first crawl archived no announcement")
@@ -117,7 +124,7 @@ class Scenario:
             apply_changes(self.site, plan)
             self._describe(plan)
             self._heading("Re-crawl with --full: walk every list page and revisit every article")
-            self._crawl(urls, full=True)
+            self._crawl(full=True)
             self._check(plan, server, since)
             stamp = since.isoformat()
             self._heading("What is new since the re-crawl started? (`new`)")
@@ -155,8 +162,8 @@ class Scenario:
         self.echo(f"  - withdrawn  {plan.withdrawn.title}\n"
                   f"               removed from 政策文件; its URL now answers 404")
 
-    def _crawl(self, urls: list[str], *, full: bool) -> None:
-        args = crawl_args(urls, self.db, full=full)
+    def _crawl(self, *, full: bool) -> None:
+        args = crawl_args(self.db, full=full)
         self._show_command(args)
         started = time.monotonic()
         proc = self._run(args, capture=True)
@@ -167,8 +174,8 @@ class Scenario:
             raise DemoFailed(f"the crawl exited with status {proc.returncode}:\n{tail}")
         self.echo(f"  ({time.monotonic() - started:.1f} s)")
 
-    def _query(self, args: list[str]) -> None:
-        full = ["--db", str(self.db), *args]
+    def _query(self, args: list[str], *, db: bool = True) -> None:
+        full = ["--db", str(self.db), *args] if db else args
         self._show_command(full)
         proc = self._run(full, capture=False)
         if proc.returncode != 0:
@@ -203,7 +210,8 @@ class Scenario:
                     f"gov-archive --db {db} show {edited_url} --version 1",
                     f"gov-archive --db {db} changes --kind gone --json",
                     f"gov-archive --db {db} export --format csv",
-                    f"gov-archive --db {db} stats"):
+                    f"gov-archive --db {db} stats",
+                    f"gov-archive --db {db} sites --health"):
             self.echo(f"  {cmd}")
         self.echo(f"\nBrowse it in a web browser: gov-archive serve --db {db}"
                   "   (then open http://127.0.0.1:8001/)")
