@@ -175,3 +175,9 @@ def test_adding_a_watched_column_again_says_what_it_set(db):
     again = run(db, "add", url, "--every", "1m", "--title", "公示公告", "--no-check").output
     assert again.startswith(f"Already watched: {url} (site 127.0.0.1); now with title 公示公告, every 1m. ")
     assert run(db, "add", url, "--no-check").output.startswith(f"Already watched: {url} (site 127.0.0.1). ")
+
+
+def test_sites_redis_without_health_is_a_usage_error(tmp_path):
+    result = run(tmp_path / "a.db", "sites", "--redis", "redis://127.0.0.1:6379/0")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--redis goes with --health" in result.output

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
@@ -171,6 +172,8 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
       gov-archive sites --health --redis redis://127.0.0.1:6379/0
       gov-archive sites --catalogue
     """
+    if redis_url and not health and ctx.get_parameter_source("redis_url") is ParameterSource.COMMANDLINE:
+        raise click.UsageError("--redis goes with --health: gov-archive sites --health --redis URL")
     if catalogue:
         _catalogue(db_path, json_)
         return
