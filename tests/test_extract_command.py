@@ -112,3 +112,10 @@ def test_a_url_is_fetched_as_add_fetches_it(server: RouteServer) -> None:
     assert CliRunner().invoke(extract_command, [server.url("/a.html")]).exit_code == 0
     (_method, _path, headers), *_ = [entry for entry in server.log if entry[1] == "/a.html"]
     assert {k.lower(): v for k, v in headers.items()}["user-agent"] == user_agent()
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://"])
+def test_a_malformed_url_is_a_usage_error(url: str) -> None:
+    result = CliRunner().invoke(extract_command, [url])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for FILE_OR_URL" in result.output

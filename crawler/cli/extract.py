@@ -11,6 +11,7 @@ import click
 from crawler.cli.options import FiniteRange
 from crawler.extract import Extraction, extract
 from crawler.service.probe import FetchError, fetch
+from crawler.sites import url_problem
 
 HTTP_ERROR = 400  # this status and above: the page is not there (unless a challenge page)
 
@@ -28,6 +29,8 @@ def _fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
 
 def _read(source: str, url: str | None, timeout: float) -> tuple[bytes, dict[str, str], int, str]:
     if source.startswith(("http://", "https://")):
+        if problem := url_problem(source):  # a malformed URL is bad input, as `crawl --url`'s
+            raise click.BadParameter(problem, param_hint="FILE_OR_URL")
         return _fetch(source, timeout)
     path = Path(source)
     if path.is_dir():
