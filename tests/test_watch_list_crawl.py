@@ -274,6 +274,7 @@ def test_an_article_given_as_a_column_is_one_document(tmp_path):
         proc = run_crawl(db, "--due")
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert f"column {url}: an article page, not a list: archived as one document" in proc.stderr
+        assert "WARNING" not in proc.stderr  # said once, in the summary, not also as a log line
         assert paths(city) == {article_path(2)}  # not the pages its links lead to
         once = run_crawl(db, "--url", city.url(article_path(3)))
         assert "`gov-archive add URL` watches a column" in once.stderr

@@ -422,7 +422,7 @@ class GovSpider(scrapy.Spider):
         if not is_article_column(ex.page_class, links):
             return None
         self.columns.answered(column, "article", ARTICLE_NOTE)
-        logger.warning("Column %s is an article page, not a list: archived as one document",
+        logger.info("Column %s is an article page, not a list: archived as one document",
                        response.url)
         url = self._requested_url(response)
         self._requested.add(canonical(url))
