@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -94,3 +97,17 @@ def test_notify_books_outside_crawls_and_delivers_once(sites, tmp_path):
     with Archive(db) as archive:
         assert archive.site_state("demo")["failures"] == 1
     assert run("--db", str(tmp_path / "none.db"), "notify").exit_code == 1
+
+
+def test_notify_says_a_failed_delivery_once(tmp_path):
+    db = tmp_path / "gov.db"
+    with Archive(db, create=True) as archive:
+        crawl_id = archive.start_crawl("demo")
+        archive.save("demo", {"url": "http://www.example.gov.cn/a.html", "title": "通知",
+                              "body": "正文", "attachments": []}, crawl_id=crawl_id)
+        archive.finish_crawl(crawl_id, "finished", {"archive/new": 1})
+    refused = "http://127.0.0.1:1/hook"  # nothing listens on port 1: connection refused
+    proc = subprocess.run([sys.executable, "-m", "crawler", "--db", str(db), "notify", "--webhook", refused],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.count("unreachable") == 1, proc.stderr  # the report's line, not also a log line

@@ -21,6 +21,7 @@ from crawler.cli.options import (
     sites_dir_option,
     webhook_option,
 )
+from crawler.cli.output import say_deliveries_once
 from crawler.service.bookkeeping import post_crawl
 from crawler.service.watch import (
     DEFAULT_CRAWL_TIMEOUT,
@@ -202,6 +203,7 @@ def notify_command(
     path = Path(db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
+    say_deliveries_once()
     if sites:
         chosen = choose_sites(path, sites, sites_dir=sites_dir)
     else:  # every definition (Scrapyd runs bundled ones too) and every watched site
