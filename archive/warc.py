@@ -29,12 +29,14 @@ SOFTWARE = "gov-archive"
 
 
 def write_warc(archive: Archive, out: BinaryIO, *, site: str | None = None,
-               since: datetime | date | str | None = None, filename: str = "") -> int:
-    """Write the fetches of `site` (all sites) since `since` as gzipped WARC/1.1 to `out`.
+               since: datetime | date | str | None = None, filename: str = "",
+               gzip: bool = True) -> int:
+    """Write the fetches of `site` (all sites) since `since` as WARC/1.1 to `out`, each record
+    gzipped on its own (`gzip`, the usual ``.warc.gz``) or plain.
 
     Returns the number of response records.
     """
-    writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
+    writer = WARCWriter(out, gzip=gzip, warc_version="WARC/1.1")
     info = {"software": SOFTWARE, "format": "WARC File Format 1.1",
             "description": "gov-archive export" + (f" of site {site}" if site else "")}
     writer.write_record(writer.create_warcinfo_record(filename, info))

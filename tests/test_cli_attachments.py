@@ -201,6 +201,15 @@ def test_warc_export_reads_back_and_indexes(db, tmp_path):
         assert fh.read(8) == b"WARC/1.1"
 
 
+def test_a_warc_named_dot_warc_is_plain(db, tmp_path):
+    out = tmp_path / "example.warc"
+    assert run(db, "export", "--format", "warc", "-o", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"WARC/1.1")  # not gzip: the name says .warc
+    with out.open("rb") as fh:
+        kinds = [r.rec_type for r in ArchiveIterator(fh, check_digests=True)]
+    assert kinds.count("response") == 4 and kinds[0] == "warcinfo"
+
+
 def test_warc_export_filters_and_needs_a_file(db, tmp_path):
     out = tmp_path / "none.warc.gz"
     assert run(db, "export", "--format", "warc", "--site", "example", "--since", "2030-01-01",

@@ -66,15 +66,17 @@ def _only_attachment(files: list[dict[str, Any]], ref: str) -> int:
 
 def export_warc(ctx: click.Context, output: str, *, site: str | None,
                 since: datetime | None) -> None:
-    """`export --format warc`: gzipped WARC/1.1 of the archived pages and files."""
+    """`export --format warc`: WARC/1.1 of the archived pages and files, gzipped unless the
+    file is named ``*.warc``."""
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("--format warc writes gzip bytes, not text: give -o FILE.warc.gz "
                                "(or pipe it)")
     archive = open_archive(ctx)
     name = "" if output == "-" else Path(output).name
     counted: list[int] = []
+    gzip = not name.lower().endswith(".warc")
     write_file(output, lambda fh: counted.append(write_warc(archive, fh, site=site, since=since,
-                                                            filename=name)))
+                                                            filename=name, gzip=gzip)))
     click.echo(f"Wrote {counted[0]:,} captures to {output}", err=True)
 
 
