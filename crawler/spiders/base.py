@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -302,22 +302,9 @@ class GovSpider(scrapy.Spider):
     # ------------------------------------------------------------ list pages
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        stats = self.crawler.stats
         column, first = self._column_of(response.meta), response.meta.get("list_page", 1) == 1
-        if self._blocked(response):
-            if first:
-                self.columns.answered(column, "blocked", "an anti-bot challenge instead of the list")
+        if not self._usable_list(response, column, first):
             return
-        if response.status != 200:
-            stats.inc_value("pages/error")
-            stats.inc_value(f"errors/http_{response.status}")
-            if first:
-                self.columns.answered(column, f"http_{response.status}", f"HTTP {response.status}")
-            else:
-                self._failed(f"list page {response.meta.get('list_page')}", f"HTTP {response.status}",
-                             response.url)
-            return
-        self._antibot_streak = 0
         page = parse_list(response.body, response.url, headers=response_headers(response),
                           rules=self.site.listing,
                           allowed_domains=self.site.allowed_domains,
@@ -328,18 +315,52 @@ class GovSpider(scrapy.Spider):
                 if not isinstance(article, str):
                     yield article
                 return
+        self._count_list(response.url, column, first, len(page.items))
+        requests, fresh, unseen = self._item_requests(page.items, column, response.meta.get("list_page", 1))
+        yield from requests
+        next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0,
+                                               page.next_form, repeated=not unseen)
+        if next_request is not None:
+            yield next_request
+
+    def _usable_list(self, response: Response, column: int | None, first: bool) -> bool:
+        """False (the column's answer or the failure recorded) for a challenge or an HTTP error."""
+        if self._blocked(response):
+            if first:
+                self.columns.answered(column, "blocked", "an anti-bot challenge instead of the list")
+            return False
+        if response.status != 200:
+            self.crawler.stats.inc_value("pages/error")
+            self.crawler.stats.inc_value(f"errors/http_{response.status}")
+            if first:
+                self.columns.answered(column, f"http_{response.status}", f"HTTP {response.status}")
+            else:
+                self._failed(f"list page {response.meta.get('list_page')}", f"HTTP {response.status}",
+                             response.url)
+            return False
+        self._antibot_streak = 0
+        return True
+
+    def _count_list(self, url: str, column: int | None, first: bool, items: int) -> None:
+        """A list page read: its stats, and on a column's first page the column's answer."""
+        stats = self.crawler.stats
         stats.inc_value("pages/list")
-        stats.inc_value("list/items", len(page.items))
-        self.columns.listed(column, len(page.items))
+        stats.inc_value("list/items", items)
+        self.columns.listed(column, items)
         if first:
-            self.columns.answered(column, "ok" if page.items else "not_list",
-                                  "" if page.items else NOT_LIST_NOTE)
-        if not page.items:
+            self.columns.answered(column, "ok" if items else "not_list", "" if items else NOT_LIST_NOTE)
+        if not items:
             stats.inc_value("list/no_items")
-            logger.warning("No announcement links found on list page %s", response.url)
+            logger.warning("No announcement links found on list page %s", url)
+
+    def _item_requests(self, items: Sequence[ListItem], column: int | None,
+                       page: int) -> tuple[list[scrapy.Request], int, int]:
+        """The article requests of a list page's items, with how many items are new to the
+        archive (``fresh``) and how many this run had not seen listed before (``unseen``)."""
         listed = self._listed.setdefault(column, set())
+        requests: list[scrapy.Request] = []
         fresh = unseen = 0
-        for item in page.items:
+        for item in items:
             key = canonical(item.url)
             if key not in listed:  # else on an earlier list page of this run
                 listed.add(key)
@@ -350,14 +371,10 @@ class GovSpider(scrapy.Spider):
             if doc is None and self._still_dead(key):
                 continue
             fresh += doc is None  # a gone page listed again is re-checked, but is not news
-            request = self._article_request(item.url, doc=doc, item=item,
-                                            page=response.meta.get("list_page", 1), column=column)
+            request = self._article_request(item.url, doc=doc, item=item, page=page, column=column)
             if request is not None:
-                yield request
-        next_request = self._next_list_request(response, page.next_url, bool(page.items) and fresh == 0,
-                                               page.next_form, repeated=not unseen)
-        if next_request is not None:
-            yield next_request
+                requests.append(request)
+        return requests, fresh, unseen
 
     def _still_dead(self, key: str) -> bool:
         """A listed link that answered 404/410 on earlier crawls, not yet due a retry."""
