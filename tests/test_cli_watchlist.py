@@ -181,3 +181,25 @@ def test_sites_redis_without_health_is_a_usage_error(tmp_path):
     result = run(tmp_path / "a.db", "sites", "--redis", "redis://127.0.0.1:6379/0")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "--redis goes with --health" in result.output
+
+
+def test_a_removed_columns_alert_no_longer_warns_about_its_site(tmp_path):
+    db = tmp_path / "a.db"
+    kept, dropped = "http://www.city.gov.cn/tzgg/", "http://www.city.gov.cn/old/"
+    with Archive(db, create=True) as archive:
+        archive.watch_column("city", kept)
+        archive.watch_column("city", dropped)
+        crawl = archive.start_crawl("city")
+        archive.finish_crawl(crawl, "finished", {"archive/new": 3})
+        archive.record_site_outcome("city", {"last_crawl_id": crawl},
+                                    health=[("column", f"column {dropped}: HTTP 404", crawl)])
+
+    def city() -> dict:
+        rows = json.loads(run(db, "sites", "--health", "--json").stdout)
+        return next(row for row in rows if row["site"] == "city")
+
+    assert city()["health"] == "warning"
+    assert run(db, "remove", dropped).exit_code == 0
+    row = city()
+    assert row["health"] == "ok" and [c["url"] for c in row["columns"]] == [kept]
+    assert row["last_health_event"]["detail"] == f"column {dropped}: HTTP 404"  # its history stays

@@ -270,7 +270,8 @@ def health_rows(
             "backoff_until": state.get("backoff_until"),
             "next_due": due.isoformat() if due else None,
             "due": due is None or due <= now,
-            "health": _status(last, state, latest, columns),
+            "health": _status(last, state, None if _about_a_removed_column(latest, columns) else latest,
+                              columns),
             "last_health_event": latest,
             "columns": columns,
         })
@@ -300,6 +301,16 @@ def column_rows(archive: Any, site: SiteSchedule, *, now: datetime) -> list[dict
             "due": due.due_at is None or due.due_at <= now,
         })
     return rows
+
+
+def _about_a_removed_column(event: Mapping[str, Any] | None,
+                            columns: Sequence[Mapping[str, Any]]) -> bool:
+    """A ``column`` event (its detail names the column: `column_issue`) about a column the
+    site no longer watches: history, no longer a warning about the site."""
+    if not event or event.get("health_kind") != "column" or not columns:
+        return False
+    detail = str(event.get("detail") or "")
+    return not any(detail.startswith(f"column {column['url']}: ") for column in columns)
 
 
 def _column_status(last: Mapping[str, Any], failures: int) -> str:
