@@ -17,7 +17,6 @@ from crawler.cli.options import (
     sites_dir_option,
     webhook_option,
 )
-from crawler.cli.output import say_deliveries_once
 from crawler.cli.watchlist import nothing_watched
 from crawler.outcome import count, error_count
 from crawler.service.watchlist import choose_sites
@@ -80,7 +79,6 @@ def crawl(ctx: click.Context, site_names: tuple[str, ...], urls: tuple[str, ...]
     # Scrapy and Twisted take about a second to import: only the crawl command loads them.
     from crawler.service.crawls import CrawlError, run_and_report  # noqa: PLC0415 — heavy, see above
 
-    say_deliveries_once(verbose)
     everything = all_sites or (due and not (site_names or urls))
     chosen = _choose(db_path, site_names, urls, everything, sites_dir)
     if not chosen:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -11,7 +10,6 @@ from typing import Any
 import click
 
 from archive import render
-from crawler.service import alerts
 
 Row = Mapping[str, Any]
 Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # headers, cells
@@ -22,13 +20,6 @@ def output_mode(json_: bool, nl: bool, csv_: bool, default: str = "table") -> st
     if len(chosen) > 1:
         raise click.UsageError("Use just one of --json, --nl or --csv")
     return chosen[0] if chosen else default
-
-
-def say_deliveries_once(verbose: bool = False) -> None:
-    """A command that prints each webhook's result itself (its report lines) keeps the alerts
-    module's log line about it quiet, or a failed delivery is said twice; -v keeps both."""
-    if not verbose:
-        logging.getLogger(alerts.__name__).setLevel(logging.ERROR)
 
 
 def emit(lines: Iterable[str]) -> None:

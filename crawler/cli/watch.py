@@ -21,7 +21,6 @@ from crawler.cli.options import (
     sites_dir_option,
     webhook_option,
 )
-from crawler.cli.output import say_deliveries_once
 from crawler.service.bookkeeping import post_crawl
 from crawler.service.watch import (
     DEFAULT_CRAWL_TIMEOUT,
@@ -203,13 +202,13 @@ def notify_command(
     path = Path(db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
-    say_deliveries_once()
     if sites:
         chosen = choose_sites(path, sites, sites_dir=sites_dir)
     else:  # every definition (Scrapyd runs bundled ones too) and every watched site
         chosen = list({site.name: site for site in [*load_sites(sites_dir).values(),
                                                     *watched_sites(path, sites_dir)]}.values())
-    report = post_crawl(path, chosen, webhooks=webhooks, timeout=webhook_timeout)
+    report = post_crawl(path, chosen, webhooks=webhooks, timeout=webhook_timeout,
+                        log_result=False)  # its lines say what came of each delivery
     for line in report.lines():
         click.echo(line, err=True)
     ctx.exit(1 if report.failed else 0)

@@ -184,17 +184,20 @@ def deliver(
     post: Callable[..., None] = post_json,
     clock: Callable[[], float] = time.monotonic,
     should_stop: Callable[[], bool] = lambda: False,
+    log_result: bool = True,
 ) -> Delivery:
     """Send the sink's pending events in batches; stop at the first batch that keeps failing,
     once `budget` seconds are spent, or when `should_stop` says so (a signal): the rest goes
-    on the next run."""
+    on the next run. `log_result`: log what came of it (a command that prints the result
+    itself turns it off)."""
     result = Delivery(sink)
     lock = locks.FileLock(locks.lock_path(db_path, "deliver-" + _digest(sink.name)))
     try:
         acquired = lock.acquire(timeout=lock_timeout)
     except OSError as exc:  # read-only folder: we could not record deliveries either
         result.error = f"cannot take the delivery lock {lock.path}: {exc.strerror or exc}"
-        _log_result(result)
+        if log_result:
+            _log_result(result)
         return result
     if not acquired:
         result.error = "another process is delivering to this sink"
@@ -207,7 +210,8 @@ def deliver(
                           backoff=backoff, timeout=timeout, sleep=sleep, post=post)
         except (ArchiveError, sqlite3.Error) as exc:
             result.error = f"archive error: {_one_line(exc)}"
-    _log_result(result)
+    if log_result:
+        _log_result(result)
     return result
 
 

@@ -109,6 +109,7 @@ def run_and_report(
                                     verbose=verbose, progress=progress, notify=notify)
         close_left_open(db_path, report.summary)
     delivery: dict[str, Any] = {} if webhook_timeout is None else {"timeout": webhook_timeout}
+    delivery["log_result"] = verbose  # the report's lines say what came of each delivery
     if report.summary.interrupted:
         delivery["deliver"] = False  # stopping: the events wait for the next run
     with stop_requested(notify or logger.warning) as stop:
