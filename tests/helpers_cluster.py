@@ -15,30 +15,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import redis
-from helpers_crawl import ROOT
+from helpers_crawl import ROOT, wait_for
 
 from crawler.cluster.keys import Keys
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0",
         "-s", "DOWNLOAD_TIMEOUT=10"]
 KEYS = Keys()
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 40.0, poll: float = 0.05) -> Any:
-    """Poll `condition` until it is truthy (its value is returned), failing after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
 def archive_count(db: Path, sql: str) -> int:

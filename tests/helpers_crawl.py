@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,11 +82,16 @@ def start_crawl(db: Path, *args: str, fast: bool = True) -> subprocess.Popen[str
                             stderr=subprocess.PIPE, text=True, cwd=db.parent, start_new_session=True)
 
 
-def wait_for(condition: Any, timeout: float = 30) -> None:
-    """Poll `condition()` until it is true or `timeout` seconds passed."""
+def wait_for(condition: Callable[[], Any], what: str = "the condition", timeout: float = 40.0,
+             poll: float = 0.02) -> Any:
+    """Poll `condition` until it is truthy (its value is returned), failing after `timeout`."""
     deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
 def run_crawl(db: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None,

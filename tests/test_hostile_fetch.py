@@ -26,9 +26,10 @@ def test_extract_gives_up_at_its_deadline(behaviour):
 
 def test_extract_of_a_malformed_url_is_one_line():
     result = CliRunner().invoke(cli, ["extract", "http://[::1"])
-    assert result.exit_code == 1
-    assert result.output == ("Error: cannot fetch http://[::1: 'http://[::1' is not a valid URL "
-                             "(invalid ipv6 url)\n")
+    assert result.exit_code == 2  # a bad argument: a usage error, as for `crawl --url`
+    assert result.output.splitlines()[-1] == ("Error: Invalid value for FILE_OR_URL: 'http://[::1' "
+                                              "is not a valid URL (invalid ipv6 url)")
+    assert "Traceback" not in result.output
 
 
 def test_extract_still_reads_ordinary_pages():
