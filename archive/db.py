@@ -38,7 +38,6 @@ from .errors import (
     VersionNotFound,
 )
 from .events import EVENT_COLUMNS, EVENT_FROM, Events
-from .events import is_backdated as is_backdated  # importable from here too, as before the split
 from .fetches import Fetches
 from .hashing import TRACKED_FIELDS, changed_fields, normalize_record, record_hash, to_json
 from .ingest import IngestLog

@@ -242,7 +242,7 @@ class WatchList:
         canonical URL: ``{"first_seen", "last_tried", "tries"}`` (the most tried row of a URL
         several columns list)."""
         rows = self._rows(
-            "SELECT dl.url, dl.first_seen, max(dl.last_tried) AS last_tried, max(dl.tries) AS tries "
+            "SELECT dl.url, min(dl.first_seen) AS first_seen, max(dl.last_tried) AS last_tried, max(dl.tries) AS tries "
             "FROM dead_links dl JOIN columns col ON col.id = dl.column_id "
             "JOIN sites s ON s.id = col.site_id WHERE s.name = ? AND NOT EXISTS ("
             "SELECT 1 FROM documents d WHERE d.site_id = col.site_id AND d.url = dl.url) "

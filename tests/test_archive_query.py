@@ -8,8 +8,8 @@ from helpers_archive import at, record
 
 from archive import Archive
 from archive import connect as archive_connect
-from archive.db import is_backdated
 from archive.errors import DocumentNotFound, VersionNotFound
+from archive.events import is_backdated
 from archive.migrations import SCHEMA_VERSION
 
 

@@ -177,8 +177,7 @@ def test_planned_changes_are_one_new_one_edited_one_withdrawn():
 
 def test_the_demo_watches_its_columns_and_crawls_what_is_due(tmp_path):
     db = tmp_path / "x.db"
-    assert add_args("http://h/a/", "通知公告", db) == ["--db", str(db), "add", "http://h/a/",
-                                                    "--name", "demo", "--title", "通知公告"]
+    assert add_args("http://h/a/", "通知公告") == ["add", "http://h/a/", "--name", "demo", "--title", "通知公告"]
     first, again = crawl_args(db), crawl_args(db, full=True)
     assert first[:2] == ["crawl", "--due"] and again[:3] == ["crawl", "demo", "--full"]
     for args in (first, again):

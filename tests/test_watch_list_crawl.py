@@ -130,7 +130,7 @@ def test_due_crawls_exactly_the_watched_columns(tmp_path, resolver_log):
         assert paths(city) == set() and lookups.read_text() == ""
         with site_lock(db, "city"):  # NU27: a crawl of city is running
             running = run_crawl(db, "--due", env=env)
-        assert running.returncode == 0 and "running: city: skipped" in running.stderr
+        assert running.returncode == 0 and "(city: being crawled by another process)" in running.stderr
         assert "; next: " in running.stderr and " at 20" in running.stderr
         report = summary(running)
         assert report["running"] == ["city"] and report["next_due"]["site"] in {"city", "town"}

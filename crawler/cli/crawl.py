@@ -141,10 +141,10 @@ def _render(report: CrawlReport, json_: bool) -> None:
 
 
 def _not_due_line(report: CrawlReport) -> str:
-    """``No site is due (running: nmpa); next: cmse at 2026-12-07T08:00:00+00:00.``"""
+    """``No site is due (nmpa: being crawled by another process); next: cmse at 2026-12-07T08:00:00+00:00.``"""
     line = "No site is due"
     if report.running:
-        line += f" (running: {', '.join(report.running)}: skipped)"
+        line += f" ({', '.join(report.running)}: being crawled by another process)"
     if report.next_due:
         site, when = report.next_due
         line += f"; next: {site} at {iso(when)}"

@@ -72,9 +72,9 @@ def apply_changes(site: DemoSite, plan: PlannedChanges, *, now: datetime | None 
     site.withdraw(plan.withdrawn.path, now=now)
 
 
-def add_args(url: str, title: str, db: Path) -> list[str]:
-    """Arguments after `gov-archive` that watch one demo column (`add`)."""
-    return ["--db", str(db), "add", url, "--name", SITE_NAME, "--title", title]
+def add_args(url: str, title: str) -> list[str]:
+    """Arguments after `gov-archive --db DB` that watch one demo column (`add`)."""
+    return ["add", url, "--name", SITE_NAME, "--title", title]
 
 
 def crawl_args(db: Path, *, full: bool = False) -> list[str]:
@@ -110,7 +110,7 @@ class Scenario:
             self._intro(server)
             self._heading("Watch the site's two columns (`add`)")
             for column in self.site.columns.values():
-                self._query(add_args(server.url(column.page_path(0)), column.name, self.db), db=False)
+                self._query(add_args(server.url(column.page_path(0)), column.name))
             self._heading("First crawl of what is watched (`crawl --due`, as cron runs it): "
                           "each column's whole back catalogue")
             self._crawl(full=False)
@@ -174,8 +174,8 @@ class Scenario:
             raise DemoFailed(f"the crawl exited with status {proc.returncode}:\n{tail}")
         self.echo(f"  ({time.monotonic() - started:.1f} s)")
 
-    def _query(self, args: list[str], *, db: bool = True) -> None:
-        full = ["--db", str(self.db), *args] if db else args
+    def _query(self, args: list[str]) -> None:
+        full = ["--db", str(self.db), *args]
         self._show_command(full)
         proc = self._run(full, capture=False)
         if proc.returncode != 0:
