@@ -49,6 +49,12 @@ class CliState:
     db_source: ParameterSource = ParameterSource.DEFAULT
 
 
+def given(ctx: click.Context, name: str) -> bool:
+    """True if the option (parameter `name`) was typed on the command line (not a default or
+    an environment variable)."""
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
 def archive_choice(ctx: click.Context) -> tuple[str, ParameterSource]:
     """The archive path (``--db`` before or after the command, $GOV_ARCHIVE_DB, archive.db)
     and where it came from."""

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import (
     FiniteRange,
     db_option,
+    given,
     redis_option,
     settings_option,
     site_errors,
@@ -117,7 +117,7 @@ def watch_command(
     if redis_url:
         _workers_options(ctx)
         ctx.exit(_host(db, redis_url, lambda: _definitions(db, sites_dir, sites), settings=settings,
-                       max_in_flight=max_parallel if _given(ctx, "max_parallel") else 64,
+                       max_in_flight=max_parallel if given(ctx, "max_parallel") else 64,
                        interval=interval, webhooks=webhooks, webhook_timeout=webhook_timeout,
                        max_backoff=max_backoff, crawl_timeout=crawl_timeout, once=once))
     config = WatchConfig(
@@ -137,14 +137,10 @@ def watch_command(
     ctx.exit(Watcher(config).run(once=once))
 
 
-def _given(ctx: click.Context, name: str) -> bool:
-    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
-
-
 def _workers_options(ctx: click.Context) -> None:
     """With --redis the crawls run on the workers: their options are `gov-archive worker`'s."""
     for name, flag in (("log_dir", "--log-dir"), ("stop_timeout", "--stop-timeout")):
-        if _given(ctx, name):
+        if given(ctx, name):
             raise click.UsageError(f"{flag} is a worker's option with --redis: the crawls run "
                                    f"on the workers (gov-archive worker {flag} ...)")
 

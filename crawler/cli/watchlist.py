@@ -8,11 +8,10 @@ import sqlite3
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
-from crawler.cli.options import db_option, redis_option, site_errors, sites_dir_option
+from crawler.cli.options import db_option, given, redis_option, site_errors, sites_dir_option
 from crawler.service.health import format_health
 from crawler.service.schedule import DEFAULT_EVERY
 from crawler.service.watchlist import (
@@ -172,7 +171,7 @@ def sites(ctx: click.Context, sites_dir: str | None, health: bool, catalogue: bo
       gov-archive sites --health --redis redis://127.0.0.1:6379/0
       gov-archive sites --catalogue
     """
-    if redis_url and not health and ctx.get_parameter_source("redis_url") is ParameterSource.COMMANDLINE:
+    if redis_url and not health and given(ctx, "redis_url"):
         raise click.UsageError("--redis goes with --health: gov-archive sites --health --redis URL")
     if catalogue:
         _catalogue(db_path, json_)

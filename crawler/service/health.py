@@ -241,7 +241,12 @@ def column_issue(column: Mapping[str, Any], state: Mapping[str, Any],
     if int(state.get("failures") or 0) != 1 or int(column.get("failures") or 0) != 0:
         return None
     cause = column.get("detail") or column.get("outcome")
-    return HealthIssue("column", f"column {column['url']}: {cause}", crawl_id)
+    return HealthIssue("column", f"{column_event_prefix(column['url'])}{cause}", crawl_id)
+
+
+def column_event_prefix(url: str) -> str:
+    """How a ``column`` event's detail starts: it names its column."""
+    return f"column {url}: "
 
 
 # --- `sites --health` --------------------------------------------------------------------
@@ -310,7 +315,7 @@ def _about_a_removed_column(event: Mapping[str, Any] | None,
     if not event or event.get("health_kind") != "column" or not columns:
         return False
     detail = str(event.get("detail") or "")
-    return not any(detail.startswith(f"column {column['url']}: ") for column in columns)
+    return not any(detail.startswith(column_event_prefix(column["url"])) for column in columns)
 
 
 def _column_status(last: Mapping[str, Any], failures: int) -> str:

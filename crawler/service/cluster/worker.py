@@ -283,8 +283,8 @@ class Worker(StopOnSignal):
             run.log_file.close()
         code = run.process.returncode
         if run.timed_out:
-            log.warning("%s: crawl %d stopped at the crawl timeout (exit %d); the host books it "
-                        "as failed", run.site, run.crawl_id, code)
+            log.info("%s: crawl %d stopped at the crawl timeout (exit %d); the host books it "
+                     "as failed", run.site, run.crawl_id, code)  # the warning was its `abandon`
         elif ended:
             log.info("done %s: crawl %d shipped (exit %d)", run.site, run.crawl_id, code)
         else:
