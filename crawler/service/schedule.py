@@ -18,7 +18,8 @@ The bottom of the service layer: it imports no other service module.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,36 +162,43 @@ def select_due(
     Everything is due when the archive does not exist yet. Never creates the archive.
     """
     defs = list(site_defs)
-    path = Path(db_path)
-    # A missing or still empty file (another crawl is creating it): nothing crawled yet.
-    if not path.exists() or path.stat().st_size == 0:
-        return defs
     by_name = {d.name: d for d in defs}
-    try:
-        archive = Archive(db_path)
-    except NotAnArchive:
-        return defs  # not initialized yet; the crawl itself reports a foreign file clearly
-    with archive:
+    with _crawled(db_path) as archive:
+        if archive is None:
+            return defs
         due = due_sites(archive, [schedule_for(d) for d in defs], now=now)
         return [_with_columns(by_name[s.name], due_columns(archive, s, now=now)) for s in due]
 
 
 def next_due_site(db_path: str | Path, site_defs: Iterable[SiteDef]) -> tuple[str, datetime] | None:
     """The site among `site_defs` due next and when (``None``: none, or no archive yet)."""
-    path = Path(db_path)
-    if not path.exists() or path.stat().st_size == 0:
-        return None
-    try:
-        archive = Archive(db_path)
-    except NotAnArchive:
-        return None
-    with archive:
+    with _crawled(db_path) as archive:
+        if archive is None:
+            return None
         dues = [(when, d.name) for d in site_defs
                 if (when := next_due(archive, schedule_for(d))) is not None]
     if not dues:
         return None
     when, name = min(dues)
     return name, when
+
+
+@contextmanager
+def _crawled(db_path: str | Path) -> Iterator[Archive | None]:
+    """The archive at `db_path` to read what was crawled, or None when nothing was: a missing
+    or still empty file (another crawl is creating it), or not an archive (the crawl itself
+    reports a foreign file clearly)."""
+    path = Path(db_path)
+    if not path.exists() or path.stat().st_size == 0:
+        yield None
+        return
+    try:
+        archive = Archive(db_path)
+    except NotAnArchive:
+        yield None
+        return
+    with archive:
+        yield archive
 
 
 def _with_columns(definition: SiteDef, urls: list[str]) -> SiteDef:

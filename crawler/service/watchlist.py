@@ -322,7 +322,7 @@ def unwatched_bundled_sites(db_path: str | os.PathLike[str]) -> list[str]:
     """Bundled sites this archive has crawled that are not watched: crawled before the watch
     list existed (an upgraded archive's `crawl --due` crawled every definition) or removed
     since; `add NAME` watches one again."""
-    _, catalogue = definitions()
+    catalogue = load_sites(None, environ={})
     with _existing(db_path) as archive:
         if archive is None:
             return []
