@@ -68,8 +68,8 @@ class JobDirLifecycle:
         if path is None:
             raise NotConfigured
         try:
+            killed = prepare(path)  # wipes a finished or killed crawl's state first
             resumed = has_queue(path)
-            killed = prepare(path)
         except OSError as exc:
             if given:
                 raise
@@ -77,7 +77,7 @@ class JobDirLifecycle:
             raise NotConfigured from None
         if not given:
             settings.set("JOBDIR", str(path), priority="spider")
-        o = cls(crawler, path, killed=killed, resumed=resumed and not killed)
+        o = cls(crawler, path, killed=killed, resumed=resumed)
         crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
