@@ -1,15 +1,13 @@
 """One status line per site on stderr while crawling (``PROGRESS_ENABLED``).
 
 ``gov-archive crawl`` turns it on when stderr is a terminal:
-``nmpa: pages 120  new 14  changed 2  gone 0  errors 1``. It is rewritten as answers and items
-come in, and every `REFRESH_SECONDS` besides (a failed request is counted after its answer
-signal), with the summary's error count (crawler/outcome.py `error_count`).
+``nmpa: pages 120  new 14  changed 2  gone 0  errors 1``, rewritten from the crawl's stats
+every `REFRESH_SECONDS`, with the summary's error count (crawler/outcome.py `error_count`).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
@@ -30,12 +28,11 @@ CLEAR_LINE = "\r\x1b[K"
 
 
 class ProgressLine:
-    """Rewrites the site's status line as responses and items come in."""
+    """Rewrites the site's status line every `REFRESH_SECONDS` while the crawl runs."""
 
     def __init__(self, crawler: Crawler, stream: TextIO) -> None:
         self.crawler = crawler
         self.stream = stream
-        self.last = 0.0
         self.frozen = False  # stopping: the runner says what is left
         self.ticker = create_looping_call(self.update)
 
@@ -44,8 +41,6 @@ class ProgressLine:
         if not crawler.settings.getbool("PROGRESS_ENABLED"):
             raise NotConfigured
         o = cls(crawler, sys.stderr)
-        crawler.signals.connect(o.update, signal=signals.response_received)
-        crawler.signals.connect(o.update, signal=signals.item_scraped)
         crawler.signals.connect(o.start, signal=signals.spider_opened)
         crawler.signals.connect(o.clear, signal=signals.spider_closed)
         crawler.signals.connect(o.freeze, signal=CRAWL_STOPPING)
@@ -63,10 +58,6 @@ class ProgressLine:
     def update(self, **kwargs: Any) -> None:
         if self.frozen:
             return
-        now = time.monotonic()
-        if now - self.last < REFRESH_SECONDS:
-            return
-        self.last = now
         self.stream.write(CLEAR_LINE + status_line(self.name, self.crawler.stats.get_stats()))
         self.stream.flush()
 
