@@ -157,6 +157,11 @@ def error_count(stats: Mapping[str, Any]) -> int:
     return failed_requests(stats) + count(stats, DEAD_LINKS_KEY)
 
 
+def record_failure(stats: Any, what: str, cause: str, url: str) -> None:
+    """Name a failed request in a crawl's stats (a Scrapy stats collector): `add_failure`."""
+    stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), what, cause, url))
+
+
 def add_failure(failures: Mapping[str, Any] | None, what: str, cause: str,
                 url: str) -> dict[str, Any]:
     """`failures` (the ``crawl/failures`` stat) with one more failed request: `what` was asked

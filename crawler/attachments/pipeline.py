@@ -36,7 +36,7 @@ from crawler.attachments.fetch import answered, failed, fetchable, file_request,
 from crawler.attachments.reader import TextReader
 from crawler.extract.files import FileText, sniff
 from crawler.items import Announcement, Unchanged
-from crawler.outcome import FAILURES_KEY, add_failure
+from crawler.outcome import record_failure
 from crawler.sites import SiteDef, site_of
 from crawler.state import CrawlState
 
@@ -167,10 +167,8 @@ class AttachmentPipeline:
     def _failed(self, got: AttachmentFile) -> AttachmentFile:
         """Count a file that could not be fetched, and name it in the crawl's problems."""
         self._inc("attachments/failed")
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), "attachment",
-                                                  got.error or "not fetched", got.url))
+        assert self.crawler.stats is not None
+        record_failure(self.crawler.stats, "attachment", got.error or "not fetched", got.url)
         return got
 
     def _inc(self, key: str, n: int = 1) -> None:

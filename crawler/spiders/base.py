@@ -62,12 +62,11 @@ from crawler.outcome import (
     ARTICLE_NOTE,
     DEAD_LINKS_KEY,
     DEAD_SKIPPED_KEY,
-    FAILURES_KEY,
     LISTED_LINK,
     NOT_LIST_NOTE,
-    add_failure,
     column_stat,
     is_article_column,
+    record_failure,
 )
 from crawler.reading import apply_rules
 from crawler.sites import SiteDef
@@ -628,8 +627,7 @@ class GovSpider(scrapy.Spider):
 
     def _failed(self, what: str, cause: str, url: str) -> None:
         """Name a failed request in the crawl's problems (crawler/outcome.py `failure_lines`)."""
-        stats = self.crawler.stats
-        stats.set_value(FAILURES_KEY, add_failure(stats.get_value(FAILURES_KEY), what, cause, url))
+        record_failure(self.crawler.stats, what, cause, url)
 
     def _dead_link(self, meta: dict[str, Any], url: str, status: int) -> None:
         """A link a list page shows answered 404/410: named, counted, and kept for its column
