@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,7 +30,7 @@ from archive.timeutil import iso, parse_interval, parse_iso, utcnow
 from archive.urls import canonical_url
 from crawler.outcome import COLUMN_NEUTRAL, COLUMN_OK
 from crawler.sites import SiteDef
-from crawler.sites.definitions import DEFAULT_EVERY
+from crawler.sites.definitions import DEFAULT_INTERVAL
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class SiteSchedule:
     """What the scheduler needs from a site definition."""
 
     name: str
-    every: timedelta = field(default_factory=lambda: parse_interval(DEFAULT_EVERY))
+    every: timedelta = DEFAULT_INTERVAL
     webhook: str | None = None
     alert_kinds: tuple[str, ...] | None = None
     columns: tuple[str, ...] = ()  # the column URLs a crawl walks (none: the site as a whole)
@@ -73,7 +73,7 @@ class Issue(Protocol):
 
 def schedule_for(definition: Any) -> SiteSchedule:
     """The schedule of a ``crawler.sites.SiteDef`` (or any object with the same fields)."""
-    every = getattr(definition, "every", None) or parse_interval(DEFAULT_EVERY)
+    every = getattr(definition, "every", None) or DEFAULT_INTERVAL
     alerts = getattr(definition, "alerts", None) or {}
     kinds = alerts.get("kinds")
     return SiteSchedule(

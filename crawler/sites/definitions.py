@@ -77,6 +77,7 @@ class Politeness:
 
 #: A site's crawl interval when neither `add --every` nor its definition gives one.
 DEFAULT_EVERY = "6h"
+DEFAULT_INTERVAL = timeutil.parse_interval(DEFAULT_EVERY)
 #: Known articles are re-checked (edits, withdrawals) when last checked at least the site's
 #: interval ago, and at least this long ago: politeness for sites crawled every few minutes.
 REVISIT_FLOOR = timedelta(days=1)
@@ -121,8 +122,7 @@ class SiteDef:
     def revisit(self) -> timedelta:
         """How long after its last check a known article is re-checked: ``[incremental]
         revisit``, else the site's interval (`every`, default 6h) but at least a day."""
-        every = self.every or timeutil.parse_interval(DEFAULT_EVERY)
-        return self.incremental.revisit or max(every, REVISIT_FLOOR)
+        return self.incremental.revisit or max(self.every or DEFAULT_INTERVAL, REVISIT_FLOOR)
 
     @property
     def home_url(self) -> str:
