@@ -13,7 +13,6 @@ from archive import ArchiveError
 from archive.timeutil import IntervalError, format_interval, parse_interval
 from crawler.cli.options import db_option, given, redis_option, site_errors, sites_dir_option
 from crawler.service.health import format_health
-from crawler.service.schedule import DEFAULT_EVERY
 from crawler.service.watchlist import (
     WatchListError,
     add_column,
@@ -24,6 +23,7 @@ from crawler.service.watchlist import (
     unwatched_bundled_sites,
 )
 from crawler.sites import NAME_RE, url_problem
+from crawler.sites.definitions import DEFAULT_EVERY
 
 NOTHING_WATCHED = ("Nothing is watched yet: `gov-archive add URL` watches a column page, "
                    "`gov-archive add SITE` a bundled site (`gov-archive sites --catalogue`).")

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from archive import Archive, render
 from archive.hashing import changed_fields
 from archive.search import RANK_WINDOW
-from crawler.service.schedule import DEFAULT_EVERY
 from crawler.service.watchlist import listing
+from crawler.sites.definitions import DEFAULT_EVERY
 from crawler.web import text, textdiff
 from crawler.web.config import WebConfig
 from crawler.web.feed import EVENT_KINDS
