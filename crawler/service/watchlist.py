@@ -43,6 +43,10 @@ from crawler.sites import (
 log = logging.getLogger(__name__)
 
 
+#: What a site (and each of its columns) no longer watched shows instead of its health.
+NOT_WATCHED = {"health": "not watched", "next_due": None, "due": False, "backoff_until": None}
+
+
 class WatchListError(Exception):
     """A change to the watch list that cannot be made; the message says why and what to do."""
 
@@ -271,13 +275,12 @@ def listing(archive: Archive | None, sites_dir: str | os.PathLike[str] | None = 
     rows = []
     for schedule, row in zip(schedules, health, strict=True):
         is_watched = schedule.name in names
-        if not is_watched:  # removed, or crawled once: its state is history, not health
-            row.update(health="not watched", next_due=None, due=False, backoff_until=None)
         for column in row["columns"]:
             column["watched"] = is_watched and (column["url"] in watched_urls
                                                 or not defined[schedule.name].generic)
-            if not is_watched:
-                column.update(health="not watched", next_due=None, due=False, backoff_until=None)
+        if not is_watched:  # removed, or crawled once: its state is history, not health
+            for part in (row, *row["columns"]):
+                part.update(NOT_WATCHED)
         rows.append(_listing(defined.get(schedule.name), row, newest[schedule.name], is_watched,
                              name=schedule.name, page_names=page_names[schedule.name]))
     return rows
